@@ -1,0 +1,164 @@
+/**
+ * The Parquet lake's layout: tables, columns (with the comments analysts see in Glue) and where each table's
+ * files live. One definition for both paths: the Glue tables and their partition projection, the Firehose
+ * prefixes, the local engine's writer and the compliance queries all read it, so they cannot drift apart.
+ *
+ * Every table is partitioned by event date `dt=YYYY-MM-DD` (UTC). Event time, not arrival time: a backfill
+ * of last year's data lands in last year's partitions. Quarantine is the exception: a rejected record may
+ * have no trustworthy event time, so it is partitioned by the date it was received.
+ */
+
+/** Glue/Hive column types used by the lake (Athena reads them; DuckDB maps them in `duckdbType`). */
+export type LakeColumnType = "string" | "double" | "bigint" | "int" | "boolean" | "timestamp";
+
+export interface LakeColumn {
+  name: string;
+  type: LakeColumnType;
+  comment: string;
+}
+
+export interface LakeTable {
+  /** Glue table name and the first segment of its S3 prefix. */
+  name: string;
+  description: string;
+  columns: LakeColumn[];
+  /** Partition column (a `yyyy-MM-dd` string); its values come from `partitionSource`. */
+  partitionKey: "dt";
+  /** The column whose UTC date is the partition value. */
+  partitionSource: string;
+}
+
+const site: LakeColumn = { name: "site", type: "string", comment: "Site (plant) id, from the MQTT topic" };
+const line: LakeColumn = { name: "line", type: "string", comment: "Production line id, from the MQTT topic" };
+const device: LakeColumn = { name: "device_id", type: "string", comment: "Device (thing) id, from the MQTT topic, never the payload" };
+const metric: LakeColumn = { name: "metric", type: "string", comment: "Metric name, e.g. temperature, vibration, pressure, current" };
+
+export const READINGS: LakeTable = {
+  name: "readings",
+  description: "Accepted sensor readings, one row per reading (messages flattened, duplicates removed)",
+  partitionKey: "dt",
+  partitionSource: "event_ts",
+  columns: [
+    device, site, line, metric,
+    { name: "value", type: "double", comment: "Measured value in the metric's unit" },
+    { name: "unit", type: "string", comment: "Unit as sent by the device (may be null)" },
+    { name: "event_ts", type: "timestamp", comment: "Event time from the device clock (UTC)" },
+    { name: "ingest_ts", type: "timestamp", comment: "Time the platform received the message (UTC)" },
+    { name: "msg_id", type: "string", comment: "Message id or sequence used for de-duplication" },
+    { name: "late", type: "boolean", comment: "True if the reading arrived beyond the allowed lateness: kept here, excluded from windows" },
+  ],
+};
+
+export const AGGREGATES: LakeTable = {
+  name: "aggregates",
+  description: "Per device and metric statistics over tumbling event-time windows [window_start, window_end)",
+  partitionKey: "dt",
+  partitionSource: "window_start",
+  columns: [
+    device, site, line, metric,
+    { name: "window_seconds", type: "int", comment: "Window length in seconds (60 = 1 minute, 3600 = 1 hour)" },
+    { name: "window_start", type: "timestamp", comment: "Window start, inclusive (UTC)" },
+    { name: "window_end", type: "timestamp", comment: "Window end, exclusive (UTC)" },
+    { name: "sample_count", type: "bigint", comment: "Readings in the window" },
+    { name: "valid_count", type: "bigint", comment: "Readings with a finite value inside the metric's plausible range" },
+    { name: "min_value", type: "double", comment: "Minimum value" },
+    { name: "max_value", type: "double", comment: "Maximum value" },
+    { name: "avg_value", type: "double", comment: "Mean value" },
+    { name: "stddev_value", type: "double", comment: "Sample standard deviation (null for a single reading)" },
+    { name: "first_event_ts", type: "timestamp", comment: "Event time of the first reading in the window" },
+    { name: "last_event_ts", type: "timestamp", comment: "Event time of the last reading in the window" },
+  ],
+};
+
+export const ANOMALIES: LakeTable = {
+  name: "anomalies",
+  description: "Readings judged anomalous, one row per reading and rule, with the baseline or limit used",
+  partitionKey: "dt",
+  partitionSource: "event_ts",
+  columns: [
+    device, site, line, metric,
+    { name: "event_ts", type: "timestamp", comment: "Event time of the anomalous reading (UTC)" },
+    { name: "value", type: "double", comment: "The reading's value" },
+    { name: "rule", type: "string", comment: "Rule that fired: static_limit, deviation, rate_of_change, flatline, data_gap" },
+    { name: "score", type: "double", comment: "How far past the rule's threshold (1.0 = at the threshold)" },
+    { name: "baseline", type: "double", comment: "Expected value the reading was judged against (null for static limits)" },
+    { name: "limit_value", type: "double", comment: "Threshold the reading crossed, in the metric's unit" },
+    { name: "severity", type: "string", comment: "warning or critical" },
+  ],
+};
+
+export const ALERTS: LakeTable = {
+  name: "alerts",
+  description: "Alert state transitions: one row when an episode opens and one when it clears",
+  partitionKey: "dt",
+  partitionSource: "event_ts",
+  columns: [
+    device, site, line, metric,
+    { name: "rule", type: "string", comment: "Rule that opened the episode" },
+    { name: "state", type: "string", comment: "open or cleared" },
+    { name: "event_ts", type: "timestamp", comment: "Time of the transition (first anomalous reading, or clear time)" },
+    { name: "episode_start", type: "timestamp", comment: "First anomalous reading of the episode" },
+    { name: "episode_end", type: "timestamp", comment: "Clear time (last anomaly + hold time); null while open" },
+    { name: "peak_value", type: "double", comment: "Most extreme value seen in the episode so far" },
+    { name: "limit_value", type: "double", comment: "Threshold crossed by the peak reading" },
+    { name: "anomaly_count", type: "bigint", comment: "Anomalous readings in the episode so far" },
+    { name: "severity", type: "string", comment: "Highest severity in the episode" },
+  ],
+};
+
+export const QUARANTINE: LakeTable = {
+  name: "quarantine",
+  description: "Rejected input kept with the reason: nothing that enters is silently dropped",
+  partitionKey: "dt",
+  partitionSource: "received_ts",
+  columns: [
+    { name: "received_ts", type: "timestamp", comment: "Time the platform received the record (UTC)" },
+    { name: "reason", type: "string", comment: "Machine-readable reason: unparseable, schema, non_finite, timestamp_out_of_range, too_large, ..." },
+    { name: "detail", type: "string", comment: "Human-readable explanation (which field, which limit)" },
+    { name: "source", type: "string", comment: "Where it was rejected: iot_rule, firehose, flink, local" },
+    { name: "device_id", type: "string", comment: "Device id from the topic when known" },
+    { name: "site", type: "string", comment: "Site id from the topic when known" },
+    { name: "line", type: "string", comment: "Line id from the topic when known" },
+    { name: "raw_payload", type: "string", comment: "The original bytes as received (UTF-8, or base64 when not valid UTF-8)" },
+  ],
+};
+
+/** Every lake table, in the order the README documents them. */
+export const LAKE_TABLES: LakeTable[] = [READINGS, AGGREGATES, ANOMALIES, ALERTS, QUARANTINE];
+
+/** Key prefix of a table's partition, relative to the lake root, e.g. `readings/dt=2026-11-23/`. */
+export function partitionPrefix(table: LakeTable, dt: string): string {
+  return `${table.name}/${table.partitionKey}=${dt}/`;
+}
+
+/**
+ * Glue's `storage.location.template` for partition projection. It must match the Firehose prefix exactly:
+ * `firehosePrefix` below writes `<table>/dt=!{partitionKeyFromQuery:dt}/`, this reads `<table>/dt=${dt}/`.
+ */
+export function projectionLocationTemplate(bucketName: string, table: LakeTable): string {
+  return `s3://${bucketName}/${table.name}/${table.partitionKey}=\${${table.partitionKey}}/`;
+}
+
+/** Firehose dynamic-partitioning prefix for a table (event-time partitions from the record itself). */
+export function firehosePrefix(table: LakeTable): string {
+  return `${table.name}/${table.partitionKey}=!{partitionKeyFromQuery:${table.partitionKey}}/`;
+}
+
+/** Maps a lake column type to the DuckDB type the local engine writes. */
+export function duckdbType(type: LakeColumnType): string {
+  switch (type) {
+    case "string": return "VARCHAR";
+    case "double": return "DOUBLE";
+    case "bigint": return "BIGINT";
+    case "int": return "INTEGER";
+    case "boolean": return "BOOLEAN";
+    case "timestamp": return "TIMESTAMP";
+  }
+}
+
+/** Looks a table up by name; throws with the known names when it does not exist. */
+export function lakeTable(name: string): LakeTable {
+  const table = LAKE_TABLES.find((t) => t.name === name);
+  if (!table) throw new Error(`unknown lake table '${name}'; known: ${LAKE_TABLES.map((t) => t.name).join(", ")}`);
+  return table;
+}
