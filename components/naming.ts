@@ -1,0 +1,68 @@
+/**
+ * Small shared pieces of the iotpipe components: the account/region/partition every ARN is built from, names
+ * that AWS restricts more than Pulumi does, and argument checks that fail with the component and field named.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** Where the stack deploys: the pieces of every ARN the components write into policies. */
+export interface AwsContext {
+  accountId: pulumi.Output<string>;
+  region: pulumi.Output<string>;
+  partition: pulumi.Output<string>;
+}
+
+/** Looks up account, region and partition once per component (invokes parented so they use its provider). */
+export function awsContext(parent: pulumi.Resource): AwsContext {
+  return {
+    accountId: aws.getCallerIdentityOutput({}, { parent }).accountId,
+    region: aws.getRegionOutput({}, { parent }).region,
+    partition: aws.getPartitionOutput({}, { parent }).partition,
+  };
+}
+
+/** A reference to a Kinesis stream: an `aws.kinesis.Stream` fits, and so does a stream made elsewhere. */
+export interface StreamRef {
+  name: pulumi.Input<string>;
+  arn: pulumi.Input<string>;
+}
+
+/** A reference to an S3 bucket by physical name and ARN: a `HardenedBucket` fits. */
+export interface BucketRef {
+  name: pulumi.Input<string>;
+  arn: pulumi.Input<string>;
+}
+
+/**
+ * Turns a Pulumi name into one AWS IoT accepts for rules (`[a-zA-Z0-9_]+`, at most 128 characters): every other
+ * character becomes `_`. Distinct Pulumi names can map to the same result (`a-b`, `a.b`), so callers add a
+ * distinguishing suffix or let users pass an explicit name.
+ */
+export function iotRuleSafeName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 128);
+  if (!/[A-Za-z0-9]/.test(safe)) throw new Error(`cannot derive an IoT rule name from '${name}': it has no letter or digit`);
+  return safe;
+}
+
+/** Fails unless `value` is an integer in [min, max]; the message names the component and the field. */
+export function checkIntRange(where: string, field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${where}: ${field} must be an integer from ${min} to ${max} (got ${value})`);
+  }
+  return value;
+}
+
+/** Fails when two mutually exclusive options are both given. */
+export function checkExclusive(where: string, a: [string, unknown], b: [string, unknown]): void {
+  if (a[1] !== undefined && b[1] !== undefined) {
+    throw new Error(`${where}: pass either ${a[0]} or ${b[0]}, not both`);
+  }
+}
+
+/** Serialises a policy document whose ARNs are Outputs into the JSON string IAM, KMS and IoT expect. */
+export function policyJson(document: pulumi.Input<object>): pulumi.Output<string> {
+  return pulumi.output(document).apply((doc) => JSON.stringify(doc));
+}
+
+/** The standard IAM policy document header. */
+export const POLICY_VERSION = "2012-10-17";
