@@ -1,0 +1,507 @@
+/**
+ * ParquetLake: the queryable lake. A Glue database with one table per lake table (columns and comments from
+ * `lake/tables.ts`, partition projection on `dt`), plus one Firehose per source stream that converts the JSON
+ * records to Parquet with that table's schema and writes them under the same `dt=` prefixes the projection reads.
+ *
+ * The quarantine table is an ordinary lake table: the Flink quarantine stream's Firehose fills it, so rejected
+ * input is kept with its reason and can be queried like everything else. The IoT rule's error action lands in
+ * `ingest_errors/`, which gets a JSON table here so rejected deliveries are queryable too.
+ *
+ * Minimal use:
+ *   new ParquetLake("lake", { bucketName, bucketArn, lakeKeyArn, streamKeyArn, sources: { readings: { streamArn } } })
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { LAKE_TABLES, LakeTable, firehosePrefix, lakeTable, projectionLocationTemplate } from "../lake/tables";
+
+/** Firehose refuses record format conversion with a buffer below 64 MiB. */
+export const MIN_PARQUET_BUFFER_MIB = 64;
+/** Firehose's largest S3 buffer: fewer, larger Parquet files are cheaper to scan. */
+export const MAX_BUFFER_MIB = 128;
+/** Buffering interval bounds for dynamic partitioning (seconds). */
+export const MIN_BUFFER_INTERVAL_SECONDS = 60;
+export const MAX_BUFFER_INTERVAL_SECONDS = 900;
+
+/** The Glue database name rule: lowercase letters, digits and underscores (Hive compatibility). */
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+
+const PARQUET = {
+  serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+  inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+  outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+};
+
+const OPENX_JSON = {
+  serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+  inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+  outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+};
+
+/**
+ * The IoT rule error action's message (AWS IoT developer guide, "Error action message format"), one JSON object
+ * per S3 object. Glue lowercases column names and the OpenX SerDe matches keys case-insensitively, so `ruleName`
+ * arrives in `rulename`. Partitioned by the date the rule received the message (the key the error action writes).
+ */
+export const INGEST_ERRORS: LakeTable = {
+  name: "ingest_errors",
+  description: "Deliveries the IoT rule could not make (its error action's messages): the original payload is kept",
+  partitionKey: "dt",
+  partitionSource: "dt",
+  columns: [
+    { name: "rulename", type: "string", comment: "Rule that failed to deliver (ruleName)" },
+    { name: "topic", type: "string", comment: "MQTT topic the message arrived on" },
+    { name: "cloudwatchtraceid", type: "string", comment: "Id of the error in the rules engine's CloudWatch logs" },
+    { name: "clientid", type: "string", comment: "MQTT client id of the publisher" },
+    { name: "base64originalpayload", type: "string", comment: "The original payload, base64" },
+  ],
+};
+
+/** Glue type of the error action's `failures` array (not a lake column type, so kept apart from the columns). */
+const INGEST_ERRORS_FAILURES = {
+  name: "failures",
+  type: "array<struct<failedaction:string,failedresource:string,errormessage:string>>",
+  comment: "Each failed action: failedAction, failedResource, errorMessage",
+};
+
+/** Where the IoT rule's error action must write (the DeviceIngest S3 error action key starts with this). */
+export function ingestErrorsPrefix(dt: string): string {
+  return `${INGEST_ERRORS.name}/dt=${dt}/`;
+}
+
+/** A source stream for one lake table. */
+export interface LakeSource {
+  /** ARN of the Kinesis stream whose JSON records become this table's rows. */
+  streamArn: pulumi.Input<string>;
+}
+
+export interface ParquetLakeArgs {
+  /** Name of the lake bucket (a HardenedBucket); Glue locations and projection templates point into it. */
+  bucketName: pulumi.Input<string>;
+  /** ARN of the lake bucket; the Firehose roles may write only their own prefixes in it. */
+  bucketArn: pulumi.Input<string>;
+  /** CMK the lake bucket encrypts with: Firehose writes SSE-KMS objects with it. */
+  lakeKeyArn: pulumi.Input<string>;
+  /** CMK of the source streams (Firehose decrypts with it). Omit only if the streams are not CMK-encrypted. */
+  streamKeyArn?: pulumi.Input<string>;
+  /** Source stream per lake table name (`readings`, `quarantine`, ...); one Firehose is made per entry. */
+  sources?: Record<string, LakeSource>;
+  /** Glue database to create (lowercase, digits, `_`). Default: derived from the component name. */
+  databaseName?: string;
+  /** Use this existing Glue database instead of creating one (not together with `databaseName`). */
+  existingDatabaseName?: string;
+  /** First day partition projection covers, `yyyy-MM-dd`. Backfills of old data are normal, so it is early. */
+  lakeStartDate?: string;
+  /** Firehose buffer size in MiB (64-128; Parquet conversion needs at least 64). */
+  bufferingSizeMiB?: number;
+  /** Firehose buffer interval in seconds (60-900): the longest a record waits before its file is written. */
+  bufferingIntervalSeconds?: number;
+  /** Retention of the Firehose delivery-error log group, days. */
+  logRetentionDays?: number;
+  /** CMK for the Firehose log group (its key policy must allow CloudWatch Logs). Default: Logs' own encryption. */
+  logKmsKeyArn?: pulumi.Input<string>;
+  /** Create the `ingest_errors` table over the IoT rule's error-action objects. */
+  ingestErrorsTable?: boolean;
+}
+
+/** Defaults, in one place. */
+export const PARQUET_LAKE_DEFAULTS = {
+  /** Early enough for any realistic backfill; projection over empty days costs nothing. */
+  lakeStartDate: "2020-01-01",
+  bufferingSizeMiB: MAX_BUFFER_MIB,
+  /** 5 minutes: well inside the 15-minute freshness alarm, and few small files per partition. */
+  bufferingIntervalSeconds: 300,
+  logRetentionDays: 30,
+  ingestErrorsTable: true,
+};
+
+/** Glue columns of a lake table, exactly as `lake/tables.ts` defines them. */
+export function glueColumnsFor(table: LakeTable): { name: string; type: string; comment: string }[] {
+  return table.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment }));
+}
+
+/** Table parameters for Athena partition projection on `dt` (daily dates from `startDate` to today). */
+export function projectionParameters(bucketName: string, table: LakeTable, startDate: string): Record<string, string> {
+  const key = table.partitionKey;
+  return {
+    "projection.enabled": "true",
+    [`projection.${key}.type`]: "date",
+    [`projection.${key}.format`]: "yyyy-MM-dd",
+    [`projection.${key}.range`]: `${startDate},NOW`,
+    [`projection.${key}.interval`]: "1",
+    [`projection.${key}.interval.unit`]: "DAYS",
+    "storage.location.template": projectionLocationTemplate(bucketName, table),
+  };
+}
+
+/**
+ * The Firehose inline-parsing (jq 1.6) query that extracts the partition value: the UTC date of the table's
+ * partition source column, which travels as epoch milliseconds. A record without it fails extraction and goes
+ * to the error prefix instead of a wrong partition.
+ */
+export function partitionQueryFor(table: LakeTable): string {
+  return `{${table.partitionKey}: (.${table.partitionSource} / 1000 | floor | strftime("%Y-%m-%d"))}`;
+}
+
+/** Where Firehose puts records it could not partition, convert or deliver (required with dynamic prefixes). */
+export function errorOutputPrefixFor(table: LakeTable): string {
+  return `errors/${table.name}/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
+}
+
+/** `arn:aws:glue:eu-west-1:123:database/x` → `arn:aws:glue:eu-west-1:123:catalog`. */
+export function catalogArnFor(databaseArn: string): string {
+  const parts = databaseArn.split(":");
+  if (parts.length < 6 || parts[2] !== "glue") throw new Error(`not a Glue database ARN: '${databaseArn}'`);
+  return [...parts.slice(0, 5), "catalog"].join(":");
+}
+
+/** Region field of an ARN (`arn:partition:service:region:account:resource`). */
+export function regionOf(arn: string): string {
+  const region = arn.split(":")[3];
+  if (!region) throw new Error(`ARN '${arn}' has no region`);
+  return region;
+}
+
+/** Account field of an ARN. */
+export function accountOf(arn: string): string {
+  const account = arn.split(":")[4];
+  if (!account) throw new Error(`ARN '${arn}' has no account`);
+  return account;
+}
+
+export interface FirehosePolicyInputs {
+  table: LakeTable;
+  catalogArn: string;
+  databaseArn: string;
+  tableArn: string;
+  bucketArn: string;
+  lakeKeyArn: string;
+  streamArn: string;
+  streamKeyArn?: string;
+  logStreamArn: string;
+}
+
+/**
+ * The Firehose role's policy: read its one source stream, read its one Glue table's schema, write only its own
+ * table prefix and error prefix, use the keys only through Kinesis/S3 for those resources, log to its stream.
+ */
+export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+  const objects = [`${p.bucketArn}/${p.table.name}/*`, `${p.bucketArn}/errors/${p.table.name}/*`];
+  const statements: Record<string, unknown>[] = [
+    {
+      Sid: "ReadTableSchema",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
+      Resource: [p.catalogArn, p.databaseArn, p.tableArn],
+    },
+    {
+      Sid: "LakeBucket",
+      Effect: "Allow",
+      Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      Resource: [p.bucketArn],
+    },
+    {
+      Sid: "LakeObjects",
+      Effect: "Allow",
+      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+      Resource: objects,
+    },
+    {
+      Sid: "SourceStream",
+      Effect: "Allow",
+      Action: ["kinesis:DescribeStream", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"],
+      Resource: [p.streamArn],
+    },
+    {
+      // Decrypt too: completing a multipart upload of an SSE-KMS object reads the data key back.
+      Sid: "LakeKeyViaS3",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: [p.lakeKeyArn],
+      Condition: {
+        StringEquals: { "kms:ViaService": `s3.${regionOf(p.lakeKeyArn)}.amazonaws.com` },
+        // The bucket ARN is the context when the bucket uses an S3 Bucket Key, the object ARN otherwise.
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [p.bucketArn, ...objects] },
+      },
+    },
+    {
+      Sid: "DeliveryLog",
+      Effect: "Allow",
+      Action: ["logs:PutLogEvents"],
+      Resource: [p.logStreamArn],
+    },
+  ];
+  if (p.streamKeyArn) {
+    statements.splice(4, 0, {
+      Sid: "StreamKeyViaKinesis",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.streamKeyArn],
+      Condition: {
+        StringEquals: { "kms:ViaService": `kinesis.${regionOf(p.streamArn)}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn },
+      },
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Glue database name derived from a component name: `iotpipe-dev-lake` → `iotpipe_dev_lake`. */
+export function glueDatabaseNameFrom(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+}
+
+function validate(name: string, args: ParquetLakeArgs) {
+  const d = PARQUET_LAKE_DEFAULTS;
+  if (args.databaseName !== undefined && args.existingDatabaseName !== undefined) {
+    throw new Error(`ParquetLake '${name}': set either databaseName (create) or existingDatabaseName (reuse), not both`);
+  }
+  const databaseName = args.existingDatabaseName ?? args.databaseName ?? glueDatabaseNameFrom(name);
+  if (!GLUE_NAME.test(databaseName)) {
+    throw new Error(`ParquetLake '${name}': Glue database name '${databaseName}' must be lowercase letters, digits and _ only`);
+  }
+  const lakeStartDate = args.lakeStartDate ?? d.lakeStartDate;
+  const start = /^\d{4}-\d{2}-\d{2}$/.test(lakeStartDate) ? new Date(`${lakeStartDate}T00:00:00Z`) : undefined;
+  if (!start || isNaN(start.getTime()) || start.toISOString().slice(0, 10) !== lakeStartDate || start.getTime() > Date.now()) {
+    throw new Error(`ParquetLake '${name}': lakeStartDate '${lakeStartDate}' must be a past date as yyyy-MM-dd (e.g. 2020-01-01)`);
+  }
+  const bufferingSizeMiB = args.bufferingSizeMiB ?? d.bufferingSizeMiB;
+  if (!Number.isInteger(bufferingSizeMiB) || bufferingSizeMiB < MIN_PARQUET_BUFFER_MIB || bufferingSizeMiB > MAX_BUFFER_MIB) {
+    throw new Error(
+      `ParquetLake '${name}': bufferingSizeMiB ${bufferingSizeMiB} must be an integer from ${MIN_PARQUET_BUFFER_MIB} ` +
+        `(Firehose's minimum for Parquet conversion) to ${MAX_BUFFER_MIB}`,
+    );
+  }
+  const bufferingIntervalSeconds = args.bufferingIntervalSeconds ?? d.bufferingIntervalSeconds;
+  if (
+    !Number.isInteger(bufferingIntervalSeconds) ||
+    bufferingIntervalSeconds < MIN_BUFFER_INTERVAL_SECONDS ||
+    bufferingIntervalSeconds > MAX_BUFFER_INTERVAL_SECONDS
+  ) {
+    throw new Error(
+      `ParquetLake '${name}': bufferingIntervalSeconds ${bufferingIntervalSeconds} must be an integer from ` +
+        `${MIN_BUFFER_INTERVAL_SECONDS} to ${MAX_BUFFER_INTERVAL_SECONDS}`,
+    );
+  }
+  const sources = Object.entries(args.sources ?? {}).map(([table, source]) => ({ table: lakeTable(table), source }));
+  return {
+    databaseName,
+    lakeStartDate,
+    bufferingSizeMiB,
+    bufferingIntervalSeconds,
+    sources,
+    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+    ingestErrorsTable: args.ingestErrorsTable ?? d.ingestErrorsTable,
+  };
+}
+
+export class ParquetLake extends pulumi.ComponentResource {
+  /** The Glue database holding the lake tables. */
+  readonly databaseName: pulumi.Output<string>;
+  /** The database resource, when this component created it. */
+  readonly database?: aws.glue.CatalogDatabase;
+  /** Glue table per lake table name (every table in LAKE_TABLES, plus `ingest_errors` when enabled). */
+  readonly tables: Record<string, aws.glue.CatalogTable> = {};
+  /** Glue table names, keyed like `tables`. */
+  readonly tableNames: Record<string, string> = {};
+  /** Firehose per source table. */
+  readonly deliveryStreams: Record<string, aws.kinesis.FirehoseDeliveryStream> = {};
+  /** Firehose delivery stream names per source table (for Monitoring). */
+  readonly firehoseNames: Record<string, pulumi.Output<string>> = {};
+  /** Firehose role per source table. */
+  readonly roles: Record<string, aws.iam.Role> = {};
+  /** Log group of the Firehose delivery errors. */
+  readonly logGroup: aws.cloudwatch.LogGroup;
+
+  constructor(name: string, args: ParquetLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iotpipe:lake:ParquetLake", name, {}, opts);
+    const cfg = validate(name, args);
+    const parent = { parent: this };
+
+    let databaseArn: pulumi.Output<string>;
+    if (args.existingDatabaseName !== undefined) {
+      // There is no Glue database data source: build its ARN from where the program runs.
+      const partition = aws.getPartitionOutput({}, parent).partition;
+      const region = aws.getRegionOutput({}, parent).region;
+      const account = aws.getCallerIdentityOutput({}, parent).accountId;
+      databaseArn = pulumi.interpolate`arn:${partition}:glue:${region}:${account}:database/${cfg.databaseName}`;
+      this.databaseName = pulumi.output(cfg.databaseName);
+    } else {
+      this.database = new aws.glue.CatalogDatabase(
+        `${name}-database`,
+        { name: cfg.databaseName, description: "iotpipe telemetry lake (Parquet, partition projection on dt)" },
+        parent,
+      );
+      databaseArn = this.database.arn;
+      this.databaseName = this.database.name;
+    }
+
+    // Every lake table gets a Glue table, fed or not: the local engine and backfills write the same layout.
+    for (const table of LAKE_TABLES) {
+      this.tables[table.name] = new aws.glue.CatalogTable(
+        `${name}-${table.name}`,
+        {
+          name: table.name,
+          databaseName: this.databaseName,
+          description: table.description,
+          tableType: "EXTERNAL_TABLE",
+          parameters: pulumi
+            .output(args.bucketName)
+            .apply((bucket) => ({ ...projectionParameters(bucket, table, cfg.lakeStartDate), classification: "parquet", EXTERNAL: "TRUE" })),
+          partitionKeys: [{ name: table.partitionKey, type: "string", comment: "Partition: UTC date yyyy-MM-dd" }],
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${args.bucketName}/${table.name}/`,
+            inputFormat: PARQUET.inputFormat,
+            outputFormat: PARQUET.outputFormat,
+            serDeInfo: { serializationLibrary: PARQUET.serializationLibrary, parameters: { "serialization.format": "1" } },
+            columns: glueColumnsFor(table),
+          },
+        },
+        parent,
+      );
+      this.tableNames[table.name] = table.name;
+    }
+
+    if (cfg.ingestErrorsTable) {
+      const table = INGEST_ERRORS;
+      this.tables[table.name] = new aws.glue.CatalogTable(
+        `${name}-${table.name}`,
+        {
+          name: table.name,
+          databaseName: this.databaseName,
+          description: table.description,
+          tableType: "EXTERNAL_TABLE",
+          parameters: pulumi
+            .output(args.bucketName)
+            .apply((bucket) => ({ ...projectionParameters(bucket, table, cfg.lakeStartDate), classification: "json", EXTERNAL: "TRUE" })),
+          partitionKeys: [{ name: "dt", type: "string", comment: "Partition: UTC date the rule received the message" }],
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${args.bucketName}/${table.name}/`,
+            inputFormat: OPENX_JSON.inputFormat,
+            outputFormat: OPENX_JSON.outputFormat,
+            serDeInfo: { serializationLibrary: OPENX_JSON.serializationLibrary, parameters: { "ignore.malformed.json": "true" } },
+            columns: [...glueColumnsFor(table), INGEST_ERRORS_FAILURES],
+          },
+        },
+        parent,
+      );
+      this.tableNames[table.name] = table.name;
+    }
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-firehose-logs`,
+      { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.logKmsKeyArn },
+      parent,
+    );
+
+    for (const { table, source } of cfg.sources) {
+      const logStream = new aws.cloudwatch.LogStream(
+        `${name}-${table.name}-delivery-log`,
+        { logGroupName: this.logGroup.name, name: `S3Delivery-${table.name}` },
+        parent,
+      );
+      const account = pulumi.output(args.lakeKeyArn).apply(accountOf);
+      const role = new aws.iam.Role(
+        `${name}-${table.name}-firehose-role`,
+        {
+          description: `Firehose ${table.name}: source stream → Parquet in the lake`,
+          assumeRolePolicy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "firehose.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "sts:ExternalId": account } },
+              },
+            ],
+          }),
+        },
+        parent,
+      );
+      const glueTable = this.tables[table.name];
+      const policy = new aws.iam.RolePolicy(
+        `${name}-${table.name}-firehose-policy`,
+        {
+          role: role.id,
+          policy: pulumi
+            .all([databaseArn, glueTable.arn, args.bucketArn, args.lakeKeyArn, source.streamArn, args.streamKeyArn, this.logGroup.arn, logStream.name])
+            .apply(([dbArn, tableArn, bucketArn, lakeKeyArn, streamArn, streamKeyArn, logGroupArn, logStreamName]) =>
+              JSON.stringify(
+                firehoseRolePolicy({
+                  table,
+                  catalogArn: catalogArnFor(dbArn),
+                  databaseArn: dbArn,
+                  tableArn,
+                  bucketArn,
+                  lakeKeyArn,
+                  streamArn,
+                  streamKeyArn,
+                  logStreamArn: `${logGroupArn}:log-stream:${logStreamName}`,
+                }),
+              ),
+            ),
+        },
+        parent,
+      );
+      // Firehose checks the role when the stream is created: the policy must exist first.
+      const firehose = new aws.kinesis.FirehoseDeliveryStream(
+        `${name}-${table.name}`,
+        {
+          destination: "extended_s3",
+          kinesisSourceConfiguration: { kinesisStreamArn: source.streamArn, roleArn: role.arn },
+          extendedS3Configuration: {
+            roleArn: role.arn,
+            bucketArn: args.bucketArn,
+            prefix: firehosePrefix(table),
+            errorOutputPrefix: errorOutputPrefixFor(table),
+            bufferingSize: cfg.bufferingSizeMiB,
+            bufferingInterval: cfg.bufferingIntervalSeconds,
+            // Parquet compresses its pages (Snappy); a Firehose-level codec would make the files unreadable.
+            compressionFormat: "UNCOMPRESSED",
+            kmsKeyArn: args.lakeKeyArn,
+            s3BackupMode: "Disabled",
+            cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
+            dynamicPartitioningConfiguration: { enabled: true, retryDuration: 300 },
+            // Flink's Kinesis sink writes one JSON object per record (no KPL aggregation): no RecordDeAggregation.
+            processingConfiguration: {
+              enabled: true,
+              processors: [
+                {
+                  type: "MetadataExtraction",
+                  parameters: [
+                    { parameterName: "JsonParsingEngine", parameterValue: "JQ-1.6" },
+                    { parameterName: "MetadataExtractionQuery", parameterValue: partitionQueryFor(table) },
+                  ],
+                },
+              ],
+            },
+            dataFormatConversionConfiguration: {
+              enabled: true,
+              inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
+              outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
+              schemaConfiguration: {
+                databaseName: this.databaseName,
+                tableName: glueTable.name,
+                roleArn: role.arn,
+                region: databaseArn.apply(regionOf),
+                catalogId: databaseArn.apply(accountOf),
+              },
+            },
+          },
+        },
+        { parent: this, dependsOn: [policy] },
+      );
+      this.roles[table.name] = role;
+      this.deliveryStreams[table.name] = firehose;
+      this.firehoseNames[table.name] = firehose.name;
+    }
+
+    this.registerOutputs({
+      databaseName: this.databaseName,
+      tableNames: this.tableNames,
+      firehoseNames: this.firehoseNames,
+      logGroupName: this.logGroup.name,
+    });
+  }
+}
+
