@@ -1,0 +1,220 @@
+/**
+ * The stack configuration: every `iotpipe:*` key with its Pulumi type, default, description and validation.
+ *
+ * One catalogue serves three readers: the zod schema that validates a stack before anything is created, the
+ * `config:` section of Pulumi.yaml (a test keeps the two identical), and the README's configuration table.
+ * Pulumi itself only checks the declared type (string, integer, boolean, array); enums, ranges and the
+ * relations between keys are checked here, so a bad value fails `pulumi up` before a single resource exists.
+ */
+import { z } from "zod";
+import { identifier, METRIC_NAMES, type MetricName } from "../contract/telemetry";
+import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
+
+/** The config types a Pulumi project file can declare. */
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
+
+/** One configuration key: how Pulumi declares it, how we validate it, its default and what it means. */
+export interface ConfigKey<S extends z.ZodType = z.ZodType> {
+  type: PulumiConfigType;
+  /** Validates (and for some keys parses) the raw value. */
+  schema: S;
+  /** Default in its raw form, exactly as Pulumi.yaml declares it. */
+  default: z.input<S>;
+  description: string;
+}
+
+function key<S extends z.ZodType>(type: PulumiConfigType, schema: S, defaultValue: z.input<S>, description: string): ConfigKey<S> {
+  return { type, schema, default: defaultValue, description };
+}
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** An anomaly static limit for one metric, optionally scoped to a site or a site's line. */
+export interface StaticLimit {
+  metric: MetricName;
+  site?: string;
+  line?: string;
+  /** Readings below this are anomalous (no lower limit when absent). */
+  min?: number;
+  /** Readings above this are anomalous (no upper limit when absent). */
+  max?: number;
+}
+
+/**
+ * `<metric>[@<site>[/<line>]]=<min>..<max>`, either bound may be empty: `temperature=-20..120`,
+ * `temperature@plant-a=..95`, `vibration@plant-a/line-2=..12.5`. `@`, `/` and `=` cannot occur in ids.
+ */
+const STATIC_LIMIT = /^([a-z][a-z0-9_]*)(?:@([^/=@]+)(?:\/([^/=@]+))?)?=(-?[0-9.eE+-]*)\.\.(-?[0-9.eE+-]*)$/;
+
+/** Parses one static-limit entry; returns an error message instead when it is not valid. */
+export function parseStaticLimit(entry: string): StaticLimit | string {
+  const m = STATIC_LIMIT.exec(entry.trim());
+  if (!m) return "must look like <metric>[@<site>[/<line>]]=<min>..<max>, e.g. temperature@plant-a/line-2=-20..95";
+  const [, metric, site, line, lo, hi] = m;
+  if (!(METRIC_NAMES as string[]).includes(metric)) return `unknown metric '${metric}'; known: ${METRIC_NAMES.join(", ")}`;
+  for (const id of [site, line]) {
+    if (id !== undefined && !identifier.safeParse(id).success) return `'${id}' is not a valid site/line id`;
+  }
+  const bound = (s: string) => (s === "" ? undefined : Number(s));
+  const min = bound(lo);
+  const max = bound(hi);
+  if (min === undefined && max === undefined) return "needs at least one bound (min or max)";
+  if ((min !== undefined && !Number.isFinite(min)) || (max !== undefined && !Number.isFinite(max))) return "bounds must be finite numbers";
+  if (min !== undefined && max !== undefined && min >= max) return `min ${min} must be below max ${max}`;
+  return { metric: metric as MetricName, ...(site && { site }), ...(line && { line }), ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+}
+
+const staticLimits = z.array(z.string()).transform((entries, ctx) => {
+  const limits: StaticLimit[] = [];
+  const scopes = new Set<string>();
+  entries.forEach((entry, i) => {
+    const parsed = parseStaticLimit(entry);
+    if (typeof parsed === "string") {
+      ctx.issues.push({ code: "custom", path: [i], message: parsed, input: entry });
+      return;
+    }
+    const scope = `${parsed.metric}@${parsed.site ?? "*"}/${parsed.line ?? "*"}`;
+    if (scopes.has(scope)) ctx.issues.push({ code: "custom", path: [i], message: `a second limit for the same scope ${scope}`, input: entry });
+    scopes.add(scope);
+    limits.push(parsed);
+  });
+  return limits;
+});
+
+/** EventBridge Scheduler cron: `cron(minutes hours day-of-month month day-of-week year)`, one of the days `?`. */
+const schedulerCron = z.string().refine((s) => {
+  const m = /^cron\((.+)\)$/.exec(s.trim());
+  if (!m) return false;
+  const f = m[1].trim().split(/\s+/);
+  return f.length === 6 && (f[2] === "?") !== (f[4] === "?");
+}, "must be an EventBridge Scheduler cron expression cron(min hour day-of-month month day-of-week year) with exactly one of day-of-month/day-of-week set to ?");
+
+const ianaTimezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as UTC, Europe/Berlin or America/Chicago");
+
+const isoDate = z.string().refine((s) => {
+  const date = new Date(`${s}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(s);
+}, "must be a date YYYY-MM-DD");
+
+const email = z.email();
+
+/** How Pulumi.yaml declares a key (the project-level config schema Pulumi checks types against). */
+export interface PulumiConfigDeclaration {
+  type: PulumiConfigType;
+  items?: { type: "string" };
+  default: unknown;
+  description: string;
+}
+
+/** Every `iotpipe:*` key. Order is the order of Pulumi.yaml and the README table. */
+export const CONFIG_KEYS = {
+  environment: key("string", z.enum(["dev", "staging", "prod"]), "dev",
+    "Deployment environment; prod requires Object Lock in COMPLIANCE mode and deletion protection"),
+  streamMode: key("string", z.enum(["on-demand", "provisioned"]), "on-demand",
+    "Kinesis capacity mode: on-demand scales by itself; provisioned sizes shards from expectedReadingsPerSecond x averageMessageBytes"),
+  expectedReadingsPerSecond: key("integer", int(1, 10_000_000), 1000,
+    "Peak device messages per second the raw stream must absorb (sizes provisioned shards)"),
+  averageMessageBytes: key("integer", int(64, 128 * 1024), 512,
+    "Average device message size in bytes (sizes provisioned shards; IoT Core caps a message at 128 KiB)"),
+  streamRetentionHours: key("integer", int(24, 8760), 24,
+    "How long Kinesis keeps records (24 to 8760 hours): the window to replay after a consumer outage"),
+  flinkParallelism: key("integer", int(1, 256), 1,
+    "Initial parallelism of the Flink application"),
+  flinkParallelismPerKpu: key("integer", int(1, 8), 1,
+    "Parallel tasks per KPU (1 vCPU, 4 GB); raise only for I/O-bound jobs"),
+  flinkAutoScaling: key("boolean", z.boolean(), false,
+    "Let Managed Flink raise parallelism under load"),
+  checkpointIntervalMs: key("integer", int(1000, 3_600_000), 60_000,
+    "Flink checkpoint interval in milliseconds: the most work replayed after a restart"),
+  rawDataIaDays: key("integer", int(30, 36_500), 30,
+    "Days before lake objects move to S3 Standard-IA (S3 requires at least 30)"),
+  rawDataGlacierDays: key("integer", int(1, 36_500), 90,
+    "Days before lake objects move to S3 Glacier Flexible Retrieval (after rawDataIaDays)"),
+  rawDataExpireDays: key("integer", int(0, 36_500), 0,
+    "Days before lake objects are deleted; 0 keeps them forever (compliance records)"),
+  reportsObjectLockMode: key("string", z.enum(["COMPLIANCE", "GOVERNANCE"]), "COMPLIANCE",
+    "Default Object Lock mode of the compliance reports bucket: COMPLIANCE cannot be lifted by anyone"),
+  reportsObjectLockDays: key("integer", int(1, 36_500), 365,
+    "Days each compliance report stays immutable"),
+  athenaBytesScannedCutoffMb: key("integer", int(10, 10_000_000), 10_240,
+    "Per-query data scanned limit of the Athena workgroup in MB (Athena minimum 10 MB): caps a runaway query's cost"),
+  athenaResultsExpireDays: key("integer", int(1, 3650), 30,
+    "Days Athena query results are kept in the results bucket"),
+  logRetentionDays: key("integer",
+    z.number().int().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(", ")}`), 30,
+    `CloudWatch log retention in days; one of ${LOG_RETENTION_DAYS.join(", ")}`),
+  alarmIteratorAgeMs: key("integer", int(1000, 86_400_000), 60_000,
+    "Alarm when a stream consumer falls this far behind (GetRecords.IteratorAgeMilliseconds, maximum)"),
+  alarmFirehoseFreshnessSeconds: key("integer", int(60, 86_400), 900,
+    "Alarm when the oldest record not yet delivered to the lake is older than this"),
+  alarmQuarantineRatePercent: key("integer", int(1, 100), 5,
+    "Alarm when quarantined records exceed this share of accepted readings"),
+  alarmEmails: key("array", z.array(email), [],
+    "Operator e-mail addresses subscribed to the alerts topic (each must confirm the subscription)"),
+  reportSchedule: key("string", schedulerCron, "cron(30 1 * * ? *)",
+    "When the daily compliance report runs (EventBridge Scheduler cron, evaluated in reportTimezone)"),
+  reportTimezone: key("string", ianaTimezone, "UTC",
+    "IANA time zone of reportSchedule, e.g. Europe/Berlin"),
+  deletionProtection: key("boolean", z.boolean(), true,
+    "Protect stateful resources (keys, buckets, streams, Glue database) from `pulumi destroy`"),
+  forceDestroy: key("boolean", z.boolean(), false,
+    "Let `pulumi destroy` delete non-empty buckets (dev only; never with Object Lock COMPLIANCE)"),
+  lakeStartDate: key("string", isoDate, "2026-01-01",
+    "First event date in the lake: start of the Glue partition projection range (dt=<lakeStartDate>..NOW)"),
+  maxFutureSkewMs: key("integer", int(0, 86_400_000), DEFAULT_INGEST_POLICY.maxFutureSkewMs,
+    "Quarantine live readings whose event time is this far ahead of ingest time (device clock fast)"),
+  maxPastSkewMs: key("integer", int(0, 365 * 86_400_000), DEFAULT_INGEST_POLICY.maxPastSkewMs,
+    "Quarantine live readings whose event time is this far behind ingest time (clock reset)"),
+  duplicateWindowMs: key("integer", int(0, 7 * 86_400_000), DEFAULT_INGEST_POLICY.duplicateWindowMs,
+    "A message with the same device and msg_id/seq within this span of event time is a duplicate"),
+  allowedLatenessMs: key("integer", int(0, 86_400_000), DEFAULT_INGEST_POLICY.allowedLatenessMs,
+    "Readings later than this behind the watermark are flagged late: kept, left out of windows"),
+  staticLimits: key("array", staticLimits, [],
+    "Anomaly static limits overriding the defaults: <metric>[@<site>[/<line>]]=<min>..<max>, either bound may be empty; the most specific scope wins"),
+};
+
+export type ConfigKeyName = keyof typeof CONFIG_KEYS;
+
+/** The validated stack configuration the program is built from. */
+export type StackConfig = { [K in ConfigKeyName]: z.output<(typeof CONFIG_KEYS)[K]["schema"]> };
+
+const shape = Object.fromEntries(
+  Object.entries(CONFIG_KEYS).map(([name, k]) => [name, (k.schema as z.ZodType).prefault(k.default)]),
+) as { [K in ConfigKeyName]: z.ZodPrefault<(typeof CONFIG_KEYS)[K]["schema"]> };
+
+/** The whole configuration, with the rules that tie keys together. */
+export const stackConfigSchema = z.strictObject(shape).superRefine((c, ctx) => {
+  const problem = (path: ConfigKeyName, message: string) => ctx.addIssue({ code: "custom", path: [path], message, input: c[path] });
+  if (c.rawDataGlacierDays <= c.rawDataIaDays) {
+    problem("rawDataGlacierDays", `must be greater than rawDataIaDays (${c.rawDataIaDays})`);
+  }
+  if (c.rawDataExpireDays !== 0 && c.rawDataExpireDays <= c.rawDataGlacierDays) {
+    problem("rawDataExpireDays", `must be 0 (keep forever) or greater than rawDataGlacierDays (${c.rawDataGlacierDays})`);
+  }
+  if (c.environment === "prod" && c.reportsObjectLockMode !== "COMPLIANCE") {
+    problem("reportsObjectLockMode", "must be COMPLIANCE when environment is prod: a governance lock can be lifted");
+  }
+  if (c.environment === "prod" && !c.deletionProtection) {
+    problem("deletionProtection", "must be true when environment is prod");
+  }
+});
+
+/** The `config:` section of Pulumi.yaml, derived from the catalogue (a test keeps the file identical). */
+export function pulumiConfigDeclarations(): Record<ConfigKeyName, PulumiConfigDeclaration> {
+  return Object.fromEntries(
+    Object.entries(CONFIG_KEYS).map(([name, k]) => [
+      name,
+      { type: k.type, ...(k.type === "array" && { items: { type: "string" as const } }), default: k.default, description: k.description },
+    ]),
+  ) as Record<ConfigKeyName, PulumiConfigDeclaration>;
+}

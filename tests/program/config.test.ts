@@ -1,0 +1,148 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, parseStaticLimit, pulumiConfigDeclarations } from "../../config/schema";
+import { loadStackConfig, parseStackConfig, StackConfigError } from "../../config/load";
+import { readProject, readStackConfig } from "../../config/stack-file";
+
+/** The `iotpipe:*` part of a stack's config, keys without the namespace. */
+function projectKeys(config: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).filter(([k]) => k.startsWith("iotpipe:")).map(([k, v]) => [k.slice("iotpipe:".length), v]),
+  );
+}
+
+function errorOf(raw: Record<string, unknown>): string {
+  try {
+    parseStackConfig(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(StackConfigError);
+    return (e as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe("Pulumi.yaml", () => {
+  const project = readProject();
+
+  it("declares every key of the schema with its type, default and description, and nothing else", () => {
+    expect(project.name).toBe("iotpipe");
+    expect(project.config).toEqual(pulumiConfigDeclarations());
+  });
+
+  it("uses only types a Pulumi project can declare", () => {
+    for (const declaration of Object.values(project.config)) {
+      expect(["string", "integer", "boolean", "array"]).toContain(declaration.type);
+      if (declaration.type === "array") expect(declaration.items).toEqual({ type: "string" });
+    }
+  });
+
+  it("every declared default passes the schema", () => {
+    const defaults = parseStackConfig({});
+    expect(defaults.streamMode).toBe("on-demand");
+    expect(defaults.reportsObjectLockMode).toBe("COMPLIANCE");
+    expect(defaults.deletionProtection).toBe(true);
+    expect(defaults.forceDestroy).toBe(false);
+    expect(Object.keys(defaults).sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+  });
+});
+
+describe("stack files", () => {
+  const dev = parseStackConfig(projectKeys(readStackConfig("dev")));
+  const prod = parseStackConfig(projectKeys(readStackConfig("prod")));
+
+  it("both parse and name a region", () => {
+    expect(readStackConfig("dev")["aws:region"]).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    expect(readStackConfig("prod")["aws:region"]).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+    expect(dev.environment).toBe("dev");
+    expect(prod.environment).toBe("prod");
+  });
+
+  it("prod differs where production should", () => {
+    expect(prod.streamRetentionHours).toBeGreaterThan(dev.streamRetentionHours);
+    expect(prod.logRetentionDays).toBeGreaterThan(dev.logRetentionDays);
+    expect(prod.streamMode).toBe("provisioned");
+    expect(prod.flinkParallelism).toBeGreaterThan(dev.flinkParallelism);
+    expect(prod.flinkAutoScaling).toBe(true);
+    expect(prod.alarmIteratorAgeMs).toBeLessThan(dev.alarmIteratorAgeMs);
+    expect(prod.alarmFirehoseFreshnessSeconds).toBeLessThan(dev.alarmFirehoseFreshnessSeconds);
+    expect(prod.alarmQuarantineRatePercent).toBeLessThan(dev.alarmQuarantineRatePercent);
+    expect(prod.reportsObjectLockMode).toBe("COMPLIANCE");
+    expect(prod.reportsObjectLockDays).toBeGreaterThanOrEqual(7 * 365);
+    expect(prod.deletionProtection).toBe(true);
+    expect(prod.forceDestroy).toBe(false);
+    expect(prod.alarmEmails.length).toBeGreaterThan(0);
+    expect(dev.forceDestroy).toBe(true);
+    expect(dev.reportsObjectLockMode).toBe("GOVERNANCE");
+  });
+
+  it("an unknown stack names the stacks that exist", () => {
+    expect(() => readStackConfig("staging")).toThrow(/no stack file .*Pulumi\.staging\.yaml; stacks here: dev, prod/);
+  });
+});
+
+describe("bad config gets a clear error naming the key and what is allowed", () => {
+  it.each([
+    [{ streamMode: "fast" }, 'iotpipe:streamMode must be one of on-demand, provisioned; got "fast"'],
+    [{ environment: "qa" }, 'iotpipe:environment must be one of dev, staging, prod; got "qa"'],
+    [{ reportsObjectLockMode: "compliance" }, 'iotpipe:reportsObjectLockMode must be one of COMPLIANCE, GOVERNANCE; got "compliance"'],
+    [{ streamRetentionHours: "12" }, "iotpipe:streamRetentionHours must be at least 24; got 12"],
+    [{ streamRetentionHours: "9000" }, "iotpipe:streamRetentionHours must be at most 8760; got 9000"],
+    [{ streamRetentionHours: "a day" }, 'iotpipe:streamRetentionHours must be an integer; got "a day"'],
+    [{ flinkParallelismPerKpu: "9" }, "iotpipe:flinkParallelismPerKpu must be at most 8; got 9"],
+    [{ flinkAutoScaling: "yes" }, 'iotpipe:flinkAutoScaling must be true or false; got "yes"'],
+    [{ athenaBytesScannedCutoffMb: "5" }, "iotpipe:athenaBytesScannedCutoffMb must be at least 10; got 5"],
+    [{ rawDataIaDays: "10" }, "iotpipe:rawDataIaDays must be at least 30; got 10"],
+    [{ logRetentionDays: "31" }, "iotpipe:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90"],
+    [{ alarmEmails: '["ops@example.com","not-an-address"]' }, 'iotpipe:alarmEmails[1] must be an e-mail address; got "not-an-address"'],
+    [{ alarmEmails: "ops@example.com" }, 'iotpipe:alarmEmails must be a list (YAML list, or JSON array with --path); got "ops@example.com"'],
+    [{ reportTimezone: "CEST" }, 'iotpipe:reportTimezone must be an IANA time zone such as UTC, Europe/Berlin or America/Chicago; got "CEST"'],
+    [{ reportSchedule: "0 1 * * *" }, 'iotpipe:reportSchedule must be an EventBridge Scheduler cron expression'],
+    [{ reportSchedule: "cron(0 1 * * * *)" }, "exactly one of day-of-month/day-of-week set to ?"],
+    [{ lakeStartDate: "2026-02-30" }, 'iotpipe:lakeStartDate must be a date YYYY-MM-DD; got "2026-02-30"'],
+    [{ lakeStartDate: "yesterday" }, 'iotpipe:lakeStartDate must be a date YYYY-MM-DD; got "yesterday"'],
+    [{ staticLimits: '["temp=0..1"]' }, "iotpipe:staticLimits[0] unknown metric 'temp'; known: temperature, vibration, pressure, current"],
+    [{ staticLimits: '["pressure=10..1"]' }, "iotpipe:staticLimits[0] min 10 must be below max 1"],
+    [{ staticLimits: '["pressure 1..2"]' }, "iotpipe:staticLimits[0] must look like <metric>[@<site>[/<line>]]=<min>..<max>"],
+    [{ staticLimits: '["pressure=..2","pressure=..3"]' }, "iotpipe:staticLimits[1] a second limit for the same scope pressure@*/*"],
+    [{ rawDataIaDays: "90", rawDataGlacierDays: "60" }, "iotpipe:rawDataGlacierDays must be greater than rawDataIaDays (90); got 60"],
+    [{ rawDataExpireDays: "60" }, "iotpipe:rawDataExpireDays must be 0 (keep forever) or greater than rawDataGlacierDays (90); got 60"],
+    [{ environment: "prod", reportsObjectLockMode: "GOVERNANCE" }, 'iotpipe:reportsObjectLockMode must be COMPLIANCE when environment is prod'],
+    [{ environment: "prod", deletionProtection: "false" }, "iotpipe:deletionProtection must be true when environment is prod"],
+    [{ streamMod: "provisioned" }, "unknown key(s) iotpipe:streamMod; known keys: environment, streamMode,"],
+  ])("%j", (raw, message) => {
+    expect(errorOf(raw)).toContain(message);
+  });
+
+  it("reports every bad key at once, one line each", () => {
+    const message = errorOf({ streamMode: "fast", logRetentionDays: "2", reportTimezone: "Nowhere" });
+    expect(message.split("\n").filter((l) => l.startsWith("  iotpipe:"))).toHaveLength(3);
+  });
+
+  it("accepts typed values as well as the strings Pulumi passes", () => {
+    expect(parseStackConfig({ streamRetentionHours: 48, flinkAutoScaling: true, alarmEmails: ["a@example.com"] })).toMatchObject({
+      streamRetentionHours: 48,
+      flinkAutoScaling: true,
+      alarmEmails: ["a@example.com"],
+    });
+  });
+});
+
+describe("static limits", () => {
+  it("parses scopes and open bounds", () => {
+    expect(parseStaticLimit("temperature=-20..120")).toEqual({ metric: "temperature", min: -20, max: 120 });
+    expect(parseStaticLimit("vibration@plant-a=..12.5")).toEqual({ metric: "vibration", site: "plant-a", max: 12.5 });
+    expect(parseStaticLimit("pressure@plant-a/line-2=0.5..")).toEqual({ metric: "pressure", site: "plant-a", line: "line-2", min: 0.5 });
+    expect(parseStaticLimit("pressure=..")).toBe("needs at least one bound (min or max)");
+    expect(parseStaticLimit("pressure@bad id=..1")).toMatch(/not a valid site\/line id/);
+  });
+});
+
+describe("loadStackConfig", () => {
+  it("reads the iotpipe namespace of the running stack's config and ignores other namespaces", () => {
+    pulumi.runtime.setAllConfig({ "aws:region": "eu-west-1", "iotpipe:streamMode": "provisioned", "iotpipe:alarmEmails": '["a@example.com"]' });
+    const config = loadStackConfig();
+    expect(config.streamMode).toBe("provisioned");
+    expect(config.alarmEmails).toEqual(["a@example.com"]);
+    pulumi.runtime.setAllConfig({ "iotpipe:streamMode": "fast" });
+    expect(() => loadStackConfig()).toThrow('iotpipe:streamMode must be one of on-demand, provisioned; got "fast"');
+  });
+});
