@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { awsContext } from "./naming";
 import { LAKE_TABLES, LakeTable, firehosePrefix, lakeTable, projectionLocationTemplate } from "../lake/tables";
 
 /** Firehose refuses record format conversion with a buffer below 64 MiB. */
@@ -320,10 +321,8 @@ export class ParquetLake extends pulumi.ComponentResource {
     let databaseArn: pulumi.Output<string>;
     if (args.existingDatabaseName !== undefined) {
       // There is no Glue database data source: build its ARN from where the program runs.
-      const partition = aws.getPartitionOutput({}, parent).partition;
-      const region = aws.getRegionOutput({}, parent).region;
-      const account = aws.getCallerIdentityOutput({}, parent).accountId;
-      databaseArn = pulumi.interpolate`arn:${partition}:glue:${region}:${account}:database/${cfg.databaseName}`;
+      const { partition, region, accountId } = awsContext(this);
+      databaseArn = pulumi.interpolate`arn:${partition}:glue:${region}:${accountId}:database/${cfg.databaseName}`;
       this.databaseName = pulumi.output(cfg.databaseName);
     } else {
       this.database = new aws.glue.CatalogDatabase(

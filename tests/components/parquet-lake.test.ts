@@ -4,7 +4,7 @@
  * Pattern for every component test: install the mocks first, then `require` the component. An `import` would
  * be hoisted above `installMocks()` by ES module semantics, and @pulumi/aws must not load before the mocks.
  */
-import { installMocks, settle, ofType, oneOf, statementsOf, MOCK_ACCOUNT, MOCK_REGION } from "../pulumi/harness";
+import { installMocks, settle, ofType, oneOf, statementsOf, MOCK_ACCOUNT, MOCK_REGION, PolicyStatement } from "../pulumi/harness";
 const recorded = installMocks();
 const lake = require("../../components/parquet-lake") as typeof import("../../components/parquet-lake");
 const { LAKE_TABLES, READINGS, QUARANTINE, AGGREGATES, firehosePrefix } = require("../../lake/tables") as typeof import("../../lake/tables");
@@ -134,7 +134,7 @@ describe("ParquetLake with every lake table fed by a stream", () => {
     const logGroup = oneOf(recorded, "aws:cloudwatch/logGroup:LogGroup", "full-firehose-logs");
     const db = `arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:database/iotpipe_test`;
     const objects = [`${BUCKET_ARN}/readings/*`, `${BUCKET_ARN}/errors/readings/*`];
-    const bySid = Object.fromEntries(statementsOf(policy.inputs.policy).map((s) => [s.Sid, s]));
+    const bySid: Record<string, PolicyStatement> = Object.fromEntries(statementsOf(policy.inputs.policy).map((s) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual(["DeliveryLog", "LakeBucket", "LakeKeyViaS3", "LakeObjects", "ReadTableSchema", "SourceStream", "StreamKeyViaKinesis"]);
     expect(bySid.ReadTableSchema.Action).toEqual(["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"]);
     expect(bySid.ReadTableSchema.Resource).toEqual([`arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:catalog`, db, `arn:aws:glue:${MOCK_REGION}:${MOCK_ACCOUNT}:table/iotpipe_test/readings`]);
