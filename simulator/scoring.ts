@@ -1,0 +1,144 @@
+/**
+ * Scores what the analytics found against what the simulator injected: per fault detected or missed and
+ * how fast, and which alerts nobody asked for (false alerts). Alerts, not anomaly rows, are the unit: an
+ * operator sees one notification per episode, so that is what recall and false alerts are counted in.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { FaultLabel } from "./faults";
+
+/** One alert episode as the lake's `alerts` table records its opening transition. */
+export interface AlertEpisode {
+  device_id: string;
+  site: string;
+  line: string;
+  metric: string | null;
+  rule: string;
+  /** First anomalous reading of the episode, epoch ms. */
+  episode_start: number;
+  severity: string;
+}
+
+export interface ScoringOptions {
+  /** An alert this long before a fault starts still counts (device clocks jitter, windows round). */
+  earlyToleranceMs: number;
+  /**
+   * An alert this long after a fault ends still belongs to it: a dropout is only provable once the device
+   * is heard from again, and a baseline disturbed by a drift needs a few minutes to settle back.
+   */
+  graceMs: number;
+}
+
+export const DEFAULT_SCORING: ScoringOptions = {
+  earlyToleranceMs: 60_000,
+  graceMs: 15 * 60_000,
+};
+
+/** The outcome for one signal fault. */
+export interface FaultFinding {
+  fault: FaultLabel;
+  detected: boolean;
+  /** First matching alert's start minus the fault's start (never negative), ms; null when missed. */
+  delayMs: number | null;
+  /** Rules of all matching alerts, in order of first firing. */
+  rules: string[];
+  /** True when at least one matching alert came from a rule the label expects. */
+  expectedRuleFired: boolean;
+}
+
+export interface Scorecard {
+  findings: FaultFinding[];
+  detected: number;
+  total: number;
+  /** detected / total (1 when there is nothing to detect). */
+  recall: number;
+  /** Alerts during a delivery fault (e.g. a gap while messages were held back an hour): explained, not false. */
+  explained: Array<{ alert: AlertEpisode; fault: FaultLabel }>;
+  /** Alerts that match no injected fault. */
+  falseAlerts: AlertEpisode[];
+  /** Median detection delay over detected faults, ms; null when none detected. */
+  medianDelayMs: number | null;
+}
+
+function overlaps(alert: AlertEpisode, fault: FaultLabel, options: ScoringOptions): boolean {
+  if (alert.device_id !== fault.device_id) return false;
+  if (fault.metric !== null && alert.metric !== null && alert.metric !== fault.metric) return false;
+  return alert.episode_start >= fault.start - options.earlyToleranceMs && alert.episode_start < fault.end + options.graceMs;
+}
+
+/** Matches alert episodes to labelled faults. Pure: the tests feed it crafted episodes. */
+export function scoreDetections(faults: FaultLabel[], alerts: AlertEpisode[], options: ScoringOptions = DEFAULT_SCORING): Scorecard {
+  const ordered = [...alerts].sort((a, b) => a.episode_start - b.episode_start);
+  const signal = faults.filter((f) => f.expected_rules.length > 0);
+  const delivery = faults.filter((f) => f.expected_rules.length === 0);
+  const used = new Set<AlertEpisode>();
+
+  const findings: FaultFinding[] = signal.map((fault) => {
+    const matches = ordered.filter((a) => overlaps(a, fault, options));
+    matches.forEach((a) => used.add(a));
+    const first = matches[0];
+    return {
+      fault,
+      detected: matches.length > 0,
+      delayMs: first ? Math.max(0, first.episode_start - fault.start) : null,
+      rules: [...new Set(matches.map((a) => a.rule))],
+      expectedRuleFired: matches.some((a) => fault.expected_rules.includes(a.rule)),
+    };
+  });
+
+  const explained: Scorecard["explained"] = [];
+  const falseAlerts: AlertEpisode[] = [];
+  for (const alert of ordered) {
+    if (used.has(alert)) continue;
+    const fault = delivery.find((f) => overlaps(alert, f, options));
+    if (fault) explained.push({ alert, fault });
+    else falseAlerts.push(alert);
+  }
+
+  const detected = findings.filter((f) => f.detected);
+  const delays = detected.map((f) => f.delayMs!).sort((a, b) => a - b);
+  return {
+    findings,
+    detected: detected.length,
+    total: findings.length,
+    recall: findings.length === 0 ? 1 : detected.length / findings.length,
+    explained,
+    falseAlerts,
+    medianDelayMs: delays.length === 0 ? null : delays[Math.floor((delays.length - 1) / 2)],
+  };
+}
+
+/**
+ * Reads the opening transitions of every alert episode from a local lake's `alerts` table (Parquet under
+ * `alerts/dt=*`). A lake without an alerts directory has raised no alert: that is an empty list, not an error.
+ */
+export async function readAlertEpisodes(lakeDir: string): Promise<AlertEpisode[]> {
+  const alertsDir = path.join(lakeDir, "alerts");
+  if (!fs.existsSync(alertsDir)) return [];
+  const files = path.join(alertsDir, "**", "*.parquet").replace(/'/g, "''");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const hasFiles = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob('${files}')`);
+    if (Number(hasFiles.getRowObjectsJS()[0].n) === 0) return [];
+    const reader = await connection.runAndReadAll(
+      `SELECT device_id, site, line, metric, rule, CAST(epoch_ms(episode_start) AS DOUBLE) AS episode_start, severity
+         FROM read_parquet('${files}', hive_partitioning = false)
+        WHERE state = 'open'
+        ORDER BY episode_start, device_id, metric, rule`,
+    );
+    return reader.getRowObjectsJS().map((row) => ({
+      device_id: String(row.device_id),
+      site: String(row.site),
+      line: String(row.line),
+      metric: row.metric === null ? null : String(row.metric),
+      rule: String(row.rule),
+      episode_start: Number(row.episode_start),
+      severity: String(row.severity),
+    }));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
