@@ -21,7 +21,10 @@ export type FaultKind = SignalFaultKind | DeliveryFaultKind;
 export const MALFORMED_KINDS = {
   truncated_json: "unparseable",
   string_number: "schema",
-  nan_text: "non_finite",
+  // NaN is not JSON (RFC 8259): the payload is unparseable text, not a non-finite number.
+  nan_text: "unparseable",
+  // 1e999 is valid JSON that overflows to Infinity.
+  overflow_value: "non_finite",
   clock_1970: "timestamp_out_of_range",
 } as const satisfies Record<string, QuarantineReason>;
 export type MalformedKind = keyof typeof MALFORMED_KINDS;
@@ -69,7 +72,7 @@ export const DEFAULT_FAULT_MIX: Record<FaultKind, number> = {
   dropout: 2,
   duplicate: 2,
   late: 2,
-  malformed: 8,
+  malformed: 10,
 };
 
 /** A planned fault before its label is finished (magnitudes are sized by the generator). */

@@ -5,11 +5,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { envelopeLine, flatLine } from "../contract/replay-line";
 import { deviceTopic, METRIC_NAMES, type DeviceMessage } from "../contract/telemetry";
 import { buildFactory, DeviceSignal, LineLoad, quantize, unitOf, type DeviceSpec, type FactoryShape, type MetricValues } from "./factory";
 import { EXPECTED_RULES, MALFORMED_KINDS, planFaults, type FaultLabel, type PlannedFault, type SignalFaultKind } from "./faults";
 import { Rng } from "./prng";
-import { formatSpoolLine } from "./wire";
 
 /** Everything that decides the output: same config, same bytes. */
 export interface SimulationConfig {
@@ -214,8 +214,16 @@ export function createSimulation(config: SimulationConfig): Simulation {
   function* lines(onTick?: (tick: number) => void): Generator<string> {
     const queue = new ArrivalQueue();
     let order = 0;
-    const enqueue = (topic: string, payload: DeviceMessage | string, ingestTs: number) =>
-      queue.push({ ingestTs, order: order++, text: formatSpoolLine({ topic, payload, ingest_ts: ingestTs }) });
+    // Well-formed messages travel as flat lines (what the IoT rule writes); text that is not a JSON object
+    // travels as an envelope holding the bytes exactly as published.
+    const enqueue = (run: DeviceRun, payload: DeviceMessage | string, ingestTs: number) =>
+      queue.push({
+        ingestTs,
+        order: order++,
+        text: typeof payload === "string"
+          ? envelopeLine(run.topic, payload, ingestTs)
+          : flatLine({ site: run.spec.site, line: run.spec.line, deviceId: run.spec.deviceId, ingestTs }, payload),
+      });
 
     for (let tick = 0; tick < totalTicks; tick++) {
       const lineLoads = new Map<string, number>();
@@ -239,17 +247,17 @@ export function createSimulation(config: SimulationConfig): Simulation {
 
         const malformed = active.find((f) => f.kind === "malformed");
         if (malformed) {
-          enqueue(run.topic, garble(payload, malformed.malformedKind!, run.noise), ts + latency);
+          enqueue(run, garble(payload, malformed.malformedKind!, run.noise), ts + latency);
           continue;
         }
         const late = active.some((f) => f.kind === "late");
-        enqueue(run.topic, payload, ts + latency + (late ? LATE_DELAY_MS : 0));
+        enqueue(run, payload, ts + latency + (late ? LATE_DELAY_MS : 0));
 
         const reconnect = active.find((f) => f.kind === "duplicate" && tick === f.firstTick + f.ticks - 1);
         if (reconnect) {
           // The device reconnects and re-sends what it had not seen acknowledged, this message included.
           const resend = [...run.recent.slice(-(reconnect.ticks - 1)), { payload }];
-          resend.forEach((m, i) => enqueue(run.topic, m.payload, ts + latency + 500 + i));
+          resend.forEach((m, i) => enqueue(run, m.payload, ts + latency + 500 + i));
         }
         run.recent.push({ payload });
         if (run.recent.length > 32) run.recent.shift();
@@ -302,6 +310,8 @@ export function garble(message: DeviceMessage, kind: keyof typeof MALFORMED_KIND
     }
     case "nan_text":
       return JSON.stringify(message).replace(/"value":[^,}]+/, '"value":NaN');
+    case "overflow_value":
+      return JSON.stringify(message).replace(/"value":[^,}]+/, '"value":1e999');
     case "clock_1970":
       // An RTC that lost power restarts at the epoch: same time of day, on 1970-01-01.
       return { ...message, ts: message.ts % (24 * HOUR_MS) };
