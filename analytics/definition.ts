@@ -1,0 +1,232 @@
+/**
+ * The analytics definition: the one place that says what the platform computes from accepted readings.
+ *
+ * Both engines are generated from it: `analytics/flink.ts` writes the Flink SQL that runs in Managed Flink
+ * (committed under `sql/flink/`), `analytics/duckdb.ts` builds the DuckDB SQL the local engine runs. Change a
+ * parameter here and both follow; a test fails when the committed Flink SQL is stale.
+ *
+ * Conventions every rule follows:
+ * - Windows are per device and metric, in event time, `[window_start, window_end)`: a reading at exactly
+ *   `window_end` belongs to the next window.
+ * - Trailing baselines are counted in ROWS (readings), not time, so the same defaults work on 1-second and
+ *   5-minute data. A baseline never includes the reading being judged.
+ * - `score` is how far past the rule's threshold a reading is: 1.0 is exactly at the threshold; a rule with
+ *   `criticalScore` reports `critical` from that score on, `warning` below it.
+ * - `limit_value` and `baseline` are in the metric's unit for static_limit, deviation and rate_of_change; for
+ *   flatline the baseline is the stuck value; data_gap reports the silence in its score (gap / allowed gap).
+ */
+import { METRICS, type MetricName } from "../contract/telemetry";
+import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
+
+export const SEVERITIES = ["warning", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const RULES = ["static_limit", "deviation", "rate_of_change", "flatline", "data_gap"] as const;
+export type RuleName = (typeof RULES)[number];
+
+/** Operating limits of one metric: a reading below `low` or above `high` is a static_limit anomaly. */
+export interface StaticLimit {
+  low?: number;
+  high?: number;
+  severity: Severity;
+}
+
+/** A per-site (and optionally per-line) replacement of a metric's default static limit. */
+export interface StaticLimitOverride extends StaticLimit {
+  site: string;
+  /** When absent the override applies to every line of the site; a line override beats a site override. */
+  line?: string;
+  metric: string;
+}
+
+export interface StaticLimitRule {
+  enabled: boolean;
+  /** Default limits per metric name; metrics without an entry have no static limit. */
+  defaults: Record<string, StaticLimit>;
+  overrides: StaticLimitOverride[];
+}
+
+/** Deviation from a trailing baseline: |value − mean| > threshold × max(std, floor). */
+export interface DeviationRule {
+  enabled: boolean;
+  /** Readings in the trailing baseline (the judged reading excluded). */
+  baselineRows: number;
+  /** The rule stays silent until the baseline holds this many readings. */
+  minBaselineRows: number;
+  /** Threshold in standard deviations. */
+  threshold: number;
+  /** Floor of the standard deviation relative to |mean| (a perfectly constant signal still has a scale). */
+  relativeStdFloor: number;
+  /** Absolute floor of the standard deviation, in the metric's unit (for signals whose mean is near 0). */
+  absoluteStdFloor: number;
+  criticalScore: number;
+}
+
+/** Rate of change: |value − previous| > threshold × RMS of the trailing reading-to-reading changes. */
+export interface RateOfChangeRule {
+  enabled: boolean;
+  /** Readings whose changes form the baseline of typical change (the judged change excluded). */
+  baselineRows: number;
+  minBaselineRows: number;
+  threshold: number;
+  /** Floor of the typical change relative to |previous value|. */
+  relativeFloor: number;
+  absoluteFloor: number;
+  criticalScore: number;
+}
+
+/**
+ * Flatline (stuck sensor): `rows` identical consecutive readings from a sensor whose trailing baseline did
+ * vary. A sensor that never varies (a quantised or constant signal) is not judged stuck.
+ */
+export interface FlatlineRule {
+  enabled: boolean;
+  rows: number;
+  severity: Severity;
+}
+
+/**
+ * Data gap: a reading that follows a silence longer than min(factor × typical interval, maxGapSeconds). The
+ * typical interval is the mean interval over the deviation baseline. Detected when data resumes.
+ */
+export interface DataGapRule {
+  enabled: boolean;
+  factor: number;
+  maxGapSeconds: number;
+  /** Readings needed before the typical interval is trusted (before that only maxGapSeconds applies). */
+  minBaselineRows: number;
+  severity: Severity;
+}
+
+export interface AnalyticsDefinition {
+  /** Tumbling aggregate windows, in seconds (each divides a day; aligned to the epoch, UTC). */
+  windowSeconds: number[];
+  /** Event-time watermark delay: readings further behind the newest event time are late (flagged, not windowed). */
+  watermarkDelaySeconds: number;
+  /** A source shard idle this long no longer holds the watermark back (Flink `table.exec.source.idle-timeout`). */
+  idleTimeoutSeconds: number;
+  rules: {
+    staticLimit: StaticLimitRule;
+    deviation: DeviationRule;
+    rateOfChange: RateOfChangeRule;
+    flatline: FlatlineRule;
+    dataGap: DataGapRule;
+  };
+  alerts: {
+    /** An episode clears when no anomaly has been seen for this long (event time); one open + one clear row. */
+    holdSeconds: number;
+  };
+}
+
+/** Default static limits: the catalog's physically plausible range of each metric (plants override them). */
+const catalogLimits: Record<string, StaticLimit> = Object.fromEntries(
+  (Object.keys(METRICS) as MetricName[]).map((m) => [
+    m,
+    { low: METRICS[m].plausible[0], high: METRICS[m].plausible[1], severity: "critical" as const },
+  ]),
+);
+
+export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
+  windowSeconds: [60, 3600],
+  watermarkDelaySeconds: DEFAULT_INGEST_POLICY.allowedLatenessMs / 1000,
+  idleTimeoutSeconds: 30,
+  rules: {
+    staticLimit: { enabled: true, defaults: catalogLimits, overrides: [] },
+    deviation: {
+      enabled: true,
+      baselineRows: 300,
+      minBaselineRows: 30,
+      threshold: 4,
+      relativeStdFloor: 0.005,
+      absoluteStdFloor: 1e-6,
+      criticalScore: 2,
+    },
+    rateOfChange: {
+      enabled: true,
+      baselineRows: 300,
+      minBaselineRows: 30,
+      threshold: 8,
+      relativeFloor: 0.001,
+      absoluteFloor: 1e-6,
+      criticalScore: 2,
+    },
+    flatline: { enabled: true, rows: 30, severity: "warning" },
+    dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, minBaselineRows: 10, severity: "warning" },
+  },
+  alerts: { holdSeconds: 120 },
+};
+
+/** Returns every problem with a definition (empty when valid), each naming the parameter and the fix. */
+export function definitionProblems(def: AnalyticsDefinition): string[] {
+  const problems: string[] = [];
+  const positiveInt = (path: string, v: number) => {
+    if (!Number.isInteger(v) || v <= 0) problems.push(`${path} must be a positive integer, got ${v}`);
+  };
+  const positive = (path: string, v: number) => {
+    if (!Number.isFinite(v) || v <= 0) problems.push(`${path} must be a positive number, got ${v}`);
+  };
+  const nonNegative = (path: string, v: number) => {
+    if (!Number.isFinite(v) || v < 0) problems.push(`${path} must be zero or positive, got ${v}`);
+  };
+  if (def.windowSeconds.length === 0) problems.push("windowSeconds must list at least one window");
+  if (new Set(def.windowSeconds).size !== def.windowSeconds.length) problems.push("windowSeconds has duplicates");
+  for (const w of def.windowSeconds) {
+    positiveInt("windowSeconds[]", w);
+    if (Number.isInteger(w) && w > 0 && 86_400 % w !== 0) problems.push(`windowSeconds ${w} must divide a day (86400 s) so windows align to UTC days`);
+  }
+  positiveInt("watermarkDelaySeconds", def.watermarkDelaySeconds);
+  positiveInt("idleTimeoutSeconds", def.idleTimeoutSeconds);
+  positiveInt("alerts.holdSeconds", def.alerts.holdSeconds);
+
+  const { staticLimit, deviation, rateOfChange, flatline, dataGap } = def.rules;
+  const limitProblems = (path: string, l: StaticLimit) => {
+    if (l.low === undefined && l.high === undefined) problems.push(`${path} needs low and/or high`);
+    for (const [k, v] of [["low", l.low], ["high", l.high]] as const) {
+      if (v !== undefined && !Number.isFinite(v)) problems.push(`${path}.${k} must be finite, got ${v}`);
+    }
+    if (l.low !== undefined && l.high !== undefined && !(l.low < l.high)) problems.push(`${path}: low ${l.low} must be below high ${l.high}`);
+    if (!SEVERITIES.includes(l.severity)) problems.push(`${path}.severity must be one of ${SEVERITIES.join(", ")}`);
+  };
+  for (const [metric, l] of Object.entries(staticLimit.defaults)) limitProblems(`rules.staticLimit.defaults.${metric}`, l);
+  const seen = new Set<string>();
+  staticLimit.overrides.forEach((o, i) => {
+    limitProblems(`rules.staticLimit.overrides[${i}]`, o);
+    for (const [k, v] of [["site", o.site], ["line", o.line], ["metric", o.metric]] as const) {
+      if (v !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(v)) problems.push(`rules.staticLimit.overrides[${i}].${k} '${v}' is not a valid id`);
+    }
+    const key = `${o.site}/${o.line ?? "*"}/${o.metric}`;
+    if (seen.has(key)) problems.push(`rules.staticLimit.overrides[${i}] repeats ${key}`);
+    seen.add(key);
+  });
+
+  for (const [path, r] of [["rules.deviation", deviation], ["rules.rateOfChange", rateOfChange]] as const) {
+    positiveInt(`${path}.baselineRows`, r.baselineRows);
+    positiveInt(`${path}.minBaselineRows`, r.minBaselineRows);
+    if (r.minBaselineRows > r.baselineRows) problems.push(`${path}.minBaselineRows must not exceed baselineRows`);
+    positive(`${path}.threshold`, r.threshold);
+    positive(`${path}.criticalScore`, r.criticalScore);
+    if (r.criticalScore < 1) problems.push(`${path}.criticalScore must be at least 1 (1.0 is the threshold)`);
+  }
+  nonNegative("rules.deviation.relativeStdFloor", deviation.relativeStdFloor);
+  positive("rules.deviation.absoluteStdFloor", deviation.absoluteStdFloor);
+  nonNegative("rules.rateOfChange.relativeFloor", rateOfChange.relativeFloor);
+  positive("rules.rateOfChange.absoluteFloor", rateOfChange.absoluteFloor);
+  positiveInt("rules.flatline.rows", flatline.rows);
+  if (flatline.rows < 2) problems.push("rules.flatline.rows must be at least 2");
+  if (flatline.rows > deviation.baselineRows) problems.push("rules.flatline.rows must not exceed rules.deviation.baselineRows (the variance it is compared with)");
+  positive("rules.dataGap.factor", dataGap.factor);
+  positiveInt("rules.dataGap.maxGapSeconds", dataGap.maxGapSeconds);
+  positiveInt("rules.dataGap.minBaselineRows", dataGap.minBaselineRows);
+  if (dataGap.minBaselineRows > deviation.baselineRows) problems.push("rules.dataGap.minBaselineRows must not exceed rules.deviation.baselineRows");
+  for (const [path, s] of [["rules.flatline.severity", flatline.severity], ["rules.dataGap.severity", dataGap.severity]] as const) {
+    if (!SEVERITIES.includes(s)) problems.push(`${path} must be one of ${SEVERITIES.join(", ")}`);
+  }
+  return problems;
+}
+
+/** Throws with every problem listed when a definition is not usable; returns it otherwise. */
+export function validateDefinition(def: AnalyticsDefinition): AnalyticsDefinition {
+  const problems = definitionProblems(def);
+  if (problems.length > 0) throw new Error(`invalid analytics definition:\n- ${problems.join("\n- ")}`);
+  return def;
+}

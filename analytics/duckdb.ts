@@ -1,0 +1,84 @@
+/**
+ * The analytics as DuckDB SQL, for the local engine: the same stages as the Flink job (`stages.ts`), run as
+ * CTEs over a relation of readings. Replay input is bounded history, so every window and every episode is
+ * complete at the end of the input, as in Flink when a bounded source ends (the final watermark fires all
+ * windows and closes all sessions).
+ */
+import { READINGS } from "../lake/tables";
+import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
+import { duckdbDialect as d } from "./dialect";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalyStages, type Stage } from "./stages";
+
+export interface DuckdbAnalytics {
+  aggregates: string;
+  anomalies: string;
+  alerts: string;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/** On-time readings as the shared stages expect them (epoch-ms columns beside the timestamps). */
+function seriesStage(input: string): Stage {
+  return {
+    name: "series",
+    about: "On-time readings (late ones are kept in the lake but judged by no window).",
+    sql: `SELECT device_id, site, line, metric, CAST("value" AS DOUBLE) AS "value", event_ts,
+    epoch_ms(event_ts) AS event_ms, epoch_ms(ingest_ts) AS ingest_ms
+  FROM ${input}
+  WHERE late IS NOT TRUE AND "value" IS NOT NULL AND event_ts IS NOT NULL`,
+  };
+}
+
+function withStages(stages: Stage[], body: string): string {
+  const ctes = stages.map((s) => `-- ${s.about}\n${s.name} AS (\n  ${s.sql}\n)`).join(",\n");
+  return `WITH\n${ctes}\n${body}`;
+}
+
+/**
+ * SELECT statements over a relation named `input` (columns of READINGS in lake/tables.ts: device_id, site,
+ * line, metric, value, unit, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id, late BOOLEAN). Queries ignore
+ * late rows themselves. Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
+ */
+export function duckdbAnalytics(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): DuckdbAnalytics {
+  validateDefinition(def);
+  if (!IDENT.test(input)) throw new Error(`input relation '${input}' must be a plain (optionally schema-qualified) name`);
+  const readingColumns = READINGS.columns.map((c) => c.name).join(",");
+  if (readingColumns !== "device_id,site,line,metric,value,unit,event_ts,ingest_ts,msg_id,late") {
+    throw new Error(`readings lake columns changed (${readingColumns}); update analytics/duckdb.ts`);
+  }
+  const series = seriesStage(input);
+
+  const aggregates = withStages(
+    [series],
+    def.windowSeconds
+      .map((w) => `SELECT ${aggregateColumns(w, d)}
+FROM series
+GROUP BY ${"device_id, site, line, metric"}, CAST(FLOOR(CAST(event_ms AS DOUBLE) / ${w * 1000}) AS BIGINT)`)
+      .join("\nUNION ALL\n") + "\nORDER BY window_seconds, device_id, metric, window_start",
+  );
+
+  const scored = [series, ...anomalyStages(def, d)];
+  const anomalies = withStages(
+    scored,
+    anomalySelects(def, d).map((s) => s.sql).join("\nUNION ALL\n") + "\nORDER BY device_id, metric, event_ts, rule",
+  );
+
+  const episodes: Stage = {
+    name: "alert_episodes",
+    about: "Episode number per series: a running count of openings (the session a Flink session window would form).",
+    sql: `SELECT *, SUM(CASE WHEN opens THEN 1 ELSE 0 END) OVER (
+      PARTITION BY device_id, site, line, metric ORDER BY ${d.seriesOrder}
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS episode
+  FROM alert_transitions`,
+  };
+  const alerts = withStages(
+    [...scored, ...alertStages(def, d), episodes],
+    `${alertOpenSelect(d)}
+UNION ALL
+SELECT ${alertClearedColumns(def, d)}
+FROM alert_episodes
+GROUP BY device_id, site, line, metric, episode
+ORDER BY device_id, metric, event_ts, state`,
+  );
+  return { aggregates, anomalies, alerts };
+}
