@@ -1,4 +1,4 @@
-import type { ResourceValidationPolicy, StackValidationPolicy, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { policies, RESOURCE_RULES, STACK_RULES, TYPES, validateResource, validateStack, type PlannedResource, type PolicyContext } from "../../policy/rules";
 
 const prod: PolicyContext = { environment: "prod" };
@@ -194,7 +194,8 @@ describe("the CrossGuard policies wrap the same rules", () => {
   it("validateResource reports through CrossGuard's callback", async () => {
     const reported: string[] = [];
     const args = { type: TYPES.kinesisStream, name: "raw", urn: "urn:raw", props: { encryptionType: "NONE" }, getConfig: () => ({}) } as unknown as ResourceValidationArgs;
-    await (byName("kms-encryption-at-rest") as ResourceValidationPolicy).validateResource(args, (m) => reported.push(m));
+    const validate = (byName("kms-encryption-at-rest") as ResourceValidationPolicy).validateResource as ResourceValidation;
+    await validate(args, (m) => reported.push(m));
     expect(reported).toEqual(["Kinesis stream must set encryptionType KMS with a customer managed kmsKeyId"]);
   });
 
