@@ -1,0 +1,295 @@
+/**
+ * contract/validation.ts in DuckDB SQL: the same checks in the same order, so millions of records are judged
+ * in one set-based pass. tests/contract/validation-sql.test.ts proves the verdicts equal the reference's on
+ * random and hostile input; change both together.
+ *
+ * Input: a relation `(pos BIGINT, raw VARCHAR)` of records (JSON lines or CSV rows). Output: one row per
+ * record with `reason` (NULL when accepted), `detail`, the address when known, `received_ts`/`ingest_ts`, the
+ * event time and the readings as LIST(STRUCT(metric, value, unit)).
+ */
+import { DEFAULT_INGEST_POLICY, type IngestPolicy } from "../contract/ingest-policy";
+import { ADDRESS_KEYS, DEFAULT_LINE, DEFAULT_SITE, MAX_LINE_BYTES, MIN_EVENT_TS, type CsvColumn } from "../contract/replay-line";
+import { LIMITS, TOPIC } from "../contract/telemetry";
+import { ISO_TIMESTAMP_PATTERN, type ValidationMode } from "../contract/validation";
+import { sqlString } from "./sql-string";
+
+export interface ValidationSqlOptions {
+  mode: ValidationMode;
+  /** Epoch ms used as ingest time for records without their own ingest_ts. */
+  clockMs: number;
+  policy?: IngestPolicy;
+}
+
+/** Columns of the classified relation, in order. */
+export const CLASSIFIED_COLUMNS = ["pos", "reason", "detail", "device_id", "site", "line", "received_ts", "raw_payload", "ts", "msg_id", "seq", "readings"] as const;
+
+const MAX_SAFE = "9007199254740991";
+const NUMERIC_JSON = "('BIGINT','UBIGINT','DOUBLE')";
+const IDENT_RE = sqlString("[A-Za-z0-9][A-Za-z0-9._:-]*");
+/** Lenient JSON that DuckDB accepts and JSON.parse does not: NaN/Infinity literals, trailing commas. */
+const LENIENT_RE = sqlString("(?i)nan|inf|,[ \\t\\r\\n]*[\\]}]");
+const JSON_STRING_RE = sqlString('"(?:[^"\\\\]|\\\\.)*"');
+
+function int(value: number, what: string): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`${what} must be an integer number of milliseconds, got ${value}`);
+  return String(value);
+}
+
+/** SQL: x is an allowed identifier. */
+function isIdent(x: string): string {
+  return `(${x} IS NOT NULL AND length(${x}) <= ${LIMITS.maxIdLength} AND regexp_full_match(${x}, ${IDENT_RE}))`;
+}
+
+/** SQL: JSON value `j` at `path` is a number that is a safe integer (optionally ≥ 0). */
+function isSafeInt(j: string, path: string, nonNegative = false): string {
+  const d = `TRY_CAST(json_extract(${j}, ${sqlString(path)}) AS DOUBLE)`;
+  return `(coalesce(json_type(${j}, ${sqlString(path)}) IN ${NUMERIC_JSON}, false) AND ${d} = trunc(${d}) AND abs(${d}) <= ${MAX_SAFE}${nonNegative ? ` AND ${d} >= 0` : ""})`;
+}
+
+/** SQL: `text` is strict JSON (parses, and any lenient-looking token is inside a string). */
+function strictJson(text: string, parsed: string): string {
+  return `(${parsed} IS NOT NULL AND NOT (regexp_matches(${text}, ${LENIENT_RE}) AND regexp_matches(regexp_replace(${text}, ${JSON_STRING_RE}, '""', 'g'), ${LENIENT_RE})))`;
+}
+
+/** SQL: JSON object `j` has a repeated key at top level or in an element of its `readings` array. */
+function repeatsKey(j: string): string {
+  return `(len(json_keys(${j})) <> len(list_distinct(json_keys(${j}))) OR coalesce(json_type(${j}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${j}, '$.readings[*]'), r -> json_type(r) = 'OBJECT' AND len(json_keys(r)) <> len(list_distinct(json_keys(r))))), false))`;
+}
+
+/** SQL: UTF-16 length of a string (what zod's max() measures): code points plus one per astral code point. */
+function utf16Length(x: string): string {
+  return `(length(${x}) + length(regexp_replace(${x}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`;
+}
+
+/** SQL: the device message in JSON `m` (keys `mk`) matches deviceMessageSchema; keys for which `ignoredKey` holds are skipped. */
+function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => string): string {
+  const allowed = ["msg_id", "seq", "ts", "readings"].map(sqlString).join(", ");
+  const reading = `(json_type(r) = 'OBJECT'
+      AND len(list_filter(json_keys(r), k -> k NOT IN ('metric', 'value', 'unit'))) = 0
+      AND coalesce(json_type(r, '$.metric') = 'VARCHAR', false)
+      AND length(r ->> '$.metric') BETWEEN 1 AND ${LIMITS.maxMetricNameLength}
+      AND regexp_full_match(r ->> '$.metric', '[a-z][a-z0-9_]*')
+      AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)
+      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${utf16Length("(r ->> '$.unit')")} <= 16)))`;
+  return `(len(list_filter(${mk}, k -> k NOT IN (${allowed}) AND NOT ${ignoredKey("k")})) = 0
+    AND (json_type(${m}, '$.msg_id') IS NULL OR (json_type(${m}, '$.msg_id') = 'VARCHAR' AND ${isIdent(`(${m} ->> '$.msg_id')`)}))
+    AND (json_type(${m}, '$.seq') IS NULL OR ${isSafeInt(m, "$.seq", true)})
+    AND ${isSafeInt(m, "$.ts")}
+    AND coalesce(json_type(${m}, '$.readings') = 'ARRAY', false)
+    AND json_array_length(${m}, '$.readings') BETWEEN 1 AND ${LIMITS.maxReadingsPerMessage}
+    AND list_bool_and(list_transform(json_extract(${m}, '$.readings[*]'), r -> ${reading})))`;
+}
+
+/** SQL: the message in JSON `m` has a reading whose value is a JSON number that overflows to ±Infinity. */
+function hasNonFinite(m: string): string {
+  return `coalesce(json_type(${m}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${m}, '$.readings[*]'), r -> json_type(r) = 'OBJECT' AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false) AND isinf(TRY_CAST(json_extract(r, '$.value') AS DOUBLE)))), false)`;
+}
+
+function timestampCheck(ts: string, ingest: string, o: ValidationSqlOptions): string {
+  const policy = o.policy ?? DEFAULT_INGEST_POLICY;
+  const future = `${ts} > ${ingest} + ${int(policy.maxFutureSkewMs, "maxFutureSkewMs")}`;
+  return o.mode === "live"
+    ? `(${future} OR ${ts} < ${ingest} - ${int(policy.maxPastSkewMs, "maxPastSkewMs")})`
+    : `(${ts} < ${int(MIN_EVENT_TS, "MIN_EVENT_TS")} OR ${future})`;
+}
+
+const READINGS_TYPE = `'[{"metric":"VARCHAR","value":"DOUBLE","unit":"VARCHAR"}]'`;
+
+/** The classifying SELECT over JSON lines (flat and envelope forms) read from relation `source`. */
+export function classifyJsonLinesSql(source: string, o: ValidationSqlOptions): string {
+  const clock = int(o.clockMs, "clockMs");
+  const addressKeys = ADDRESS_KEYS.map(sqlString).join(", ");
+  const topicDevice = `string_split(regexp_replace(j ->> '$.topic', '^\\$aws/rules/[^/]+/', ''), '/')`;
+  return `
+WITH parsed AS (
+  SELECT pos, raw, strlen(raw) AS raw_bytes, contains(raw, chr(0)) AS has_nul,
+         CASE WHEN strlen(raw) <= ${MAX_LINE_BYTES} AND NOT contains(raw, chr(0)) THEN TRY_CAST(raw AS JSON) END AS j
+  FROM ${source}
+), shaped AS (
+  SELECT *, ${strictJson("raw", "j")} AS strict_ok,
+         json_type(j) = 'OBJECT' AS is_object,
+         json_keys(j) AS keys
+  FROM parsed
+), addressed AS (
+  SELECT *,
+    list_contains(keys, 'payload') AS is_envelope,
+    json_type(j, '$.topic') AS topic_type,
+    CASE WHEN json_type(j, '$.topic') = 'VARCHAR' THEN ${topicDevice} END AS topic_parts,
+    CASE WHEN ${isSafeInt("j", "$.ingest_ts")} THEN TRY_CAST(json_extract(j, '$.ingest_ts') AS DOUBLE)::BIGINT END AS line_ingest_ts
+  FROM shaped
+), resolved AS (
+  SELECT *,
+    CASE WHEN topic_type IS NOT NULL THEN topic_parts[4] ELSE j ->> '$.device_id' END AS a_device,
+    CASE WHEN topic_type IS NOT NULL THEN topic_parts[2] WHEN json_type(j, '$.site') IS NULL THEN ${sqlString(DEFAULT_SITE)} ELSE j ->> '$.site' END AS a_site,
+    CASE WHEN topic_type IS NOT NULL THEN topic_parts[3] WHEN json_type(j, '$.line') IS NULL THEN ${sqlString(DEFAULT_LINE)} ELSE j ->> '$.line' END AS a_line,
+    CASE WHEN is_envelope THEN j ->> '$.payload' END AS payload
+  FROM addressed
+), addr_checked AS (
+  SELECT *,
+    CASE
+      WHEN topic_type IS NOT NULL THEN
+        topic_type = 'VARCHAR' AND len(topic_parts) = 4 AND topic_parts[1] = ${sqlString(TOPIC.root)}
+        AND NOT list_bool_or(list_transform(topic_parts, p -> p = ''))
+        AND ${isIdent("a_site")} AND ${isIdent("a_line")} AND ${isIdent("a_device")}
+        AND (json_type(j, '$.device_id') IS NULL OR (json_type(j, '$.device_id') = 'VARCHAR' AND j ->> '$.device_id' = a_device))
+        AND (json_type(j, '$.site') IS NULL OR (json_type(j, '$.site') = 'VARCHAR' AND j ->> '$.site' = a_site))
+        AND (json_type(j, '$.line') IS NULL OR (json_type(j, '$.line') = 'VARCHAR' AND j ->> '$.line' = a_line))
+      ELSE
+        coalesce(json_type(j, '$.device_id') = 'VARCHAR', false)
+        AND coalesce(json_type(j, '$.site') = 'VARCHAR', true) AND coalesce(json_type(j, '$.line') = 'VARCHAR', true)
+        AND ${isIdent("a_site")} AND ${isIdent("a_line")} AND ${isIdent("a_device")}
+    END AS address_ok,
+    CASE WHEN payload IS NOT NULL AND strlen(payload) <= ${LIMITS.maxPayloadBytes} AND NOT contains(payload, chr(0)) THEN TRY_CAST(payload AS JSON) END AS pj
+  FROM resolved
+), staged AS (
+  SELECT *,
+    CASE
+      WHEN raw_bytes > ${MAX_LINE_BYTES} THEN 'too_large'
+      WHEN has_nul THEN 'unparseable'
+      WHEN NOT ${strictJson("raw", "j")} THEN 'unparseable'
+      WHEN NOT is_object THEN 'schema'
+      WHEN ${repeatsKey("j")} THEN 'schema'
+      WHEN is_envelope AND (len(list_filter(keys, k -> k <> 'payload' AND k NOT IN (${addressKeys}))) > 0 OR json_type(j, '$.payload') <> 'VARCHAR') THEN 'schema'
+      WHEN NOT is_envelope AND raw_bytes > ${LIMITS.maxPayloadBytes} THEN 'too_large'
+      WHEN json_type(j, '$.ingest_ts') IS NOT NULL AND line_ingest_ts IS NULL THEN 'schema'
+      WHEN NOT address_ok THEN 'bad_topic'
+    END AS line_reason
+  FROM addr_checked
+), message AS (
+  SELECT *,
+    CASE
+      WHEN line_reason IS NOT NULL THEN line_reason
+      WHEN is_envelope AND strlen(payload) > ${LIMITS.maxPayloadBytes} THEN 'too_large'
+      WHEN is_envelope AND contains(payload, chr(0)) THEN 'unparseable'
+      WHEN is_envelope AND NOT ${strictJson("payload", "pj")} THEN 'unparseable'
+      WHEN is_envelope AND (json_type(pj) <> 'OBJECT' OR ${repeatsKey("pj")}) THEN 'schema'
+    END AS pre_reason,
+    CASE WHEN is_envelope THEN pj ELSE j END AS m,
+    CASE WHEN is_envelope THEN json_keys(pj) ELSE keys END AS mk
+  FROM staged
+), judged AS (
+  SELECT *,
+    coalesce(line_ingest_ts, ${clock}) AS ingest,
+    CASE WHEN pre_reason IS NULL AND ${isSafeInt("m", "$.ts")} THEN TRY_CAST(json_extract(m, '$.ts') AS DOUBLE)::BIGINT END AS event_ts,
+    CASE
+      WHEN pre_reason IS NOT NULL THEN pre_reason
+      WHEN ${hasNonFinite("m")} THEN 'non_finite'
+      WHEN NOT ${messageMatchesSchema("m", "mk", (k) => `(NOT is_envelope AND ${k} IN (${addressKeys}))`)} THEN 'schema'
+    END AS schema_reason
+  FROM message
+), final AS (
+  SELECT *, coalesce(schema_reason, CASE WHEN ${timestampCheck("event_ts", "ingest", o)} THEN 'timestamp_out_of_range' END) AS reason
+  FROM judged
+)
+SELECT
+  pos,
+  reason,
+  CASE reason
+    WHEN 'too_large' THEN 'record is ' || CASE WHEN is_envelope AND line_reason IS NULL THEN strlen(payload) ELSE raw_bytes END || ' bytes; over the size limit'
+    WHEN 'unparseable' THEN 'not valid JSON (or contains NUL)'
+    WHEN 'schema' THEN 'does not match the device message schema (or repeats a key)'
+    WHEN 'bad_topic' THEN 'topic is not telemetry/<site>/<line>/<device> or an id is not allowed'
+    WHEN 'non_finite' THEN 'a reading value overflows to Infinity'
+    WHEN 'timestamp_out_of_range' THEN 'ts ' || event_ts || ' outside the allowed range for ingest time ' || ingest
+  END AS detail,
+  CASE WHEN line_reason IS NULL THEN a_device END AS device_id,
+  CASE WHEN line_reason IS NULL THEN a_site END AS site,
+  CASE WHEN line_reason IS NULL THEN a_line END AS line,
+  CASE WHEN line_reason IS NULL OR line_reason = 'bad_topic' OR NOT (json_type(j, '$.ingest_ts') IS NOT NULL AND line_ingest_ts IS NULL) THEN ingest ELSE ${clock} END AS received_ts,
+  CASE WHEN is_envelope AND line_reason IS NULL THEN payload ELSE raw END AS raw_payload,
+  event_ts AS ts,
+  CASE WHEN reason IS NULL THEN m ->> '$.msg_id' END AS msg_id,
+  CASE WHEN reason IS NULL AND json_type(m, '$.seq') IS NOT NULL THEN TRY_CAST(json_extract(m, '$.seq') AS DOUBLE)::BIGINT END AS seq,
+  CASE WHEN reason IS NULL THEN from_json(json_extract(m, '$.readings'), ${READINGS_TYPE}) END AS readings
+FROM final`;
+}
+
+/** The classifying SELECT over CSV long-form rows read from relation `source`, given the file's header. */
+export function classifyCsvRowsSql(source: string, header: readonly CsvColumn[], o: ValidationSqlOptions): string {
+  const clock = int(o.clockMs, "clockMs");
+  const field = (name: CsvColumn): string => {
+    const index = header.indexOf(name);
+    return index < 0 ? "NULL::VARCHAR" : `nullif(f[${index + 1}], '')`;
+  };
+  const epochRe = sqlString("^-?[0-9]{1,16}$");
+  const epoch = (x: string) => `CASE WHEN regexp_matches(${x}, ${epochRe}) AND abs(${x}::DOUBLE) <= ${MAX_SAFE} THEN ${x}::BIGINT END`;
+  const part = (name: string) => `nullif(iso.${name}, '')::BIGINT`;
+  return `
+WITH split AS (
+  SELECT pos, raw, strlen(raw) AS raw_bytes, contains(raw, chr(0)) AS has_nul,
+    list_transform(string_split(raw, ','), x -> CASE WHEN length(x) >= 2 AND starts_with(x, '"') AND ends_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE x END) AS f
+  FROM ${source}
+), fields AS (
+  SELECT pos, raw, raw_bytes, has_nul, len(f) AS field_count,
+    ${field("ingest_ts")} AS ingest_text, ${field("device_id")} AS device_id,
+    coalesce(${field("site")}, ${sqlString(DEFAULT_SITE)}) AS site, coalesce(${field("line")}, ${sqlString(DEFAULT_LINE)}) AS line,
+    ${field("metric")} AS metric, ${field("value")} AS value_text, ${field("ts")} AS ts_text, ${field("unit")} AS unit,
+    ${field("msg_id")} AS msg_id, ${field("seq")} AS seq_text
+  FROM split
+), parsed AS (
+  SELECT *, ${epoch("ingest_text")} AS line_ingest_ts, ${epoch("seq_text")} AS seq, ${epoch("ts_text")} AS epoch_ts,
+    regexp_matches(value_text, '(?i)^[+-]?(nan|inf|infinity)$') AS value_non_finite_token,
+    CASE WHEN regexp_matches(value_text, '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$') THEN coalesce(TRY_CAST(value_text AS DOUBLE), 'inf'::DOUBLE) END AS value,
+    regexp_extract(ts_text, ${sqlString(ISO_TIMESTAMP_PATTERN)}, ['y','mo','d','h','mi','g6','s','g8','frac','zone','sign','oh','om']) AS iso
+  FROM fields
+), iso_parts AS (
+  SELECT *, ${part("y")} AS y, ${part("mo")} AS mo, ${part("d")} AS d, ${part("h")} AS h, ${part("mi")} AS mi,
+    coalesce(${part("s")}, 0) AS sec,
+    coalesce(left(rpad(nullif(iso.frac, ''), 3, '0'), 3)::BIGINT, 0) AS millis,
+    CASE WHEN iso.sign = '' THEN 0 ELSE (CASE WHEN iso.sign = '-' THEN -1 ELSE 1 END) * (${part("oh")} * 60 + ${part("om")}) END AS offset_minutes
+  FROM parsed
+), civil AS (
+  SELECT *, y - CASE WHEN mo <= 2 THEN 1 ELSE 0 END AS yy,
+    CASE WHEN mo = 2 THEN CASE WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END WHEN mo IN (4, 6, 9, 11) THEN 30 ELSE 31 END AS month_days
+  FROM iso_parts
+), dated AS (
+  SELECT *, coalesce(epoch_ts, CASE WHEN y IS NOT NULL AND mo BETWEEN 1 AND 12 AND d BETWEEN 1 AND month_days AND h <= 23 AND mi <= 59 AND sec <= 59 THEN (
+      floor(yy / 400) * 146097
+      + (yy - floor(yy / 400) * 400) * 365 + floor((yy - floor(yy / 400) * 400) / 4) - floor((yy - floor(yy / 400) * 400) / 100)
+      + floor((153 * (mo + CASE WHEN mo > 2 THEN -3 ELSE 9 END) + 2) / 5) + d - 1
+      - 719468)::BIGINT * 86400000 + ((h * 60 + mi - offset_minutes) * 60 + sec) * 1000 + millis END) AS event_ts
+  FROM civil
+), staged AS (
+  SELECT *,
+    CASE
+      WHEN raw_bytes > ${LIMITS.maxPayloadBytes} THEN 'too_large'
+      WHEN has_nul THEN 'unparseable'
+      WHEN field_count <> ${header.length} THEN 'unparseable'
+      WHEN ingest_text IS NOT NULL AND line_ingest_ts IS NULL THEN 'schema'
+      WHEN device_id IS NULL OR NOT (${isIdent("site")} AND ${isIdent("line")} AND ${isIdent("device_id")}) THEN 'bad_topic'
+    END AS line_reason,
+    coalesce(line_ingest_ts, ${clock}) AS ingest
+  FROM dated
+), final AS (
+  SELECT *, coalesce(line_reason, CASE
+      WHEN value_non_finite_token OR isinf(value) THEN 'non_finite'
+      WHEN value IS NULL OR event_ts IS NULL OR (seq_text IS NOT NULL AND seq IS NULL) THEN 'schema'
+      WHEN NOT ((msg_id IS NULL OR ${isIdent("msg_id")}) AND coalesce(seq >= 0, true)
+        AND coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, '[a-z][a-z0-9_]*'), false)
+        AND (unit IS NULL OR ${utf16Length("unit")} <= 16)) THEN 'schema'
+      WHEN ${timestampCheck("event_ts", "ingest", o)} THEN 'timestamp_out_of_range'
+    END) AS reason
+  FROM staged
+)
+SELECT
+  pos,
+  reason,
+  CASE reason
+    WHEN 'too_large' THEN 'row is ' || raw_bytes || ' bytes; over the size limit'
+    WHEN 'unparseable' THEN 'row has ' || field_count || ' fields (header has ${header.length}) or contains NUL'
+    WHEN 'schema' THEN 'a field does not match the contract (ts, value, metric, unit, msg_id, seq or ingest_ts)'
+    WHEN 'bad_topic' THEN 'device_id, site or line is empty or not an allowed id'
+    WHEN 'non_finite' THEN 'value ' || value_text || ' is not finite'
+    WHEN 'timestamp_out_of_range' THEN 'ts ' || event_ts || ' outside the allowed range for ingest time ' || ingest
+  END AS detail,
+  CASE WHEN line_reason IS NULL THEN device_id END AS device_id,
+  CASE WHEN line_reason IS NULL THEN site END AS site,
+  CASE WHEN line_reason IS NULL THEN line END AS line,
+  CASE WHEN line_reason IS NULL OR line_reason = 'bad_topic' THEN ingest ELSE ${clock} END AS received_ts,
+  raw AS raw_payload,
+  event_ts AS ts,
+  CASE WHEN reason IS NULL THEN msg_id END AS msg_id,
+  CASE WHEN reason IS NULL THEN seq END AS seq,
+  CASE WHEN reason IS NULL THEN [{'metric': metric, 'value': value, 'unit': unit}] END AS readings
+FROM final`;
+}
