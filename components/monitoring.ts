@@ -1,0 +1,528 @@
+/**
+ * Monitoring: the operators' SNS topic (CMK-encrypted), one CloudWatch alarm per failure mode of each resource
+ * it is given — every alarm carries the dimension that ties it to that resource — and a dashboard. Thresholds
+ * are named constants with the reason for each (the habit of aws-solutions' kda-monitoring / kdf-monitoring);
+ * a stack can override them (production is stricter).
+ *
+ * Every resource list is optional, so it works standalone:
+ *   new Monitoring("ops", { keyArn: key.arn, emails: ["oncall@example.com"], streams: { raw: raw.name } })
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { awsContext } from "./naming";
+
+/** Alarm thresholds. Each names its unit; each reason says what crossing it means for the pipeline. */
+export interface AlarmThresholds {
+  /** Kinesis GetRecords.IteratorAgeMilliseconds, max over 1 minute, for 3 minutes in a row. */
+  iteratorAgeMs: number;
+  /** Minutes (of 5) in which a stream throttled writes or reads before it alarms. */
+  throttledMinutesOf5: number;
+  /** Flink `downtime` in ms (Maximum over 1 minute). */
+  flinkDowntimeMs: number;
+  /** Flink `numberOfFailedCheckpoints` since the job started. */
+  flinkFailedCheckpoints: number;
+  /** Increase of Flink `fullRestarts` within 5 minutes. */
+  flinkRestartsPer5Min: number;
+  /** Firehose DeliveryToS3.DataFreshness in seconds (age of the oldest record not yet in S3). */
+  firehoseFreshnessSeconds: number;
+  /** Firehose FailedConversion.Records per 5 minutes. */
+  firehoseFailedConversions: number;
+  /** IoT rule action failures (`Failure`) per 5 minutes. */
+  ruleActionFailures: number;
+  /** IoT rule `ParseError`s per 5 minutes. */
+  ruleParseErrors: number;
+  /** Lambda Errors per 5 minutes. */
+  lambdaErrors: number;
+  /** Lambda Throttles per 5 minutes. */
+  lambdaThrottles: number;
+  /** Messages visible in a dead-letter queue. */
+  dlqMessages: number;
+  /** Quarantined records as a percentage of raw records, over 5 minutes, for 15 minutes. */
+  quarantinePercent: number;
+}
+
+export const DEFAULT_THRESHOLDS: AlarmThresholds = {
+  // Five minutes behind is far beyond Flink's checkpoint interval and the notifier's retries: a reader is not
+  // keeping up, and every further minute brings the oldest record closer to expiring with the stream retention.
+  iteratorAgeMs: 5 * 60_000,
+  // Producers and consumers retry a throttled call: an isolated minute is absorbed, 3 of 5 is a capacity problem.
+  throttledMinutesOf5: 3,
+  // Any downtime means the analytics (and alerts) stopped: no tolerance (kda-monitoring DOWNTIME_THRESHOLD).
+  flinkDowntimeMs: 0,
+  // A failed checkpoint means a restart would replay or lose progress: no tolerance (FAILED_CHECKPOINTS_THRESHOLD).
+  flinkFailedCheckpoints: 0,
+  // A healthy job never restarts on its own; each restart replays from the last checkpoint and delays alerts.
+  flinkRestartsPer5Min: 0,
+  // 15 minutes: three times the default 5-minute buffer interval; older means files are not reaching S3
+  // (kdf-monitoring's data freshness threshold).
+  firehoseFreshnessSeconds: 900,
+  // A record that fails conversion is missing from its table (it sits in the error prefix): never expected.
+  firehoseFailedConversions: 0,
+  // A failed rule action means a message did not reach the raw stream (the error action kept it): investigate.
+  ruleActionFailures: 0,
+  // A message the rule cannot parse never reaches any action, not even the error action: it is lost.
+  ruleParseErrors: 0,
+  // The alert notifier must not fail: each error delays an operator notification.
+  lambdaErrors: 0,
+  // Throttling delays notifications; with reserved concurrency it means the limit is too low.
+  lambdaThrottles: 0,
+  // A message in a dead-letter queue is work that was given up on: someone must look and redrive it.
+  dlqMessages: 0,
+  // Devices send some garbage; a sustained 1 % of all input means a firmware or contract problem on a fleet.
+  quarantinePercent: 1,
+};
+
+/** The raw and quarantine streams whose record counts give the quarantine rate (issue 5). */
+export interface QuarantineRateSource {
+  /** Name of the raw telemetry stream (what the IoT rule writes). */
+  rawStreamName: pulumi.Input<string>;
+  /** Name of the quarantine stream (what Flink rejects, with the reason). */
+  quarantineStreamName: pulumi.Input<string>;
+}
+
+export interface MonitoringArgs {
+  /** CMK for the new topic. Its key policy must let cloudwatch.amazonaws.com use it (EncryptionKey's alarm use). */
+  keyArn?: pulumi.Input<string>;
+  /** Send alarms to this existing topic instead of creating one (not together with `keyArn` or `emails`). */
+  existingTopicArn?: pulumi.Input<string>;
+  /** Operator e-mail addresses to subscribe to the new topic (each must confirm). */
+  emails?: string[];
+  /** Kinesis streams to watch: label → stream name. */
+  streams?: Record<string, pulumi.Input<string>>;
+  /** Managed Flink application name. */
+  applicationName?: pulumi.Input<string>;
+  /** Firehose delivery streams: label → delivery stream name. */
+  firehoseNames?: Record<string, pulumi.Input<string>>;
+  /** IoT topic rules: label → rule name. */
+  ruleNames?: Record<string, pulumi.Input<string>>;
+  /** IoT rule action type whose failures to watch (the `ActionType` dimension of the rule's `Failure` metric). */
+  ruleActionType?: string;
+  /** Lambda functions: label → function name. */
+  functionNames?: Record<string, pulumi.Input<string>>;
+  /** Dead-letter queues: label → queue name. */
+  queueNames?: Record<string, pulumi.Input<string>>;
+  /** Raw and quarantine streams, for the quarantine-rate alarm and widget. */
+  quarantine?: QuarantineRateSource;
+  /** Threshold overrides (see DEFAULT_THRESHOLDS for each reason). */
+  thresholds?: Partial<AlarmThresholds>;
+  /** Dashboard name (letters, digits, `-`, `_`). Default: the component name. */
+  dashboardName?: string;
+}
+
+/** Defaults, in one place. */
+export const MONITORING_DEFAULTS = {
+  /** The raw stream is the rule's only action. */
+  ruleActionType: "Kinesis",
+};
+
+type TreatMissingData = "breaching" | "notBreaching" | "ignore" | "missing";
+
+/** One alarm, before it becomes a MetricAlarm. */
+export interface AlarmSpec {
+  description: string;
+  threshold: number;
+  evaluationPeriods: number;
+  datapointsToAlarm?: number;
+  treatMissingData: TreatMissingData;
+  /** A single metric ... */
+  metric?: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; period: number };
+  /** ... or metric math (the query with returnData is the alarm's value). */
+  metricQueries?: aws.types.input.cloudwatch.MetricAlarmMetricQuery[];
+}
+
+const minute = 60;
+const fiveMinutes = 300;
+
+/** The alarms for the given resources, keyed by a stable label (`<kind>-<resource label>`). Pure: tested directly. */
+export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<string, AlarmSpec> {
+  const specs: Record<string, AlarmSpec> = {};
+  const kinesis = (metricName: string, stream: pulumi.Input<string>, statistic: string, period: number) => ({
+    namespace: "AWS/Kinesis",
+    metricName,
+    dimensions: { StreamName: stream },
+    statistic,
+    period,
+  });
+  for (const [label, stream] of Object.entries(args.streams ?? {})) {
+    specs[`iterator-age-${label}`] = {
+      description: `Kinesis ${label}: a reader is more than ${t.iteratorAgeMs / 60_000} min behind`,
+      metric: kinesis("GetRecords.IteratorAgeMilliseconds", stream, "Maximum", minute),
+      threshold: t.iteratorAgeMs,
+      evaluationPeriods: 3,
+      // No GetRecords at all means nobody reads the stream: records age towards expiry unseen.
+      treatMissingData: "breaching",
+    };
+    for (const [kind, metricName] of [
+      ["write-throttled", "WriteProvisionedThroughputExceeded"],
+      ["read-throttled", "ReadProvisionedThroughputExceeded"],
+    ] as const) {
+      specs[`${kind}-${label}`] = {
+        description: `Kinesis ${label}: ${metricName} in ${t.throttledMinutesOf5} of 5 minutes`,
+        metric: kinesis(metricName, stream, "Sum", minute),
+        threshold: 0,
+        evaluationPeriods: 5,
+        datapointsToAlarm: t.throttledMinutesOf5,
+        // No data means no calls, so nothing was throttled.
+        treatMissingData: "notBreaching",
+      };
+    }
+  }
+
+  if (args.applicationName !== undefined) {
+    const flink = (metricName: string, statistic: string, period: number) => ({
+      namespace: "AWS/KinesisAnalytics",
+      metricName,
+      dimensions: { Application: args.applicationName! },
+      statistic,
+      period,
+    });
+    specs["flink-downtime"] = {
+      description: "Flink: the application is down (analytics and alerts stopped)",
+      metric: flink("downtime", "Maximum", minute),
+      threshold: t.flinkDowntimeMs,
+      evaluationPeriods: 1,
+      // A running job reports every minute: silence means it is not running.
+      treatMissingData: "breaching",
+    };
+    specs["flink-failed-checkpoints"] = {
+      description: "Flink: a checkpoint failed since the job started",
+      metric: flink("numberOfFailedCheckpoints", "Maximum", minute),
+      threshold: t.flinkFailedCheckpoints,
+      evaluationPeriods: 1,
+      // Silence is the downtime alarm's business; do not page twice.
+      treatMissingData: "notBreaching",
+    };
+    specs["flink-restarts"] = {
+      description: "Flink: the job restarted (fullRestarts increased)",
+      metricQueries: [
+        { id: "restarts", metric: queryMetric(flink("fullRestarts", "Maximum", fiveMinutes)), returnData: false },
+        { id: "increase", expression: "DIFF(restarts)", label: "fullRestarts increase", returnData: true },
+      ],
+      threshold: t.flinkRestartsPer5Min,
+      evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+    };
+  }
+
+  for (const [label, firehose] of Object.entries(args.firehoseNames ?? {})) {
+    const fh = (metricName: string, statistic: string, period: number) => ({
+      namespace: "AWS/Firehose",
+      metricName,
+      dimensions: { DeliveryStreamName: firehose },
+      statistic,
+      period,
+    });
+    specs[`firehose-freshness-${label}`] = {
+      description: `Firehose ${label}: records older than ${t.firehoseFreshnessSeconds} s are not in S3 yet`,
+      metric: fh("DeliveryToS3.DataFreshness", "Maximum", fiveMinutes),
+      threshold: t.firehoseFreshnessSeconds,
+      evaluationPeriods: 1,
+      // Reported only while records are buffered: no data means nothing is waiting.
+      treatMissingData: "notBreaching",
+    };
+    specs[`firehose-conversion-${label}`] = {
+      description: `Firehose ${label}: records failed Parquet conversion (they are in the error prefix, not the table)`,
+      metric: fh("FailedConversion.Records", "Sum", fiveMinutes),
+      threshold: t.firehoseFailedConversions,
+      evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+    };
+  }
+
+  const actionType = args.ruleActionType ?? MONITORING_DEFAULTS.ruleActionType;
+  for (const [label, rule] of Object.entries(args.ruleNames ?? {})) {
+    specs[`rule-failures-${label}`] = {
+      description: `IoT rule ${label}: the ${actionType} action failed (messages went to the error action)`,
+      metric: { namespace: "AWS/IoT", metricName: "Failure", dimensions: { RuleName: rule, ActionType: actionType }, statistic: "Sum", period: fiveMinutes },
+      threshold: t.ruleActionFailures,
+      evaluationPeriods: 1,
+      // Emitted only when an action runs or fails.
+      treatMissingData: "notBreaching",
+    };
+    specs[`rule-parse-errors-${label}`] = {
+      description: `IoT rule ${label}: messages could not be parsed and were dropped before any action`,
+      metric: { namespace: "AWS/IoT", metricName: "ParseError", dimensions: { RuleName: rule }, statistic: "Sum", period: fiveMinutes },
+      threshold: t.ruleParseErrors,
+      evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+    };
+  }
+
+  for (const [label, fn] of Object.entries(args.functionNames ?? {})) {
+    for (const [kind, metricName, threshold] of [
+      ["lambda-errors", "Errors", t.lambdaErrors],
+      ["lambda-throttles", "Throttles", t.lambdaThrottles],
+    ] as const) {
+      specs[`${kind}-${label}`] = {
+        description: `Lambda ${label}: ${metricName}`,
+        metric: { namespace: "AWS/Lambda", metricName, dimensions: { FunctionName: fn }, statistic: "Sum", period: fiveMinutes },
+        threshold,
+        evaluationPeriods: 1,
+        // Not invoked means nothing failed.
+        treatMissingData: "notBreaching",
+      };
+    }
+  }
+
+  for (const [label, queue] of Object.entries(args.queueNames ?? {})) {
+    specs[`dlq-${label}`] = {
+      description: `Dead-letter queue ${label}: work was given up on; inspect and redrive`,
+      metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: queue }, statistic: "Maximum", period: fiveMinutes },
+      threshold: t.dlqMessages,
+      evaluationPeriods: 1,
+      // SQS stops reporting idle queues after hours without activity: an idle DLQ is an empty one.
+      treatMissingData: "notBreaching",
+    };
+  }
+
+  if (args.quarantine) {
+    specs["quarantine-rate"] = {
+      description: `Quarantine: more than ${t.quarantinePercent} % of raw records rejected for 15 minutes (query the quarantine table by reason)`,
+      metricQueries: quarantineRateQueries(args.quarantine),
+      threshold: t.quarantinePercent,
+      evaluationPeriods: 3,
+      // No traffic, no quarantine.
+      treatMissingData: "notBreaching",
+    };
+  }
+  return specs;
+}
+
+/** A single-metric spec in the shape a metric-math query wants (`stat` instead of `statistic`). */
+function queryMetric(m: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; period: number }) {
+  return { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.statistic, period: m.period };
+}
+
+/** Metric math for the quarantine rate in percent: quarantine-stream records per raw-stream record. */
+export function quarantineRateQueries(q: QuarantineRateSource): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  const incoming = (stream: pulumi.Input<string>) => ({
+    namespace: "AWS/Kinesis",
+    metricName: "IncomingRecords",
+    dimensions: { StreamName: stream },
+    stat: "Sum",
+    period: fiveMinutes,
+  });
+  return [
+    { id: "raw", metric: incoming(q.rawStreamName), returnData: false },
+    { id: "quarantined", metric: incoming(q.quarantineStreamName), returnData: false },
+    { id: "rate", expression: QUARANTINE_RATE_EXPRESSION, label: "Quarantined % of raw records", returnData: true },
+  ];
+}
+
+/** 0 when no raw records arrived (no division by zero, no alarm on an idle pipeline). */
+export const QUARANTINE_RATE_EXPRESSION = "IF(FILL(raw, 0) > 0, 100 * FILL(quarantined, 0) / FILL(raw, 0), 0)";
+
+export class Monitoring extends pulumi.ComponentResource {
+  /** The operators' topic (when created here). */
+  readonly topic?: aws.sns.Topic;
+  /** ARN of the topic alarms notify (created or existing). */
+  readonly topicArn: pulumi.Output<string>;
+  /** Alarms by label (`iterator-age-raw`, `flink-downtime`, `quarantine-rate`, ...). */
+  readonly alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+  /** The dashboard. */
+  readonly dashboard: aws.cloudwatch.Dashboard;
+  readonly dashboardName: pulumi.Output<string>;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iotpipe:monitoring:Monitoring", name, {}, opts);
+    const parent = { parent: this };
+    if (args.existingTopicArn !== undefined && (args.keyArn !== undefined || (args.emails ?? []).length > 0)) {
+      throw new Error(`Monitoring '${name}': existingTopicArn reuses a topic; keyArn and emails are for a new topic: pass one or the other`);
+    }
+    if (args.existingTopicArn === undefined && args.keyArn === undefined) {
+      throw new Error(`Monitoring '${name}': keyArn is required to create the encrypted operators' topic (or pass existingTopicArn)`);
+    }
+    for (const email of args.emails ?? []) {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`Monitoring '${name}': '${email}' is not an e-mail address`);
+    }
+    const dashboardName = args.dashboardName ?? name;
+    if (!/^[A-Za-z0-9_-]{1,255}$/.test(dashboardName)) {
+      throw new Error(`Monitoring '${name}': dashboard name '${dashboardName}' may only hold letters, digits, - and _`);
+    }
+    const thresholds = { ...DEFAULT_THRESHOLDS, ...(args.thresholds ?? {}) };
+    for (const [key, value] of Object.entries(thresholds)) {
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        throw new Error(`Monitoring '${name}': threshold ${key} must be a finite number >= 0, got ${value}`);
+      }
+    }
+    if (thresholds.throttledMinutesOf5 < 1 || thresholds.throttledMinutesOf5 > 5) {
+      throw new Error(`Monitoring '${name}': throttledMinutesOf5 must be 1-5, got ${thresholds.throttledMinutesOf5}`);
+    }
+    const ctx = awsContext(this);
+
+    if (args.existingTopicArn !== undefined) {
+      this.topicArn = pulumi.output(args.existingTopicArn);
+    } else {
+      const topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.keyArn, displayName: "iotpipe operators" }, parent);
+      new aws.sns.TopicPolicy(
+        `${name}-topic-policy`,
+        {
+          arn: topic.arn,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "CloudWatchAlarmsOfThisAccount",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: topic.arn,
+                Condition: {
+                  StringEquals: { "aws:SourceAccount": ctx.accountId },
+                  ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
+                },
+              },
+              {
+                Sid: "TlsOnly",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sns:Publish",
+                Resource: topic.arn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          }),
+        },
+        parent,
+      );
+      (args.emails ?? []).forEach((email, i) => {
+        new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, parent);
+      });
+      this.topic = topic;
+      this.topicArn = topic.arn;
+    }
+
+    for (const [key, spec] of Object.entries(alarmSpecs(args, thresholds))) {
+      this.alarms[key] = new aws.cloudwatch.MetricAlarm(
+        `${name}-${key}`,
+        {
+          alarmDescription: spec.description,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: spec.threshold,
+          evaluationPeriods: spec.evaluationPeriods,
+          datapointsToAlarm: spec.datapointsToAlarm,
+          treatMissingData: spec.treatMissingData,
+          ...(spec.metric
+            ? {
+                namespace: spec.metric.namespace,
+                metricName: spec.metric.metricName,
+                dimensions: spec.metric.dimensions,
+                statistic: spec.metric.statistic,
+                period: spec.metric.period,
+              }
+            : { metricQueries: spec.metricQueries }),
+          alarmActions: [this.topicArn],
+          okActions: [this.topicArn],
+        },
+        parent,
+      );
+    }
+
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      { dashboardName, dashboardBody: pulumi.jsonStringify(dashboardBody(args, ctx.region, Object.values(this.alarms).map((a) => a.arn))) },
+      parent,
+    );
+    this.dashboardName = this.dashboard.dashboardName;
+
+    this.registerOutputs({ topicArn: this.topicArn, dashboardName: this.dashboardName, alarmNames: Object.keys(this.alarms) });
+  }
+}
+
+type Widget = Record<string, unknown>;
+
+/** The dashboard: ingest rate, iterator age, Flink health, Firehose freshness, quarantine rate, alarms. */
+export function dashboardBody(args: MonitoringArgs, region: pulumi.Input<string>, alarmArns: pulumi.Input<string>[]): { widgets: Widget[] } {
+  // A text header first: the dashboard is never empty (standalone use without resources) and says what it shows.
+  const widgets: Widget[] = [
+    {
+      type: "text",
+      width: 24,
+      height: 2,
+      properties: { markdown: "# iotpipe\nDevice ingest → streams → Flink → lake, and alert delivery. Alarm thresholds and their reasons: `components/monitoring.ts`." },
+    },
+  ];
+  const graph = (title: string, metrics: unknown[][], stat: string, period = minute): Widget => ({
+    type: "metric",
+    width: 12,
+    height: 6,
+    properties: { title, region, view: "timeSeries", stacked: false, stat, period, metrics },
+  });
+  const streams = Object.entries(args.streams ?? {});
+  const rules = Object.entries(args.ruleNames ?? {});
+  if (streams.length + rules.length > 0) {
+    widgets.push(
+      graph(
+        "Ingest rate (records/min)",
+        [
+          ...rules.map(([label, rule]) => ["AWS/IoT", "TopicMatch", "RuleName", rule, { label: `rule ${label}` }]),
+          ...streams.map(([label, s]) => ["AWS/Kinesis", "IncomingRecords", "StreamName", s, { label }]),
+        ],
+        "Sum",
+      ),
+    );
+  }
+  if (streams.length > 0) {
+    widgets.push(graph("Iterator age (ms)", streams.map(([label, s]) => ["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", s, { label }]), "Maximum"));
+  }
+  if (args.applicationName !== undefined) {
+    const app = args.applicationName;
+    widgets.push(
+      graph(
+        "Flink health",
+        [
+          ["AWS/KinesisAnalytics", "downtime", "Application", app],
+          ["AWS/KinesisAnalytics", "fullRestarts", "Application", app],
+          ["AWS/KinesisAnalytics", "numberOfFailedCheckpoints", "Application", app],
+        ],
+        "Maximum",
+      ),
+    );
+  }
+  const firehoses = Object.entries(args.firehoseNames ?? {});
+  if (firehoses.length > 0) {
+    widgets.push(
+      graph(
+        "Firehose freshness (s) and failed conversions",
+        [
+          ...firehoses.map(([label, f]) => ["AWS/Firehose", "DeliveryToS3.DataFreshness", "DeliveryStreamName", f, { label, stat: "Maximum" }]),
+          ...firehoses.map(([label, f]) => ["AWS/Firehose", "FailedConversion.Records", "DeliveryStreamName", f, { label: `${label} failed`, stat: "Sum", yAxis: "right" }]),
+        ],
+        "Maximum",
+        fiveMinutes,
+      ),
+    );
+  }
+  if (args.quarantine) {
+    widgets.push(
+      graph(
+        "Quarantine rate (% of raw records)",
+        [
+          [{ expression: QUARANTINE_RATE_EXPRESSION, label: "quarantined %", id: "rate" }],
+          ["AWS/Kinesis", "IncomingRecords", "StreamName", args.quarantine.rawStreamName, { id: "raw", visible: false }],
+          ["AWS/Kinesis", "IncomingRecords", "StreamName", args.quarantine.quarantineStreamName, { id: "quarantined", label: "quarantined records", yAxis: "right" }],
+        ],
+        "Sum",
+        fiveMinutes,
+      ),
+    );
+  }
+  const functions = Object.entries(args.functionNames ?? {});
+  if (functions.length > 0) {
+    widgets.push(
+      graph(
+        "Alert delivery (Lambda errors, throttles)",
+        functions.flatMap(([label, f]) => [
+          ["AWS/Lambda", "Errors", "FunctionName", f, { label: `${label} errors` }],
+          ["AWS/Lambda", "Throttles", "FunctionName", f, { label: `${label} throttles` }],
+        ]),
+        "Sum",
+        fiveMinutes,
+      ),
+    );
+  }
+  if (alarmArns.length > 0) {
+    widgets.push({ type: "alarm", width: 24, height: 6, properties: { title: "Alarms", alarms: alarmArns } });
+  }
+  return { widgets };
+}
