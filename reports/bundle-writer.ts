@@ -1,0 +1,138 @@
+/**
+ * Writes a bundle so that a report, once complete, is never replaced and never looks complete when it is not:
+ * - every object is created only if absent (S3 `If-None-Match: *`, a hard link locally): nothing is overwritten;
+ * - the manifest goes last, so a bundle without one is a partial run, never a report;
+ * - a re-run over the same data finds its own manifest with the same content hash and succeeds without writing;
+ * - a re-run that would say something different fails loudly, naming the keys, because the locked report stands.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { Bundle, BundleManifest, MANIFEST_NAME, manifestFile } from "./bundle";
+
+/** Where bundles are stored: S3 with Object Lock in the cloud, a directory locally. */
+export interface BundleWriter {
+  /** Human-readable root for messages (`s3://bucket`, `/path/to/out`). */
+  readonly location: string;
+  /** The object's bytes, or null when there is no object at the key. */
+  read(key: string): Promise<Buffer | null>;
+  /** Creates the object only if none exists at the key; returns false (and changes nothing) when one does. */
+  createIfAbsent(key: string, body: Buffer, contentType: string): Promise<boolean>;
+}
+
+/** A report already exists at the keys with different content: it is locked and must not be replaced. */
+export class BundleConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BundleConflictError";
+  }
+}
+
+export interface BundleWriteResult {
+  /** `written`: this run created the bundle (or completed a partial one); `unchanged`: it already existed. */
+  status: "written" | "unchanged";
+  /** Full keys of every file, manifest last. */
+  keys: string[];
+  manifestKey: string;
+}
+
+const sha256 = (data: Buffer) => crypto.createHash("sha256").update(data).digest("hex");
+
+function existingManifest(bytes: Buffer, key: string): BundleManifest {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as BundleManifest;
+  } catch (error) {
+    throw new BundleConflictError(`manifest ${key} exists but is not valid JSON (${(error as Error).message}); inspect the bundle by hand`);
+  }
+}
+
+function compareManifest(existing: BundleManifest, bundle: Bundle, location: string, key: string): void {
+  if (existing.contentSha256 !== bundle.manifest.contentSha256) {
+    throw new BundleConflictError(
+      `a different compliance report for ${bundle.manifest.date} (${bundle.manifest.site}) is already locked at ${location}/${key} ` +
+        `(content ${existing.contentSha256}, this run ${bundle.manifest.contentSha256}, generated ${existing.generatedAt}); ` +
+        `it is not overwritten. The lake changed after the report was written (late data?): review both and file an amendment.`,
+    );
+  }
+}
+
+/** Writes the bundle through `writer` following the rules above. */
+export async function writeBundle(writer: BundleWriter, bundle: Bundle): Promise<BundleWriteResult> {
+  const manifestKey = `${bundle.prefix}${MANIFEST_NAME}`;
+  const keys = [...bundle.files.map((f) => `${bundle.prefix}${f.name}`), manifestKey];
+  const previous = await writer.read(manifestKey);
+  if (previous) {
+    compareManifest(existingManifest(previous, manifestKey), bundle, writer.location, manifestKey);
+    return { status: "unchanged", keys, manifestKey };
+  }
+  for (const file of bundle.files) {
+    const key = `${bundle.prefix}${file.name}`;
+    if (await writer.createIfAbsent(key, file.body, file.contentType)) continue;
+    // Left by an earlier run that stopped before its manifest: fine if identical, a conflict otherwise.
+    const existing = await writer.read(key);
+    if (!existing || sha256(existing) !== file.sha256) {
+      throw new BundleConflictError(
+        `${writer.location}/${key} already exists with different content (an earlier partial run?) and is locked; ` +
+          `the report for ${bundle.manifest.date} cannot be completed without review. No manifest was written.`,
+      );
+    }
+  }
+  const manifest = manifestFile(bundle);
+  if (!(await writer.createIfAbsent(manifestKey, manifest.body, manifest.contentType))) {
+    // A concurrent run finished first: same report, or a conflict to report.
+    const raced = await writer.read(manifestKey);
+    compareManifest(existingManifest(raced ?? Buffer.from("{}"), manifestKey), bundle, writer.location, manifestKey);
+    return { status: "unchanged", keys, manifestKey };
+  }
+  return { status: "written", keys, manifestKey };
+}
+
+/**
+ * Bundles in a local directory. Each file is written to a temporary name, flushed, then hard-linked to its
+ * final name: the link fails if the name exists (create-if-absent, like S3's If-None-Match) and a reader never
+ * sees a half-written file.
+ */
+export class LocalBundleWriter implements BundleWriter {
+  constructor(readonly root: string) {}
+
+  get location(): string {
+    return path.resolve(this.root);
+  }
+
+  private pathOf(key: string): string {
+    const full = path.resolve(this.root, key);
+    if (!full.startsWith(this.location + path.sep)) throw new Error(`bundle key '${key}' escapes the output directory ${this.location}`);
+    return full;
+  }
+
+  async read(key: string): Promise<Buffer | null> {
+    try {
+      return await fs.promises.readFile(this.pathOf(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  async createIfAbsent(key: string, body: Buffer): Promise<boolean> {
+    const target = this.pathOf(key);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`;
+    const handle = await fs.promises.open(temp, "wx", 0o644);
+    try {
+      await handle.writeFile(body);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.promises.link(temp, target);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    } finally {
+      await fs.promises.unlink(temp);
+    }
+  }
+}

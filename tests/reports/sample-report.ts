@@ -1,0 +1,79 @@
+/**
+ * Report data shaped exactly as the engines return it (strings as Athena's VarCharValue), for renderer, writer
+ * and handler tests that should not need a lake. The figures are those of the crafted lake for plant-a.
+ */
+import { ReportData } from "../../reports/model";
+
+const cols = (spec: string) => spec.split(" ").map((c) => {
+  const [name, type] = c.split(":");
+  return { name, type };
+});
+
+export function sampleReport(): ReportData {
+  return {
+    date: "2026-11-10",
+    site: "plant-a",
+    engine: "duckdb",
+    parameters: { lookbackDays: 7, minGapSeconds: 3600 },
+    results: [
+      {
+        queryId: "daily-sensor-log",
+        executionId: "duckdb:daily-sensor-log",
+        columns: cols("site:varchar line:varchar device_id:varchar metric:varchar unit:varchar sample_count:bigint late_count:bigint min_value:double max_value:double avg_value:double first_reading_at:timestamp first_value:double last_reading_at:timestamp last_value:double lower_limit:double upper_limit:double"),
+        rows: [
+          ["plant-a", "line-1", "dev-p1", "pressure", "bar", "48", "1", "5.0", "12.5", "5.156", "2026-11-10 00:00:00.000", "5.0", "2026-11-10 23:30:00.000", "5.0", null, "10.0"],
+          ["plant-a", "line-1", "dev-t1", "temperature", "degC", "21", "0", "21.0", "91.2", "34.962", "2026-11-10 00:00:00.000", "91.2", "2026-11-10 23:00:00.000", "43.0", null, "80.0"],
+          ["plant-a", "line-2", "dev-v1", "vibration", "mm/s", "24", "0", "2.0", "11.0", "2.667", "2026-11-10 00:00:00.000", "2.0", "2026-11-10 23:00:00.000", "11.0", null, null],
+        ],
+      },
+      {
+        queryId: "excursions",
+        executionId: "duckdb:excursions",
+        columns: cols("site:varchar line:varchar device_id:varchar metric:varchar rule:varchar severity:varchar episode_start:timestamp episode_end:timestamp status:varchar duration_seconds:bigint peak_value:double limit_value:double anomaly_count:bigint"),
+        rows: [
+          ["plant-a", "line-1", "dev-t1", "temperature", "static_limit", "critical", "2026-11-09 23:30:00.000", "2026-11-10 00:45:00.000", "cleared", "4500", "91.2", "80.0", "4"],
+          ["plant-a", "line-1", "dev-p1", "pressure", "static_limit", "warning", "2026-11-10 14:00:00.000", "2026-11-10 14:20:00.000", "cleared", "1200", "12.5", "10.0", "1"],
+          ["plant-a", "line-2", "dev-v1", "vibration", "deviation", "warning", "2026-11-10 22:00:00.000", null, "open", null, "9.0", "7.5", "1"],
+        ],
+      },
+      {
+        queryId: "data-completeness",
+        executionId: "duckdb:data-completeness",
+        columns: cols("site:varchar line:varchar device_id:varchar metric:varchar typical_interval_seconds:double expected_readings:bigint received_readings:bigint completeness_pct:double status:varchar"),
+        rows: [
+          ["plant-a", "line-1", "dev-p1", "pressure", "1800.0", "48", "48", "100.0", "complete"],
+          ["plant-a", "line-1", "dev-t1", "temperature", "3600.0", "24", "21", "87.5", "incomplete"],
+          ["plant-a", "line-2", "dev-s1", "temperature", "3600.0", "24", "0", "0.0", "silent"],
+          ["plant-a", "line-2", "dev-v1", "vibration", "3600.0", "24", "24", "100.0", "complete"],
+        ],
+      },
+      {
+        queryId: "data-gaps",
+        executionId: "duckdb:data-gaps",
+        columns: cols("site:varchar line:varchar device_id:varchar metric:varchar gap_start:timestamp gap_end:timestamp gap_seconds:bigint"),
+        rows: [["plant-a", "line-1", "dev-t1", "temperature", "2026-11-10 09:00:00.000", "2026-11-10 13:00:00.000", "14400"]],
+      },
+      {
+        queryId: "anomaly-summary",
+        executionId: "duckdb:anomaly-summary",
+        columns: cols("site:varchar line:varchar metric:varchar rule:varchar anomalies:bigint devices:bigint critical:bigint warning:bigint max_score:double first_at:timestamp last_at:timestamp"),
+        rows: [
+          ["plant-a", "line-1", "pressure", "static_limit", "1", "1", "0", "1", "1.25", "2026-11-10 14:00:00.000", "2026-11-10 14:00:00.000"],
+          ["plant-a", "line-1", "temperature", "static_limit", "1", "1", "1", "0", "1.14", "2026-11-10 00:00:00.000", "2026-11-10 00:00:00.000"],
+          ["plant-a", "line-2", "vibration", "deviation", "2", "1", "1", "1", "1.467", "2026-11-10 22:00:00.000", "2026-11-10 23:00:00.000"],
+        ],
+      },
+      {
+        queryId: "device-inventory",
+        executionId: "duckdb:device-inventory",
+        columns: cols("site:varchar line:varchar device_id:varchar metrics:bigint last_seen_at:timestamp readings_on_day:bigint open_alerts:bigint"),
+        rows: [
+          ["plant-a", "line-1", "dev-p1", "1", "2026-11-10 23:30:00.000", "48", "0"],
+          ["plant-a", "line-1", "dev-t1", "1", "2026-11-10 23:00:00.000", "21", "0"],
+          ["plant-a", "line-2", "dev-s1", "1", "2026-11-09 23:00:00.000", "0", "0"],
+          ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1"],
+        ],
+      },
+    ],
+  };
+}
