@@ -132,7 +132,7 @@ describe("Monitoring with every kind of resource", () => {
     for (const w of body.widgets.filter((w: { type: string }) => w.type === "metric")) expect(w.properties.region).toBe(MOCK_REGION);
     const alarmsWidget = body.widgets.find((w: { type: string }) => w.type === "alarm");
     expect(alarmsWidget.properties.alarms).toHaveLength(Object.keys(c.alarms).length);
-    const quarantine = body.widgets.find((w: { properties: { title: string } }) => w.properties.title.startsWith("Quarantine"));
+    const quarantine = body.widgets.find((w: { properties: { title?: string } }) => w.properties.title?.startsWith("Quarantine"));
     expect(quarantine.properties.metrics[0][0].expression).toBe(mon.QUARANTINE_RATE_EXPRESSION);
   });
 });
