@@ -1,0 +1,58 @@
+/**
+ * The `iotpipe` command line: builds the commander program and runs it, turning every failure into a
+ * message that says what to do next and an exit code (see EXIT).
+ */
+import { Command, CommanderError } from "commander";
+import { CliError, EXIT } from "./errors";
+import { processIo, type Io } from "./io";
+import { registerBroker, registerPublish } from "./commands/broker";
+import { registerReport } from "./commands/report";
+import { registerSimulate } from "./commands/simulate";
+
+/** Builds the program; `io` receives all output (commander's too) so tests can read it. */
+export function buildProgram(io: Io = processIo): Command {
+  const program = new Command("iotpipe")
+    .description("IoT stream analytics on one machine: simulate a factory, run MQTT locally, replay into a Parquet lake, report.")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Start here:
+  npm run demo                                   simulate, replay and score a small factory (< 1 minute)
+  iotpipe simulate --out data/sim --hours 24     a day of telemetry with labelled faults
+  iotpipe replay --input data/sim/messages.jsonl --out data/lake
+  iotpipe report --date 2026-11-02 --lake data/lake
+
+Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
+    );
+  for (const register of [registerSimulate, registerReport, registerBroker, registerPublish]) {
+    register(program, io);
+  }
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  return program;
+}
+
+/** Runs the CLI on `args` (without node and script); resolves to the exit code. */
+export async function run(args: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit through here with code 0; everything else is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.err(`error: ${error.message}`);
+      if (error.hint) io.err(`  next: ${error.hint}`);
+      return error.exitCode;
+    }
+    io.err(`error: ${(error as Error).message ?? String(error)}`);
+    if (process.env.IOTPIPE_DEBUG) io.err((error as Error).stack ?? "");
+    else io.err("  (set IOTPIPE_DEBUG=1 for the stack trace)");
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The embedded broker end to end, as a user runs it: `iotpipe broker` in its own process (aedes is an ES
+ * module that jest's CommonJS runtime cannot load), an MQTT client publishing valid, malformed and
+ * wrongly-addressed messages, Ctrl-C, and the spool checked line by line.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { connectAsync } from "mqtt";
+import { classify } from "../../contract/validation";
+import { publishableLine } from "../../local/broker-publish";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(TSX, [path.join(ROOT, "cli", "bin.ts"), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("iotpipe broker", () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-broker-"))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("spools every publish on an ephemeral loopback port, classified like the contract says", async () => {
+    const spoolPath = path.join(dir, "spool.jsonl");
+    const cli = startCli(["broker", "--port", "0", "--spool", spoolPath]);
+    try {
+      await waitFor(() => /listening on mqtt:\/\/127\.0\.0\.1:\d+/.test(cli.stdout()), "the broker to listen");
+      const url = /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())![1];
+
+      const now = Date.now();
+      const valid = { msg_id: "m-1", seq: 1, ts: now, readings: [{ metric: "temperature", value: 61.5, unit: "degC" }] };
+      const sent: Array<{ topic: string; payload: string; expect: string }> = [
+        { topic: "telemetry/plant-a/line-1/a1-pump01", payload: JSON.stringify(valid), expect: "accepted" },
+        { topic: "telemetry/plant-a/line-1/a1-pump01", payload: JSON.stringify({ ...valid, msg_id: "m-2", seq: 2 }), expect: "accepted" },
+        { topic: "telemetry/plant-a/line-1/a1-pump01", payload: '{"ts":1,"readings":[{"metric":"temp', expect: "unparseable" },
+        { topic: "telemetry/plant-a/line-1/a1-pump01", payload: JSON.stringify({ ts: now, readings: [{ metric: "temperature", value: "61.5" }] }), expect: "schema" },
+        { topic: "telemetry/plant-a/line-1/a1-pump01", payload: JSON.stringify({ ...valid, ts: 1000 }), expect: "timestamp_out_of_range" },
+        { topic: "factory/plant-a/a1-pump01", payload: JSON.stringify(valid), expect: "bad_topic" },
+      ];
+      const client = await connectAsync(url, { clientId: "broker-test", reconnectPeriod: 0 });
+      for (const m of sent) await client.publishAsync(m.topic, m.payload, { qos: 1 });
+      await client.endAsync();
+
+      cli.child.kill("SIGINT");
+      expect(await cli.exit).toBe(0);
+      expect(cli.stdout()).toMatch(/received 6: accepted 2, quarantined 4 \(unparseable 1, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
+      expect(cli.stderr()).toMatch(/quarantined factory\/plant-a\/a1-pump01: bad_topic/);
+
+      const lines = fs.readFileSync(spoolPath, "utf8").trim().split("\n");
+      expect(lines).toHaveLength(sent.length);
+      lines.forEach((line, i) => {
+        const back = publishableLine(line)!;
+        // The spool keeps the topic and the exact bytes published, in arrival order.
+        expect(back).toEqual({ topic: sent[i].topic, payload: sent[i].payload });
+        const receivedTs = JSON.parse(line).ingest_ts as number;
+        expect(Math.abs(receivedTs - now)).toBeLessThan(30_000);
+        const verdict = classify({ format: "mqtt", topic: back.topic, payload: back.payload }, { mode: "live", ingestTs: receivedTs });
+        expect(verdict.outcome === "accepted" ? "accepted" : verdict.reason).toBe(sent[i].expect);
+      });
+    } finally {
+      cli.child.kill("SIGKILL");
+    }
+  });
+
+  test("a port in use is a clear error with the next step, not a stack trace", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const cli = startCli(["broker", "--port", String(taken), "--spool", path.join(dir, "never.jsonl")]);
+      expect(await cli.exit).toBe(1);
+      expect(cli.stderr()).toMatch(new RegExp(`error: cannot listen on 127\\.0\\.0\\.1:${taken}`));
+      expect(cli.stderr()).toMatch(/next: pick another port with --port/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
