@@ -99,13 +99,13 @@ export class HardenedBucket extends pulumi.ComponentResource {
   constructor(name: string, args: HardenedBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:storage:HardenedBucket", name, {}, opts);
     const where = `HardenedBucket '${name}'`;
-    const ctx = awsContext(this);
 
     if (args.existingBucketName !== undefined) {
       const conflicting = CONFIGURING_OPTIONS.filter((option) => args[option] !== undefined);
       if (conflicting.length > 0) {
         throw new Error(`${where}: existingBucketName references a bucket without changing it; remove ${conflicting.join(", ")} or create a new bucket instead`);
       }
+      const ctx = awsContext(this);
       this.name = pulumi.output(args.existingBucketName);
       this.arn = pulumi.interpolate`arn:${ctx.partition}:s3:::${args.existingBucketName}`;
       this.kmsKeyArn = args.kmsKeyArn === undefined ? undefined : pulumi.output(args.kmsKeyArn);

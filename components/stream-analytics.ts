@@ -1,0 +1,442 @@
+/**
+ * The streaming analytics: a Managed Service for Apache Flink application (runtime FLINK-1_20) that runs the Flink
+ * SQL in `sql/flink/` through the thin PyFlink runner in `flink-app/`, reading the raw stream and writing one
+ * output stream per result.
+ *
+ * The code zip is built by the program from what is in the repository at `pulumi up` time: the runner's Python
+ * files, every `.sql` file, and the self-contained Kinesis SQL connector jar (a pinned Maven Central download),
+ * uploaded under a key that is the hash of its content, because the service does not notice a zip replaced at
+ * the same key. A prebuilt artifact can be passed instead.
+ *
+ * Known provider behaviour: an application left in READY after a failed start is not restarted by
+ * `startApplication: true` on the next update (terraform-provider-aws #45687); start it from the console/CLI.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { awsContext, BucketRef, checkIntRange, policyJson, POLICY_VERSION, StreamRef } from "./naming";
+
+export const FLINK_RUNTIME = "FLINK-1_20";
+
+/** The Kinesis SQL connector for Flink 1.20 (source and sink in one self-contained jar; nothing to build). */
+export const KINESIS_CONNECTOR_JAR = {
+  fileName: "flink-sql-connector-kinesis-5.0.0-1.20.jar",
+  url: "https://repo1.maven.org/maven2/org/apache/flink/flink-sql-connector-kinesis/5.0.0-1.20/flink-sql-connector-kinesis-5.0.0-1.20.jar",
+} as const;
+
+/** Property group the service reads to start a PyFlink application. */
+export const RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options";
+/** Entry point of the runner inside the zip. */
+export const RUNNER_ENTRY = "main.py";
+
+/** Property keys the runner reads from the application's own property group. */
+export const PROPERTY_KEYS = {
+  region: "aws.region",
+  rawStreamArn: "raw.stream.arn",
+  /** `<output>.stream.arn` for each output stream, e.g. `readings.stream.arn`. */
+  outputStreamArn: (output: string) => `${output}.stream.arn`,
+  /** Comma-separated SQL file names in execution order (only for the built zip). */
+  sqlFiles: "sql.files",
+  /** Present when the raw stream is read with enhanced fan-out: the consumer name to register. */
+  efoConsumerName: "raw.efo.consumer.name",
+} as const;
+
+/** CloudWatch Logs accepts only these retention values (days). */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_STREAM_NAME = "kinesis-analytics-log-stream";
+const REPO_ROOT = path.join(__dirname, "..");
+
+/** A prebuilt application zip in S3 (same layout: `main.py`, the SQL files, `lib/<connector jar>`). */
+export interface ApplicationArtifact {
+  bucketArn: pulumi.Input<string>;
+  fileKey: pulumi.Input<string>;
+  /** Object version, for a versioned bucket where the key does not change between builds. */
+  objectVersion?: pulumi.Input<string>;
+  /** CMK encrypting the object, if SSE-KMS: the service role gets kms:Decrypt on it. */
+  kmsKeyArn?: pulumi.Input<string>;
+}
+
+export interface StreamAnalyticsArgs {
+  /** Stream the application reads (the raw telemetry). */
+  sourceStream: StreamRef;
+  /** Streams the application writes, by output name (lake table names). */
+  sinkStreams: Record<string, StreamRef>;
+  /** CMK of the source and sink streams. */
+  streamKeyArn: pulumi.Input<string>;
+
+  /** Bucket the built code zip is uploaded to (a HardenedBucket fits). Required unless `artifact` is given. */
+  codeBucket?: BucketRef;
+  /** CMK of the code bucket's default encryption (the role needs kms:Decrypt to read the zip). */
+  codeBucketKeyArn?: pulumi.Input<string>;
+  /** Directory holding `main.py` (and any other top-level `.py` modules). Default `<repo>/flink-app`. */
+  codeDirectory?: string;
+  /** Directory holding the `.sql` files, run in file-name order. Default `<repo>/sql/flink`. */
+  sqlDirectory?: string;
+  /** A prebuilt zip instead of the one built from the directories above (not both). */
+  artifact?: ApplicationArtifact;
+
+  /** Application name (letters, digits, _ . -). Default `<project>-<stack>-<name>`. */
+  applicationName?: string;
+  /** Id of the property group with stream ARNs and region. Default `iotpipe`. */
+  propertyGroupId?: string;
+  /** More properties for that group (e.g. ingest-policy tolerances); must not reuse the keys set here. */
+  extraProperties?: Record<string, pulumi.Input<string>>;
+
+  /** Milliseconds between checkpoints. Default 60000: at most a minute of input is re-read after a failure. */
+  checkpointIntervalMs?: number;
+  /** Minimum pause between the end of one checkpoint and the start of the next. Default 5000 ms. */
+  minPauseBetweenCheckpointsMs?: number;
+  /** Initial parallelism. Default 1. */
+  parallelism?: number;
+  /** Parallel tasks per KPU. Default 1 (state-heavy SQL: windows, de-duplication, OVER aggregates). */
+  parallelismPerKpu?: number;
+  /** Let the service scale parallelism on CPU. Default true. */
+  autoScalingEnabled?: boolean;
+  /** CloudWatch metrics granularity. Default APPLICATION (cheapest); OPERATOR to find a slow operator. */
+  metricsLevel?: "APPLICATION" | "OPERATOR" | "TASK" | "PARALLELISM";
+  /** Read the source with enhanced fan-out (dedicated 2 MiB/s per shard, extra cost). Default false. */
+  enhancedFanOut?: boolean;
+
+  /** Days the application's log group keeps logs. Default 30. */
+  logRetentionDays?: number;
+  /**
+   * CMK for the log group. Default `streamKeyArn`. Its key policy must let CloudWatch Logs use it (EncryptionKey
+   * `serviceUses: [{ service: "logs" }]`).
+   */
+  logKmsKeyArn?: pulumi.Input<string>;
+  /** Start the application after deploying it. Default true. */
+  startApplication?: boolean;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+const DEFAULTS = {
+  propertyGroupId: "iotpipe",
+  checkpointIntervalMs: 60_000,
+  minPauseBetweenCheckpointsMs: 5_000,
+  parallelism: 1,
+  parallelismPerKpu: 1,
+  autoScalingEnabled: true,
+  metricsLevel: "APPLICATION",
+  enhancedFanOut: false,
+  logRetentionDays: 30,
+  startApplication: true,
+} as const;
+
+/** The application code as found on disk at program time. */
+export interface FlinkCodeBundle {
+  archive: pulumi.asset.AssetArchive;
+  /** SQL file names in execution order. */
+  sqlFiles: string[];
+  /** SHA-256 over the Python files, the SQL files (names and contents) and the jar URL. */
+  sha256: string;
+}
+
+/**
+ * Reads the runner and the SQL from disk and builds the zip layout the service expects. Fails with the path and
+ * the remedy when something is missing, so a broken checkout fails `pulumi preview`, not the running job.
+ */
+export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string, jar = KINESIS_CONNECTOR_JAR): FlinkCodeBundle {
+  const entry = path.join(codeDirectory, RUNNER_ENTRY);
+  if (!fs.existsSync(entry)) {
+    throw new Error(`Flink runner not found: ${entry} is missing (the PyFlink entry point that runs the SQL files); restore flink-app/ or pass codeDirectory`);
+  }
+  if (!fs.existsSync(sqlDirectory) || !fs.statSync(sqlDirectory).isDirectory()) {
+    throw new Error(`Flink SQL directory not found: ${sqlDirectory}; restore sql/flink/ or pass sqlDirectory`);
+  }
+  const pythonFiles = fs.readdirSync(codeDirectory).filter((f) => f.endsWith(".py") && fs.statSync(path.join(codeDirectory, f)).isFile()).sort();
+  const sqlFiles = fs.readdirSync(sqlDirectory).filter((f) => f.endsWith(".sql") && fs.statSync(path.join(sqlDirectory, f)).isFile()).sort();
+  if (sqlFiles.length === 0) {
+    throw new Error(`no .sql files in ${sqlDirectory}: the Flink application would run nothing; generate the SQL or pass sqlDirectory`);
+  }
+  const clash = sqlFiles.find((f) => pythonFiles.includes(f));
+  if (clash) throw new Error(`${clash} exists in both ${codeDirectory} and ${sqlDirectory}; the zip can hold only one`);
+
+  const hash = crypto.createHash("sha256");
+  const assets: Record<string, pulumi.asset.Asset> = {};
+  const add = (zipPath: string, file: string) => {
+    hash.update(`${zipPath}\0`).update(fs.readFileSync(file)).update("\0");
+    assets[zipPath] = new pulumi.asset.FileAsset(file);
+  };
+  for (const f of pythonFiles) add(f, path.join(codeDirectory, f));
+  for (const f of sqlFiles) add(f, path.join(sqlDirectory, f));
+  hash.update(`lib/${jar.fileName}\0${jar.url}`);
+  assets[`lib/${jar.fileName}`] = new pulumi.asset.RemoteAsset(jar.url);
+  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, sha256: hash.digest("hex") };
+}
+
+export class StreamAnalytics extends pulumi.ComponentResource {
+  readonly application: aws.kinesisanalyticsv2.Application;
+  readonly role: aws.iam.Role;
+  readonly rolePolicy: aws.iam.RolePolicy;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly logStream: aws.cloudwatch.LogStream;
+  /** The uploaded zip, when the program built it. */
+  readonly codeObject?: aws.s3.BucketObjectv2;
+  /** What was bundled, when the program built the zip. */
+  readonly codeBundle?: FlinkCodeBundle;
+
+  readonly applicationName: pulumi.Output<string>;
+  readonly applicationArn: pulumi.Output<string>;
+  readonly logGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: StreamAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iotpipe:analytics:StreamAnalytics", name, {}, opts);
+    const where = `StreamAnalytics '${name}'`;
+    const s = settings(where, name, args);
+    // Everything that can fail is checked before any child resource exists.
+    const bundle = args.artifact
+      ? undefined
+      : buildFlinkCodeBundle(args.codeDirectory ?? path.join(REPO_ROOT, "flink-app"), args.sqlDirectory ?? path.join(REPO_ROOT, "sql", "flink"));
+    this.codeBundle = bundle;
+    const appProperties: Record<string, pulumi.Input<string>> = {
+      [PROPERTY_KEYS.rawStreamArn]: args.sourceStream.arn,
+      ...Object.fromEntries(Object.entries(args.sinkStreams).map(([output, st]) => [PROPERTY_KEYS.outputStreamArn(output), st.arn])),
+      ...(bundle ? { [PROPERTY_KEYS.sqlFiles]: bundle.sqlFiles.join(",") } : {}),
+      ...(s.enhancedFanOut ? { [PROPERTY_KEYS.efoConsumerName]: s.applicationName } : {}),
+    };
+    const reused = Object.keys(args.extraProperties ?? {}).filter((k) => k in appProperties || k === PROPERTY_KEYS.region);
+    if (reused.length > 0) throw new Error(`${where}: extraProperties must not override ${reused.join(", ")} (set by the component)`);
+    const ctx = awsContext(this);
+    appProperties[PROPERTY_KEYS.region] = ctx.region;
+
+    // Code: the program's own zip under a content-hashed key, or the user's artifact.
+    let code: { bucketArn: pulumi.Input<string>; fileKey: pulumi.Input<string>; objectVersion?: pulumi.Input<string>; kmsKeyArn?: pulumi.Input<string> };
+    if (!bundle) {
+      code = args.artifact!;
+    } else {
+      const fileKey = `flink/${s.applicationName}/${bundle.sha256}.zip`;
+      this.codeObject = new aws.s3.BucketObjectv2(
+        `${name}-code`,
+        { bucket: args.codeBucket!.name, key: fileKey, source: bundle.archive, contentType: "application/zip", tags: args.tags },
+        { parent: this },
+      );
+      code = { bucketArn: args.codeBucket!.arn, fileKey: this.codeObject.key, kmsKeyArn: args.codeBucketKeyArn };
+    }
+
+    const logGroupName = `/aws/kinesis-analytics/${s.applicationName}`;
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: logGroupName, retentionInDays: s.logRetentionDays, kmsKeyId: args.logKmsKeyArn ?? args.streamKeyArn, tags: args.tags },
+      { parent: this },
+    );
+    this.logStream = new aws.cloudwatch.LogStream(`${name}-log-stream`, { name: LOG_STREAM_NAME, logGroupName: this.logGroup.name }, { parent: this });
+    const logGroupArn = pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:${logGroupName}`;
+    const applicationArn = pulumi.interpolate`arn:${ctx.partition}:kinesisanalytics:${ctx.region}:${ctx.accountId}:application/${s.applicationName}`;
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Flink application ${s.applicationName}: read code, raw stream; write output streams and logs`,
+        assumeRolePolicy: policyJson({
+          Version: POLICY_VERSION,
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "kinesisanalytics.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              // Confused-deputy guard: only this account's application of this name may use the role.
+              Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId }, ArnEquals: { "aws:SourceArn": applicationArn } },
+            },
+          ],
+        }),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.rolePolicy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: policyJson(
+          serviceRolePolicy({
+            code,
+            logGroupArn,
+            logStreamName: LOG_STREAM_NAME,
+            accountLogGroupsArn: pulumi.interpolate`arn:${ctx.partition}:logs:${ctx.region}:${ctx.accountId}:log-group:*`,
+            sourceStreamArn: args.sourceStream.arn,
+            sinkStreamArns: Object.values(args.sinkStreams).map((st) => st.arn),
+            streamKeyArn: args.streamKeyArn,
+            efoConsumerName: s.enhancedFanOut ? s.applicationName : undefined,
+          }),
+        ),
+      },
+      { parent: this },
+    );
+
+    this.application = new aws.kinesisanalyticsv2.Application(
+      `${name}-app`,
+      {
+        name: s.applicationName,
+        description: "iotpipe stream analytics: Flink SQL from sql/flink run by the PyFlink runner",
+        runtimeEnvironment: FLINK_RUNTIME,
+        serviceExecutionRole: this.role.arn,
+        startApplication: s.startApplication,
+        applicationConfiguration: {
+          applicationCodeConfiguration: {
+            codeContentType: "ZIPFILE",
+            codeContent: { s3ContentLocation: { bucketArn: code.bucketArn, fileKey: code.fileKey, objectVersion: code.objectVersion } },
+          },
+          environmentProperties: {
+            propertyGroups: [
+              { propertyGroupId: RUN_OPTIONS_GROUP, propertyMap: { python: RUNNER_ENTRY, jarfile: `lib/${KINESIS_CONNECTOR_JAR.fileName}` } },
+              { propertyGroupId: s.propertyGroupId, propertyMap: { ...appProperties, ...(args.extraProperties ?? {}) } },
+            ],
+          },
+          flinkApplicationConfiguration: {
+            checkpointConfiguration: {
+              configurationType: "CUSTOM",
+              checkpointingEnabled: true,
+              checkpointInterval: s.checkpointIntervalMs,
+              minPauseBetweenCheckpoints: s.minPauseBetweenCheckpointsMs,
+            },
+            monitoringConfiguration: { configurationType: "CUSTOM", logLevel: "INFO", metricsLevel: s.metricsLevel },
+            parallelismConfiguration: {
+              configurationType: "CUSTOM",
+              parallelism: s.parallelism,
+              parallelismPerKpu: s.parallelismPerKpu,
+              autoScalingEnabled: s.autoScalingEnabled,
+            },
+          },
+          applicationSnapshotConfiguration: { snapshotsEnabled: true },
+          runConfiguration: {
+            applicationRestoreConfiguration: { applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" },
+            // A changed SQL that drops an operator must fail loudly rather than silently lose that state.
+            flinkRunConfiguration: { allowNonRestoredState: false },
+          },
+        },
+        cloudwatchLoggingOptions: { logStreamArn: pulumi.interpolate`${logGroupArn}:log-stream:${this.logStream.name}` },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [this.rolePolicy, this.logStream, ...(this.codeObject ? [this.codeObject] : [])] },
+    );
+
+    this.applicationName = this.application.name;
+    this.applicationArn = this.application.arn;
+    this.logGroupName = this.logGroup.name;
+    this.registerOutputs({ applicationName: this.applicationName, applicationArn: this.applicationArn, logGroupName: this.logGroupName });
+  }
+}
+
+interface Settings {
+  applicationName: string;
+  propertyGroupId: string;
+  checkpointIntervalMs: number;
+  minPauseBetweenCheckpointsMs: number;
+  parallelism: number;
+  parallelismPerKpu: number;
+  autoScalingEnabled: boolean;
+  metricsLevel: string;
+  enhancedFanOut: boolean;
+  logRetentionDays: number;
+  startApplication: boolean;
+}
+
+function settings(where: string, name: string, args: StreamAnalyticsArgs): Settings {
+  const localCode = [
+    ["codeBucket", args.codeBucket], ["codeBucketKeyArn", args.codeBucketKeyArn], ["codeDirectory", args.codeDirectory], ["sqlDirectory", args.sqlDirectory],
+  ].filter(([, v]) => v !== undefined).map(([k]) => k as string);
+  if (args.artifact && localCode.length > 0) {
+    throw new Error(`${where}: pass either artifact (a prebuilt zip) or the code to build (${localCode.join(", ")}), not both`);
+  }
+  if (!args.artifact && !args.codeBucket) {
+    throw new Error(`${where}: codeBucket is required to upload the built code zip (or pass a prebuilt artifact)`);
+  }
+  const outputs = Object.keys(args.sinkStreams);
+  if (outputs.length === 0) throw new Error(`${where}: sinkStreams must name at least one output stream`);
+  const badOutput = outputs.find((o) => !/^[a-z][a-z0-9_]*$/.test(o) || o === "raw");
+  if (badOutput !== undefined) {
+    throw new Error(`${where}: sink stream name '${badOutput}' must be snake_case and not 'raw' (it becomes the property '${badOutput}.stream.arn')`);
+  }
+  const applicationName = args.applicationName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(applicationName)) {
+    throw new Error(`${where}: applicationName must be 1-128 letters, digits, _ . - (got '${applicationName}')`);
+  }
+  const logRetentionDays = args.logRetentionDays ?? DEFAULTS.logRetentionDays;
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new Error(`${where}: logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
+  }
+  const metricsLevel = args.metricsLevel ?? DEFAULTS.metricsLevel;
+  if (!["APPLICATION", "OPERATOR", "TASK", "PARALLELISM"].includes(metricsLevel)) {
+    throw new Error(`${where}: metricsLevel must be APPLICATION, OPERATOR, TASK or PARALLELISM (got '${metricsLevel}')`);
+  }
+  return {
+    applicationName,
+    propertyGroupId: args.propertyGroupId ?? DEFAULTS.propertyGroupId,
+    checkpointIntervalMs: checkIntRange(where, "checkpointIntervalMs", args.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs, 1_000, 3_600_000),
+    minPauseBetweenCheckpointsMs: checkIntRange(where, "minPauseBetweenCheckpointsMs", args.minPauseBetweenCheckpointsMs ?? DEFAULTS.minPauseBetweenCheckpointsMs, 0, 3_600_000),
+    parallelism: checkIntRange(where, "parallelism", args.parallelism ?? DEFAULTS.parallelism, 1, 1_000),
+    parallelismPerKpu: checkIntRange(where, "parallelismPerKpu", args.parallelismPerKpu ?? DEFAULTS.parallelismPerKpu, 1, 8),
+    autoScalingEnabled: args.autoScalingEnabled ?? DEFAULTS.autoScalingEnabled,
+    metricsLevel,
+    enhancedFanOut: args.enhancedFanOut ?? DEFAULTS.enhancedFanOut,
+    logRetentionDays,
+    startApplication: args.startApplication ?? DEFAULTS.startApplication,
+  };
+}
+
+/** Inputs of the service role policy. */
+export interface ServiceRolePolicyInputs {
+  code: { bucketArn: pulumi.Input<string>; fileKey: pulumi.Input<string>; kmsKeyArn?: pulumi.Input<string> };
+  logGroupArn: pulumi.Input<string>;
+  logStreamName: string;
+  /** `arn:...:log-group:*` of the account and region: DescribeLogGroups is a list call with no narrower resource. */
+  accountLogGroupsArn: pulumi.Input<string>;
+  sourceStreamArn: pulumi.Input<string>;
+  sinkStreamArns: pulumi.Input<string>[];
+  streamKeyArn: pulumi.Input<string>;
+  /** Set when reading with enhanced fan-out: the consumer the job registers on the source stream. */
+  efoConsumerName?: string;
+}
+
+/**
+ * The service role's permissions, each on the named resource only: the code object; the application's log
+ * group and stream; polling reads (plus, with EFO, the consumer calls) on the source stream; writes on the sink
+ * streams; the stream key for decrypting reads and encrypting writes; the code bucket's key for the zip.
+ */
+export function serviceRolePolicy(p: ServiceRolePolicyInputs): pulumi.Output<object> {
+  return pulumi
+    .all([p.code.bucketArn, p.code.fileKey, p.code.kmsKeyArn, p.logGroupArn, p.accountLogGroupsArn, p.sourceStreamArn, pulumi.all(p.sinkStreamArns), p.streamKeyArn])
+    .apply(([bucketArn, fileKey, codeKey, logGroupArn, accountLogGroups, source, sinks, streamKey]) => ({
+      Version: POLICY_VERSION,
+      Statement: [
+        { Sid: "ReadApplicationCode", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${bucketArn}/${fileKey}` },
+        { Sid: "ListLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: accountLogGroups },
+        { Sid: "ListLogStreams", Effect: "Allow", Action: "logs:DescribeLogStreams", Resource: `${logGroupArn}:log-stream:*` },
+        { Sid: "WriteLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: `${logGroupArn}:log-stream:${p.logStreamName}` },
+        {
+          Sid: "ReadSourceStream",
+          Effect: "Allow",
+          Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords"],
+          Resource: source,
+        },
+        ...(p.efoConsumerName === undefined
+          ? []
+          : [
+              {
+                Sid: "ManageFanOutConsumer",
+                Effect: "Allow",
+                Action: ["kinesis:RegisterStreamConsumer", "kinesis:DeregisterStreamConsumer", "kinesis:ListStreamConsumers"],
+                Resource: source,
+              },
+              {
+                Sid: "ReadWithFanOut",
+                Effect: "Allow",
+                Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+                Resource: [`${source}/consumer/${p.efoConsumerName}`, `${source}/consumer/${p.efoConsumerName}:*`],
+              },
+            ]),
+        {
+          Sid: "WriteSinkStreams",
+          Effect: "Allow",
+          Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary", "kinesis:ListShards"],
+          Resource: sinks,
+        },
+        { Sid: "UseStreamKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: streamKey },
+        ...(codeKey === undefined || codeKey === streamKey
+          ? []
+          : [{ Sid: "DecryptApplicationCode", Effect: "Allow", Action: "kms:Decrypt", Resource: codeKey }]),
+      ],
+    }));
+}
