@@ -67,12 +67,12 @@ function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => 
   const reading = `(json_type(r) = 'OBJECT'
       AND len(list_filter(json_keys(r), k -> k NOT IN ('metric', 'value', 'unit'))) = 0
       AND coalesce(json_type(r, '$.metric') = 'VARCHAR', false)
-      AND length(r ->> '$.metric') BETWEEN 1 AND ${LIMITS.maxMetricNameLength}
-      AND regexp_full_match(r ->> '$.metric', '[a-z][a-z0-9_]*')
+      AND length(json_extract_string(r, '$.metric')) BETWEEN 1 AND ${LIMITS.maxMetricNameLength}
+      AND regexp_full_match(json_extract_string(r, '$.metric'), '[a-z][a-z0-9_]*')
       AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)
-      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${utf16Length("(r ->> '$.unit')")} <= 16)))`;
+      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${utf16Length("json_extract_string(r, '$.unit')")} <= 16)))`;
   return `(len(list_filter(${mk}, k -> k NOT IN (${allowed}) AND NOT ${ignoredKey("k")})) = 0
-    AND (json_type(${m}, '$.msg_id') IS NULL OR (json_type(${m}, '$.msg_id') = 'VARCHAR' AND ${isIdent(`(${m} ->> '$.msg_id')`)}))
+    AND (json_type(${m}, '$.msg_id') IS NULL OR (json_type(${m}, '$.msg_id') = 'VARCHAR' AND ${isIdent(`json_extract_string(${m}, '$.msg_id')`)}))
     AND (json_type(${m}, '$.seq') IS NULL OR ${isSafeInt(m, "$.seq", true)})
     AND ${isSafeInt(m, "$.ts")}
     AND coalesce(json_type(${m}, '$.readings') = 'ARRAY', false)
@@ -99,7 +99,7 @@ const READINGS_TYPE = `'[{"metric":"VARCHAR","value":"DOUBLE","unit":"VARCHAR"}]
 export function classifyJsonLinesSql(source: string, o: ValidationSqlOptions): string {
   const clock = int(o.clockMs, "clockMs");
   const addressKeys = ADDRESS_KEYS.map(sqlString).join(", ");
-  const topicDevice = `string_split(regexp_replace(j ->> '$.topic', '^\\$aws/rules/[^/]+/', ''), '/')`;
+  const topicDevice = `string_split(regexp_replace(json_extract_string(j, '$.topic'), '^\\$aws/rules/[^/]+/', ''), '/')`;
   return `
 WITH parsed AS (
   SELECT pos, raw, strlen(raw) AS raw_bytes, contains(raw, chr(0)) AS has_nul,
@@ -119,10 +119,10 @@ WITH parsed AS (
   FROM shaped
 ), resolved AS (
   SELECT *,
-    CASE WHEN topic_type IS NOT NULL THEN topic_parts[4] ELSE j ->> '$.device_id' END AS a_device,
-    CASE WHEN topic_type IS NOT NULL THEN topic_parts[2] WHEN json_type(j, '$.site') IS NULL THEN ${sqlString(DEFAULT_SITE)} ELSE j ->> '$.site' END AS a_site,
-    CASE WHEN topic_type IS NOT NULL THEN topic_parts[3] WHEN json_type(j, '$.line') IS NULL THEN ${sqlString(DEFAULT_LINE)} ELSE j ->> '$.line' END AS a_line,
-    CASE WHEN is_envelope THEN j ->> '$.payload' END AS payload
+    CASE WHEN topic_type IS NOT NULL THEN topic_parts[4] ELSE json_extract_string(j, '$.device_id') END AS a_device,
+    CASE WHEN topic_type IS NOT NULL THEN topic_parts[2] WHEN json_type(j, '$.site') IS NULL THEN ${sqlString(DEFAULT_SITE)} ELSE json_extract_string(j, '$.site') END AS a_site,
+    CASE WHEN topic_type IS NOT NULL THEN topic_parts[3] WHEN json_type(j, '$.line') IS NULL THEN ${sqlString(DEFAULT_LINE)} ELSE json_extract_string(j, '$.line') END AS a_line,
+    CASE WHEN is_envelope THEN json_extract_string(j, '$.payload') END AS payload
   FROM addressed
 ), addr_checked AS (
   SELECT *,
@@ -131,9 +131,9 @@ WITH parsed AS (
         topic_type = 'VARCHAR' AND len(topic_parts) = 4 AND topic_parts[1] = ${sqlString(TOPIC.root)}
         AND NOT list_bool_or(list_transform(topic_parts, p -> p = ''))
         AND ${isIdent("a_site")} AND ${isIdent("a_line")} AND ${isIdent("a_device")}
-        AND (json_type(j, '$.device_id') IS NULL OR (json_type(j, '$.device_id') = 'VARCHAR' AND j ->> '$.device_id' = a_device))
-        AND (json_type(j, '$.site') IS NULL OR (json_type(j, '$.site') = 'VARCHAR' AND j ->> '$.site' = a_site))
-        AND (json_type(j, '$.line') IS NULL OR (json_type(j, '$.line') = 'VARCHAR' AND j ->> '$.line' = a_line))
+        AND (json_type(j, '$.device_id') IS NULL OR (json_type(j, '$.device_id') = 'VARCHAR' AND json_extract_string(j, '$.device_id') = a_device))
+        AND (json_type(j, '$.site') IS NULL OR (json_type(j, '$.site') = 'VARCHAR' AND json_extract_string(j, '$.site') = a_site))
+        AND (json_type(j, '$.line') IS NULL OR (json_type(j, '$.line') = 'VARCHAR' AND json_extract_string(j, '$.line') = a_line))
       ELSE
         coalesce(json_type(j, '$.device_id') = 'VARCHAR', false)
         AND coalesce(json_type(j, '$.site') = 'VARCHAR', true) AND coalesce(json_type(j, '$.line') = 'VARCHAR', true)
@@ -195,10 +195,10 @@ SELECT
   CASE WHEN line_reason IS NULL THEN a_device END AS device_id,
   CASE WHEN line_reason IS NULL THEN a_site END AS site,
   CASE WHEN line_reason IS NULL THEN a_line END AS line,
-  CASE WHEN line_reason IS NULL OR line_reason = 'bad_topic' OR NOT (json_type(j, '$.ingest_ts') IS NOT NULL AND line_ingest_ts IS NULL) THEN ingest ELSE ${clock} END AS received_ts,
+  CASE WHEN line_reason IS NULL OR line_reason = 'bad_topic' THEN ingest ELSE ${clock} END AS received_ts,
   CASE WHEN is_envelope AND line_reason IS NULL THEN payload ELSE raw END AS raw_payload,
   event_ts AS ts,
-  CASE WHEN reason IS NULL THEN m ->> '$.msg_id' END AS msg_id,
+  CASE WHEN reason IS NULL THEN json_extract_string(m, '$.msg_id') END AS msg_id,
   CASE WHEN reason IS NULL AND json_type(m, '$.seq') IS NOT NULL THEN TRY_CAST(json_extract(m, '$.seq') AS DOUBLE)::BIGINT END AS seq,
   CASE WHEN reason IS NULL THEN from_json(json_extract(m, '$.readings'), ${READINGS_TYPE}) END AS readings
 FROM final`;
@@ -292,4 +292,19 @@ SELECT
   CASE WHEN reason IS NULL THEN seq END AS seq,
   CASE WHEN reason IS NULL THEN [{'metric': metric, 'value': value, 'unit': unit}] END AS readings
 FROM final`;
+}
+
+/**
+ * Splits a chunk of input text (bound as $1) into records `(pos, raw)`: `pos` = ($2 << 32) + line index, so it
+ * orders records across chunks in file order. Trailing `\r` is dropped (CRLF files); lines of only spaces,
+ * tabs and `\r` are not records.
+ */
+export const LINES_FROM_TEXT_SQL = `
+SELECT (CAST($2 AS BIGINT) << 32) + i AS pos, rtrim(l, chr(13)) AS raw
+FROM (SELECT unnest(ls) AS l, generate_subscripts(ls, 1) AS i FROM (SELECT string_split(CAST($1 AS VARCHAR), chr(10)) AS ls))
+WHERE trim(l, ' ' || chr(9) || chr(13)) <> ''`;
+
+/** Whether a line is a record (the JS side of LINES_FROM_TEXT_SQL's blank-line rule). */
+export function isBlankLine(line: string): boolean {
+  return /^[ \t\r]*$/.test(line);
 }

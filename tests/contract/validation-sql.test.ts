@@ -1,0 +1,90 @@
+/**
+ * The SQL mirror of the validator (local/validation-sql.ts) must give every record the verdict the reference
+ * (contract/validation.ts, zod) gives it: same outcome, reason, address, received time, raw payload and, when
+ * accepted, the same normalized message.
+ */
+import fc from "fast-check";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { classify, type Verdict } from "../../contract/validation";
+import { classifyCsvRowsSql, classifyJsonLinesSql, LINES_FROM_TEXT_SQL, type ValidationSqlOptions } from "../../local/validation-sql";
+import type { CsvColumn } from "../../contract/replay-line";
+import { CLOCK, CSV_HEADER, csvRowArb, jsonLineArb } from "./arbitraries";
+
+/** Bounded for suite speed; raise with FC_RUNS=500 when changing either validator. */
+const RUNS = Number(process.env.FC_RUNS ?? 25);
+
+let connection: DuckDBConnection;
+beforeAll(async () => {
+  connection = await (await DuckDBInstance.create(":memory:")).connect();
+});
+afterAll(() => connection.closeSync());
+
+interface SqlVerdict { reason: string | null; device_id: string | null; site: string | null; line: string | null; received_ts: number; raw_payload: string; ts: number | null; msg_id: string | null; seq: number | null; readings: { metric: string; value: number; unit: string | null }[] | null }
+
+async function sqlVerdicts(lines: string[], header: readonly CsvColumn[] | null, options: ValidationSqlOptions): Promise<SqlVerdict[]> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE lines AS ${LINES_FROM_TEXT_SQL}`, [lines.join("\n"), 0]);
+  const sql = header ? classifyCsvRowsSql("lines", header, options) : classifyJsonLinesSql("lines", options);
+  const reader = await connection.runAndReadAll(`${sql} ORDER BY pos`);
+  return reader.getRowObjectsJS().map((r) => ({
+    ...(r as unknown as SqlVerdict),
+    received_ts: Number(r.received_ts),
+    ts: r.ts === null ? null : Number(r.ts),
+    seq: r.seq === null ? null : Number(r.seq),
+  }));
+}
+
+function expected(verdict: Verdict) {
+  if (verdict.outcome === "quarantined") {
+    return { reason: verdict.reason, device_id: verdict.address?.device_id ?? null, site: verdict.address?.site ?? null, line: verdict.address?.line ?? null, received_ts: verdict.received_ts, raw_payload: verdict.raw_payload };
+  }
+  const m = verdict.message;
+  return {
+    reason: null, device_id: m.device_id, site: m.site, line: m.line, received_ts: m.ingest_ts, ts: m.ts, msg_id: m.msg_id ?? null, seq: m.seq ?? null,
+    readings: m.readings.map((r) => ({ metric: r.metric, value: r.value, unit: r.unit ?? null })),
+  };
+}
+
+function actual(row: SqlVerdict, accepted: boolean) {
+  if (!accepted) return { reason: row.reason, device_id: row.device_id, site: row.site, line: row.line, received_ts: row.received_ts, raw_payload: row.raw_payload };
+  return { reason: row.reason, device_id: row.device_id, site: row.site, line: row.line, received_ts: row.received_ts, ts: row.ts, msg_id: row.msg_id, seq: row.seq, readings: row.readings };
+}
+
+/** Lines go through UTF-8 as they would from a file, so both sides see the same text. */
+const asFileText = (line: string) => Buffer.from(line, "utf8").toString("utf8");
+
+describe.each([
+  ["replay", { mode: "replay", clockMs: CLOCK }],
+  ["live", { mode: "live", clockMs: CLOCK }],
+] as const)("SQL verdict equals the reference verdict (%s mode)", (_mode, options) => {
+  it("on JSON lines", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(jsonLineArb, { minLength: 1, maxLength: 40 }), async (generated) => {
+        const lines = generated.map(asFileText).filter((l) => l.trim() !== "");
+        if (lines.length === 0) return;
+        const rows = await sqlVerdicts(lines, null, options);
+        expect(rows).toHaveLength(lines.length);
+        lines.forEach((line, i) => {
+          const reference = classify({ format: "jsonl", line }, { mode: options.mode, ingestTs: options.clockMs });
+          expect({ line, verdict: actual(rows[i], reference.outcome === "accepted") }).toEqual({ line, verdict: expected(reference) });
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("on CSV rows", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(csvRowArb, { minLength: 1, maxLength: 40 }), async (generated) => {
+        const lines = generated.map(asFileText).filter((l) => l.trim() !== "");
+        if (lines.length === 0) return;
+        const rows = await sqlVerdicts(lines, CSV_HEADER, options);
+        expect(rows).toHaveLength(lines.length);
+        lines.forEach((line, i) => {
+          const reference = classify({ format: "csv", line, header: CSV_HEADER }, { mode: options.mode, ingestTs: options.clockMs });
+          expect({ line, verdict: actual(rows[i], reference.outcome === "accepted") }).toEqual({ line, verdict: expected(reference) });
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
