@@ -1,0 +1,168 @@
+/**
+ * One run of the compliance report: pick the day, run every query on Athena, render the bundle, write it to the
+ * Object Lock bucket (manifest last, nothing overwritten), tell the operators. Any failure throws, so the
+ * invocation fails, EventBridge Scheduler retries it, and the Errors alarm fires: a report is never silently
+ * missing or silently partial.
+ */
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { S3Client } from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { bundlePrefix, renderBundle } from "../../reports/bundle";
+import { BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
+import { QueryResult, ReportData } from "../../reports/model";
+import {
+  COMPLIANCE_QUERIES,
+  QuerySpec,
+  ReportParameters,
+  assertReportDate,
+  athenaExecutionParameters,
+  querySql,
+  shiftDate,
+  validateParameters,
+} from "../../reports/queries";
+import { S3BundleWriter } from "../../reports/s3-bundle-writer";
+import { ReportSummary, summarize, summaryText } from "../../reports/summary";
+import { Clock, realClock, runAthenaQuery } from "./athena";
+import { ReportJobConfig } from "./config";
+
+/** What EventBridge Scheduler sends (the schedule's input), or what an operator sends to re-run a day. */
+export interface ReportEvent {
+  /** Report day `YYYY-MM-DD`; default: yesterday in REPORT_TIMEZONE (never a UTC day that has not ended). */
+  date?: string;
+  /** Site id or `*`; default REPORT_SITE. */
+  site?: string;
+  /** The schedule's `<aws.scheduler.scheduled-time>`: a retried run still reports on the day it was meant for. */
+  scheduledTime?: string;
+}
+
+export interface ReportJobDeps {
+  athena: AthenaClient;
+  s3: S3Client;
+  sns: SNSClient;
+  logger: Logger;
+  metrics: Metrics;
+  config: ReportJobConfig;
+  clock?: Clock;
+}
+
+export interface ReportJobResult {
+  date: string;
+  site: string;
+  status: BundleWriteResult["status"];
+  manifestKey: string;
+  executionIds: Record<string, string>;
+  summary: ReportSummary;
+}
+
+/** The calendar date of an instant in a time zone. */
+function dateIn(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(instant);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+/**
+ * The day to report on: yesterday in the configured time zone, but never later than the last complete UTC day
+ * (partitions are UTC days; east of UTC, local yesterday can still be running in UTC at local midnight).
+ */
+export function defaultReportDate(instant: Date, timeZone: string): string {
+  const localYesterday = shiftDate(dateIn(instant, timeZone), -1);
+  const lastCompleteUtcDay = shiftDate(instant.toISOString().slice(0, 10), -1);
+  return localYesterday < lastCompleteUtcDay ? localYesterday : lastCompleteUtcDay;
+}
+
+/** Runs the queries with at most `concurrency` in flight; stops starting new ones after the first failure. */
+async function runAll<T>(items: readonly QuerySpec[], concurrency: number, run: (spec: QuerySpec) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(items.length);
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await run(items[index]);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+  return results;
+}
+
+export async function runComplianceReport(event: ReportEvent, deps: ReportJobDeps): Promise<ReportJobResult> {
+  const { config, logger, metrics } = deps;
+  const clock = deps.clock ?? realClock;
+  const instant = event.scheduledTime ? new Date(event.scheduledTime) : new Date(clock.now());
+  if (Number.isNaN(instant.getTime())) throw new Error(`scheduledTime '${event.scheduledTime}' is not an ISO-8601 instant`);
+  const date = event.date ?? defaultReportDate(instant, config.REPORT_TIMEZONE);
+  assertReportDate(date);
+  const parameters: ReportParameters = validateParameters({
+    date,
+    site: event.site ?? config.REPORT_SITE,
+    lookbackDays: config.LOOKBACK_DAYS,
+    minGapSeconds: config.MIN_GAP_SECONDS,
+  });
+  logger.appendKeys({ reportDate: date, site: parameters.site });
+  logger.info("compliance report started", { queries: COMPLIANCE_QUERIES.map((q) => q.id) });
+
+  const settings = {
+    workGroup: config.ATHENA_WORKGROUP,
+    database: config.GLUE_DATABASE,
+    timeoutMs: config.QUERY_TIMEOUT_SECONDS * 1000,
+    pollInitialMs: config.POLL_INITIAL_MS,
+    pollMaxMs: config.POLL_MAX_MS,
+  };
+  let scanned = 0;
+  const results: QueryResult[] = await runAll(COMPLIANCE_QUERIES, config.QUERY_CONCURRENCY, async (spec) => {
+    const outcome = await runAthenaQuery(deps.athena, spec, querySql(spec), athenaExecutionParameters(spec, parameters), settings, clock);
+    scanned += outcome.dataScannedBytes;
+    logger.info("query succeeded", {
+      queryId: spec.id,
+      executionId: outcome.result.executionId,
+      rows: outcome.result.rows.length,
+      dataScannedBytes: outcome.dataScannedBytes,
+      engineMs: outcome.engineMs,
+    });
+    return outcome.result;
+  });
+
+  const data: ReportData = {
+    date,
+    site: parameters.site,
+    engine: "athena",
+    parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
+    results,
+  };
+  const bundle = renderBundle(data, new Date(clock.now()));
+  const written = await writeBundle(new S3BundleWriter(deps.s3, config.REPORTS_BUCKET), bundle);
+  const summary = summarize(data);
+  const location = `s3://${config.REPORTS_BUCKET}/${bundlePrefix(date, parameters.site)}`;
+  logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, contentSha256: bundle.manifest.contentSha256 });
+
+  await deps.sns.send(
+    new PublishCommand({
+      TopicArn: config.SNS_TOPIC_ARN,
+      Subject: `Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
+      Message: summaryText(summary, location),
+    }),
+  );
+
+  metrics.addMetric(written.status === "written" ? "ReportsWritten" : "ReportsUnchanged", MetricUnit.Count, 1);
+  metrics.addMetric("DataScannedBytes", MetricUnit.Bytes, scanned);
+  metrics.addMetric("Excursions", MetricUnit.Count, summary.excursions);
+  metrics.addMetric("SilentSensors", MetricUnit.Count, summary.silentSensors);
+  metrics.addMetric("IncompleteSensors", MetricUnit.Count, summary.incompleteSensors);
+
+  return {
+    date,
+    site: parameters.site,
+    status: written.status,
+    manifestKey: written.manifestKey,
+    executionIds: Object.fromEntries(results.map((r) => [r.queryId, r.executionId])),
+    summary,
+  };
+}
