@@ -33,7 +33,10 @@ export interface HardenedBucketArgs {
   kmsKeyArn?: pulumi.Input<string>;
   /** Physical bucket name. Default: Pulumi autonaming (`<name>-bucket-<random>`), which never collides. */
   bucketName?: pulumi.Input<string>;
-  /** Let `pulumi destroy` delete a non-empty bucket. Default false: data outlives the stack unless asked. */
+  /**
+   * Let `pulumi destroy` delete a non-empty bucket. Default false: data outlives the stack unless asked. Objects
+   * under Object Lock retention cannot be deleted by anyone, so destroying a locked bucket still fails.
+   */
   forceDestroy?: boolean;
   /** Abort incomplete multipart uploads after this many days (their parts are billed but invisible). Default 7. */
   abortIncompleteUploadsAfterDays?: number;
@@ -48,7 +51,8 @@ export interface HardenedBucketArgs {
   objectLock?: ObjectLockRetention;
   /**
    * Deny uploads that ask for a different encryption than SSE-KMS with this bucket's key. Uploads that send no
-   * encryption headers still pass and get the default encryption. Default true.
+   * encryption headers still pass and get the default encryption; writers that do send the key header (e.g.
+   * Firehose with a KMS setting) must name the key by its ARN. Default true.
    */
   denyOtherEncryption?: boolean;
   /**

@@ -256,6 +256,24 @@ describe("StreamAnalytics", () => {
     }
   });
 
+  it("defaults to the repository's flink-app/ and sql/flink/ directories", () => {
+    const repo = path.join(__dirname, "..", "..");
+    const { codeDirectory, sqlDirectory, ...rest } = baseArgs();
+    void codeDirectory; void sqlDirectory;
+    const runner = path.join(repo, "flink-app", "main.py");
+    const sqlFiles = fs.existsSync(path.join(repo, "sql", "flink"))
+      ? fs.readdirSync(path.join(repo, "sql", "flink")).filter((f) => f.endsWith(".sql")).sort()
+      : [];
+    // The runner and the SQL are written by other parts of the project: check whichever state the checkout is in.
+    if (fs.existsSync(runner) && sqlFiles.length > 0) {
+      expect(new StreamAnalytics("repo", rest).codeBundle!.sqlFiles).toEqual(sqlFiles);
+    } else if (!fs.existsSync(runner)) {
+      expect(() => new StreamAnalytics("repo", rest)).toThrow(`Flink runner not found: ${runner} is missing`);
+    } else {
+      expect(() => new StreamAnalytics("repo", rest)).toThrow(`no .sql files in ${path.join(repo, "sql", "flink")}`);
+    }
+  });
+
   it("two instances do not collide", async () => {
     new StreamAnalytics("one", baseArgs());
     new StreamAnalytics("two", baseArgs());
