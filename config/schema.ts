@@ -32,43 +32,46 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** An anomaly static limit for one metric, optionally scoped to a site or a site's line. */
-export interface StaticLimit {
+/**
+ * An anomaly static limit for one metric from stack config: without a site it replaces the metric's default
+ * limits, with a site (and line) it overrides them there (analytics/definition.ts `StaticLimitOverride`).
+ */
+export interface StaticLimitSetting {
   metric: MetricName;
   site?: string;
   line?: string;
   /** Readings below this are anomalous (no lower limit when absent). */
-  min?: number;
+  low?: number;
   /** Readings above this are anomalous (no upper limit when absent). */
-  max?: number;
+  high?: number;
 }
 
 /**
- * `<metric>[@<site>[/<line>]]=<min>..<max>`, either bound may be empty: `temperature=-20..120`,
+ * `<metric>[@<site>[/<line>]]=<low>..<high>`, either bound may be empty: `temperature=-20..120`,
  * `temperature@plant-a=..95`, `vibration@plant-a/line-2=..12.5`. `@`, `/` and `=` cannot occur in ids.
  */
 const STATIC_LIMIT = /^([a-z][a-z0-9_]*)(?:@([^/=@]+)(?:\/([^/=@]+))?)?=(-?[0-9.eE+-]*)\.\.(-?[0-9.eE+-]*)$/;
 
 /** Parses one static-limit entry; returns an error message instead when it is not valid. */
-export function parseStaticLimit(entry: string): StaticLimit | string {
+export function parseStaticLimit(entry: string): StaticLimitSetting | string {
   const m = STATIC_LIMIT.exec(entry.trim());
-  if (!m) return "must look like <metric>[@<site>[/<line>]]=<min>..<max>, e.g. temperature@plant-a/line-2=-20..95";
+  if (!m) return "must look like <metric>[@<site>[/<line>]]=<low>..<high>, e.g. temperature@plant-a/line-2=-20..95";
   const [, metric, site, line, lo, hi] = m;
   if (!(METRIC_NAMES as string[]).includes(metric)) return `unknown metric '${metric}'; known: ${METRIC_NAMES.join(", ")}`;
   for (const id of [site, line]) {
     if (id !== undefined && !identifier.safeParse(id).success) return `'${id}' is not a valid site/line id`;
   }
   const bound = (s: string) => (s === "" ? undefined : Number(s));
-  const min = bound(lo);
-  const max = bound(hi);
-  if (min === undefined && max === undefined) return "needs at least one bound (min or max)";
-  if ((min !== undefined && !Number.isFinite(min)) || (max !== undefined && !Number.isFinite(max))) return "bounds must be finite numbers";
-  if (min !== undefined && max !== undefined && min >= max) return `min ${min} must be below max ${max}`;
-  return { metric: metric as MetricName, ...(site && { site }), ...(line && { line }), ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+  const low = bound(lo);
+  const high = bound(hi);
+  if (low === undefined && high === undefined) return "needs at least one bound (low or high)";
+  if ((low !== undefined && !Number.isFinite(low)) || (high !== undefined && !Number.isFinite(high))) return "bounds must be finite numbers";
+  if (low !== undefined && high !== undefined && low >= high) return `low ${low} must be below high ${high}`;
+  return { metric: metric as MetricName, ...(site && { site }), ...(line && { line }), ...(low !== undefined && { low }), ...(high !== undefined && { high }) };
 }
 
 const staticLimits = z.array(z.string()).transform((entries, ctx) => {
-  const limits: StaticLimit[] = [];
+  const limits: StaticLimitSetting[] = [];
   const scopes = new Set<string>();
   entries.forEach((entry, i) => {
     const parsed = parseStaticLimit(entry);
@@ -123,7 +126,7 @@ export const CONFIG_KEYS = {
   streamMode: key("string", z.enum(["on-demand", "provisioned"]), "on-demand",
     "Kinesis capacity mode: on-demand scales by itself; provisioned sizes shards from expectedReadingsPerSecond x averageMessageBytes"),
   expectedReadingsPerSecond: key("integer", int(1, 10_000_000), 1000,
-    "Peak device messages per second the raw stream must absorb (sizes provisioned shards)"),
+    "Peak readings per second across the fleet, one reading per message assumed (sizes provisioned shards)"),
   averageMessageBytes: key("integer", int(64, 128 * 1024), 512,
     "Average device message size in bytes (sizes provisioned shards; IoT Core caps a message at 128 KiB)"),
   streamRetentionHours: key("integer", int(24, 8760), 24,
@@ -180,7 +183,7 @@ export const CONFIG_KEYS = {
   allowedLatenessMs: key("integer", int(0, 86_400_000), DEFAULT_INGEST_POLICY.allowedLatenessMs,
     "Readings later than this behind the watermark are flagged late: kept, left out of windows"),
   staticLimits: key("array", staticLimits, [],
-    "Anomaly static limits overriding the defaults: <metric>[@<site>[/<line>]]=<min>..<max>, either bound may be empty; the most specific scope wins"),
+    "Anomaly static limits: <metric>=<low>..<high> replaces a metric's default, <metric>@<site>[/<line>]=<low>..<high> overrides it there (line beats site); either bound may be empty"),
 };
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;

@@ -57,3 +57,13 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
   }
   return config;
 }
+
+/** The project's own keys of a stack's configuration, without the namespace (`streamMode`, not `iotpipe:streamMode`). */
+export function readProjectKeys(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
+  const namespace = `${readProject(projectDir).name}:`;
+  return Object.fromEntries(
+    Object.entries(readStackConfig(stack, projectDir))
+      .filter(([key]) => key.startsWith(namespace))
+      .map(([key, value]) => [key.slice(namespace.length), value]),
+  );
+}

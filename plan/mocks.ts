@@ -19,6 +19,8 @@ export interface RecordedResource {
   /** Logical name of the parent resource (a component), if any. */
   parent?: string;
   custom: boolean;
+  /** True when the resource is protected from deletion (its own `protect` option or inherited from its parent). */
+  protect: boolean;
   /** Inputs exactly as the engine would receive them: Outputs resolved, unknowns as undefined. */
   inputs: Record<string, any>;
   /** What the mock returned as the resource's state (inputs plus synthesized ids and ARNs). */
@@ -90,6 +92,7 @@ export interface MockOptions {
 export function installMocks(options: MockOptions = {}): RecordedResource[] {
   const recorded: RecordedResource[] = [];
   let currentParent: string | undefined;
+  let currentProtect = false;
   const project = options.project ?? "iotpipe";
   const config = { "aws:region": MOCK_REGION, ...(options.config ?? {}) };
   const region = config["aws:region"];
@@ -103,6 +106,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
           name: args.name,
           parent: currentParent,
           custom: args.custom !== false,
+          protect: currentProtect,
           inputs: args.inputs,
           state,
         });
@@ -134,6 +138,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   monitor.registerResource = (req: any, callback: any) => {
     const parentUrn: string = req.getParent();
     currentParent = parentUrn ? parentUrn.split("::").pop() : undefined;
+    currentProtect = req.getProtect() === true;
     return register(req, callback);
   };
   return recorded;

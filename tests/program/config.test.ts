@@ -1,14 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, parseStaticLimit, pulumiConfigDeclarations } from "../../config/schema";
 import { loadStackConfig, parseStackConfig, StackConfigError } from "../../config/load";
-import { readProject, readStackConfig } from "../../config/stack-file";
-
-/** The `iotpipe:*` part of a stack's config, keys without the namespace. */
-function projectKeys(config: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(config).filter(([k]) => k.startsWith("iotpipe:")).map(([k, v]) => [k.slice("iotpipe:".length), v]),
-  );
-}
+import { readProject, readProjectKeys, readStackConfig } from "../../config/stack-file";
 
 function errorOf(raw: Record<string, unknown>): string {
   try {
@@ -46,8 +39,8 @@ describe("Pulumi.yaml", () => {
 });
 
 describe("stack files", () => {
-  const dev = parseStackConfig(projectKeys(readStackConfig("dev")));
-  const prod = parseStackConfig(projectKeys(readStackConfig("prod")));
+  const dev = parseStackConfig(readProjectKeys("dev"));
+  const prod = parseStackConfig(readProjectKeys("prod"));
 
   it("both parse and name a region", () => {
     expect(readStackConfig("dev")["aws:region"]).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
@@ -100,8 +93,8 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
     [{ lakeStartDate: "2026-02-30" }, 'iotpipe:lakeStartDate must be a date YYYY-MM-DD; got "2026-02-30"'],
     [{ lakeStartDate: "yesterday" }, 'iotpipe:lakeStartDate must be a date YYYY-MM-DD; got "yesterday"'],
     [{ staticLimits: '["temp=0..1"]' }, "iotpipe:staticLimits[0] unknown metric 'temp'; known: temperature, vibration, pressure, current"],
-    [{ staticLimits: '["pressure=10..1"]' }, "iotpipe:staticLimits[0] min 10 must be below max 1"],
-    [{ staticLimits: '["pressure 1..2"]' }, "iotpipe:staticLimits[0] must look like <metric>[@<site>[/<line>]]=<min>..<max>"],
+    [{ staticLimits: '["pressure=10..1"]' }, "iotpipe:staticLimits[0] low 10 must be below high 1"],
+    [{ staticLimits: '["pressure 1..2"]' }, "iotpipe:staticLimits[0] must look like <metric>[@<site>[/<line>]]=<low>..<high>"],
     [{ staticLimits: '["pressure=..2","pressure=..3"]' }, "iotpipe:staticLimits[1] a second limit for the same scope pressure@*/*"],
     [{ rawDataIaDays: "90", rawDataGlacierDays: "60" }, "iotpipe:rawDataGlacierDays must be greater than rawDataIaDays (90); got 60"],
     [{ rawDataExpireDays: "60" }, "iotpipe:rawDataExpireDays must be 0 (keep forever) or greater than rawDataGlacierDays (90); got 60"],
@@ -128,10 +121,10 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
 
 describe("static limits", () => {
   it("parses scopes and open bounds", () => {
-    expect(parseStaticLimit("temperature=-20..120")).toEqual({ metric: "temperature", min: -20, max: 120 });
-    expect(parseStaticLimit("vibration@plant-a=..12.5")).toEqual({ metric: "vibration", site: "plant-a", max: 12.5 });
-    expect(parseStaticLimit("pressure@plant-a/line-2=0.5..")).toEqual({ metric: "pressure", site: "plant-a", line: "line-2", min: 0.5 });
-    expect(parseStaticLimit("pressure=..")).toBe("needs at least one bound (min or max)");
+    expect(parseStaticLimit("temperature=-20..120")).toEqual({ metric: "temperature", low: -20, high: 120 });
+    expect(parseStaticLimit("vibration@plant-a=..12.5")).toEqual({ metric: "vibration", site: "plant-a", high: 12.5 });
+    expect(parseStaticLimit("pressure@plant-a/line-2=0.5..")).toEqual({ metric: "pressure", site: "plant-a", line: "line-2", low: 0.5 });
+    expect(parseStaticLimit("pressure=..")).toBe("needs at least one bound (low or high)");
     expect(parseStaticLimit("pressure@bad id=..1")).toMatch(/not a valid site\/line id/);
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * The iotpipe Pulumi program: composes the components from the stack configuration.
+ *
+ *   devices --MQTT--> DeviceIngest (IoT rule) --> TelemetryStreams.raw --> StreamAnalytics (Managed Flink)
+ *     --> TelemetryStreams outputs --> ParquetLake (Firehose -> Parquet in the lake bucket, Glue tables)
+ *     --> AthenaAnalytics (workgroup + named compliance queries)
+ *   alerts stream --> AlertNotifier (Lambda -> SNS); ComplianceReports (scheduled Lambda -> reports bucket)
+ *   Monitoring watches every stream, application, delivery stream, rule, function and dead-letter queue.
+ *
+ * One customer managed key per data domain, so a key policy or a key compromise stays within its domain:
+ * streams (Kinesis, Flink logs), lake (lake, Athena results, Flink code, Firehose logs), reports (the
+ * immutable compliance archive) and ops (operator topic, dead-letter queues, function logs).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "./config/load";
+import { analyticsProperties } from "./config/analytics-properties";
+import { LAKE_TABLES } from "./lake/tables";
+import { EncryptionKey } from "./components/encryption-key";
+import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket";
+import { TelemetryStreams } from "./components/telemetry-streams";
+import { DeviceIngest, INGEST_ERRORS_PREFIX } from "./components/device-ingest";
+import { StreamAnalytics } from "./components/stream-analytics";
+import { ParquetLake } from "./components/parquet-lake";
+import { AthenaAnalytics } from "./components/athena-analytics";
+import { Monitoring } from "./components/monitoring";
+
+const config = loadStackConfig();
+
+/**
+ * Resources that hold data or make it readable: with deletion protection they refuse `pulumi destroy` (and
+ * replacement). Only these, not whole components: a protected IAM policy or Firehose could not be replaced by
+ * an ordinary update.
+ */
+const DATA_RESOURCE_TYPES = new Set([
+  "aws:kms/key:Key",
+  "aws:s3/bucket:Bucket",
+  "aws:kinesis/stream:Stream",
+  "aws:glue/catalogDatabase:CatalogDatabase",
+]);
+const protectData: pulumi.ResourceTransformation = (args) =>
+  DATA_RESOURCE_TYPES.has(args.type) ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { protect: true }) } : undefined;
+const stateful: pulumi.ComponentResourceOptions = config.deletionProtection ? { transformations: [protectData] } : {};
+
+// Keys ------------------------------------------------------------------------------------------------------
+const streamsKey = new EncryptionKey("streams-key", {
+  description: "iotpipe telemetry streams and the Flink application's logs",
+  serviceUses: [{ service: "logs" }],
+}, stateful);
+const lakeKey = new EncryptionKey("lake-key", {
+  description: "iotpipe Parquet lake, Athena query results, Flink code and Firehose logs",
+  serviceUses: [{ service: "logs" }],
+}, stateful);
+const reportsKey = new EncryptionKey("reports-key", { description: "iotpipe compliance report archive" }, stateful);
+const opsKey = new EncryptionKey("ops-key", {
+  description: "iotpipe operator notifications, dead-letter queues and function logs",
+  serviceUses: [{ service: "logs" }, { service: "cloudwatch-alarms" }, { service: "eventbridge" }],
+}, stateful);
+
+// Buckets ---------------------------------------------------------------------------------------------------
+/** Every lake prefix ages through the same tiers (Athena skips objects once they reach Glacier). */
+const lakeTiering: PrefixTiering[] = [...LAKE_TABLES.map((t) => t.name), INGEST_ERRORS_PREFIX].map((table) => ({
+  prefix: `${table}/`,
+  infrequentAccessAfterDays: config.rawDataIaDays,
+  glacierAfterDays: config.rawDataGlacierDays,
+  ...(config.rawDataExpireDays > 0 && { expireAfterDays: config.rawDataExpireDays }),
+}));
+const lakeBucket = new HardenedBucket("lake-store", {
+  kmsKeyArn: lakeKey.arn,
+  forceDestroy: config.forceDestroy,
+  tiering: lakeTiering,
+}, stateful);
+const resultsBucket = new HardenedBucket("athena-results", {
+  kmsKeyArn: lakeKey.arn,
+  forceDestroy: config.forceDestroy,
+  tiering: [{ prefix: "results/", expireAfterDays: config.athenaResultsExpireDays }],
+}, stateful);
+const codeBucket = new HardenedBucket("flink-code", { kmsKeyArn: lakeKey.arn, forceDestroy: config.forceDestroy }, stateful);
+const reportsBucket = new HardenedBucket("reports-archive", {
+  kmsKeyArn: reportsKey.arn,
+  // A COMPLIANCE lock cannot be lifted, so emptying the bucket on destroy can only fail: never ask for it.
+  forceDestroy: config.forceDestroy && config.reportsObjectLockMode !== "COMPLIANCE",
+  objectLock: { mode: config.reportsObjectLockMode, days: config.reportsObjectLockDays },
+  tags: { purpose: "compliance-reports" },
+}, stateful);
+
+// Streams, ingest, analytics, lake, Athena ----------------------------------------------------------------
+const streams = new TelemetryStreams("telemetry", {
+  kmsKeyArn: streamsKey.arn,
+  retentionHours: config.streamRetentionHours,
+  capacity: config.streamMode === "provisioned"
+    ? { mode: "PROVISIONED", expectedReadingsPerSecond: config.expectedReadingsPerSecond, averageMessageBytes: config.averageMessageBytes }
+    : { mode: "ON_DEMAND" },
+}, stateful);
+
+const ingest = new DeviceIngest("ingest", {
+  rawStream: { name: streams.raw.name, arn: streams.raw.arn },
+  rawStreamKeyArn: streamsKey.arn,
+  errorBucket: { name: lakeBucket.name, arn: lakeBucket.arn },
+  errorBucketKeyArn: lakeKey.arn,
+});
+
+const streamRef = (name: string) => ({ name: streams.outputs[name].name, arn: streams.outputs[name].arn });
+
+const analytics = new StreamAnalytics("analytics", {
+  sourceStream: { name: streams.raw.name, arn: streams.raw.arn },
+  sinkStreams: Object.fromEntries(Object.keys(streams.outputs).map((name) => [name, streamRef(name)])),
+  streamKeyArn: streamsKey.arn,
+  codeBucket: { name: codeBucket.name, arn: codeBucket.arn },
+  codeBucketKeyArn: lakeKey.arn,
+  extraProperties: analyticsProperties(config),
+  checkpointIntervalMs: config.checkpointIntervalMs,
+  parallelism: config.flinkParallelism,
+  parallelismPerKpu: config.flinkParallelismPerKpu,
+  autoScalingEnabled: config.flinkAutoScaling,
+  logRetentionDays: config.logRetentionDays,
+});
+
+const lake = new ParquetLake("lake", {
+  bucketName: lakeBucket.name,
+  bucketArn: lakeBucket.arn,
+  lakeKeyArn: lakeKey.arn,
+  streamKeyArn: streamsKey.arn,
+  sources: Object.fromEntries(Object.keys(streams.outputs).map((name) => [name, { streamArn: streams.outputs[name].arn }])),
+  lakeStartDate: config.lakeStartDate,
+  logRetentionDays: config.logRetentionDays,
+  logKmsKeyArn: lakeKey.arn,
+  ingestErrorsTable: true,
+}, stateful);
+
+const athena = new AthenaAnalytics("analysts", {
+  resultsBucketName: resultsBucket.name,
+  resultsKeyArn: lakeKey.arn,
+  databaseName: lake.databaseName,
+  bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoffMb * 1024 * 1024,
+  forceDestroy: config.forceDestroy,
+});
+
+// Monitoring ------------------------------------------------------------------------------------------------
+const monitoring = new Monitoring("operations", {
+  keyArn: opsKey.arn,
+  emails: config.alarmEmails,
+  streams: { raw: streams.raw.name, ...Object.fromEntries(Object.entries(streams.outputs).map(([name, s]) => [name, s.name])) },
+  applicationName: analytics.applicationName,
+  firehoseNames: lake.firehoseNames,
+  ruleNames: { ingest: ingest.ruleName },
+  quarantine: { rawStreamName: streams.raw.name, quarantineStreamName: streams.outputs.quarantine.name },
+  thresholds: {
+    iteratorAgeMs: config.alarmIteratorAgeMs,
+    firehoseFreshnessSeconds: config.alarmFirehoseFreshnessSeconds,
+    quarantinePercent: config.alarmQuarantineRatePercent,
+  },
+});
+
+// Outputs ---------------------------------------------------------------------------------------------------
+export const environment = config.environment;
+export const rawStreamName = streams.raw.name;
+export const outputStreamNames = Object.fromEntries(Object.entries(streams.outputs).map(([name, s]) => [name, s.name]));
+export const deviceTopicPattern = ingest.basicIngestTopicPattern;
+export const iotRuleName = ingest.ruleName;
+export const devicePolicyName = ingest.policyName;
+export const thingGroupName = ingest.thingGroupName;
+export const flinkApplicationName = analytics.applicationName;
+export const glueDatabase = lake.databaseName;
+export const athenaWorkgroup = athena.workgroupName;
+export const lakeBucketName = lakeBucket.name;
+export const athenaResultsBucketName = resultsBucket.name;
+export const flinkCodeBucketName = codeBucket.name;
+export const reportsBucketName = reportsBucket.name;
+export const dashboardName = monitoring.dashboardName;
+export const operatorTopicArn = monitoring.topicArn;
