@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, parseStaticLimit, pulumiConfigDeclarations } from "../../config/schema";
 import { loadStackConfig, parseStackConfig, StackConfigError } from "../../config/load";
-import { readProject, readProjectKeys, readStackConfig } from "../../config/stack-file";
+import { PROJECT_DIR, readProject, readProjectKeys, readStackConfig } from "../../config/stack-file";
+import { renderProjectFile } from "../../config/pulumi-yaml";
+import * as fs from "fs";
+import * as path from "path";
 
 function errorOf(raw: Record<string, unknown>): string {
   try {
@@ -19,6 +22,10 @@ describe("Pulumi.yaml", () => {
   it("declares every key of the schema with its type, default and description, and nothing else", () => {
     expect(project.name).toBe("iotpipe");
     expect(project.config).toEqual(pulumiConfigDeclarations());
+  });
+
+  it("is exactly what config/pulumi-yaml.ts renders (regenerate with `npx tsx config/pulumi-yaml.ts`)", () => {
+    expect(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).toBe(renderProjectFile());
   });
 
   it("uses only types a Pulumi project can declare", () => {
