@@ -1,0 +1,292 @@
+/**
+ * `iotpipe replay`: runs recorded history (JSON Lines of device messages, or CSV long form) through the same
+ * rules as the cloud pipeline on DuckDB and writes a Parquet lake laid out like the S3 lake.
+ *
+ * Two stages, both resumable:
+ *  1. Validate, per chunk of whole lines, durably: each chunk's verdicts (accepted messages with their
+ *     readings, quarantined records with the raw payload) and its journal row commit in ONE DuckDB transaction
+ *     in `<lakeDir>/_replay/state.duckdb`. A killed run loses at most the chunk in flight; the next run skips
+ *     committed chunks.
+ *  2. Publish, over all chunks at once (de-duplication, lateness and analytics windows span chunks):
+ *     duplicates, late flags, readings, aggregates/anomalies/alerts (analytics/duckdb.ts), quarantine; each lake
+ *     table replaced atomically (local/lake-writer.ts). Idempotent, so re-running it after a crash is safe.
+ *
+ * Duplicates: same device and message identity (msg_id, else seq; for CSV rows without either, metric and ts)
+ * seen again within duplicateWindowMs of event time of its previous sighting, in input order; dropped, counted.
+ * Late: like a Flink source with one watermark (the Kinesis raw stream's watermark is per shard and shards mix
+ * devices, so it is not per device): watermark = highest event time of the accepted records before this one in
+ * input order; a record more than allowedLatenessMs behind it is flagged late (kept, counted, left out of
+ * windows by the analytics). Input order is arrival order, so replay files should be in arrival order.
+ */
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { availableParallelism } from "node:os";
+import { extname, join, resolve } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DEFAULT_INGEST_POLICY, QUARANTINE_REASONS, type IngestPolicy, type QuarantineReason } from "../contract/ingest-policy";
+import { parseCsvHeader, type CsvColumn } from "../contract/replay-line";
+import { classify, type ValidationMode } from "../contract/validation";
+import { ALERTS, AGGREGATES, ANOMALIES, QUARANTINE, READINGS, type LakeTable } from "../lake/tables";
+import { DEFAULT_ANALYTICS, type AnalyticsDefinition } from "../analytics/definition";
+import { duckdbAnalytics } from "../analytics/duckdb";
+import { checkConservation, type ReplayCounts } from "./conservation";
+import { planChunks, readChunk, readFirstLine, type InputChunk } from "./input-chunks";
+import { publishLakeTable, removeLeftovers } from "./lake-writer";
+import { sqlString } from "./sql-string";
+import { classifyCsvRowsSql, classifyJsonLinesSql, isBlankLine, LINES_FROM_TEXT_SQL } from "./validation-sql";
+
+export type InputFormat = "jsonl" | "csv";
+
+export interface ReplayProgress {
+  phase: "validate" | "publish";
+  /** validate: chunks done (including ones a previous run finished); publish: tables written. */
+  done: number;
+  total: number;
+  /** Records validated so far (validate phase). */
+  records: number;
+}
+
+export interface ReplayOptions {
+  /** JSON Lines (flat or envelope lines, contract/replay-line.ts) or CSV long form. */
+  inputPath: string;
+  /** Lake root; the replay replaces its readings, aggregates, anomalies, alerts and quarantine tables. */
+  lakeDir: string;
+  /** Default: from the extension (.csv → csv, anything else → jsonl). */
+  format?: InputFormat;
+  policy?: Partial<IngestPolicy>;
+  definition?: AnalyticsDefinition;
+  /** Default replay (judged against the data's own clock); live applies the ingest-time skews. */
+  mode?: ValidationMode;
+  /** Replay clock (epoch ms) for records without ingest_ts. Default: now, kept across a resume. */
+  now?: number;
+  /** Bytes of input per durable chunk. Default 32 MiB. */
+  chunkBytes?: number;
+  /** DuckDB threads. Default: all cores. */
+  threads?: number;
+  onProgress?: (progress: ReplayProgress) => void;
+}
+
+export interface ReplayResult {
+  counts: ReplayCounts;
+  byReason: Record<QuarantineReason, number>;
+  /** Readings (rows of the readings table) written, and how many of them are late. */
+  readings: { accepted: number; late: number };
+  /** The conservation line (already checked). */
+  conservation: string;
+  lakeDir: string;
+  /** Parquet files of the lake tables, relative to lakeDir. */
+  filesWritten: string[];
+  chunks: { total: number; resumed: number };
+  elapsedMs: number;
+}
+
+/** Where the replay keeps its durable state (the journal of validated chunks). */
+export function replayStateDir(lakeDir: string): string {
+  return join(lakeDir, "_replay");
+}
+
+const READINGS_LIST = "STRUCT(metric VARCHAR, value DOUBLE, unit VARCHAR)[]";
+
+const STATE_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS replay_run (fingerprint VARCHAR NOT NULL, clock_ms BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS chunks (chunk INTEGER NOT NULL, start_byte BIGINT NOT NULL, end_byte BIGINT NOT NULL, records BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS messages (pos BIGINT NOT NULL, device_id VARCHAR NOT NULL, site VARCHAR NOT NULL, line VARCHAR NOT NULL,
+     ingest_ts BIGINT NOT NULL, ts BIGINT NOT NULL, msg_id VARCHAR, dedup_key VARCHAR, readings ${READINGS_LIST} NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS rejected (pos BIGINT NOT NULL, received_ts BIGINT NOT NULL, reason VARCHAR NOT NULL, detail VARCHAR,
+     device_id VARCHAR, site VARCHAR, line VARCHAR, raw_payload VARCHAR NOT NULL)`,
+];
+
+/** Replays `inputPath` into `lakeDir`; resumes an interrupted replay of the same input. Throws if conservation fails. */
+export async function replay(options: ReplayOptions): Promise<ReplayResult> {
+  const started = Date.now();
+  const inputPath = resolve(options.inputPath);
+  const lakeDir = resolve(options.lakeDir);
+  if (!existsSync(inputPath) || !statSync(inputPath).isFile()) throw new Error(`replay input ${inputPath} does not exist or is not a file`);
+  const format: InputFormat = options.format ?? (extname(inputPath).toLowerCase() === ".csv" ? "csv" : "jsonl");
+  const policy: IngestPolicy = { ...DEFAULT_INGEST_POLICY, ...options.policy };
+  const mode = options.mode ?? "replay";
+  const chunkBytes = options.chunkBytes ?? 32 * 1024 * 1024;
+
+  let header: CsvColumn[] | null = null;
+  let dataStart = 0;
+  if (format === "csv") {
+    const first = readFirstLine(inputPath);
+    if (first.line.trim() === "") throw new Error(`${inputPath}: CSV input needs a header line (ts,device_id,metric,value[,site,line,unit,msg_id,seq,ingest_ts])`);
+    header = parseCsvHeader(first.line);
+    dataStart = first.next;
+  }
+  const chunks = planChunks(inputPath, chunkBytes, dataStart);
+  const stat = statSync(inputPath);
+  const fingerprint = JSON.stringify({ inputPath, size: stat.size, mtimeMs: stat.mtimeMs, format, header, chunkBytes, policy, mode });
+
+  const stateDir = replayStateDir(lakeDir);
+  mkdirSync(join(stateDir, "spill"), { recursive: true });
+  const instance = await DuckDBInstance.create(join(stateDir, "state.duckdb"), {
+    threads: String(options.threads ?? availableParallelism()),
+    temp_directory: join(stateDir, "spill"),
+    preserve_insertion_order: "false",
+  });
+  const connection = await instance.connect();
+  try {
+    const clockMs = await openRun(connection, fingerprint, options.now ?? Date.now());
+    const done = new Set((await connection.runAndReadAll(`SELECT chunk FROM chunks`)).getRowObjectsJS().map((r) => Number(r.chunk)));
+    const resumed = chunks.filter((c) => done.has(c.index)).length;
+    let records = Number((await connection.runAndReadAll(`SELECT coalesce(sum(records), 0) AS n FROM chunks`)).getRowObjectsJS()[0].n);
+    let finished = resumed;
+    options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
+    for (const chunk of chunks) {
+      if (done.has(chunk.index)) continue;
+      records += await validateChunk(connection, inputPath, chunk, format, header, { mode, clockMs, policy });
+      finished += 1;
+      options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
+    }
+    const published = await publish(connection, lakeDir, policy, options.definition ?? DEFAULT_ANALYTICS, options.onProgress);
+    return { ...published, lakeDir, chunks: { total: chunks.length, resumed }, elapsedMs: Date.now() - started };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Starts a new run or resumes the one recorded in the state database; returns the run's replay clock. */
+async function openRun(connection: DuckDBConnection, fingerprint: string, clockMs: number): Promise<number> {
+  for (const statement of STATE_SCHEMA) await connection.run(statement);
+  const previous = (await connection.runAndReadAll(`SELECT fingerprint, clock_ms FROM replay_run`)).getRowObjectsJS();
+  if (previous.length === 1 && previous[0].fingerprint === fingerprint) return Number(previous[0].clock_ms);
+  await connection.run(`BEGIN TRANSACTION`);
+  for (const table of ["replay_run", "chunks", "messages", "rejected"]) await connection.run(`DELETE FROM ${table}`);
+  await connection.run(`INSERT INTO replay_run VALUES ($1, $2)`, [fingerprint, clockMs]);
+  await connection.run(`COMMIT`);
+  return clockMs;
+}
+
+interface ChunkContext {
+  mode: ValidationMode;
+  clockMs: number;
+  policy: IngestPolicy;
+}
+
+/** Message identity for de-duplication: msg_id, else seq, else (CSV rows only) metric and event time. */
+function dedupKeySql(format: InputFormat): string {
+  const fallback = format === "csv" ? `'csv:' || readings[1].metric || '@' || ts` : "NULL";
+  return `CASE WHEN msg_id IS NOT NULL THEN 'id:' || msg_id WHEN seq IS NOT NULL THEN 'seq:' || seq ELSE ${fallback} END`;
+}
+
+/**
+ * Validates one chunk and commits its verdicts with its journal row. Lines that are not valid UTF-8 cannot be
+ * handed to DuckDB as text: the reference validator judges them here and they travel as blank lines.
+ */
+async function validateChunk(connection: DuckDBConnection, inputPath: string, chunk: InputChunk, format: InputFormat, header: CsvColumn[] | null, context: ChunkContext): Promise<number> {
+  const bytes = readChunk(inputPath, chunk);
+  const judgedHere: { pos: bigint; verdict: ReturnType<typeof classify> }[] = [];
+  let text: string;
+  if (isUtf8(bytes)) {
+    text = bytes.toString("utf8");
+  } else {
+    const lines: string[] = [];
+    let from = 0;
+    for (let index = 1; from <= bytes.length; index++) {
+      const nl = bytes.indexOf(0x0a, from);
+      const end = nl < 0 ? bytes.length : nl;
+      let line = bytes.subarray(from, end);
+      while (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      if (isUtf8(line)) {
+        lines.push(line.toString("utf8"));
+      } else {
+        lines.push("");
+        const record = format === "csv" ? { format: "csv" as const, line, header: header! } : { format: "jsonl" as const, line };
+        judgedHere.push({ pos: (BigInt(chunk.index) << 32n) + BigInt(index), verdict: classify(record, { mode: context.mode, ingestTs: context.clockMs, policy: context.policy }) });
+      }
+      from = end + 1;
+    }
+    text = lines.join("\n");
+  }
+  const options = { mode: context.mode, clockMs: context.clockMs, policy: context.policy };
+  const classifySql = format === "csv" ? classifyCsvRowsSql("chunk_lines", header!, options) : classifyJsonLinesSql("chunk_lines", options);
+  await connection.run(`BEGIN TRANSACTION`);
+  try {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE chunk_lines AS ${LINES_FROM_TEXT_SQL}`, [text, chunk.index]);
+    await connection.run(`CREATE OR REPLACE TEMP TABLE chunk_verdicts AS ${classifySql}`);
+    await connection.run(`INSERT INTO messages SELECT pos, device_id, site, line, received_ts, ts, coalesce(msg_id, CAST(seq AS VARCHAR)), ${dedupKeySql(format)}, readings
+      FROM chunk_verdicts WHERE reason IS NULL`);
+    await connection.run(`INSERT INTO rejected SELECT pos, received_ts, reason, detail, device_id, site, line, raw_payload FROM chunk_verdicts WHERE reason IS NOT NULL`);
+    for (const { pos, verdict } of judgedHere) {
+      if (verdict.outcome !== "quarantined") throw new Error(`internal: a line that is not UTF-8 was accepted (chunk ${chunk.index})`);
+      await connection.run(`INSERT INTO rejected VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        pos, verdict.received_ts, verdict.reason, verdict.detail, verdict.address?.device_id ?? null, verdict.address?.site ?? null, verdict.address?.line ?? null, verdict.raw_payload,
+      ]);
+    }
+    const lines = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM chunk_lines`)).getRowObjectsJS()[0].n);
+    const records = lines + judgedHere.length;
+    await connection.run(`INSERT INTO chunks VALUES ($1, $2, $3, $4)`, [chunk.index, chunk.start, chunk.end, records]);
+    await connection.run(`COMMIT`);
+    return records;
+  } catch (error) {
+    await connection.run(`ROLLBACK`);
+    throw new Error(`validating ${inputPath} bytes ${chunk.start}-${chunk.end} (chunk ${chunk.index}) failed: ${(error as Error).message}`);
+  }
+}
+
+const LAKE_RELATIONS: [LakeTable, string][] = [
+  [READINGS, "lake_readings"],
+  [AGGREGATES, "lake_aggregates"],
+  [ANOMALIES, "lake_anomalies"],
+  [ALERTS, "lake_alerts"],
+  [QUARANTINE, "lake_quarantine"],
+];
+
+/** Stage 2: duplicates, lateness, analytics and the lake, from everything validated. */
+async function publish(connection: DuckDBConnection, lakeDir: string, policy: IngestPolicy, definition: AnalyticsDefinition, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs">> {
+  const window = integerMs(policy.duplicateWindowMs, "duplicateWindowMs");
+  const lateness = integerMs(policy.allowedLatenessMs, "allowedLatenessMs");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
+    WITH flagged AS (
+      SELECT *, coalesce(dedup_key IS NOT NULL AND abs(ts - lag(ts) OVER (PARTITION BY device_id, dedup_key ORDER BY pos)) <= ${window}, false) AS duplicate
+      FROM messages
+    )
+    SELECT * EXCLUDE (duplicate),
+      coalesce(ts < max(ts) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
+    FROM flagged WHERE NOT duplicate`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE lake_readings AS
+    SELECT device_id, site, line, r.metric AS metric, r.value AS value, r.unit AS unit,
+      make_timestamp(ts * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late
+    FROM (SELECT *, unnest(readings) AS r FROM kept)`);
+  const analytics = duckdbAnalytics(definition, "lake_readings");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE lake_aggregates AS ${analytics.aggregates}`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE lake_anomalies AS ${analytics.anomalies}`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE lake_alerts AS ${analytics.alerts}`);
+  await connection.run(`CREATE OR REPLACE TEMP VIEW lake_quarantine AS
+    SELECT make_timestamp(received_ts * 1000) AS received_ts, reason, detail, 'local' AS source, device_id, site, line, raw_payload FROM rejected`);
+
+  const row = (await connection.runAndReadAll(`SELECT
+      (SELECT coalesce(sum(records), 0) FROM chunks) AS input,
+      (SELECT count(*) FROM kept) AS accepted,
+      (SELECT count(*) FROM rejected) AS quarantined,
+      (SELECT count(*) FROM messages) - (SELECT count(*) FROM kept) AS duplicates,
+      (SELECT count(*) FILTER (WHERE late) FROM kept) AS late,
+      (SELECT count(*) FROM lake_readings) AS readings,
+      (SELECT count(*) FILTER (WHERE late) FROM lake_readings) AS late_readings`)).getRowObjectsJS()[0];
+  const counts: ReplayCounts = { input: Number(row.input), accepted: Number(row.accepted), quarantined: Number(row.quarantined), duplicates: Number(row.duplicates), late: Number(row.late) };
+  const conservation = checkConservation(counts);
+
+  removeLeftovers(lakeDir);
+  const filesWritten: string[] = [];
+  for (const [index, [table, relation]] of LAKE_RELATIONS.entries()) {
+    filesWritten.push(...(await publishLakeTable(connection, lakeDir, table, relation)));
+    onProgress?.({ phase: "publish", done: index + 1, total: LAKE_RELATIONS.length, records: counts.input });
+  }
+  const readings = Number(row.readings);
+  const written = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${sqlString(join(lakeDir, READINGS.name, "**", "*.parquet"))})`)).getRowObjectsJS()[0].n);
+  if (readings > 0 && written !== readings) throw new Error(`readings lake holds ${written} rows but ${readings} were accepted; re-run the replay to republish ${lakeDir}`);
+
+  const byReason = Object.fromEntries(Object.keys(QUARANTINE_REASONS).map((r) => [r, 0])) as Record<QuarantineReason, number>;
+  for (const r of (await connection.runAndReadAll(`SELECT reason, count(*) AS n FROM rejected GROUP BY reason`)).getRowObjectsJS()) {
+    byReason[r.reason as QuarantineReason] = Number(r.n);
+  }
+  return { counts, byReason, readings: { accepted: readings, late: Number(row.late_readings) }, conservation, filesWritten };
+}
+
+function integerMs(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`ingest policy ${name} must be a non-negative integer of milliseconds, got ${value}`);
+  return value;
+}
