@@ -1,0 +1,247 @@
+/**
+ * AlertNotifier: the Lambda that turns alert transitions on the alerts stream into operator notifications on the
+ * SNS topic. The handler (`handlers/alert-notifier`) is bundled at program time, so the deployed code is the code
+ * in the repository. The stream is read through an event source mapping that reports batch item failures,
+ * bisects failing batches, gives up after a bounded number of retries and records what it gave up on in a
+ * KMS-encrypted dead-letter queue; the function logs to its own encrypted log group.
+ *
+ * Wire its `functionName` and `deadLetterQueueName` into Monitoring for the Errors/Throttles/DLQ alarms.
+ *
+ * Minimal use:
+ *   new AlertNotifier("alerts", { alertsStreamArn, topicArn: ops.topicArn, keyArn: key.arn })
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { bundleHandler } from "../handlers/bundle";
+import { awsContext } from "./naming";
+
+export interface AlertNotifierArgs {
+  /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
+  alertsStreamArn: pulumi.Input<string>;
+  /** The operators' SNS topic (Monitoring's `topicArn`). */
+  topicArn: pulumi.Input<string>;
+  /** CMK for the dead-letter queue and the log group (its policy must allow CloudWatch Logs for this group). */
+  keyArn: pulumi.Input<string>;
+  /** CMK of the alerts stream. Default: `keyArn`. */
+  streamKeyArn?: pulumi.Input<string>;
+  /** CMK of the topic. Default: `keyArn`. */
+  topicKeyArn?: pulumi.Input<string>;
+  /** Records per invocation (1-10000). */
+  batchSize?: number;
+  /** Retries of a failing batch before its range is recorded in the DLQ (0-10000). */
+  maximumRetryAttempts?: number;
+  /** Alerts older than this (seconds, 60-604800) are recorded in the DLQ instead of notified: they are history. */
+  maximumRecordAgeSeconds?: number;
+  /** Where a new mapping starts reading. */
+  startingPosition?: "TRIM_HORIZON" | "LATEST";
+  /** Log retention, days. */
+  logRetentionDays?: number;
+  /** Lambda runtime. */
+  runtime?: "nodejs22.x" | "nodejs24.x";
+  /** Handler code; default: `handlers/alert-notifier` bundled now. */
+  code?: pulumi.asset.Archive;
+}
+
+/** Defaults, in one place. */
+export const ALERT_NOTIFIER_DEFAULTS = {
+  /** A burst of transitions (a line tripping) goes out in a few invocations. */
+  batchSize: 100,
+  /** With bisection, 5 retries isolate one bad record in a 100-record batch and still give up within minutes. */
+  maximumRetryAttempts: 5,
+  /** Six hours: an older alert is history, not news (it is in the alerts table); the DLQ says what was skipped. */
+  maximumRecordAgeSeconds: 6 * 3600,
+  /** Nothing on the stream is skipped when the mapping is (re)created; stale records are bounded by the age limit. */
+  startingPosition: "TRIM_HORIZON" as const,
+  logRetentionDays: 90,
+  /**
+   * nodejs20.x is deprecated (2026-04-30) and Lambda blocks creating functions on it from 2026-08-31;
+   * nodejs24.x is supported until 2028.
+   */
+  runtime: "nodejs24.x" as const,
+  /** SQS maximum: two weeks to inspect and redrive. */
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  timeoutSeconds: 30,
+  memoryMiB: 256,
+};
+
+export interface NotifierPolicyInputs {
+  region: string;
+  streamArn: string;
+  streamKeyArn: string;
+  topicArn: string;
+  topicKeyArn: string;
+  dlqArn: string;
+  dlqKeyArn: string;
+  logGroupArn: string;
+}
+
+/** The function role's policy: read its stream, publish to its topic, record failures in its DLQ, log to its group. */
+export function notifierRolePolicy(p: NotifierPolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+  const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadAlertsStream",
+        Effect: "Allow",
+        Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+        Resource: [p.streamArn],
+      },
+      { Sid: "PublishAlerts", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
+      { Sid: "RecordFailedBatches", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
+      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
+      {
+        Sid: "StreamKeyViaKinesis",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [p.streamKeyArn],
+        Condition: { StringEquals: via("kinesis"), StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn } },
+      },
+      // Publishing to an encrypted topic needs a data key from its CMK.
+      { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
+      { Sid: "DlqKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.dlqKeyArn], Condition: { StringEquals: via("sqs") } },
+    ],
+  };
+}
+
+function validate(name: string, args: AlertNotifierArgs) {
+  const d = ALERT_NOTIFIER_DEFAULTS;
+  const cfg = {
+    batchSize: args.batchSize ?? d.batchSize,
+    maximumRetryAttempts: args.maximumRetryAttempts ?? d.maximumRetryAttempts,
+    maximumRecordAgeSeconds: args.maximumRecordAgeSeconds ?? d.maximumRecordAgeSeconds,
+    startingPosition: args.startingPosition ?? d.startingPosition,
+    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+    runtime: args.runtime ?? d.runtime,
+  };
+  const range = (key: keyof typeof cfg, min: number, max: number) => {
+    const v = cfg[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`AlertNotifier '${name}': ${key} ${v} must be an integer from ${min} to ${max}`);
+    }
+  };
+  range("batchSize", 1, 10000);
+  range("maximumRetryAttempts", 0, 10000);
+  range("maximumRecordAgeSeconds", 60, 604800);
+  if (!["TRIM_HORIZON", "LATEST"].includes(cfg.startingPosition)) {
+    throw new Error(`AlertNotifier '${name}': startingPosition '${cfg.startingPosition}' must be TRIM_HORIZON or LATEST`);
+  }
+  if (!["nodejs22.x", "nodejs24.x"].includes(cfg.runtime)) {
+    throw new Error(`AlertNotifier '${name}': runtime '${cfg.runtime}' must be nodejs22.x or nodejs24.x (nodejs20.x can no longer be created)`);
+  }
+  return cfg;
+}
+
+export class AlertNotifier extends pulumi.ComponentResource {
+  readonly function: aws.lambda.Function;
+  readonly functionName: pulumi.Output<string>;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  /** Records of batches the mapping gave up on (shard and sequence range, not the records). */
+  readonly deadLetterQueue: aws.sqs.Queue;
+  readonly deadLetterQueueName: pulumi.Output<string>;
+  readonly eventSourceMapping: aws.lambda.EventSourceMapping;
+
+  constructor(name: string, args: AlertNotifierArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iotpipe:alerts:AlertNotifier", name, {}, opts);
+    const cfg = validate(name, args);
+    const parent = { parent: this };
+    const d = ALERT_NOTIFIER_DEFAULTS;
+
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { kmsMasterKeyId: args.keyArn, messageRetentionSeconds: d.dlqRetentionSeconds },
+      parent,
+    );
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: "Alert notifier: alerts stream → operators' topic",
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      parent,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([
+            awsContext(this).region,
+            args.alertsStreamArn,
+            args.streamKeyArn ?? args.keyArn,
+            args.topicArn,
+            args.topicKeyArn ?? args.keyArn,
+            this.deadLetterQueue.arn,
+            args.keyArn,
+            this.logGroup.arn,
+          ])
+          .apply(([region, streamArn, streamKeyArn, topicArn, topicKeyArn, dlqArn, dlqKeyArn, logGroupArn]) =>
+            JSON.stringify(notifierRolePolicy({ region, streamArn, streamKeyArn, topicArn, topicKeyArn, dlqArn, dlqKeyArn, logGroupArn })),
+          ),
+      },
+      parent,
+    );
+
+    const code = args.code ?? bundled();
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: "Publishes alert transitions (open/cleared) from the alerts stream to the operators' topic",
+        runtime: cfg.runtime,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code,
+        role: this.role.arn,
+        timeout: d.timeoutSeconds,
+        memorySize: d.memoryMiB,
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        environment: {
+          variables: {
+            ALERTS_TOPIC_ARN: args.topicArn,
+            POWERTOOLS_SERVICE_NAME: "alert-notifier",
+            POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
+          },
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    this.functionName = this.function.name;
+    this.deadLetterQueueName = this.deadLetterQueue.name;
+
+    // Lambda checks the role can read the stream when the mapping is created: the policy must exist first.
+    this.eventSourceMapping = new aws.lambda.EventSourceMapping(
+      `${name}-mapping`,
+      {
+        eventSourceArn: args.alertsStreamArn,
+        functionName: this.function.arn,
+        startingPosition: cfg.startingPosition,
+        batchSize: cfg.batchSize,
+        // One batch per shard at a time keeps each device's open/cleared notifications in order.
+        parallelizationFactor: 1,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: cfg.maximumRetryAttempts,
+        maximumRecordAgeInSeconds: cfg.maximumRecordAgeSeconds,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        destinationConfig: { onFailure: { destinationArn: this.deadLetterQueue.arn } },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+
+    this.registerOutputs({
+      functionName: this.functionName,
+      deadLetterQueueName: this.deadLetterQueueName,
+      logGroupName: this.logGroup.name,
+    });
+  }
+}
+
+/** The handler bundled from the repository (esbuild, at program time). */
+function bundled(): pulumi.asset.Archive {
+  const bundle = bundleHandler("alert-notifier");
+  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) });
+}
