@@ -150,8 +150,6 @@ export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string
   if (sqlFiles.length === 0) {
     throw new Error(`no .sql files in ${sqlDirectory}: the Flink application would run nothing; generate the SQL or pass sqlDirectory`);
   }
-  const clash = sqlFiles.find((f) => pythonFiles.includes(f));
-  if (clash) throw new Error(`${clash} exists in both ${codeDirectory} and ${sqlDirectory}; the zip can hold only one`);
 
   const hash = crypto.createHash("sha256");
   const assets: Record<string, pulumi.asset.Asset> = {};
