@@ -35,13 +35,11 @@ export interface BucketRef {
 
 /**
  * Turns a Pulumi name into one AWS IoT accepts for rules (`[a-zA-Z0-9_]+`, at most 128 characters): every other
- * character becomes `_`. Distinct Pulumi names can map to the same result (`a-b`, `a.b`), so callers add a
- * distinguishing suffix or let users pass an explicit name.
+ * character becomes `_`. Distinct Pulumi names can map to the same result (`a-b`, `a.b`); users who need both
+ * pass explicit names.
  */
 export function iotRuleSafeName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 128);
-  if (!/[A-Za-z0-9]/.test(safe)) throw new Error(`cannot derive an IoT rule name from '${name}': it has no letter or digit`);
-  return safe;
+  return name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 128);
 }
 
 /** Fails unless `value` is an integer in [min, max]; the message names the component and the field. */
@@ -50,13 +48,6 @@ export function checkIntRange(where: string, field: string, value: number, min: 
     throw new Error(`${where}: ${field} must be an integer from ${min} to ${max} (got ${value})`);
   }
   return value;
-}
-
-/** Fails when two mutually exclusive options are both given. */
-export function checkExclusive(where: string, a: [string, unknown], b: [string, unknown]): void {
-  if (a[1] !== undefined && b[1] !== undefined) {
-    throw new Error(`${where}: pass either ${a[0]} or ${b[0]}, not both`);
-  }
 }
 
 /** Serialises a policy document whose ARNs are Outputs into the JSON string IAM, KMS and IoT expect. */
