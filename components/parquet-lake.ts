@@ -5,7 +5,8 @@
  *
  * The quarantine table is an ordinary lake table: the Flink quarantine stream's Firehose fills it, so rejected
  * input is kept with its reason and can be queried like everything else. The IoT rule's error action lands in
- * `ingest_errors/`, which gets a JSON table here so rejected deliveries are queryable too.
+ * `ingest_errors/` and each Firehose's failed records in `errors/<table>/`: both get JSON tables here, so every
+ * rejected record is queryable where it landed.
  *
  * Minimal use:
  *   new ParquetLake("lake", { bucketName, bucketArn, lakeKeyArn, streamKeyArn, sources: { readings: { streamArn } } })
@@ -69,6 +70,47 @@ export function ingestErrorsPrefix(dt: string): string {
   return `${INGEST_ERRORS.name}/dt=${dt}/`;
 }
 
+/**
+ * Firehose's error output (`errors/<table>/<error type>/dt=<arrival date>/`): records it could not partition or
+ * convert, one JSON document each with the raw record (base64) and the error. Both spellings of the error fields
+ * appear in AWS's documentation (`ErrorCode` and `lastErrorCode`), so both are columns; the others stay null.
+ */
+export const DELIVERY_ERRORS = {
+  name: "delivery_errors",
+  description: "Records a Firehose could not partition or convert to Parquet, with the raw record and the error",
+  columns: [
+    { name: "attemptsmade", type: "bigint", comment: "Delivery attempts" },
+    { name: "arrivaltimestamp", type: "bigint", comment: "When Firehose received the record (epoch ms)" },
+    { name: "errorcode", type: "string", comment: "Error code (ErrorCode)" },
+    { name: "errormessage", type: "string", comment: "Error message (ErrorMessage)" },
+    { name: "lasterrorcode", type: "string", comment: "Error code (lastErrorCode)" },
+    { name: "lasterrormessage", type: "string", comment: "Error message (lastErrorMessage)" },
+    { name: "attemptendingtimestamp", type: "bigint", comment: "When Firehose gave up (epoch ms)" },
+    { name: "rawdata", type: "string", comment: "The record as received, base64" },
+    { name: "sequencenumber", type: "string", comment: "Kinesis sequence number of the record" },
+    { name: "subsequencenumber", type: "bigint", comment: "Sub-sequence number (aggregated records)" },
+  ],
+};
+
+/**
+ * Projection for `delivery_errors`: the source table is one of the lake tables, the error type is whatever
+ * Firehose names the failure (queries give it, e.g. `error_type = 'format-conversion-failed'`), dt is daily.
+ */
+export function deliveryErrorsParameters(bucketName: string, startDate: string): Record<string, string> {
+  return {
+    "projection.enabled": "true",
+    "projection.source_table.type": "enum",
+    "projection.source_table.values": LAKE_TABLES.map((t) => t.name).join(","),
+    "projection.error_type.type": "injected",
+    "projection.dt.type": "date",
+    "projection.dt.format": "yyyy-MM-dd",
+    "projection.dt.range": `${startDate},NOW`,
+    "projection.dt.interval": "1",
+    "projection.dt.interval.unit": "DAYS",
+    "storage.location.template": `s3://${bucketName}/errors/\${source_table}/\${error_type}/dt=\${dt}/`,
+  };
+}
+
 /** A source stream for one lake table. */
 export interface LakeSource {
   /** ARN of the Kinesis stream whose JSON records become this table's rows. */
@@ -100,8 +142,8 @@ export interface ParquetLakeArgs {
   logRetentionDays?: number;
   /** CMK for the Firehose log group (its key policy must allow CloudWatch Logs). Default: Logs' own encryption. */
   logKmsKeyArn?: pulumi.Input<string>;
-  /** Create the `ingest_errors` table over the IoT rule's error-action objects. */
-  ingestErrorsTable?: boolean;
+  /** Create the error tables: `ingest_errors` (IoT rule error action) and `delivery_errors` (Firehose errors). */
+  errorTables?: boolean;
 }
 
 /** Defaults, in one place. */
@@ -112,7 +154,7 @@ export const PARQUET_LAKE_DEFAULTS = {
   /** 5 minutes: well inside the 15-minute freshness alarm, and few small files per partition. */
   bufferingIntervalSeconds: 300,
   logRetentionDays: 30,
-  ingestErrorsTable: true,
+  errorTables: true,
 };
 
 /** Glue columns of a lake table, exactly as `lake/tables.ts` defines them. */
@@ -291,7 +333,7 @@ function validate(name: string, args: ParquetLakeArgs) {
     bufferingIntervalSeconds,
     sources,
     logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-    ingestErrorsTable: args.ingestErrorsTable ?? d.ingestErrorsTable,
+    errorTables: args.errorTables ?? d.errorTables,
   };
 }
 
@@ -300,7 +342,7 @@ export class ParquetLake extends pulumi.ComponentResource {
   readonly databaseName: pulumi.Output<string>;
   /** The database resource, when this component created it. */
   readonly database?: aws.glue.CatalogDatabase;
-  /** Glue table per lake table name (every table in LAKE_TABLES, plus `ingest_errors` when enabled). */
+  /** Glue table per lake table name (every table in LAKE_TABLES, plus `ingest_errors` and `delivery_errors`). */
   readonly tables: Record<string, aws.glue.CatalogTable> = {};
   /** Glue table names, keyed like `tables`. */
   readonly tableNames: Record<string, string> = {};
@@ -360,7 +402,7 @@ export class ParquetLake extends pulumi.ComponentResource {
       this.tableNames[table.name] = table.name;
     }
 
-    if (cfg.ingestErrorsTable) {
+    if (cfg.errorTables) {
       const table = INGEST_ERRORS;
       this.tables[table.name] = new aws.glue.CatalogTable(
         `${name}-${table.name}`,
@@ -384,6 +426,34 @@ export class ParquetLake extends pulumi.ComponentResource {
         parent,
       );
       this.tableNames[table.name] = table.name;
+
+      const errors = DELIVERY_ERRORS;
+      this.tables[errors.name] = new aws.glue.CatalogTable(
+        `${name}-${errors.name}`,
+        {
+          name: errors.name,
+          databaseName: this.databaseName,
+          description: errors.description,
+          tableType: "EXTERNAL_TABLE",
+          parameters: pulumi
+            .output(args.bucketName)
+            .apply((bucket) => ({ ...deliveryErrorsParameters(bucket, cfg.lakeStartDate), classification: "json", EXTERNAL: "TRUE" })),
+          partitionKeys: [
+            { name: "source_table", type: "string", comment: "Lake table whose Firehose failed the record" },
+            { name: "error_type", type: "string", comment: "Firehose error output type, e.g. format-conversion-failed" },
+            { name: "dt", type: "string", comment: "Partition: UTC date the error was written" },
+          ],
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${args.bucketName}/errors/`,
+            inputFormat: OPENX_JSON.inputFormat,
+            outputFormat: OPENX_JSON.outputFormat,
+            serDeInfo: { serializationLibrary: OPENX_JSON.serializationLibrary, parameters: { "ignore.malformed.json": "true" } },
+            columns: errors.columns,
+          },
+        },
+        parent,
+      );
+      this.tableNames[errors.name] = errors.name;
     }
 
     this.logGroup = new aws.cloudwatch.LogGroup(

@@ -59,15 +59,15 @@ describe("ParquetLake with every lake table fed by a stream", () => {
   });
   const mine = (type: string) => ofType(recorded, type).filter((r) => r.name.startsWith("full-"));
 
-  it("creates the database and one Glue table per lake table plus ingest_errors, all children of the component", () => {
+  it("creates the database and one Glue table per lake table plus the two error tables, all children of the component", () => {
     expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "full-database").inputs.name).toBe("iotpipe_test");
     const tables = mine("aws:glue/catalogTable:CatalogTable");
-    expect(tables.map((t) => t.inputs.name).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "ingest_errors"].sort());
+    expect(tables.map((t) => t.inputs.name).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "delivery_errors", "ingest_errors"].sort());
     for (const t of tables) {
       expect(t.parent).toBe("full");
       expect(t.inputs.databaseName).toBe("iotpipe_test");
     }
-    expect(Object.keys(component.tableNames).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "ingest_errors"].sort());
+    expect(Object.keys(component.tableNames).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "delivery_errors", "ingest_errors"].sort());
   });
 
   it.each(LAKE_TABLES.map((t) => [t.name, t] as const))("%s: Glue columns are exactly the layout's, Parquet, projected where Firehose writes", (_n, table) => {
@@ -194,13 +194,32 @@ describe("ParquetLake with every lake table fed by a stream", () => {
   });
 });
 
+describe("Firehose error output is queryable", () => {
+  it("delivery_errors projects table, error type and date exactly where each Firehose writes its errors", async () => {
+    new lake.ParquetLake("errs", { ...baseArgs(), sources: { readings: { streamArn: streamArn("readings") } } });
+    await settle(recorded);
+    const glue = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "errs-delivery_errors").inputs;
+    expect(glue.partitionKeys.map((k: { name: string }) => k.name)).toEqual(["source_table", "error_type", "dt"]);
+    expect(glue.parameters["projection.source_table.values"]).toBe(LAKE_TABLES.map((t) => t.name).join(","));
+    expect(glue.parameters["projection.error_type.type"]).toBe("injected");
+    const prefix = oneOf(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "errs-readings").inputs.extendedS3Configuration.errorOutputPrefix;
+    const written = `s3://${BUCKET}/` + prefix.replace("!{firehose:error-output-type}", "format-conversion-failed").replace("!{timestamp:yyyy-MM-dd}", "2026-11-23");
+    const read = glue.parameters["storage.location.template"]
+      .replace("${source_table}", "readings")
+      .replace("${error_type}", "format-conversion-failed")
+      .replace("${dt}", "2026-11-23");
+    expect(read).toBe(written);
+    expect(glue.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(["rawdata", "errorcode", "lasterrorcode", "arrivaltimestamp"]));
+  });
+});
+
 describe("ParquetLake options", () => {
   it("minimal use: tables and database only, no Firehose, no stream key statement needed", async () => {
     new lake.ParquetLake("mini", { bucketName: BUCKET, bucketArn: BUCKET_ARN, lakeKeyArn: LAKE_KEY });
     await settle(recorded);
     expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "mini-database").inputs.name).toBe("mini");
     expect(ofType(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", /^mini-/)).toHaveLength(0);
-    expect(ofType(recorded, "aws:glue/catalogTable:CatalogTable", /^mini-/)).toHaveLength(LAKE_TABLES.length + 1);
+    expect(ofType(recorded, "aws:glue/catalogTable:CatalogTable", /^mini-/)).toHaveLength(LAKE_TABLES.length + 2);
   });
 
   it("without a stream key the role gets no kms:Decrypt for Kinesis", async () => {
