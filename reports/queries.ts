@@ -149,3 +149,16 @@ export function queryDescription(sql: string): string {
   if (!first) throw new Error("compliance SQL file does not start with a '--' comment saying what it answers");
   return first.replace(/^--\s*/, "").trim();
 }
+
+/**
+ * The lake tables the compliance queries read (from the SQL files themselves), so the report job's IAM policy
+ * names exactly those tables and prefixes and cannot drift from the SQL.
+ */
+export function tablesReadByQueries(tableNames: readonly string[], dir = sqlDirectory()): string[] {
+  const read = new Set<string>();
+  for (const spec of COMPLIANCE_QUERIES) {
+    const sql = querySql(spec, dir).replace(/--[^\n]*/g, "");
+    for (const name of tableNames) if (new RegExp(`\\b(FROM|JOIN)\\s+${name}\\b`, "i").test(sql)) read.add(name);
+  }
+  return tableNames.filter((name) => read.has(name));
+}

@@ -1,0 +1,517 @@
+/**
+ * ComplianceReports: the scheduled daily compliance report. EventBridge Scheduler invokes the compliance-report
+ * Lambda (cron and time zone from stack config); the function runs the `sql/athena` queries in the reports
+ * workgroup, writes the bundle (CSV per query, HTML, SHA-256 manifest) to the Object Lock reports bucket and
+ * posts a summary to the operators' topic.
+ *
+ * Failure paths all end in one KMS-encrypted dead-letter queue: Scheduler puts there what it could not deliver
+ * after its retry policy, and Lambda (invoked asynchronously by Scheduler) what still failed after its own
+ * retries. Alarms on the function's Errors and on the DLQ depth notify the same topic.
+ *
+ * Every resource it depends on is passed in (workgroup, database, buckets, keys, topic): the program owns them.
+ *
+ * Minimal use:
+ *   new ComplianceReports("compliance", { athenaWorkgroupName, athenaWorkgroupArn, glueDatabaseName,
+ *     lakeBucketName, lakeBucketArn, lakeKeyArn, athenaResultsBucketArn, athenaResultsKeyArn,
+ *     reportsBucketName, reportsBucketArn, reportsKeyArn, topicArn, topicKeyArn, keyArn })
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { LAKE_TABLES } from "../lake/tables";
+import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
+import { complianceReportPackage } from "../handlers/compliance-report/package";
+import { awsContext, checkIntRange, policyJson, POLICY_VERSION } from "./naming";
+
+export interface ComplianceReportsArgs {
+  /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
+  athenaWorkgroupName: pulumi.Input<string>;
+  athenaWorkgroupArn: pulumi.Input<string>;
+  /** Glue database holding the lake tables (lake/tables.ts names). */
+  glueDatabaseName: pulumi.Input<string>;
+  /** The Parquet lake: read only, and only the prefixes of the tables the queries read. */
+  lakeBucketName: pulumi.Input<string>;
+  lakeBucketArn: pulumi.Input<string>;
+  lakeKeyArn: pulumi.Input<string>;
+  /** Where the workgroup writes query results (Athena writes them with the caller's permissions). */
+  athenaResultsBucketArn: pulumi.Input<string>;
+  athenaResultsKeyArn: pulumi.Input<string>;
+  /** The Object Lock (COMPLIANCE, default retention) bucket the bundles go to, e.g. a HardenedBucket with objectLock. */
+  reportsBucketName: pulumi.Input<string>;
+  reportsBucketArn: pulumi.Input<string>;
+  reportsKeyArn: pulumi.Input<string>;
+  /** The operators' topic: report summaries and alarms. */
+  topicArn: pulumi.Input<string>;
+  topicKeyArn: pulumi.Input<string>;
+  /** CMK for the dead-letter queue and the log group (its key policy must allow CloudWatch Logs for this group). */
+  keyArn: pulumi.Input<string>;
+  /** EventBridge Scheduler expression. Default `cron(30 2 * * ? *)`: 02:30 every day in `scheduleTimezone`. */
+  scheduleExpression?: string;
+  /** IANA time zone of the schedule and of "yesterday". Default `UTC`. */
+  scheduleTimezone?: string;
+  /** Scheduler's retries when it cannot invoke the function. */
+  retryPolicy?: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number };
+  /** Lambda's retries of a failed report run (asynchronous invocation, 0-2). Default 2. */
+  functionRetryAttempts?: number;
+  /** One site id, or `*` for one report over every site. Default `*`. */
+  site?: string;
+  /** Days that define known sensors and their cadence. Default 7. */
+  lookbackDays?: number;
+  /** Gaps longer than this are listed. Default 900 s. */
+  minGapSeconds?: number;
+  /** A query still running after this is stopped and the run fails. Default 300 s. */
+  queryTimeoutSeconds?: number;
+  /** Queries in flight at once. Default 3. */
+  queryConcurrency?: number;
+  logRetentionDays?: number;
+  memoryMiB?: number;
+  timeoutSeconds?: number;
+  /** Lambda runtime (nodejs20.x can no longer be created). */
+  runtime?: "nodejs22.x" | "nodejs24.x";
+  /** Function package; default: the handler bundled now plus the SQL files. */
+  code?: pulumi.asset.Archive;
+}
+
+/** Defaults, in one place, with the reason for each. */
+export const COMPLIANCE_REPORTS_DEFAULTS = {
+  /** After midnight in every zone around the plant, with Firehose's buffers (≤ 15 min) long flushed. */
+  scheduleExpression: "cron(30 2 * * ? *)",
+  scheduleTimezone: "UTC",
+  /** Scheduler retries delivery for up to 6 h: a report a few hours late beats a missing one. */
+  retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 6 * 3600 },
+  /** Lambda's maximum for asynchronous invocations; a re-run is idempotent (same keys, no overwrite). */
+  functionRetryAttempts: 2,
+  site: "*",
+  lookbackDays: 7,
+  minGapSeconds: 900,
+  queryTimeoutSeconds: 300,
+  queryConcurrency: 3,
+  /** Log retention outlives a quarterly audit. */
+  logRetentionDays: 400,
+  /** Rendering is light; memory also buys CPU for the SHA-256 and HTML of large days. */
+  memoryMiB: 512,
+  /** Lambda's maximum: two waves of queries at the query timeout plus rendering must fit. */
+  timeoutSeconds: 900,
+  runtime: "nodejs24.x" as const,
+  /** SQS maximum: two weeks to notice, fix and re-run. */
+  dlqRetentionSeconds: 14 * 24 * 3600,
+};
+
+/** Alarm thresholds and why. */
+export const COMPLIANCE_REPORT_ALARMS = {
+  /** Any failed run: a missing daily record is a compliance finding. One hour covers a run and its retries. */
+  errorsPeriodSeconds: 3600,
+  errorsThreshold: 0,
+  /** Anything in the DLQ is a report that was never produced; check every 5 minutes. */
+  dlqPeriodSeconds: 300,
+  dlqThreshold: 0,
+};
+
+export interface ReportRolePolicyInputs {
+  partition: string;
+  region: string;
+  accountId: string;
+  workgroupArn: string;
+  databaseName: string;
+  /** Lake tables the queries read (Glue tables and S3 prefixes of the same name). */
+  tables: string[];
+  lakeBucketArn: string;
+  lakeKeyArn: string;
+  resultsBucketArn: string;
+  resultsKeyArn: string;
+  reportsBucketArn: string;
+  reportsKeyArn: string;
+  topicArn: string;
+  topicKeyArn: string;
+  dlqArn: string;
+  dlqKeyArn: string;
+  logGroupArn: string;
+}
+
+/**
+ * The report function's policy: run queries in its workgroup, read the catalog entries and lake prefixes those
+ * queries need, write and read Athena results, create (never delete or re-lock) report objects under `reports/`,
+ * publish to the topic, record its own failures in the DLQ, log to its group. Partition projection means Athena
+ * needs no glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
+ */
+export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+  const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
+  const glue = `arn:${p.partition}:glue:${p.region}:${p.accountId}`;
+  return {
+    Version: POLICY_VERSION,
+    Statement: [
+      {
+        Sid: "RunReportQueries",
+        Effect: "Allow",
+        Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution"],
+        Resource: [p.workgroupArn],
+      },
+      {
+        Sid: "ReadLakeCatalog",
+        Effect: "Allow",
+        Action: ["glue:GetDatabase", "glue:GetTable"],
+        Resource: [`${glue}:catalog`, `${glue}:database/${p.databaseName}`, ...p.tables.map((t) => `${glue}:table/${p.databaseName}/${t}`)],
+      },
+      {
+        Sid: "ReadLakeObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: p.tables.map((t) => `${p.lakeBucketArn}/${t}/*`),
+      },
+      {
+        Sid: "ListLakePrefixes",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [p.lakeBucketArn],
+        Condition: { StringLike: { "s3:prefix": p.tables.map((t) => `${t}/*`) } },
+      },
+      { Sid: "LocateLakeBucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: [p.lakeBucketArn] },
+      {
+        Sid: "WriteQueryResults",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Resource: [`${p.resultsBucketArn}/*`],
+      },
+      { Sid: "ListQueryResults", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [p.resultsBucketArn] },
+      {
+        Sid: "CreateReports",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject"],
+        Resource: [`${p.reportsBucketArn}/reports/*`],
+      },
+      {
+        // Without ListBucket a missing key reads as 403, not 404: the idempotency check needs to tell them apart.
+        Sid: "ListReports",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [p.reportsBucketArn],
+        Condition: { StringLike: { "s3:prefix": ["reports/*"] } },
+      },
+      { Sid: "PublishSummary", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
+      { Sid: "RecordFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
+      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
+      { Sid: "LakeKeyViaS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [p.lakeKeyArn], Condition: { StringEquals: via("s3") } },
+      {
+        Sid: "ResultsAndReportsKeysViaS3",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: [...new Set([p.resultsKeyArn, p.reportsKeyArn])],
+        Condition: { StringEquals: via("s3") },
+      },
+      { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
+      { Sid: "DlqKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.dlqKeyArn], Condition: { StringEquals: via("sqs") } },
+    ],
+  };
+}
+
+/** The scheduler role's policy: invoke this one function, and dead-letter into this one queue. */
+export function schedulerRolePolicy(p: { region: string; functionArn: string; dlqArn: string; dlqKeyArn: string }) {
+  return {
+    Version: POLICY_VERSION,
+    Statement: [
+      { Sid: "InvokeReportFunction", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [p.functionArn] },
+      { Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
+      {
+        Sid: "DlqKeyViaSqs",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: [p.dlqKeyArn],
+        Condition: { StringEquals: { "kms:ViaService": `sqs.${p.region}.amazonaws.com` } },
+      },
+    ],
+  };
+}
+
+function settings(name: string, args: ComplianceReportsArgs) {
+  const d = COMPLIANCE_REPORTS_DEFAULTS;
+  const where = `ComplianceReports '${name}'`;
+  const cfg = {
+    scheduleExpression: args.scheduleExpression ?? d.scheduleExpression,
+    scheduleTimezone: args.scheduleTimezone ?? d.scheduleTimezone,
+    retryPolicy: args.retryPolicy ?? d.retryPolicy,
+    functionRetryAttempts: checkIntRange(where, "functionRetryAttempts", args.functionRetryAttempts ?? d.functionRetryAttempts, 0, 2),
+    site: args.site ?? d.site,
+    lookbackDays: args.lookbackDays ?? d.lookbackDays,
+    minGapSeconds: args.minGapSeconds ?? d.minGapSeconds,
+    queryTimeoutSeconds: checkIntRange(where, "queryTimeoutSeconds", args.queryTimeoutSeconds ?? d.queryTimeoutSeconds, 10, 880),
+    queryConcurrency: checkIntRange(where, "queryConcurrency", args.queryConcurrency ?? d.queryConcurrency, 1, COMPLIANCE_QUERIES.length),
+    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+    memoryMiB: checkIntRange(where, "memoryMiB", args.memoryMiB ?? d.memoryMiB, 128, 10240),
+    timeoutSeconds: checkIntRange(where, "timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
+    runtime: args.runtime ?? d.runtime,
+  };
+  if (!/^cron\(.+\)$|^rate\(.+\)$/.test(cfg.scheduleExpression)) {
+    throw new Error(`${where}: scheduleExpression '${cfg.scheduleExpression}' must be cron(...) or rate(...)`);
+  }
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: cfg.scheduleTimezone });
+  } catch {
+    throw new Error(`${where}: scheduleTimezone '${cfg.scheduleTimezone}' is not an IANA time zone`);
+  }
+  checkIntRange(where, "retryPolicy.maximumRetryAttempts", cfg.retryPolicy.maximumRetryAttempts, 0, 185);
+  checkIntRange(where, "retryPolicy.maximumEventAgeInSeconds", cfg.retryPolicy.maximumEventAgeInSeconds, 60, 86400);
+  // The same checks the function makes at run time, at deploy time.
+  validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds });
+  const waves = Math.ceil(COMPLIANCE_QUERIES.length / cfg.queryConcurrency);
+  if (waves * cfg.queryTimeoutSeconds + 20 > cfg.timeoutSeconds) {
+    throw new Error(
+      `${where}: ${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} do not fit in timeoutSeconds ${cfg.timeoutSeconds}; ` +
+        `lower the query timeout or raise queryConcurrency`,
+    );
+  }
+  if (!["nodejs22.x", "nodejs24.x"].includes(cfg.runtime)) {
+    throw new Error(`${where}: runtime '${cfg.runtime}' must be nodejs22.x or nodejs24.x (nodejs20.x can no longer be created)`);
+  }
+  return cfg;
+}
+
+export class ComplianceReports extends pulumi.ComponentResource {
+  readonly function: aws.lambda.Function;
+  readonly functionName: pulumi.Output<string>;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly deadLetterQueue: aws.sqs.Queue;
+  readonly dlqUrl: pulumi.Output<string>;
+  readonly schedule: aws.scheduler.Schedule;
+  readonly scheduleName: pulumi.Output<string>;
+  readonly schedulerRole: aws.iam.Role;
+  readonly errorsAlarm: aws.cloudwatch.MetricAlarm;
+  readonly dlqAlarm: aws.cloudwatch.MetricAlarm;
+
+  constructor(name: string, args: ComplianceReportsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("iotpipe:reports:ComplianceReports", name, {}, opts);
+    const cfg = settings(name, args);
+    const parent = { parent: this };
+    const ctx = awsContext(this);
+    const tables = tablesReadByQueries(LAKE_TABLES.map((t) => t.name));
+
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { kmsMasterKeyId: args.keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds },
+      parent,
+    );
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: "Compliance report: Athena queries over the lake → Object Lock reports bucket, summary to SNS",
+        assumeRolePolicy: JSON.stringify({
+          Version: POLICY_VERSION,
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: policyJson(
+          pulumi
+            .all({
+              partition: ctx.partition,
+              region: ctx.region,
+              accountId: ctx.accountId,
+              workgroupArn: args.athenaWorkgroupArn,
+              databaseName: args.glueDatabaseName,
+              lakeBucketArn: args.lakeBucketArn,
+              lakeKeyArn: args.lakeKeyArn,
+              resultsBucketArn: args.athenaResultsBucketArn,
+              resultsKeyArn: args.athenaResultsKeyArn,
+              reportsBucketArn: args.reportsBucketArn,
+              reportsKeyArn: args.reportsKeyArn,
+              topicArn: args.topicArn,
+              topicKeyArn: args.topicKeyArn,
+              dlqArn: this.deadLetterQueue.arn,
+              dlqKeyArn: args.keyArn,
+              logGroupArn: this.logGroup.arn,
+            })
+            .apply((p) => reportRolePolicy({ ...(p as Omit<ReportRolePolicyInputs, "tables">), tables })),
+        ),
+      },
+      parent,
+    );
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: "Daily compliance report: Athena queries → CSV/HTML/manifest bundle in the Object Lock bucket",
+        runtime: cfg.runtime,
+        architectures: ["arm64"],
+        handler: "index.handler",
+        code: args.code ?? packaged(),
+        role: this.role.arn,
+        memorySize: cfg.memoryMiB,
+        timeout: cfg.timeoutSeconds,
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        environment: {
+          variables: {
+            ATHENA_WORKGROUP: args.athenaWorkgroupName,
+            GLUE_DATABASE: args.glueDatabaseName,
+            REPORTS_BUCKET: args.reportsBucketName,
+            SNS_TOPIC_ARN: args.topicArn,
+            REPORT_TIMEZONE: cfg.scheduleTimezone,
+            REPORT_SITE: cfg.site,
+            LOOKBACK_DAYS: String(cfg.lookbackDays),
+            MIN_GAP_SECONDS: String(cfg.minGapSeconds),
+            QUERY_TIMEOUT_SECONDS: String(cfg.queryTimeoutSeconds),
+            QUERY_CONCURRENCY: String(cfg.queryConcurrency),
+            POWERTOOLS_SERVICE_NAME: "compliance-report",
+            POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
+          },
+        },
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+    this.functionName = this.function.name;
+
+    // Scheduler invokes Lambda asynchronously: function errors are retried by Lambda, then dead-lettered here.
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-async`,
+      {
+        functionName: this.function.name,
+        maximumRetryAttempts: cfg.functionRetryAttempts,
+        maximumEventAgeInSeconds: cfg.retryPolicy.maximumEventAgeInSeconds,
+        destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
+      },
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    this.schedulerRole = new aws.iam.Role(
+      `${name}-scheduler-role`,
+      {
+        description: "EventBridge Scheduler: invoke the compliance report function",
+        assumeRolePolicy: ctx.accountId.apply((accountId) =>
+          JSON.stringify({
+            Version: POLICY_VERSION,
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "scheduler.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                // Only schedules of this account may use the role (confused-deputy guard).
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+              },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+    const schedulerPolicy = new aws.iam.RolePolicy(
+      `${name}-scheduler-policy`,
+      {
+        role: this.schedulerRole.id,
+        policy: policyJson(
+          pulumi
+            .all({ region: ctx.region, functionArn: this.function.arn, dlqArn: this.deadLetterQueue.arn, dlqKeyArn: args.keyArn })
+            .apply((p) => schedulerRolePolicy(p as Parameters<typeof schedulerRolePolicy>[0])),
+        ),
+      },
+      parent,
+    );
+
+    new aws.sqs.QueuePolicy(
+      `${name}-dlq-policy`,
+      {
+        queueUrl: this.deadLetterQueue.url,
+        policy: policyJson(
+          pulumi.all([this.deadLetterQueue.arn, this.schedulerRole.arn, this.role.arn]).apply(([queueArn, schedulerRoleArn, functionRoleArn]) => ({
+            Version: POLICY_VERSION,
+            Statement: [
+              {
+                Sid: "SchedulerAndFunctionDeadLetter",
+                Effect: "Allow",
+                Principal: { AWS: [schedulerRoleArn, functionRoleArn] },
+                Action: "sqs:SendMessage",
+                Resource: queueArn,
+              },
+              {
+                Sid: "TlsOnly",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sqs:*",
+                Resource: queueArn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          })),
+        ),
+      },
+      parent,
+    );
+
+    this.schedule = new aws.scheduler.Schedule(
+      `${name}-schedule`,
+      {
+        description: "Daily compliance report for yesterday",
+        scheduleExpression: cfg.scheduleExpression,
+        scheduleExpressionTimezone: cfg.scheduleTimezone,
+        flexibleTimeWindow: { mode: "OFF" },
+        state: "ENABLED",
+        target: {
+          arn: this.function.arn,
+          roleArn: this.schedulerRole.arn,
+          // The scheduled time, not the delivery time, decides the day: a retried delivery reports the same day.
+          input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+          retryPolicy: {
+            maximumRetryAttempts: cfg.retryPolicy.maximumRetryAttempts,
+            maximumEventAgeInSeconds: cfg.retryPolicy.maximumEventAgeInSeconds,
+          },
+          deadLetterConfig: { arn: this.deadLetterQueue.arn },
+        },
+      },
+      { parent: this, dependsOn: [schedulerPolicy] },
+    );
+    this.scheduleName = this.schedule.name;
+    this.dlqUrl = this.deadLetterQueue.url;
+
+    const a = COMPLIANCE_REPORT_ALARMS;
+    this.errorsAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-errors`,
+      {
+        alarmDescription: "A compliance report run failed (see the function's logs for the query id and reason)",
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: this.function.name },
+        statistic: "Sum",
+        period: a.errorsPeriodSeconds,
+        evaluationPeriods: 1,
+        threshold: a.errorsThreshold,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [args.topicArn],
+        okActions: [args.topicArn],
+      },
+      parent,
+    );
+    this.dlqAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-dlq-depth`,
+      {
+        alarmDescription: "A compliance report was never produced: its invocation is in the dead-letter queue",
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: this.deadLetterQueue.name },
+        statistic: "Maximum",
+        period: a.dlqPeriodSeconds,
+        evaluationPeriods: 1,
+        threshold: a.dlqThreshold,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [args.topicArn],
+        okActions: [args.topicArn],
+      },
+      parent,
+    );
+
+    this.registerOutputs({ functionName: this.functionName, scheduleName: this.scheduleName, dlqUrl: this.dlqUrl });
+  }
+}
+
+/** The handler bundled from the repository plus the SQL files it runs. */
+function packaged(): pulumi.asset.Archive {
+  const { files } = complianceReportPackage();
+  return new pulumi.asset.AssetArchive(
+    Object.fromEntries(Object.entries(files).map(([file, content]) => [file, new pulumi.asset.StringAsset(content)])),
+  );
+}
