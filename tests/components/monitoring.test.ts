@@ -4,6 +4,7 @@
 import { installMocks, settle, ofType, oneOf, statementsOf, MOCK_ACCOUNT, MOCK_REGION, RecordedResource } from "../pulumi/harness";
 const recorded = installMocks();
 const mon = require("../../components/monitoring") as typeof import("../../components/monitoring");
+const { ParquetLake } = require("../../components/parquet-lake") as typeof import("../../components/parquet-lake");
 
 const KEY = `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/ops-key`;
 
@@ -134,6 +135,34 @@ describe("Monitoring with every kind of resource", () => {
     expect(alarmsWidget.properties.alarms).toHaveLength(Object.keys(c.alarms).length);
     const quarantine = body.widgets.find((w: { properties: { title?: string } }) => w.properties.title?.startsWith("Quarantine"));
     expect(quarantine.properties.metrics[0][0].expression).toBe(mon.QUARANTINE_RATE_EXPRESSION);
+  });
+});
+
+describe("issue 5 wiring: quarantine destination, its table and its alarms", () => {
+  it("the lake's quarantine Firehose, its Glue table and the quarantine alarms all point at the same stream and delivery stream", async () => {
+    const quarantineStream = `arn:aws:kinesis:${MOCK_REGION}:${MOCK_ACCOUNT}:stream/q5-quarantine`;
+    const lake = new ParquetLake("q5lake", {
+      bucketName: "lake",
+      bucketArn: "arn:aws:s3:::lake",
+      lakeKeyArn: KEY,
+      streamKeyArn: KEY,
+      sources: { quarantine: { streamArn: quarantineStream } },
+    });
+    new mon.Monitoring("q5ops", {
+      keyArn: KEY,
+      firehoseNames: lake.firehoseNames,
+      quarantine: { rawStreamName: "q5-raw", quarantineStreamName: "q5-quarantine" },
+    });
+    await settle(recorded);
+    const firehose = oneOf(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "q5lake-quarantine");
+    expect(firehose.inputs.kinesisSourceConfiguration.kinesisStreamArn).toBe(quarantineStream);
+    expect(firehose.inputs.extendedS3Configuration.dataFormatConversionConfiguration.schemaConfiguration.tableName).toBe("quarantine");
+    expect(oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "q5lake-quarantine").inputs.name).toBe("quarantine");
+    for (const kind of ["freshness", "conversion"]) {
+      expect(alarm(`q5ops-firehose-${kind}-quarantine`).inputs.dimensions).toEqual({ DeliveryStreamName: firehose.state.name });
+    }
+    const rate = alarm("q5ops-quarantine-rate").inputs.metricQueries.find((q: { id: string }) => q.id === "quarantined");
+    expect(rate.metric.dimensions).toEqual({ StreamName: "q5-quarantine" });
   });
 });
 
