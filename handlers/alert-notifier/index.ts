@@ -17,6 +17,9 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
 
+/** Epoch milliseconds a Date can format (1970 to year 9999): anything else is a malformed record, not a crash. */
+const epochMs = z.number().int().min(0).max(253402300799999);
+
 /** An alert transition as Flink writes it (the `alerts` lake table's columns; timestamps in epoch ms). */
 export const alertTransitionSchema = z.object({
   device_id: z.string().min(1),
@@ -25,11 +28,11 @@ export const alertTransitionSchema = z.object({
   metric: z.string().min(1),
   rule: z.string().min(1),
   state: z.enum(["open", "cleared"]),
-  event_ts: z.number().int(),
-  episode_start: z.number().int(),
-  episode_end: z.number().int().nullish(),
-  peak_value: z.number().nullish(),
-  limit_value: z.number().nullish(),
+  event_ts: epochMs,
+  episode_start: epochMs,
+  episode_end: epochMs.nullish(),
+  peak_value: z.number().finite().nullish(),
+  limit_value: z.number().finite().nullish(),
   anomaly_count: z.number().int().nonnegative(),
   severity: z.enum(["warning", "critical"]),
 });

@@ -92,16 +92,23 @@ describe("handler", () => {
     snsMock.on(PublishCommand).resolves({ MessageId: "m" });
     const logged = jest.spyOn(notifier.logger, "error");
     const result = await notifier.handler({
-      Records: [record("1", "{not json"), record("2", { ...open, state: "escalated" }), record("3", { ...open, anomaly_count: -1 }), record("4", open)],
+      Records: [
+        record("1", "{not json"),
+        record("2", { ...open, state: "escalated" }),
+        record("3", { ...open, anomaly_count: -1 }),
+        record("4", { ...open, episode_start: 1e20 }),
+        record("5", open),
+      ],
     });
     expect(result).toEqual({ batchItemFailures: [] });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(logged).toHaveBeenCalledTimes(3);
+    expect(logged).toHaveBeenCalledTimes(4);
     const details = logged.mock.calls.map((c) => c[1] as unknown as { sequenceNumber: string; reason: string; raw: string });
-    expect(details.map((d) => d.sequenceNumber)).toEqual(["1", "2", "3"]);
+    expect(details.map((d) => d.sequenceNumber)).toEqual(["1", "2", "3", "4"]);
     expect(details[0]).toMatchObject({ reason: expect.stringMatching(/^not JSON/), raw: "{not json" });
     expect(details[1].reason).toMatch(/^state: /);
     expect(details[2].reason).toMatch(/^anomaly_count: /);
+    expect(details[3].reason).toMatch(/^episode_start: /);
     logged.mockRestore();
   });
 
