@@ -51,3 +51,11 @@ export function isoInstant(text: string): number {
 
 /** A TCP port; 0 asks the system for a free one. */
 export const port = integerIn(0, 65535);
+
+/** One of a fixed set of words. */
+export function oneOf<T extends string>(...values: T[]): (text: string) => T {
+  return (text) => {
+    if (!(values as string[]).includes(text)) throw new InvalidArgumentError(`must be one of ${values.join(", ")}`);
+    return text as T;
+  };
+}

@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { CliError, EXIT } from "./errors";
 import { processIo, type Io } from "./io";
 import { registerBroker, registerPublish } from "./commands/broker";
+import { registerDemo } from "./commands/demo";
+import { registerReplay } from "./commands/replay";
 import { registerReport } from "./commands/report";
 import { registerSimulate } from "./commands/simulate";
 
@@ -27,7 +29,7 @@ Start here:
 
 Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
     );
-  for (const register of [registerSimulate, registerReport, registerBroker, registerPublish]) {
+  for (const register of [registerSimulate, registerReplay, registerReport, registerBroker, registerPublish, registerDemo]) {
     register(program, io);
   }
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { FaultLabel } from "./faults";
+import type { ExpectedCounts } from "./simulate";
 
 /** One alert episode as the lake's `alerts` table records its opening transition. */
 export interface AlertEpisode {
@@ -24,26 +25,36 @@ export interface ScoringOptions {
   /** An alert this long before a fault starts still counts (device clocks jitter, windows round). */
   earlyToleranceMs: number;
   /**
-   * An alert this long after a fault ends still belongs to it: a dropout is only provable once the device
-   * is heard from again, and a baseline disturbed by a drift needs a few minutes to settle back.
+   * A spike lasts seconds; an alert on the way back down (rate of change) within this margin still caught it.
+   * Drifts and stuck sensors must be caught while they last: an alert that only opens when the fault is
+   * repaired has not detected it.
    */
-  graceMs: number;
+  spikeMarginMs: number;
+  /**
+   * A dropout is provable only once the device is heard from again, so its detection may open this long
+   * after the silence ends.
+   */
+  dropoutResumeMs: number;
+  /** Alerts this long after a fault ends (a baseline settling back, the repair itself) belong to the fault: not false. */
+  settleMs: number;
 }
 
 export const DEFAULT_SCORING: ScoringOptions = {
   earlyToleranceMs: 60_000,
-  graceMs: 15 * 60_000,
+  spikeMarginMs: 60_000,
+  dropoutResumeMs: 5 * 60_000,
+  settleMs: 15 * 60_000,
 };
 
 /** The outcome for one signal fault. */
 export interface FaultFinding {
   fault: FaultLabel;
   detected: boolean;
-  /** First matching alert's start minus the fault's start (never negative), ms; null when missed. */
+  /** First detecting alert's start minus the fault's start (never negative), ms; null when missed. */
   delayMs: number | null;
-  /** Rules of all matching alerts, in order of first firing. */
+  /** Rules of the detecting alerts, in order of first firing. */
   rules: string[];
-  /** True when at least one matching alert came from a rule the label expects. */
+  /** True when at least one detecting alert came from a rule the label expects. */
   expectedRuleFired: boolean;
 }
 
@@ -53,7 +64,10 @@ export interface Scorecard {
   total: number;
   /** detected / total (1 when there is nothing to detect). */
   recall: number;
-  /** Alerts during a delivery fault (e.g. a gap while messages were held back an hour): explained, not false. */
+  /**
+   * Alerts that match no detection but are explained by an injected fault: the settling after a signal fault
+   * (or its repair), or a delivery fault (e.g. a gap while messages were held back an hour). Not false.
+   */
   explained: Array<{ alert: AlertEpisode; fault: FaultLabel }>;
   /** Alerts that match no injected fault. */
   falseAlerts: AlertEpisode[];
@@ -61,21 +75,30 @@ export interface Scorecard {
   medianDelayMs: number | null;
 }
 
-function overlaps(alert: AlertEpisode, fault: FaultLabel, options: ScoringOptions): boolean {
+/** Same device, and same metric unless the fault or the alert is device-wide. */
+function sameSensor(alert: AlertEpisode, fault: FaultLabel): boolean {
   if (alert.device_id !== fault.device_id) return false;
-  if (fault.metric !== null && alert.metric !== null && alert.metric !== fault.metric) return false;
-  return alert.episode_start >= fault.start - options.earlyToleranceMs && alert.episode_start < fault.end + options.graceMs;
+  return fault.metric === null || alert.metric === null || alert.metric === fault.metric;
+}
+
+function detects(alert: AlertEpisode, fault: FaultLabel, o: ScoringOptions): boolean {
+  const margin = fault.kind === "dropout" ? o.dropoutResumeMs : fault.kind === "spike" ? o.spikeMarginMs : 0;
+  const deadline = fault.end + margin;
+  return sameSensor(alert, fault) && alert.episode_start >= fault.start - o.earlyToleranceMs && alert.episode_start < deadline;
+}
+
+function explains(alert: AlertEpisode, fault: FaultLabel, o: ScoringOptions): boolean {
+  return sameSensor(alert, fault) && alert.episode_start >= fault.start - o.earlyToleranceMs && alert.episode_start < fault.end + o.settleMs;
 }
 
 /** Matches alert episodes to labelled faults. Pure: the tests feed it crafted episodes. */
 export function scoreDetections(faults: FaultLabel[], alerts: AlertEpisode[], options: ScoringOptions = DEFAULT_SCORING): Scorecard {
   const ordered = [...alerts].sort((a, b) => a.episode_start - b.episode_start);
   const signal = faults.filter((f) => f.expected_rules.length > 0);
-  const delivery = faults.filter((f) => f.expected_rules.length === 0);
   const used = new Set<AlertEpisode>();
 
   const findings: FaultFinding[] = signal.map((fault) => {
-    const matches = ordered.filter((a) => overlaps(a, fault, options));
+    const matches = ordered.filter((a) => detects(a, fault, options));
     matches.forEach((a) => used.add(a));
     const first = matches[0];
     return {
@@ -91,7 +114,7 @@ export function scoreDetections(faults: FaultLabel[], alerts: AlertEpisode[], op
   const falseAlerts: AlertEpisode[] = [];
   for (const alert of ordered) {
     if (used.has(alert)) continue;
-    const fault = delivery.find((f) => overlaps(alert, f, options));
+    const fault = faults.find((f) => explains(alert, f, options));
     if (fault) explained.push({ alert, fault });
     else falseAlerts.push(alert);
   }
@@ -107,6 +130,39 @@ export function scoreDetections(faults: FaultLabel[], alerts: AlertEpisode[], op
     falseAlerts,
     medianDelayMs: delays.length === 0 ? null : delays[Math.floor((delays.length - 1) / 2)],
   };
+}
+
+/** One delivery-fault figure: what the simulator injected beside what the ingest path counted. */
+export interface DeliveryCheck {
+  what: string;
+  expected: number;
+  actual: number;
+  ok: boolean;
+}
+
+/** What a replay reports that can be held against the simulator's expectations. */
+export interface ReplayFigures {
+  counts: { input: number; accepted: number; quarantined: number; duplicates: number; late: number };
+  byReason: Record<string, number>;
+  readings: { accepted: number; late: number };
+}
+
+/**
+ * Holds a replay's counts against the simulator's exact expectations: every duplicate dropped, every late
+ * message flagged, every malformed message quarantined for the right reason, every valid reading kept.
+ */
+export function checkDelivery(expected: ExpectedCounts, replayed: ReplayFigures): DeliveryCheck[] {
+  const check = (what: string, e: number, actual: number): DeliveryCheck => ({ what, expected: e, actual, ok: e === actual });
+  const reasons = new Set([...Object.keys(expected.quarantined_by_reason), ...Object.keys(replayed.byReason).filter((r) => replayed.byReason[r] > 0)]);
+  return [
+    check("records in", expected.lines, replayed.counts.input),
+    check("accepted messages", expected.accepted_messages, replayed.counts.accepted),
+    check("accepted readings", expected.accepted_readings, replayed.readings.accepted),
+    check("duplicates dropped", expected.duplicates, replayed.counts.duplicates),
+    check("late messages flagged", expected.late_messages, replayed.counts.late),
+    check("late readings flagged", expected.late_readings, replayed.readings.late),
+    ...[...reasons].sort().map((reason) => check(`quarantined: ${reason}`, expected.quarantined_by_reason[reason] ?? 0, replayed.byReason[reason] ?? 0)),
+  ];
 }
 
 /**

@@ -55,17 +55,27 @@ describe("iotpipe broker", () => {
         { topic: "telemetry/plant-a/line-1/a1-pump01", payload: JSON.stringify({ ...valid, ts: 1000 }), expect: "timestamp_out_of_range" },
         { topic: "factory/plant-a/a1-pump01", payload: JSON.stringify(valid), expect: "bad_topic" },
       ];
+      // Not UTF-8: the spool must keep these bytes, not repair them.
+      const binary = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x0a, 0x22, 0x7d]);
       const client = await connectAsync(url, { clientId: "broker-test", reconnectPeriod: 0 });
       for (const m of sent) await client.publishAsync(m.topic, m.payload, { qos: 1 });
+      await client.publishAsync("telemetry/plant-a/line-1/a1-pump01", binary, { qos: 1 });
       await client.endAsync();
 
       cli.child.kill("SIGINT");
       expect(await cli.exit).toBe(0);
-      expect(cli.stdout()).toMatch(/received 6: accepted 2, quarantined 4 \(unparseable 1, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
+      expect(cli.stdout()).toMatch(/received 7: accepted 2, quarantined 5 \(unparseable 2, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
       expect(cli.stderr()).toMatch(/quarantined factory\/plant-a\/a1-pump01: bad_topic/);
 
-      const lines = fs.readFileSync(spoolPath, "utf8").trim().split("\n");
-      expect(lines).toHaveLength(sent.length);
+      const bytes = fs.readFileSync(spoolPath);
+      const raw: Buffer[] = [];
+      for (let from = 0; from < bytes.length; ) {
+        const nl = bytes.indexOf(0x0a, from);
+        raw.push(bytes.subarray(from, nl));
+        from = nl + 1;
+      }
+      expect(raw).toHaveLength(sent.length + 1);
+      const lines = raw.slice(0, sent.length).map((b) => b.toString("utf8"));
       lines.forEach((line, i) => {
         const back = publishableLine(line)!;
         // The spool keeps the topic and the exact bytes published, in arrival order.
@@ -75,6 +85,10 @@ describe("iotpipe broker", () => {
         const verdict = classify({ format: "mqtt", topic: back.topic, payload: back.payload }, { mode: "live", ingestTs: receivedTs });
         expect(verdict.outcome === "accepted" ? "accepted" : verdict.reason).toBe(sent[i].expect);
       });
+      const binaryLine = raw[sent.length];
+      expect(binaryLine.includes(Buffer.from([0xff, 0xfe]))).toBe(true);
+      const verdict = classify({ format: "jsonl", line: binaryLine }, { mode: "replay", ingestTs: now });
+      expect(verdict).toMatchObject({ outcome: "quarantined", reason: "unparseable" });
     } finally {
       cli.child.kill("SIGKILL");
     }

@@ -1,0 +1,91 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { run } from "../../cli/program";
+import { EXIT } from "../../cli/errors";
+import type { Io } from "../../cli/io";
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = { out: (t) => void (out += t.endsWith("\n") ? t : `${t}\n`), err: (t) => void (err += t.endsWith("\n") ? t : `${t}\n`) };
+  const code = await run(args, io);
+  return { code, out, err };
+}
+
+let dir: string;
+beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-cli-"))));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("command line errors", () => {
+  test("--help lists the commands, the first steps and the exit codes", async () => {
+    const r = await cli("--help");
+    expect(r.code).toBe(EXIT.ok);
+    for (const command of ["simulate", "replay", "report", "broker", "publish", "demo"]) expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    expect(r.out).toMatch(/npm run demo/);
+    expect(r.out).toMatch(/3 conservation check failed/);
+  });
+
+  test("an unknown command is a usage error that points at --help", async () => {
+    const r = await cli("simulat");
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/unknown command 'simulat'/);
+    expect(r.err).toMatch(/Did you mean simulate\?/);
+  });
+
+  test("a missing required option names it", async () => {
+    const r = await cli("simulate");
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/required option '--out <dir>' not specified/);
+  });
+
+  test.each([
+    [["--hours", "abc"], /option '--hours <h>' argument 'abc' is invalid\. must be a number greater than 0/],
+    [["--hours", "-2"], /'--hours <h>' argument '-2' is invalid/],
+    [["--sites", "0"], /'--sites <n>' argument '0' is invalid\. must be a whole number from 1 to 26/],
+    [["--cadence-seconds", "2.5"], /'--cadence-seconds <s>' argument '2.5' is invalid/],
+    [["--seed", "x"], /'--seed <n>' argument 'x' is invalid/],
+    [["--start", "yesterday"], /'--start <iso>' argument 'yesterday' is invalid\. must be an ISO-8601 time/],
+    [["--fault-rate", "-1"], /'--fault-rate <x>' argument '-1' is invalid/],
+  ])("simulate %j is refused", async (args, message) => {
+    const r = await cli("simulate", "--out", path.join(dir, "never"), ...(args as string[]));
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(message as RegExp);
+    expect(fs.existsSync(path.join(dir, "never"))).toBe(false);
+  });
+
+  test("report refuses an impossible date and a missing lake, saying what to do", async () => {
+    const badDate = await cli("report", "--date", "2026-02-30", "--lake", dir);
+    expect(badDate.code).toBe(EXIT.usage);
+    expect(badDate.err).toMatch(/must be a date as YYYY-MM-DD/);
+    const noLake = await cli("report", "--date", "2026-11-02", "--lake", path.join(dir, "no-lake"));
+    expect(noLake.code).toBe(EXIT.failed);
+    expect(noLake.err).toMatch(/error: lake directory .*no-lake does not exist/);
+    expect(noLake.err).toMatch(/next: write one with `iotpipe replay/);
+  });
+
+  test("publish to a broker that is not there fails clearly", async () => {
+    const input = path.join(dir, "one.jsonl");
+    fs.writeFileSync(input, '{"topic":"telemetry/a/b/c","ts":1,"readings":[{"metric":"temperature","value":1}]}\n');
+    const r = await cli("publish", "--input", input, "--url", "mqtt://127.0.0.1:1");
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/error: cannot connect to the MQTT broker at mqtt:\/\/127\.0\.0\.1:1/);
+    expect(r.err).toMatch(/next: start a broker first/);
+  });
+});
+
+describe("iotpipe simulate", () => {
+  test("writes messages and labels, and says what it wrote and what to run next", async () => {
+    const out = path.join(dir, "sim");
+    const r = await cli("simulate", "--out", out, "--seed", "3", "--hours", "1", "--sites", "1", "--lines", "1", "--devices", "2", "--cadence-seconds", "30");
+    expect(r.code).toBe(EXIT.ok);
+    const labels = JSON.parse(fs.readFileSync(path.join(out, "labels.json"), "utf8"));
+    const lines = fs.readFileSync(path.join(out, "messages.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(labels.expected.lines);
+    expect(labels.config).toMatchObject({ seed: 3, hours: 1, cadenceSeconds: 30, shape: { sites: 1, linesPerSite: 1, devicesPerLine: 2 } });
+    expect(r.out).toMatch(/simulated 2 devices for 1 h from 2026-11-02T06:00:00.000Z \(seed 3\)/);
+    expect(r.out).toMatch(new RegExp(`messages\\.jsonl: ${labels.expected.lines} lines`));
+    expect(r.out).toMatch(/next: iotpipe replay --input .*messages\.jsonl --out <lake-dir>/);
+  });
+});
