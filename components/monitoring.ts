@@ -95,8 +95,6 @@ export interface MonitoringArgs {
   firehoseNames?: Record<string, pulumi.Input<string>>;
   /** IoT topic rules: label → rule name. */
   ruleNames?: Record<string, pulumi.Input<string>>;
-  /** IoT rule action type whose failures to watch (the `ActionType` dimension of the rule's `Failure` metric). */
-  ruleActionType?: string;
   /** Lambda functions: label → function name. */
   functionNames?: Record<string, pulumi.Input<string>>;
   /** Dead-letter queues: label → queue name. */
@@ -108,12 +106,6 @@ export interface MonitoringArgs {
   /** Dashboard name (letters, digits, `-`, `_`). Default: the component name. */
   dashboardName?: string;
 }
-
-/** Defaults, in one place. */
-export const MONITORING_DEFAULTS = {
-  /** The raw stream is the rule's only action. */
-  ruleActionType: "Kinesis",
-};
 
 type TreatMissingData = "breaching" | "notBreaching" | "ignore" | "missing";
 
@@ -229,11 +221,10 @@ export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<str
     };
   }
 
-  const actionType = args.ruleActionType ?? MONITORING_DEFAULTS.ruleActionType;
   for (const [label, rule] of Object.entries(args.ruleNames ?? {})) {
     specs[`rule-failures-${label}`] = {
-      description: `IoT rule ${label}: the ${actionType} action failed (messages went to the error action)`,
-      metric: { namespace: "AWS/IoT", metricName: "Failure", dimensions: { RuleName: rule, ActionType: actionType }, statistic: "Sum", period: fiveMinutes },
+      description: `IoT rule ${label}: an action failed (the message went to the error action)`,
+      metricQueries: ruleFailureQueries(rule),
       threshold: t.ruleActionFailures,
       evaluationPeriods: 1,
       // Emitted only when an action runs or fails.
@@ -291,6 +282,23 @@ export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<str
 /** A single-metric spec in the shape a metric-math query wants (`stat` instead of `statistic`). */
 function queryMetric(m: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; period: number }) {
   return { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, stat: m.statistic, period: m.period };
+}
+
+/**
+ * IoT publishes `Failure` per rule *and action type* (dimensions RuleName, ActionType). An alarm on a metric must
+ * name every dimension, and guessing the ActionType value would make a silent alarm; a Metrics Insights query
+ * over the namespace sums the rule's failures whatever their other dimensions are.
+ */
+export function ruleFailureQueries(ruleName: pulumi.Input<string>): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  return [
+    {
+      id: "failures",
+      expression: pulumi.interpolate`SELECT SUM(Failure) FROM "AWS/IoT" WHERE RuleName = '${ruleName}'`,
+      period: fiveMinutes,
+      label: "Rule action failures",
+      returnData: true,
+    },
+  ];
 }
 
 /** Metric math for the quarantine rate in percent: quarantine-stream records per raw-stream record. */

@@ -62,7 +62,6 @@ describe("Monitoring with every kind of resource", () => {
       ["flink-failed-checkpoints", "AWS/KinesisAnalytics", "numberOfFailedCheckpoints", { Application: "iotpipe-flink" }],
       ["firehose-freshness-readings", "AWS/Firehose", "DeliveryToS3.DataFreshness", { DeliveryStreamName: "iotpipe-readings-fh" }],
       ["firehose-conversion-readings", "AWS/Firehose", "FailedConversion.Records", { DeliveryStreamName: "iotpipe-readings-fh" }],
-      ["rule-failures-telemetry", "AWS/IoT", "Failure", { RuleName: "iotpipe_telemetry", ActionType: "Kinesis" }],
       ["rule-parse-errors-telemetry", "AWS/IoT", "ParseError", { RuleName: "iotpipe_telemetry" }],
       ["lambda-errors-notifier", "AWS/Lambda", "Errors", { FunctionName: "iotpipe-alert-notifier" }],
       ["lambda-throttles-notifier", "AWS/Lambda", "Throttles", { FunctionName: "iotpipe-alert-notifier" }],
@@ -79,7 +78,7 @@ describe("Monitoring with every kind of resource", () => {
     }
     const all = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm", /^ops-/);
     expect(all).toHaveLength(Object.keys(c.alarms).length);
-    // 3 per stream × 2, 3 Flink, 2 Firehose, 2 rule, 2 Lambda, 1 DLQ, 1 quarantine rate
+    // 3 per stream × 2, 3 Flink, 2 Firehose, 2 rule, 2 Lambda, 1 DLQ, 1 quarantine rate (metric-query alarms have no top-level metric)
     expect(all).toHaveLength(6 + 3 + 2 + 2 + 2 + 1 + 1);
     for (const a of all) {
       expect(a.parent).toBe("ops");
@@ -103,6 +102,15 @@ describe("Monitoring with every kind of resource", () => {
       { id: "restarts", metric: { namespace: "AWS/KinesisAnalytics", metricName: "fullRestarts", dimensions: { Application: "iotpipe-flink" }, stat: "Maximum", period: 300 }, returnData: false },
       { id: "increase", expression: "DIFF(restarts)", label: "fullRestarts increase", returnData: true },
     ]);
+  });
+
+  it("alarms on the rule's action failures of any action type with a Metrics Insights query on the rule name", () => {
+    const a = alarm("ops-rule-failures-telemetry").inputs;
+    expect(a.metricName).toBeUndefined();
+    expect(a.metricQueries).toEqual([
+      { id: "failures", expression: `SELECT SUM(Failure) FROM "AWS/IoT" WHERE RuleName = 'iotpipe_telemetry'`, period: 300, label: "Rule action failures", returnData: true },
+    ]);
+    expect(a).toMatchObject({ threshold: 0, treatMissingData: "notBreaching" });
   });
 
   it("issue 5: alarms on the quarantine rate, quarantine-stream records per raw-stream record", () => {
