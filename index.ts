@@ -4,8 +4,9 @@
  *   devices --MQTT--> DeviceIngest (IoT rule) --> TelemetryStreams.raw --> StreamAnalytics (Managed Flink)
  *     --> TelemetryStreams outputs --> ParquetLake (Firehose -> Parquet in the lake bucket, Glue tables)
  *     --> AthenaAnalytics (workgroup + named compliance queries)
- *   alerts stream --> AlertNotifier (Lambda -> SNS); ComplianceReports (scheduled Lambda -> reports bucket)
- *   Monitoring watches every stream, application, delivery stream, rule, function and dead-letter queue.
+ *   alerts stream --> AlertNotifier (Lambda -> SNS); ComplianceReports (scheduled Lambda: Athena -> reports bucket)
+ *   Monitoring watches every stream, the application, every delivery stream, the rule and the notifier; the
+ *   report job alarms on its own failures. Every alarm goes to the operators' topic.
  *
  * One customer managed key per data domain, so a key policy or a key compromise stays within its domain:
  * streams (Kinesis, Flink logs), lake (lake, Athena results, Flink code, Firehose logs), reports (the
@@ -23,6 +24,8 @@ import { StreamAnalytics } from "./components/stream-analytics";
 import { ParquetLake } from "./components/parquet-lake";
 import { AthenaAnalytics } from "./components/athena-analytics";
 import { Monitoring } from "./components/monitoring";
+import { AlertNotifier } from "./components/alert-notifier";
+import { ComplianceReports } from "./components/compliance-reports";
 
 const config = loadStackConfig();
 
@@ -53,7 +56,7 @@ const lakeKey = new EncryptionKey("lake-key", {
 const reportsKey = new EncryptionKey("reports-key", { description: "iotpipe compliance report archive" }, stateful);
 const opsKey = new EncryptionKey("ops-key", {
   description: "iotpipe operator notifications, dead-letter queues and function logs",
-  serviceUses: [{ service: "logs" }, { service: "cloudwatch-alarms" }, { service: "eventbridge" }],
+  serviceUses: [{ service: "logs" }, { service: "cloudwatch-alarms" }],
 }, stateful);
 
 // Buckets ---------------------------------------------------------------------------------------------------
@@ -124,7 +127,7 @@ const lake = new ParquetLake("lake", {
   lakeStartDate: config.lakeStartDate,
   logRetentionDays: config.logRetentionDays,
   logKmsKeyArn: lakeKey.arn,
-  ingestErrorsTable: true,
+  errorTables: true,
 }, stateful);
 
 const athena = new AthenaAnalytics("analysts", {
@@ -135,7 +138,12 @@ const athena = new AthenaAnalytics("analysts", {
   forceDestroy: config.forceDestroy,
 });
 
-// Monitoring ------------------------------------------------------------------------------------------------
+// Monitoring and alerts -------------------------------------------------------------------------------------
+// Monitoring owns the operators' topic that the functions publish to, and watches those functions: their
+// names are deferred outputs, filled in once the functions exist.
+const [notifierFunctionName, setNotifierFunctionName] = pulumi.deferredOutput<string>();
+const [notifierQueueName, setNotifierQueueName] = pulumi.deferredOutput<string>();
+
 const monitoring = new Monitoring("operations", {
   keyArn: opsKey.arn,
   emails: config.alarmEmails,
@@ -143,12 +151,47 @@ const monitoring = new Monitoring("operations", {
   applicationName: analytics.applicationName,
   firehoseNames: lake.firehoseNames,
   ruleNames: { ingest: ingest.ruleName },
+  functionNames: { alertNotifier: notifierFunctionName },
+  queueNames: { alertNotifierDlq: notifierQueueName },
   quarantine: { rawStreamName: streams.raw.name, quarantineStreamName: streams.outputs.quarantine.name },
   thresholds: {
     iteratorAgeMs: config.alarmIteratorAgeMs,
     firehoseFreshnessSeconds: config.alarmFirehoseFreshnessSeconds,
     quarantinePercent: config.alarmQuarantineRatePercent,
   },
+});
+
+const notifier = new AlertNotifier("alert-notifier", {
+  alertsStreamArn: streams.outputs.alerts.arn,
+  streamKeyArn: streamsKey.arn,
+  topicArn: monitoring.topicArn,
+  topicKeyArn: opsKey.arn,
+  keyArn: opsKey.arn,
+  logRetentionDays: config.logRetentionDays,
+});
+setNotifierFunctionName(notifier.functionName);
+setNotifierQueueName(notifier.deadLetterQueueName);
+
+// The report job raises its own alarms (errors, dead-letter queue) on the operators' topic; feeding it to
+// Monitoring as well would page twice for one failure.
+const reports = new ComplianceReports("compliance-reports", {
+  athenaWorkgroupName: athena.workgroupName,
+  athenaWorkgroupArn: athena.workgroup!.arn,
+  glueDatabaseName: lake.databaseName,
+  lakeBucketName: lakeBucket.name,
+  lakeBucketArn: lakeBucket.arn,
+  lakeKeyArn: lakeKey.arn,
+  athenaResultsBucketArn: resultsBucket.arn,
+  athenaResultsKeyArn: lakeKey.arn,
+  reportsBucketName: reportsBucket.name,
+  reportsBucketArn: reportsBucket.arn,
+  reportsKeyArn: reportsKey.arn,
+  topicArn: monitoring.topicArn,
+  topicKeyArn: opsKey.arn,
+  keyArn: opsKey.arn,
+  scheduleExpression: config.reportSchedule,
+  scheduleTimezone: config.reportTimezone,
+  logRetentionDays: config.logRetentionDays,
 });
 
 // Outputs ---------------------------------------------------------------------------------------------------
@@ -168,3 +211,6 @@ export const flinkCodeBucketName = codeBucket.name;
 export const reportsBucketName = reportsBucket.name;
 export const dashboardName = monitoring.dashboardName;
 export const operatorTopicArn = monitoring.topicArn;
+export const alertNotifierFunctionName = notifier.functionName;
+export const reportFunctionName = reports.functionName;
+export const reportScheduleName = reports.scheduleName;
