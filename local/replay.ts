@@ -33,7 +33,7 @@ import { checkConservation, type ReplayCounts } from "./conservation";
 import { planChunks, readChunk, readFirstLine, type InputChunk } from "./input-chunks";
 import { publishLakeTable, removeLeftovers } from "./lake-writer";
 import { sqlString } from "./sql-string";
-import { classifyCsvRowsSql, classifyJsonLinesSql, isBlankLine, LINES_FROM_TEXT_SQL } from "./validation-sql";
+import { classifyCsvRowsSql, classifyJsonLinesSql, LINES_FROM_TEXT_SQL } from "./validation-sql";
 
 export type InputFormat = "jsonl" | "csv";
 

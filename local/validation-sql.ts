@@ -95,8 +95,75 @@ function timestampCheck(ts: string, ingest: string, o: ValidationSqlOptions): st
 
 const READINGS_TYPE = `'[{"metric":"VARCHAR","value":"DOUBLE","unit":"VARCHAR"}]'`;
 
-/** The classifying SELECT over JSON lines (flat and envelope forms) read from relation `source`. */
+/**
+ * The classifying SELECT over JSON lines (flat and envelope forms) read from relation `source`.
+ *
+ * Each DuckDB JSON function parses its input again, so the exact rules (about 30 parses a line) run only on
+ * the lines a cheap test cannot settle. The fast path parses a line three times (json_transform to JSON-text
+ * leaves, top-level keys, reading keys) and accepts it only when it is a flat line with a topic, no escapes,
+ * no lenient-JSON tokens and every field plainly valid — a sufficient condition for the exact rules to accept
+ * it with the same normalized message. Everything else, valid or not, goes through the exact rules.
+ */
 export function classifyJsonLinesSql(source: string, o: ValidationSqlOptions): string {
+  const clock = int(o.clockMs, "clockMs");
+  const leaves = `'{"topic":"JSON","ingest_ts":"JSON","msg_id":"JSON","seq":"JSON","ts":"JSON","readings":[{"metric":"JSON","value":"JSON","unit":"JSON"}]}'`;
+  const present = (key: string) => `list_contains(k, ${sqlString(key)})`;
+  const plainString = (leaf: string) => `(${leaf} LIKE '"%')`;
+  const unquoted = (leaf: string) => `${leaf}[2:-2]`;
+  const plainInt = (leaf: string, nonNegative = false) => `(regexp_full_match(${leaf}, '${nonNegative ? "" : "-?"}[0-9]{1,16}') AND abs(TRY_CAST(${leaf} AS DOUBLE)) <= ${MAX_SAFE})`;
+  const topic = `string_split(${unquoted("t.topic")}, '/')`;
+  const topLevel = ["topic", "ingest_ts", "msg_id", "seq", "ts", "readings"].map(sqlString).join(", ");
+  return `
+WITH fast_parsed AS (
+  SELECT pos, raw,
+    CASE WHEN strlen(raw) <= ${LIMITS.maxPayloadBytes} AND NOT contains(raw, chr(0)) AND NOT contains(raw, '\\') AND NOT regexp_matches(raw, ${LENIENT_RE})
+      AND json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_transform(raw, ${leaves}) END AS t
+  FROM ${source}
+), fast_keyed AS (
+  SELECT pos, raw, t, ${topic} AS parts,
+    CASE WHEN t IS NOT NULL THEN json_keys(raw) END AS k,
+    CASE WHEN t IS NOT NULL AND len(t.readings) > 0 THEN array_to_string(list_transform(json_keys(raw, '$.readings[*]'), x -> array_to_string(x, ',')), ';') END AS reading_keys,
+    array_to_string(list_transform(t.readings, e -> e.metric), ',') AS metrics,
+    array_to_string(list_transform(t.readings, e -> e.unit), ',') AS units,
+    list_transform(t.readings, e -> TRY_CAST(e.value AS DOUBLE)) AS vals
+  FROM fast_parsed
+), fast_judged AS MATERIALIZED (
+  SELECT *, coalesce(
+    t IS NOT NULL AND len(k) = len(list_distinct(k)) AND len(list_filter(k, x -> x NOT IN (${topLevel}))) = 0
+    AND ${plainString("t.topic")} AND len(parts) = 4 AND parts[1] = ${sqlString(TOPIC.root)}
+    AND ${isIdent("parts[2]")} AND ${isIdent("parts[3]")} AND ${isIdent("parts[4]")}
+    AND (NOT ${present("ingest_ts")} OR ${plainInt("t.ingest_ts")})
+    AND (NOT ${present("msg_id")} OR (${plainString("t.msg_id")} AND ${isIdent(unquoted("t.msg_id"))}))
+    AND (NOT ${present("seq")} OR ${plainInt("t.seq", true)})
+    AND ${present("ts")} AND ${plainInt("t.ts")}
+    AND len(t.readings) BETWEEN 1 AND ${LIMITS.maxReadingsPerMessage}
+    AND regexp_full_match(reading_keys, '(metric,value(,unit)?)(;metric,value(,unit)?)*')
+    AND regexp_full_match(metrics, '"[a-z][a-z0-9_]{0,${LIMITS.maxMetricNameLength - 1}}"(,"[a-z][a-z0-9_]{0,${LIMITS.maxMetricNameLength - 1}}")*')
+    AND (units = '' OR regexp_full_match(units, '"[ !#-~]{0,16}"(,"[ !#-~]{0,16}")*'))
+    AND list_count(vals) = len(vals) AND isfinite(list_sum(vals)), false) AS fast_ok
+  FROM fast_keyed
+), fast_timed AS (
+  SELECT *, CASE WHEN ${present("ingest_ts")} THEN TRY_CAST(t.ingest_ts AS BIGINT) ELSE ${clock} END AS ingest, TRY_CAST(t.ts AS BIGINT) AS event_ts
+  FROM fast_judged WHERE fast_ok
+), slow_lines AS (
+  SELECT pos, raw FROM fast_judged WHERE NOT fast_ok
+), fast AS (
+  SELECT pos, CASE WHEN ${timestampCheck("event_ts", "ingest", o)} THEN 'timestamp_out_of_range' END AS reason, raw, ingest, event_ts, t, parts, vals
+  FROM fast_timed
+), exact AS (${exactJsonLinesSql("slow_lines", o)})
+SELECT pos, reason,
+  CASE WHEN reason IS NOT NULL THEN 'ts ' || event_ts || ' outside the allowed range for ingest time ' || ingest END AS detail,
+  parts[4] AS device_id, parts[2] AS site, parts[3] AS line, ingest AS received_ts, raw AS raw_payload, event_ts AS ts,
+  CASE WHEN reason IS NULL THEN ${unquoted("t.msg_id")} END AS msg_id,
+  CASE WHEN reason IS NULL THEN TRY_CAST(t.seq AS BIGINT) END AS seq,
+  CASE WHEN reason IS NULL THEN list_transform(t.readings, (e, i) -> {'metric': ${unquoted("e.metric")}, 'value': vals[i], 'unit': ${unquoted("e.unit")}}) END AS readings
+FROM fast
+UNION ALL
+SELECT * FROM exact`;
+}
+
+/** The exact rules for JSON lines, one line at a time in SQL terms (see contract/validation.ts for the order). */
+function exactJsonLinesSql(source: string, o: ValidationSqlOptions): string {
   const clock = int(o.clockMs, "clockMs");
   const addressKeys = ADDRESS_KEYS.map(sqlString).join(", ");
   const topicDevice = `string_split(regexp_replace(json_extract_string(j, '$.topic'), '^\\$aws/rules/[^/]+/', ''), '/')`;
@@ -212,7 +279,7 @@ export function classifyCsvRowsSql(source: string, header: readonly CsvColumn[],
     return index < 0 ? "NULL::VARCHAR" : `nullif(f[${index + 1}], '')`;
   };
   const epochRe = sqlString("^-?[0-9]{1,16}$");
-  const epoch = (x: string) => `CASE WHEN regexp_matches(${x}, ${epochRe}) AND abs(${x}::DOUBLE) <= ${MAX_SAFE} THEN ${x}::BIGINT END`;
+  const epoch = (x: string) => `CASE WHEN regexp_matches(${x}, ${epochRe}) AND abs(TRY_CAST(${x} AS DOUBLE)) <= ${MAX_SAFE} THEN TRY_CAST(${x} AS BIGINT) END`;
   const part = (name: string) => `nullif(iso.${name}, '')::BIGINT`;
   return `
 WITH split AS (
@@ -304,7 +371,3 @@ SELECT (CAST($2 AS BIGINT) << 32) + i AS pos, rtrim(l, chr(13)) AS raw
 FROM (SELECT unnest(ls) AS l, generate_subscripts(ls, 1) AS i FROM (SELECT string_split(CAST($1 AS VARCHAR), chr(10)) AS ls))
 WHERE trim(l, ' ' || chr(9) || chr(13)) <> ''`;
 
-/** Whether a line is a record (the JS side of LINES_FROM_TEXT_SQL's blank-line rule). */
-export function isBlankLine(line: string): boolean {
-  return /^[ \t\r]*$/.test(line);
-}

@@ -145,3 +145,32 @@ export const csvRowArb: fc.Arbitrary<string> = fc
     if (r.fieldDamage === -1) fields.pop();
     return fields.join(",").replace(/[\r\n]/g, " ");
   });
+
+/** Flat lines that satisfy the contract (the bulk of real input, and the SQL validator's fast path). */
+export const validFlatLineArb: fc.Arbitrary<string> = fc
+  .record({
+    site: fc.constantFrom("plant-a", "s1"),
+    device: fc.constantFrom("press-01", "dev.2", "a:b"),
+    ingest: fc.option(fc.integer({ min: CLOCK - 86_400_000, max: CLOCK }), { nil: undefined }),
+    msgId: fc.option(fc.constantFrom("m-1", "42", "x.y"), { nil: undefined }),
+    seq: fc.option(fc.nat({ max: 1e9 }), { nil: undefined }),
+    ts: fc.integer({ min: CLOCK - 400 * 86_400_000, max: CLOCK + 600_000 }),
+    readings: fc.array(
+      fc.record({
+        metric: fc.constantFrom(...METRIC_NAMES, "oil_temp_2"),
+        value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()),
+        unit: fc.option(fc.constantFrom("degC", "bar", "°C", "mm/s", ""), { nil: undefined }),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
+  })
+  .map((m) =>
+    JSON.stringify({
+      topic: `telemetry/${m.site}/line-1/${m.device}`,
+      ...(m.ingest === undefined ? {} : { ingest_ts: m.ingest }),
+      ...(m.msgId === undefined ? {} : { msg_id: m.msgId }),
+      ...(m.seq === undefined ? {} : { seq: m.seq }),
+      ts: m.ts,
+      readings: m.readings.map((r) => (r.unit === undefined ? { metric: r.metric, value: r.value } : r)),
+    }),
+  );

@@ -8,7 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { classify, type Verdict } from "../../contract/validation";
 import { classifyCsvRowsSql, classifyJsonLinesSql, LINES_FROM_TEXT_SQL, type ValidationSqlOptions } from "../../local/validation-sql";
 import type { CsvColumn } from "../../contract/replay-line";
-import { CLOCK, CSV_HEADER, csvRowArb, jsonLineArb } from "./arbitraries";
+import { CLOCK, CSV_HEADER, csvRowArb, jsonLineArb, validFlatLineArb } from "./arbitraries";
 
 /** Bounded for suite speed; raise with FC_RUNS=500 when changing either validator. */
 const RUNS = Number(process.env.FC_RUNS ?? 25);
@@ -58,7 +58,7 @@ describe.each([
 ] as const)("SQL verdict equals the reference verdict (%s mode)", (_mode, options) => {
   it("on JSON lines", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(jsonLineArb, { minLength: 1, maxLength: 40 }), async (generated) => {
+      fc.asyncProperty(fc.array(fc.oneof(jsonLineArb, validFlatLineArb), { minLength: 1, maxLength: 40 }), async (generated) => {
         const lines = generated.map(asFileText).filter((l) => l.trim() !== "");
         if (lines.length === 0) return;
         const rows = await sqlVerdicts(lines, null, options);
