@@ -7,8 +7,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DuckDBConnection } from "@duckdb/node-api";
+import * as fc from "fast-check";
+import { identifier } from "../../contract/telemetry";
 import {
   COMPLIANCE_QUERIES,
+  SITE_ID_PATTERN,
   ReportParameters,
   athenaExecutionParameters,
   queryDescription,
@@ -49,6 +52,8 @@ describe("sql/athena files", () => {
     const paramsLine = sql.split("\n").find((l) => l.startsWith("-- params:"));
     expect(paramsLine).toBeDefined();
     expect(placeholders(sql)).toBe(spec.params.length);
+    // Athena counts every ? of the text: none may hide in a comment or a literal.
+    expect((sql.match(/\?/g) ?? []).length).toBe(spec.params.length);
     // Every table read is filtered on its partition column.
     const scans = sql.match(/FROM (readings|anomalies|alerts|aggregates|quarantine)\b[\s\S]*?WHERE ([^\n]*)/g) ?? [];
     expect(scans.length).toBeGreaterThan(0);
@@ -65,6 +70,14 @@ describe("parameters", () => {
     expect(athenaExecutionParameters(excursions, base)).toEqual(["'2026-11-03'", "'2026-11-10'", "'plant-a'", "'2026-11-10'", "'2026-11-10'"]);
     const gaps = COMPLIANCE_QUERIES.find((q) => q.id === "data-gaps")!;
     expect(athenaExecutionParameters(gaps, { ...base, site: "*" })).toEqual(["'2026-11-10'", "'*'", "3600"]);
+  });
+
+  it("accept exactly the site ids the telemetry contract accepts", () => {
+    const samples = ["plant-a", "P1", "a.b:c_d-e", "-a", "a b", "a/b", "a+b", "", "x".repeat(128), "x".repeat(129), "é", "a'b"];
+    for (const s of samples) expect([s, SITE_ID_PATTERN.test(s)]).toEqual([s, identifier.safeParse(s).success]);
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(..."aZ09._:-/ +'é*".split("")), maxLength: 140 }), (s) => SITE_ID_PATTERN.test(s) === identifier.safeParse(s).success),
+    );
   });
 
   it("reject values that are not a date, a site id or sane numbers", () => {
