@@ -89,3 +89,31 @@ describe("iotpipe simulate", () => {
     expect(r.out).toMatch(/next: iotpipe replay --input .*messages\.jsonl --out <lake-dir>/);
   });
 });
+
+describe("iotpipe replay", () => {
+  test("replays a simulated file into a lake and prints the conservation line", async () => {
+    const sim = path.join(dir, "replay-sim");
+    expect((await cli("simulate", "--out", sim, "--hours", "1", "--sites", "1", "--lines", "1", "--devices", "2", "--cadence-seconds", "30", "--fault-rate", "0")).code).toBe(EXIT.ok);
+    const lake = path.join(dir, "replay-lake");
+    const r = await cli("replay", "--input", path.join(sim, "messages.jsonl"), "--out", lake);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toMatch(/^  input 240 = accepted 240 \+ quarantined 0 \+ duplicates 0 \(late 0 of 240\)  ✓$/m);
+    expect(r.out).toMatch(/readings: 960 accepted, 0 late/);
+    expect(r.out).toMatch(/next: iotpipe report --date <YYYY-MM-DD> --lake /);
+    expect(fs.readdirSync(path.join(lake, "readings"))).toEqual(["dt=2026-11-02"]);
+  });
+
+  test("a missing input file says which and what to pass instead", async () => {
+    const r = await cli("replay", "--input", path.join(dir, "nope.jsonl"), "--out", path.join(dir, "lake-never"));
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/error: replay input .*nope\.jsonl does not exist or is not a file/);
+    expect(r.err).toMatch(/next: pass a JSON Lines or CSV file/);
+  });
+
+  test("an unknown --format is a usage error", async () => {
+    const r = await cli("replay", "--input", "x", "--out", "y", "--format", "xml");
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/'--format <jsonl\|csv>' argument 'xml' is invalid\. must be one of jsonl, csv/);
+  });
+});
