@@ -44,7 +44,7 @@ describe("HTML report in headless Chromium", () => {
 
     const charts = await page.$$eval("svg.chart", (svgs) =>
       svgs.map((svg) => {
-        const box = (svg as SVGSVGElement).getBBox();
+        const box = (svg as unknown as { getBBox(): { width: number; height: number } }).getBBox();
         return { id: svg.id, shapes: svg.querySelectorAll("rect, line, path").length, width: box.width, height: box.height };
       }),
     );
@@ -59,13 +59,15 @@ describe("HTML report in headless Chromium", () => {
     // Pixel statistics computed by the browser itself from the PNG (no image library needed).
     const analysis = await browser.newPage();
     const stats = await analysis.evaluate(async (png) => {
-      const img = new Image();
+      // Runs in the page: the DOM globals exist there (the test's TypeScript config has no DOM types).
+      const dom = globalThis as any;
+      const img = new dom.Image();
       img.src = `data:image/png;base64,${png}`;
       await img.decode();
-      const canvas = document.createElement("canvas");
+      const canvas = dom.document.createElement("canvas");
       canvas.width = img.width;
       canvas.height = img.height;
-      const ctx = canvas.getContext("2d")!;
+      const ctx = canvas.getContext("2d");
       ctx.drawImage(img, 0, 0);
       const { data } = ctx.getImageData(0, 0, img.width, img.height);
       let sum = 0;

@@ -172,7 +172,7 @@ describe("writing a bundle to the local filesystem", () => {
   });
 
   it("never marks a bundle complete when a file write fails", async () => {
-    const local = new LocalBundleWriter(root);
+    const local: BundleWriter = new LocalBundleWriter(root);
     const failing: BundleWriter = {
       location: local.location,
       read: (key) => local.read(key),
@@ -186,6 +186,6 @@ describe("writing a bundle to the local filesystem", () => {
   });
 
   it("keeps keys inside the output directory", async () => {
-    await expect(new LocalBundleWriter(root).createIfAbsent("../escape.txt", Buffer.from("x"), "text/plain")).rejects.toThrow(/escapes/);
+    await expect(new LocalBundleWriter(root).createIfAbsent("../escape.txt", Buffer.from("x"))).rejects.toThrow(/escapes/);
   });
 });
