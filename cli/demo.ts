@@ -30,12 +30,17 @@ export interface DemoOptions {
   mqtt: boolean;
   /** Also write the compliance report for the first simulated day. */
   report: boolean;
-  /** Called as each step starts; `progress` as it advances (done of total, in the step's unit). */
+  /** Called as each step starts. */
   onStep?: (step: DemoStep) => void;
-  onProgress?: (step: DemoStep, done: number, total: number) => void;
+  /** Called as a long step advances: what is counted ("ticks", "chunks", "tables"), done of total. */
+  onProgress?: (unit: ProgressUnit, done: number, total: number) => void;
 }
 
 export type DemoStep = "simulate" | "replay" | "score" | "mqtt" | "report";
+export type ProgressUnit = "ticks" | "chunks" | "tables";
+
+/** Replay input per durable chunk in the demo: small enough that validation shows progress. */
+const DEMO_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface MqttBurst {
   url: string;
@@ -76,7 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const simulation = await step("simulate", () =>
     writeSimulation(options.config, path.join(dir, "sim"), (done, total) => {
-      if (done % 100 === 0 || done === total) options.onProgress?.("simulate", done, total);
+      if (done % 100 === 0 || done === total) options.onProgress?.("ticks", done, total);
     }),
   );
   const lakeDir = path.join(dir, "lake");
@@ -84,7 +89,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     replay({
       inputPath: simulation.messagesPath,
       lakeDir,
-      onProgress: (p) => options.onProgress?.("replay", p.phase === "validate" ? p.done : p.total + p.done, 2 * Math.max(p.total, 1)),
+      chunkBytes: DEMO_CHUNK_BYTES,
+      onProgress: (p) => options.onProgress?.(p.phase === "validate" ? "chunks" : "tables", p.done, p.total),
     }),
   );
   const scorecard = await step("score", async () => scoreDetections(simulation.truth.faults, await readAlertEpisodes(lakeDir)));

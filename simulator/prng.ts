@@ -1,7 +1,9 @@
 /**
- * A small seeded pseudo-random generator, so that `iotpipe simulate --seed N` writes the same bytes on every
- * machine and every Node version (Math.random cannot be seeded). mulberry32: 32-bit state, period 2^32,
- * passes the statistical checks a sensor-noise model needs; not for cryptography.
+ * A small seeded pseudo-random generator, so that `iotpipe simulate --seed N` writes the same bytes every
+ * time (Math.random cannot be seeded). mulberry32 is pure 32-bit integer arithmetic, identical on every
+ * platform; the signal model's Math.exp/sin/log may differ in the last bit between JavaScript engines, and
+ * values are rounded to the sensor's resolution, so such a difference practically never reaches the output.
+ * 32-bit state, period 2^32, good enough for sensor noise; not for cryptography.
  */
 
 /** Hashes a label into 32 bits (FNV-1a) so independent streams can be derived by name. */

@@ -164,7 +164,12 @@ export function registerDemo(program: Command, io: Io): void {
         shape: { sites: flags.sites, linesPerSite: flags.lines, devicesPerLine: flags.devices },
       };
       io.out(`iotpipe demo: a simulated factory with labelled faults, through the local engine (${relative(flags.dir)})`);
-      let bar: Progress | null = null;
+      // One bar per counted unit (simulation ticks, then replay chunks validated, then lake tables written).
+      let bar: { unit: string; progress: Progress } | null = null;
+      const stopBar = () => {
+        bar?.progress.stop();
+        bar = null;
+      };
       let result: DemoResult;
       try {
         result = await runDemo({
@@ -173,17 +178,22 @@ export function registerDemo(program: Command, io: Io): void {
           mqtt: flags.mqtt,
           report: flags.report,
           onStep: (step) => {
-            bar?.stop();
+            stopBar();
             io.out(`→ ${STEP_TITLES[step]}`);
-            bar = step === "simulate" || step === "replay" ? progressBar(step, step === "simulate" ? "ticks" : "steps") : null;
           },
-          onProgress: (_step, done, total) => bar?.update(done, total),
+          onProgress: (unit, done, total) => {
+            if (bar?.unit !== unit) {
+              stopBar();
+              bar = { unit, progress: progressBar({ ticks: "simulate", chunks: "validate", tables: "write" }[unit], unit) };
+            }
+            bar.progress.update(done, total);
+          },
         });
       } catch (error) {
         if (error instanceof ConservationError) throw new CliError(error.message, "this is a bug: keep .iotpipe/demo and report it", EXIT.conservation);
         throw new CliError(`demo failed: ${(error as Error).message}`, "run `npm ci` on a clean checkout, then `npm run demo` again; IOTPIPE_DEBUG=1 shows the stack");
       } finally {
-        (bar as Progress | null)?.stop();
+        stopBar();
       }
       for (const line of renderDemo(result)) io.out(line);
       if (result.delivery.some((d) => !d.ok)) {

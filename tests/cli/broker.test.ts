@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { connectAsync } from "mqtt";
 import { classify } from "../../contract/validation";
 import { publishableLine } from "../../local/broker-publish";
+import { run } from "../../cli/program";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -62,9 +63,20 @@ describe("iotpipe broker", () => {
       await client.publishAsync("telemetry/plant-a/line-1/a1-pump01", binary, { qos: 1 });
       await client.endAsync();
 
+      // `iotpipe publish` sends a replay file: a flat line as its message, an envelope as its exact text.
+      const replayFile = path.join(dir, "to-publish.jsonl");
+      const flat = { topic: "telemetry/plant-b/line-2/b2-motor03", ingest_ts: 5, ...valid, msg_id: "m-9" };
+      fs.writeFileSync(replayFile, [JSON.stringify(flat), JSON.stringify({ topic: "telemetry/plant-b/line-2/b2-motor03", payload: "[1,2" }), "not json", ""].join("\n"));
+      let published = "";
+      let warned = "";
+      const code = await run(["publish", "--input", replayFile, "--url", url], { out: (t) => void (published += t), err: (t) => void (warned += t) });
+      expect(code).toBe(0);
+      expect(published).toMatch(/published 2 of 3 lines/);
+      expect(warned).toMatch(/1 line\(s\) name no topic and were not published \(first: line 3\)/);
+
       cli.child.kill("SIGINT");
       expect(await cli.exit).toBe(0);
-      expect(cli.stdout()).toMatch(/received 7: accepted 2, quarantined 5 \(unparseable 2, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
+      expect(cli.stdout()).toMatch(/received 9: accepted 3, quarantined 6 \(unparseable 3, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
       expect(cli.stderr()).toMatch(/quarantined factory\/plant-a\/a1-pump01: bad_topic/);
 
       const bytes = fs.readFileSync(spoolPath);
@@ -74,7 +86,7 @@ describe("iotpipe broker", () => {
         raw.push(bytes.subarray(from, nl));
         from = nl + 1;
       }
-      expect(raw).toHaveLength(sent.length + 1);
+      expect(raw).toHaveLength(sent.length + 3);
       const lines = raw.slice(0, sent.length).map((b) => b.toString("utf8"));
       lines.forEach((line, i) => {
         const back = publishableLine(line)!;
@@ -89,6 +101,11 @@ describe("iotpipe broker", () => {
       expect(binaryLine.includes(Buffer.from([0xff, 0xfe]))).toBe(true);
       const verdict = classify({ format: "jsonl", line: binaryLine }, { mode: "replay", ingestTs: now });
       expect(verdict).toMatchObject({ outcome: "quarantined", reason: "unparseable" });
+      const { topic, ingest_ts, ...message } = flat;
+      expect(publishableLine(raw[sent.length + 1].toString("utf8"))).toEqual({ topic, payload: JSON.stringify(message) });
+      expect(ingest_ts).toBe(5);
+      expect(JSON.parse(raw[sent.length + 1].toString("utf8")).ingest_ts).toBeGreaterThan(now - 30_000);
+      expect(publishableLine(raw[sent.length + 2].toString("utf8"))).toEqual({ topic, payload: "[1,2" });
     } finally {
       cli.child.kill("SIGKILL");
     }
