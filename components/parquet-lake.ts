@@ -6,7 +6,8 @@
  * The quarantine table is an ordinary lake table: the Flink quarantine stream's Firehose fills it, so rejected
  * input is kept with its reason and can be queried like everything else. The IoT rule's error action lands in
  * `ingest_errors/` and each Firehose's failed records in `errors/<table>/`: both get JSON tables here, so every
- * rejected record is queryable where it landed.
+ * rejected record is queryable where it landed. Given the raw stream, it also archives the raw messages as gzip
+ * JSON lines (`raw_messages`), the source for replays and backfills.
  *
  * Minimal use:
  *   new ParquetLake("lake", { bucketName, bucketArn, lakeKeyArn, streamKeyArn, sources: { readings: { streamArn } } })
@@ -100,7 +101,7 @@ export function deliveryErrorsParameters(bucketName: string, startDate: string):
   return {
     "projection.enabled": "true",
     "projection.source_table.type": "enum",
-    "projection.source_table.values": LAKE_TABLES.map((t) => t.name).join(","),
+    "projection.source_table.values": [...LAKE_TABLES, RAW_MESSAGES].map((t) => t.name).join(","),
     "projection.error_type.type": "injected",
     "projection.dt.type": "date",
     "projection.dt.format": "yyyy-MM-dd",
@@ -110,6 +111,34 @@ export function deliveryErrorsParameters(bucketName: string, startDate: string):
     "storage.location.template": `s3://${bucketName}/errors/\${source_table}/\${error_type}/dt=\${dt}/`,
   };
 }
+
+/**
+ * The raw stream archived as the IoT rule wrote it (gzip JSON lines): the replay/backfill source, and the record
+ * of every accepted-by-the-rule message before Flink judged it. Partitioned by the platform's ingest date: the
+ * device clock is exactly what may be wrong in a raw message.
+ */
+export const RAW_MESSAGES: LakeTable = {
+  name: "raw_messages",
+  description: "Device messages as the IoT rule wrote them to the raw stream (before validation), by ingest date",
+  partitionKey: "dt",
+  partitionSource: "ingest_ts",
+  columns: [
+    { name: "device_id", type: "string", comment: "Device (thing) id, from the MQTT topic" },
+    { name: "site", type: "string", comment: "Site id, from the MQTT topic" },
+    { name: "line", type: "string", comment: "Line id, from the MQTT topic" },
+    { name: "ingest_ts", type: "bigint", comment: "Rules-engine receive time, epoch ms" },
+    { name: "ts", type: "bigint", comment: "Device event time as sent, epoch ms (unvalidated)" },
+    { name: "msg_id", type: "string", comment: "Message id as sent" },
+    { name: "seq", type: "bigint", comment: "Sequence number as sent" },
+  ],
+};
+
+/** Glue type of the raw message's readings (nested, so not a lake column type). */
+const RAW_READINGS = {
+  name: "readings",
+  type: "array<struct<metric:string,value:double,unit:string>>",
+  comment: "Readings as sent: metric, value, unit",
+};
 
 /** A source stream for one lake table. */
 export interface LakeSource {
@@ -128,6 +157,8 @@ export interface ParquetLakeArgs {
   streamKeyArn?: pulumi.Input<string>;
   /** Source stream per lake table name (`readings`, `quarantine`, ...); one Firehose is made per entry. */
   sources?: Record<string, LakeSource>;
+  /** The raw telemetry stream, archived as gzip JSON lines under `raw_messages/` (replay and backfill source). */
+  rawSource?: LakeSource;
   /** Glue database to create (lowercase, digits, `_`). Default: derived from the component name. */
   databaseName?: string;
   /** Use this existing Glue database instead of creating one (not together with `databaseName`). */
@@ -213,9 +244,8 @@ export function accountOf(arn: string): string {
 
 export interface FirehosePolicyInputs {
   table: LakeTable;
-  catalogArn: string;
-  databaseArn: string;
-  tableArn: string;
+  /** The Glue table Firehose reads its Parquet schema from (absent for JSON deliveries). */
+  glue?: { catalogArn: string; databaseArn: string; tableArn: string };
   bucketArn: string;
   lakeKeyArn: string;
   streamArn: string;
@@ -230,12 +260,6 @@ export interface FirehosePolicyInputs {
 export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
   const objects = [`${p.bucketArn}/${p.table.name}/*`, `${p.bucketArn}/errors/${p.table.name}/*`];
   const statements: Record<string, unknown>[] = [
-    {
-      Sid: "ReadTableSchema",
-      Effect: "Allow",
-      Action: ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
-      Resource: [p.catalogArn, p.databaseArn, p.tableArn],
-    },
     {
       Sid: "LakeBucket",
       Effect: "Allow",
@@ -273,8 +297,16 @@ export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; 
       Resource: [p.logStreamArn],
     },
   ];
+  if (p.glue) {
+    statements.unshift({
+      Sid: "ReadTableSchema",
+      Effect: "Allow",
+      Action: ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
+      Resource: [p.glue.catalogArn, p.glue.databaseArn, p.glue.tableArn],
+    });
+  }
   if (p.streamKeyArn) {
-    statements.splice(4, 0, {
+    statements.splice(statements.length - 2, 0, {
       Sid: "StreamKeyViaKinesis",
       Effect: "Allow",
       Action: ["kms:Decrypt"],
@@ -456,113 +488,61 @@ export class ParquetLake extends pulumi.ComponentResource {
       this.tableNames[errors.name] = errors.name;
     }
 
+    if (args.rawSource) {
+      const table = RAW_MESSAGES;
+      this.tables[table.name] = new aws.glue.CatalogTable(
+        `${name}-${table.name}`,
+        {
+          name: table.name,
+          databaseName: this.databaseName,
+          description: table.description,
+          tableType: "EXTERNAL_TABLE",
+          parameters: pulumi
+            .output(args.bucketName)
+            .apply((bucket) => ({ ...projectionParameters(bucket, table, cfg.lakeStartDate), classification: "json", EXTERNAL: "TRUE" })),
+          partitionKeys: [{ name: "dt", type: "string", comment: "Partition: UTC date the rules engine received the message" }],
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${args.bucketName}/${table.name}/`,
+            inputFormat: OPENX_JSON.inputFormat,
+            outputFormat: OPENX_JSON.outputFormat,
+            serDeInfo: { serializationLibrary: OPENX_JSON.serializationLibrary, parameters: { "ignore.malformed.json": "true" } },
+            columns: [...glueColumnsFor(table), RAW_READINGS],
+          },
+        },
+        parent,
+      );
+      this.tableNames[table.name] = table.name;
+    }
+
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-firehose-logs`,
       { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.logKmsKeyArn },
       parent,
     );
 
+    const delivery: DeliveryContext = {
+      name,
+      args,
+      databaseArn,
+      bufferingSizeMiB: cfg.bufferingSizeMiB,
+      bufferingIntervalSeconds: cfg.bufferingIntervalSeconds,
+    };
     for (const { table, source } of cfg.sources) {
-      const logStream = new aws.cloudwatch.LogStream(
-        `${name}-${table.name}-delivery-log`,
-        { logGroupName: this.logGroup.name, name: `S3Delivery-${table.name}` },
-        parent,
-      );
-      const account = pulumi.output(args.lakeKeyArn).apply(accountOf);
-      const role = new aws.iam.Role(
-        `${name}-${table.name}-firehose-role`,
-        {
-          description: `Firehose ${table.name}: source stream → Parquet in the lake`,
-          assumeRolePolicy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "firehose.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "sts:ExternalId": account } },
-              },
-            ],
-          }),
-        },
-        parent,
-      );
       const glueTable = this.tables[table.name];
-      const policy = new aws.iam.RolePolicy(
-        `${name}-${table.name}-firehose-policy`,
-        {
-          role: role.id,
-          policy: pulumi
-            .all([databaseArn, glueTable.arn, args.bucketArn, args.lakeKeyArn, source.streamArn, args.streamKeyArn, this.logGroup.arn, logStream.name])
-            .apply(([dbArn, tableArn, bucketArn, lakeKeyArn, streamArn, streamKeyArn, logGroupArn, logStreamName]) =>
-              JSON.stringify(
-                firehoseRolePolicy({
-                  table,
-                  catalogArn: catalogArnFor(dbArn),
-                  databaseArn: dbArn,
-                  tableArn,
-                  bucketArn,
-                  lakeKeyArn,
-                  streamArn,
-                  streamKeyArn,
-                  logStreamArn: `${logGroupArn}:log-stream:${logStreamName}`,
-                }),
-              ),
-            ),
-        },
-        parent,
-      );
-      // Firehose checks the role when the stream is created: the policy must exist first.
-      const firehose = new aws.kinesis.FirehoseDeliveryStream(
-        `${name}-${table.name}`,
-        {
-          destination: "extended_s3",
-          kinesisSourceConfiguration: { kinesisStreamArn: source.streamArn, roleArn: role.arn },
-          extendedS3Configuration: {
-            roleArn: role.arn,
-            bucketArn: args.bucketArn,
-            prefix: firehosePrefix(table),
-            errorOutputPrefix: errorOutputPrefixFor(table),
-            bufferingSize: cfg.bufferingSizeMiB,
-            bufferingInterval: cfg.bufferingIntervalSeconds,
-            // Parquet compresses its pages (Snappy); a Firehose-level codec would make the files unreadable.
-            compressionFormat: "UNCOMPRESSED",
-            kmsKeyArn: args.lakeKeyArn,
-            s3BackupMode: "Disabled",
-            cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
-            dynamicPartitioningConfiguration: { enabled: true, retryDuration: 300 },
-            // Flink's Kinesis sink writes one JSON object per record (no KPL aggregation): no RecordDeAggregation.
-            processingConfiguration: {
-              enabled: true,
-              processors: [
-                {
-                  type: "MetadataExtraction",
-                  parameters: [
-                    { parameterName: "JsonParsingEngine", parameterValue: "JQ-1.6" },
-                    { parameterName: "MetadataExtractionQuery", parameterValue: partitionQueryFor(table) },
-                  ],
-                },
-              ],
-            },
-            dataFormatConversionConfiguration: {
-              enabled: true,
-              inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
-              outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
-              schemaConfiguration: {
-                databaseName: this.databaseName,
-                tableName: glueTable.name,
-                roleArn: role.arn,
-                region: databaseArn.apply(regionOf),
-                catalogId: databaseArn.apply(accountOf),
-              },
-            },
-          },
-        },
-        { parent: this, dependsOn: [policy] },
-      );
-      this.roles[table.name] = role;
-      this.deliveryStreams[table.name] = firehose;
-      this.firehoseNames[table.name] = firehose.name;
+      this.addDelivery(delivery, table, source, {
+        glue: { table: glueTable, databaseName: this.databaseName },
+        // Parquet compresses its pages (Snappy); a Firehose-level codec would make the files unreadable.
+        compressionFormat: "UNCOMPRESSED",
+        extraProcessors: [],
+      });
+    }
+
+    if (args.rawSource) {
+      // The raw messages as the rule wrote them: gzip JSON lines by ingest date, read by the raw_messages table.
+      this.addDelivery(delivery, RAW_MESSAGES, args.rawSource, {
+        compressionFormat: "GZIP",
+        extraProcessors: [{ type: "AppendDelimiterToRecord" }],
+      });
     }
 
     this.registerOutputs({
@@ -572,5 +552,127 @@ export class ParquetLake extends pulumi.ComponentResource {
       logGroupName: this.logGroup.name,
     });
   }
+
+  /** One Firehose from a source stream into a table's prefix, with its own role and log stream. */
+  private addDelivery(ctx: DeliveryContext, table: LakeTable, source: LakeSource, format: DeliveryFormat): void {
+    const { name, args } = ctx;
+    const parent = { parent: this };
+    const logStream = new aws.cloudwatch.LogStream(
+      `${name}-${table.name}-delivery-log`,
+      { logGroupName: this.logGroup.name, name: `S3Delivery-${table.name}` },
+      parent,
+    );
+    const account = pulumi.output(args.lakeKeyArn).apply(accountOf);
+    const role = new aws.iam.Role(
+      `${name}-${table.name}-firehose-role`,
+      {
+        description: `Firehose ${table.name}: source stream → lake prefix ${table.name}/`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "firehose.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "sts:ExternalId": account } },
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-${table.name}-firehose-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([ctx.databaseArn, format.glue?.table.arn, args.bucketArn, args.lakeKeyArn, source.streamArn, args.streamKeyArn, this.logGroup.arn, logStream.name])
+          .apply(([dbArn, tableArn, bucketArn, lakeKeyArn, streamArn, streamKeyArn, logGroupArn, logStreamName]) =>
+            JSON.stringify(
+              firehoseRolePolicy({
+                table,
+                glue: tableArn ? { catalogArn: catalogArnFor(dbArn), databaseArn: dbArn, tableArn } : undefined,
+                bucketArn,
+                lakeKeyArn,
+                streamArn,
+                streamKeyArn,
+                logStreamArn: `${logGroupArn}:log-stream:${logStreamName}`,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const glue = format.glue;
+    // Firehose checks the role when the stream is created: the policy must exist first.
+    const firehose = new aws.kinesis.FirehoseDeliveryStream(
+      `${name}-${table.name}`,
+      {
+        destination: "extended_s3",
+        kinesisSourceConfiguration: { kinesisStreamArn: source.streamArn, roleArn: role.arn },
+        extendedS3Configuration: {
+          roleArn: role.arn,
+          bucketArn: args.bucketArn,
+          prefix: firehosePrefix(table),
+          errorOutputPrefix: errorOutputPrefixFor(table),
+          bufferingSize: ctx.bufferingSizeMiB,
+          bufferingInterval: ctx.bufferingIntervalSeconds,
+          compressionFormat: format.compressionFormat,
+          kmsKeyArn: args.lakeKeyArn,
+          s3BackupMode: "Disabled",
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
+          dynamicPartitioningConfiguration: { enabled: true, retryDuration: 300 },
+          // Flink's sink and the IoT rule write one JSON object per record (no KPL aggregation): no RecordDeAggregation.
+          processingConfiguration: {
+            enabled: true,
+            processors: [
+              {
+                type: "MetadataExtraction",
+                parameters: [
+                  { parameterName: "JsonParsingEngine", parameterValue: "JQ-1.6" },
+                  { parameterName: "MetadataExtractionQuery", parameterValue: partitionQueryFor(table) },
+                ],
+              },
+              ...format.extraProcessors,
+            ],
+          },
+          dataFormatConversionConfiguration: glue
+            ? {
+                enabled: true,
+                inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
+                outputFormatConfiguration: { serializer: { parquetSerDe: { compression: "SNAPPY" } } },
+                schemaConfiguration: {
+                  databaseName: glue.databaseName,
+                  tableName: glue.table.name,
+                  roleArn: role.arn,
+                  region: ctx.databaseArn.apply(regionOf),
+                  catalogId: ctx.databaseArn.apply(accountOf),
+                },
+              }
+            : undefined,
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    this.roles[table.name] = role;
+    this.deliveryStreams[table.name] = firehose;
+    this.firehoseNames[table.name] = firehose.name;
+  }
 }
 
+/** What every delivery of one lake shares. */
+interface DeliveryContext {
+  name: string;
+  args: ParquetLakeArgs;
+  databaseArn: pulumi.Output<string>;
+  bufferingSizeMiB: number;
+  bufferingIntervalSeconds: number;
+}
+
+/** How a delivery writes: Parquet with a Glue table's schema, or compressed JSON lines. */
+interface DeliveryFormat {
+  /** The Glue table whose schema Firehose converts to (Parquet only). */
+  glue?: { table: aws.glue.CatalogTable; databaseName: pulumi.Output<string> };
+  compressionFormat: "UNCOMPRESSED" | "GZIP";
+  extraProcessors: { type: string }[];
+}

@@ -200,7 +200,7 @@ describe("Firehose error output is queryable", () => {
     await settle(recorded);
     const glue = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "errs-delivery_errors").inputs;
     expect(glue.partitionKeys.map((k: { name: string }) => k.name)).toEqual(["source_table", "error_type", "dt"]);
-    expect(glue.parameters["projection.source_table.values"]).toBe(LAKE_TABLES.map((t) => t.name).join(","));
+    expect(glue.parameters["projection.source_table.values"]).toBe([...LAKE_TABLES.map((t) => t.name), "raw_messages"].join(","));
     expect(glue.parameters["projection.error_type.type"]).toBe("injected");
     const prefix = oneOf(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "errs-readings").inputs.extendedS3Configuration.errorOutputPrefix;
     const written = `s3://${BUCKET}/` + prefix.replace("!{firehose:error-output-type}", "format-conversion-failed").replace("!{timestamp:yyyy-MM-dd}", "2026-11-23");
@@ -210,6 +210,29 @@ describe("Firehose error output is queryable", () => {
       .replace("${dt}", "2026-11-23");
     expect(read).toBe(written);
     expect(glue.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(["rawdata", "errorcode", "lasterrorcode", "arrivaltimestamp"]));
+  });
+});
+
+describe("raw stream archive", () => {
+  it("archives the raw stream as gzip JSON lines by ingest date, queryable as raw_messages, without Glue access", async () => {
+    const c = new lake.ParquetLake("rawlake", { ...baseArgs(), rawSource: { streamArn: streamArn("raw") } });
+    await settle(recorded);
+    const glue = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "rawlake-raw_messages").inputs;
+    expect(glue.storageDescriptor.serDeInfo.serializationLibrary).toBe("org.openx.data.jsonserde.JsonSerDe");
+    expect(glue.storageDescriptor.columns.map((col: { name: string }) => col.name)).toEqual(["device_id", "site", "line", "ingest_ts", "ts", "msg_id", "seq", "readings"]);
+    const f = oneOf(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "rawlake-raw_messages").inputs;
+    const s3 = f.extendedS3Configuration;
+    expect(f.kinesisSourceConfiguration.kinesisStreamArn).toBe(streamArn("raw"));
+    expect(s3.compressionFormat).toBe("GZIP");
+    expect(s3.dataFormatConversionConfiguration).toBeUndefined();
+    expect(s3.prefix).toBe("raw_messages/dt=!{partitionKeyFromQuery:dt}/");
+    expect(s3.processingConfiguration.processors.map((p: { type: string }) => p.type)).toEqual(["MetadataExtraction", "AppendDelimiterToRecord"]);
+    expect(s3.processingConfiguration.processors[0].parameters[1].parameterValue).toBe('{dt: (.ingest_ts / 1000 | floor | strftime("%Y-%m-%d"))}');
+    const dt = "2026-11-23";
+    expect(glue.parameters["storage.location.template"].replace("${dt}", dt)).toBe(`s3://${BUCKET}/${s3.prefix.replace("!{partitionKeyFromQuery:dt}", dt)}`);
+    const sids = statementsOf(oneOf(recorded, "aws:iam/rolePolicy:RolePolicy", "rawlake-raw_messages-firehose-policy").inputs.policy).map((st) => st.Sid);
+    expect(sids.sort()).toEqual(["DeliveryLog", "LakeBucket", "LakeKeyViaS3", "LakeObjects", "SourceStream", "StreamKeyViaKinesis"]);
+    expect(Object.keys(c.firehoseNames)).toEqual(["raw_messages"]);
   });
 });
 
