@@ -35,6 +35,8 @@ export interface ComplianceReportsArgs {
   /** Where the workgroup writes query results (Athena writes them with the caller's permissions). */
   athenaResultsBucketArn: pulumi.Input<string>;
   athenaResultsKeyArn: pulumi.Input<string>;
+  /** Key prefix of the workgroup's output location. Default `results/` (AthenaAnalytics' `s3://<bucket>/results/`). */
+  athenaResultsPrefix?: string;
   /** The Object Lock (COMPLIANCE, default retention) bucket the bundles go to, e.g. a HardenedBucket with objectLock. */
   reportsBucketName: pulumi.Input<string>;
   reportsBucketArn: pulumi.Input<string>;
@@ -80,6 +82,7 @@ export const COMPLIANCE_REPORTS_DEFAULTS = {
   retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 6 * 3600 },
   /** Lambda's maximum for asynchronous invocations; a re-run is idempotent (same keys, no overwrite). */
   functionRetryAttempts: 2,
+  athenaResultsPrefix: "results/",
   site: "*",
   lookbackDays: 7,
   minGapSeconds: 900,
@@ -117,6 +120,8 @@ export interface ReportRolePolicyInputs {
   lakeBucketArn: string;
   lakeKeyArn: string;
   resultsBucketArn: string;
+  /** Key prefix of the workgroup's output location, e.g. `results/`. */
+  resultsPrefix: string;
   resultsKeyArn: string;
   reportsBucketArn: string;
   reportsKeyArn: string;
@@ -169,9 +174,16 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
         Sid: "WriteQueryResults",
         Effect: "Allow",
         Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-        Resource: [`${p.resultsBucketArn}/*`],
+        Resource: [`${p.resultsBucketArn}/${p.resultsPrefix}*`],
       },
-      { Sid: "ListQueryResults", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [p.resultsBucketArn] },
+      {
+        Sid: "ListQueryResults",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [p.resultsBucketArn],
+        Condition: { StringLike: { "s3:prefix": [`${p.resultsPrefix}*`] } },
+      },
+      { Sid: "LocateResultsBucket", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: [p.resultsBucketArn] },
       {
         Sid: "CreateReports",
         Effect: "Allow",
@@ -228,6 +240,7 @@ function settings(name: string, args: ComplianceReportsArgs) {
     scheduleExpression: args.scheduleExpression ?? d.scheduleExpression,
     scheduleTimezone: args.scheduleTimezone ?? d.scheduleTimezone,
     retryPolicy: args.retryPolicy ?? d.retryPolicy,
+    athenaResultsPrefix: args.athenaResultsPrefix ?? d.athenaResultsPrefix,
     functionRetryAttempts: checkIntRange(where, "functionRetryAttempts", args.functionRetryAttempts ?? d.functionRetryAttempts, 0, 2),
     site: args.site ?? d.site,
     lookbackDays: args.lookbackDays ?? d.lookbackDays,
@@ -239,6 +252,9 @@ function settings(name: string, args: ComplianceReportsArgs) {
     timeoutSeconds: checkIntRange(where, "timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
     runtime: args.runtime ?? d.runtime,
   };
+  if (!/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(cfg.athenaResultsPrefix)) {
+    throw new Error(`${where}: athenaResultsPrefix '${cfg.athenaResultsPrefix}' must be empty or end with '/'`);
+  }
   if (!/^cron\(.+\)$|^rate\(.+\)$/.test(cfg.scheduleExpression)) {
     throw new Error(`${where}: scheduleExpression '${cfg.scheduleExpression}' must be cron(...) or rate(...)`);
   }
@@ -326,7 +342,9 @@ export class ComplianceReports extends pulumi.ComponentResource {
               dlqKeyArn: args.keyArn,
               logGroupArn: this.logGroup.arn,
             })
-            .apply((p) => reportRolePolicy({ ...(p as Omit<ReportRolePolicyInputs, "tables">), tables })),
+            .apply((p) =>
+              reportRolePolicy({ ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix">), tables, resultsPrefix: cfg.athenaResultsPrefix }),
+            ),
         ),
       },
       parent,

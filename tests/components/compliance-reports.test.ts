@@ -107,8 +107,9 @@ describe("ComplianceReports", () => {
       { Sid: "ReadLakeObjects", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::lake-bucket/readings/*", "arn:aws:s3:::lake-bucket/anomalies/*", "arn:aws:s3:::lake-bucket/alerts/*"], Condition: undefined },
       { Sid: "ListLakePrefixes", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: { StringLike: { "s3:prefix": ["readings/*", "anomalies/*", "alerts/*"] } } },
       { Sid: "LocateLakeBucket", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: undefined },
-      { Sid: "WriteQueryResults", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: ["arn:aws:s3:::results-bucket/*"], Condition: undefined },
-      { Sid: "ListQueryResults", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: ["arn:aws:s3:::results-bucket"], Condition: undefined },
+      { Sid: "WriteQueryResults", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: ["arn:aws:s3:::results-bucket/results/*"], Condition: undefined },
+      { Sid: "ListQueryResults", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::results-bucket"], Condition: { StringLike: { "s3:prefix": ["results/*"] } } },
+      { Sid: "LocateResultsBucket", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::results-bucket"], Condition: undefined },
       { Sid: "CreateReports", Action: ["s3:PutObject", "s3:GetObject"], Resource: ["arn:aws:s3:::reports-bucket/reports/*"], Condition: undefined },
       { Sid: "ListReports", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::reports-bucket"], Condition: { StringLike: { "s3:prefix": ["reports/*"] } } },
       { Sid: "PublishSummary", Action: ["sns:Publish"], Resource: [ARGS.topicArn], Condition: undefined },
@@ -209,5 +210,6 @@ describe("ComplianceReports", () => {
     expect(() => new ComplianceReports("bad3", { ...ARGS, code, queryTimeoutSeconds: 600, queryConcurrency: 2 })).toThrow(/do not fit in timeoutSeconds 900/);
     expect(() => new ComplianceReports("bad4", { ...ARGS, code, retryPolicy: { maximumRetryAttempts: 200, maximumEventAgeInSeconds: 60 } })).toThrow(/maximumRetryAttempts/);
     expect(() => new ComplianceReports("bad5", { ...ARGS, code, site: "x' OR 1=1" })).toThrow(/not a valid site id/);
+    expect(() => new ComplianceReports("bad6", { ...ARGS, code, athenaResultsPrefix: "results" })).toThrow(/athenaResultsPrefix 'results' must be empty or end with '\/'/);
   });
 });
