@@ -171,7 +171,7 @@ export interface ParquetLakeArgs {
   bufferingIntervalSeconds?: number;
   /** Retention of the Firehose delivery-error log group, days. */
   logRetentionDays?: number;
-  /** CMK for the Firehose log group (its key policy must allow CloudWatch Logs). Default: Logs' own encryption. */
+  /** CMK for the Firehose log group; its key policy must allow CloudWatch Logs. Default: `lakeKeyArn`. */
   logKmsKeyArn?: pulumi.Input<string>;
   /** Create the error tables: `ingest_errors` (IoT rule error action) and `delivery_errors` (Firehose errors). */
   errorTables?: boolean;
@@ -516,7 +516,7 @@ export class ParquetLake extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-firehose-logs`,
-      { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.logKmsKeyArn },
+      { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.logKmsKeyArn ?? args.lakeKeyArn },
       parent,
     );
 

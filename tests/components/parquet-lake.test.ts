@@ -243,6 +243,7 @@ describe("ParquetLake options", () => {
     expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "mini-database").inputs.name).toBe("mini");
     expect(ofType(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", /^mini-/)).toHaveLength(0);
     expect(ofType(recorded, "aws:glue/catalogTable:CatalogTable", /^mini-/)).toHaveLength(LAKE_TABLES.length + 2);
+    expect(oneOf(recorded, "aws:cloudwatch/logGroup:LogGroup", "mini-firehose-logs").inputs.kmsKeyId).toBe(LAKE_KEY);
   });
 
   it("without a stream key the role gets no kms:Decrypt for Kinesis", async () => {
