@@ -21,7 +21,7 @@ import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
 export const SEVERITIES = ["warning", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const RULES = ["static_limit", "deviation", "rate_of_change", "flatline", "data_gap"] as const;
+export const RULES = ["static_limit", "deviation", "level_shift", "rate_of_change", "flatline", "data_gap"] as const;
 export type RuleName = (typeof RULES)[number];
 
 /** Operating limits of one metric: a reading below `low` or above `high` is a static_limit anomaly. */
@@ -46,19 +46,37 @@ export interface StaticLimitRule {
   overrides: StaticLimitOverride[];
 }
 
-/** Deviation from a trailing baseline: |value − mean| > threshold × max(std, floor). */
+/**
+ * The trailing reference shared by the baseline rules (deviation, level shift, flatline, data gap): the
+ * `referenceRows` readings that precede the `recentRows` most recent ones. Leaving the recent readings out
+ * keeps a developing fault out of the baseline it is judged against, and never includes the judged reading.
+ */
+export interface BaselineSpec {
+  recentRows: number;
+  referenceRows: number;
+  /** Baseline rules stay silent until the reference holds this many readings. */
+  minReferenceRows: number;
+  /** Floor of a standard deviation relative to |reference mean| (a perfectly constant signal still has a scale). */
+  relativeStdFloor: number;
+  /** Absolute floor of a standard deviation, in the metric's unit (for signals whose mean is near 0). */
+  absoluteStdFloor: number;
+}
+
+/** Deviation (spike): |value − reference mean| > threshold × reference standard deviation (floored). */
 export interface DeviationRule {
   enabled: boolean;
-  /** Readings in the trailing baseline (the judged reading excluded). */
-  baselineRows: number;
-  /** The rule stays silent until the baseline holds this many readings. */
-  minBaselineRows: number;
-  /** Threshold in standard deviations. */
   threshold: number;
-  /** Floor of the standard deviation relative to |mean| (a perfectly constant signal still has a scale). */
-  relativeStdFloor: number;
-  /** Absolute floor of the standard deviation, in the metric's unit (for signals whose mean is near 0). */
-  absoluteStdFloor: number;
+  criticalScore: number;
+}
+
+/**
+ * Level shift (sustained deviation, drift): the mean of the `recentRows` latest readings is further from the
+ * reference mean than threshold × the spread that such recent means have within the reference itself (the
+ * standard deviation of the rolling recent mean over the reference rows, which accounts for autocorrelation).
+ */
+export interface LevelShiftRule {
+  enabled: boolean;
+  threshold: number;
   criticalScore: number;
 }
 
@@ -87,14 +105,12 @@ export interface FlatlineRule {
 
 /**
  * Data gap: a reading that follows a silence longer than min(factor × typical interval, maxGapSeconds). The
- * typical interval is the mean interval over the deviation baseline. Detected when data resumes.
+ * typical interval is the mean interval between the reference and recent readings. Detected when data resumes.
  */
 export interface DataGapRule {
   enabled: boolean;
   factor: number;
   maxGapSeconds: number;
-  /** Readings needed before the typical interval is trusted (before that only maxGapSeconds applies). */
-  minBaselineRows: number;
   severity: Severity;
 }
 
@@ -105,9 +121,11 @@ export interface AnalyticsDefinition {
   watermarkDelaySeconds: number;
   /** A source shard idle this long no longer holds the watermark back (Flink `table.exec.source.idle-timeout`). */
   idleTimeoutSeconds: number;
+  baseline: BaselineSpec;
   rules: {
     staticLimit: StaticLimitRule;
     deviation: DeviationRule;
+    levelShift: LevelShiftRule;
     rateOfChange: RateOfChangeRule;
     flatline: FlatlineRule;
     dataGap: DataGapRule;
@@ -128,19 +146,13 @@ const catalogLimits: Record<string, StaticLimit> = Object.fromEntries(
 
 export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
   windowSeconds: [60, 3600],
+  baseline: { recentRows: 30, referenceRows: 600, minReferenceRows: 60, relativeStdFloor: 0.001, absoluteStdFloor: 1e-6 },
   watermarkDelaySeconds: DEFAULT_INGEST_POLICY.allowedLatenessMs / 1000,
   idleTimeoutSeconds: 30,
   rules: {
     staticLimit: { enabled: true, defaults: catalogLimits, overrides: [] },
-    deviation: {
-      enabled: true,
-      baselineRows: 300,
-      minBaselineRows: 30,
-      threshold: 4,
-      relativeStdFloor: 0.005,
-      absoluteStdFloor: 1e-6,
-      criticalScore: 2,
-    },
+    deviation: { enabled: true, threshold: 5, criticalScore: 2 },
+    levelShift: { enabled: true, threshold: 4, criticalScore: 2 },
     rateOfChange: {
       enabled: true,
       baselineRows: 300,
@@ -151,7 +163,7 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
       criticalScore: 2,
     },
     flatline: { enabled: true, rows: 30, severity: "warning" },
-    dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, minBaselineRows: 10, severity: "warning" },
+    dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, severity: "warning" },
   },
   alerts: { holdSeconds: 120 },
 };
@@ -178,7 +190,7 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   positiveInt("idleTimeoutSeconds", def.idleTimeoutSeconds);
   positiveInt("alerts.holdSeconds", def.alerts.holdSeconds);
 
-  const { staticLimit, deviation, rateOfChange, flatline, dataGap } = def.rules;
+  const { staticLimit, deviation, levelShift, rateOfChange, flatline, dataGap } = def.rules;
   const limitProblems = (path: string, l: StaticLimit) => {
     if (l.low === undefined && l.high === undefined) problems.push(`${path} needs low and/or high`);
     for (const [k, v] of [["low", l.low], ["high", l.high]] as const) {
@@ -199,25 +211,27 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
     seen.add(key);
   });
 
-  for (const [path, r] of [["rules.deviation", deviation], ["rules.rateOfChange", rateOfChange]] as const) {
-    positiveInt(`${path}.baselineRows`, r.baselineRows);
-    positiveInt(`${path}.minBaselineRows`, r.minBaselineRows);
-    if (r.minBaselineRows > r.baselineRows) problems.push(`${path}.minBaselineRows must not exceed baselineRows`);
+  const { baseline } = def;
+  positiveInt("baseline.recentRows", baseline.recentRows);
+  positiveInt("baseline.referenceRows", baseline.referenceRows);
+  positiveInt("baseline.minReferenceRows", baseline.minReferenceRows);
+  if (baseline.minReferenceRows < 2) problems.push("baseline.minReferenceRows must be at least 2 (a standard deviation needs two readings)");
+  if (baseline.minReferenceRows > baseline.referenceRows) problems.push("baseline.minReferenceRows must not exceed baseline.referenceRows");
+  nonNegative("baseline.relativeStdFloor", baseline.relativeStdFloor);
+  positive("baseline.absoluteStdFloor", baseline.absoluteStdFloor);
+  for (const [path, r] of [["rules.deviation", deviation], ["rules.levelShift", levelShift], ["rules.rateOfChange", rateOfChange]] as const) {
     positive(`${path}.threshold`, r.threshold);
-    positive(`${path}.criticalScore`, r.criticalScore);
-    if (r.criticalScore < 1) problems.push(`${path}.criticalScore must be at least 1 (1.0 is the threshold)`);
+    if (!(r.criticalScore >= 1)) problems.push(`${path}.criticalScore must be at least 1 (1.0 is the threshold), got ${r.criticalScore}`);
   }
-  nonNegative("rules.deviation.relativeStdFloor", deviation.relativeStdFloor);
-  positive("rules.deviation.absoluteStdFloor", deviation.absoluteStdFloor);
+  positiveInt("rules.rateOfChange.baselineRows", rateOfChange.baselineRows);
+  positiveInt("rules.rateOfChange.minBaselineRows", rateOfChange.minBaselineRows);
+  if (rateOfChange.minBaselineRows > rateOfChange.baselineRows) problems.push("rules.rateOfChange.minBaselineRows must not exceed baselineRows");
   nonNegative("rules.rateOfChange.relativeFloor", rateOfChange.relativeFloor);
   positive("rules.rateOfChange.absoluteFloor", rateOfChange.absoluteFloor);
   positiveInt("rules.flatline.rows", flatline.rows);
   if (flatline.rows < 2) problems.push("rules.flatline.rows must be at least 2");
-  if (flatline.rows > deviation.baselineRows) problems.push("rules.flatline.rows must not exceed rules.deviation.baselineRows (the variance it is compared with)");
   positive("rules.dataGap.factor", dataGap.factor);
   positiveInt("rules.dataGap.maxGapSeconds", dataGap.maxGapSeconds);
-  positiveInt("rules.dataGap.minBaselineRows", dataGap.minBaselineRows);
-  if (dataGap.minBaselineRows > deviation.baselineRows) problems.push("rules.dataGap.minBaselineRows must not exceed rules.deviation.baselineRows");
   for (const [path, s] of [["rules.flatline.severity", flatline.severity], ["rules.dataGap.severity", dataGap.severity]] as const) {
     if (!SEVERITIES.includes(s)) problems.push(`${path} must be one of ${SEVERITIES.join(", ")}`);
   }

@@ -7,7 +7,7 @@
 import { READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
 import { duckdbDialect as d } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalyStages, type Stage } from "./stages";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, type Stage, stepSql } from "./stages";
 
 export interface DuckdbAnalytics {
   aggregates: string;
@@ -23,10 +23,42 @@ function seriesStage(input: string): Stage {
     name: "series",
     about: "On-time readings (late ones are kept in the lake but judged by no window).",
     sql: `SELECT device_id, site, line, metric, CAST("value" AS DOUBLE) AS "value", event_ts,
-    epoch_ms(event_ts) AS event_ms, epoch_ms(ingest_ts) AS ingest_ms
+    epoch_ms(event_ts) AS event_ms, epoch_ms(ingest_ts) AS ingest_ms, hash(device_id, site, line, metric) AS series_id
   FROM ${input}
   WHERE late IS NOT TRUE AND "value" IS NOT NULL AND event_ts IS NOT NULL`,
   };
+}
+
+/**
+ * The anomaly steps as CTEs. Window steps of one pass go into one SELECT with a named window each, so DuckDB
+ * sorts the series once per pass instead of once per window.
+ */
+function anomalyCtes(def: AnalyticsDefinition): Stage[] {
+  const steps = anomalySteps(def, d);
+  const ctes: Stage[] = [];
+  let from = "series";
+  for (let i = 0; i < steps.length; ) {
+    const step = steps[i];
+    if (!step.window) {
+      ctes.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
+      from = step.name;
+      i++;
+      continue;
+    }
+    const pass = step.window.pass;
+    const group = steps.slice(i).filter((s, k) => steps.slice(i, i + k + 1).every((t) => t.window?.pass === pass));
+    const name = `anomaly_pass_${pass}`;
+    const columns = group.flatMap((g) => g.columns.map((c) => c.replace(/OVER w\b/g, `OVER w_${g.name}`)));
+    const windows = group.map((g) => `w_${g.name} AS (${seriesWindowSpec(d, g.window!.preceding)})`).join(",\n    ");
+    ctes.push({
+      name,
+      about: group.map((g) => g.about).join(" "),
+      sql: `SELECT *,\n${columns.map((c) => `    ${c}`).join(",\n")}\n  FROM ${from}\n  WINDOW ${windows}`,
+    });
+    from = name;
+    i += group.length;
+  }
+  return ctes;
 }
 
 function withStages(stages: Stage[], body: string): string {
@@ -57,7 +89,7 @@ GROUP BY ${"device_id, site, line, metric"}, CAST(FLOOR(CAST(event_ms AS DOUBLE)
       .join("\nUNION ALL\n") + "\nORDER BY window_seconds, device_id, metric, window_start",
   );
 
-  const scored = [series, ...anomalyStages(def, d)];
+  const scored = [series, ...anomalyCtes(def)];
   const anomalies = withStages(
     scored,
     anomalySelects(def, d).map((s) => s.sql).join("\nUNION ALL\n") + "\nORDER BY device_id, metric, event_ts, rule",
@@ -66,18 +98,18 @@ GROUP BY ${"device_id, site, line, metric"}, CAST(FLOOR(CAST(event_ms AS DOUBLE)
   const episodes: Stage = {
     name: "alert_episodes",
     about: "Episode number per series: a running count of openings (the session a Flink session window would form).",
-    sql: `SELECT *, SUM(CASE WHEN opens THEN 1 ELSE 0 END) OVER (
-      PARTITION BY device_id, site, line, metric ORDER BY ${d.seriesOrder}
+    sql: `SELECT *, SUM(CASE WHEN ${opensExpr(def)} THEN 1 ELSE 0 END) OVER (
+      PARTITION BY ${d.seriesPartition} ORDER BY ${d.seriesOrder}
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS episode
   FROM alert_transitions`,
   };
   const alerts = withStages(
     [...scored, ...alertStages(def, d), episodes],
-    `${alertOpenSelect(d)}
+    `${alertOpenSelect(def, d)}
 UNION ALL
 SELECT ${alertClearedColumns(def, d)}
 FROM alert_episodes
-GROUP BY device_id, site, line, metric, episode
+GROUP BY device_id, site, line, metric, series_id, episode
 ORDER BY device_id, metric, event_ts, state`,
   );
   return { aggregates, anomalies, alerts };

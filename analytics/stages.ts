@@ -21,15 +21,33 @@ export interface Stage {
   sql: string;
 }
 
+/**
+ * One step of the anomaly chain: `SELECT *, <columns> FROM <previous step>`, either a plain projection or
+ * with one OVER window per series of `preceding` rows up to the current one. Window steps with the same `pass`
+ * only read columns computed before that pass, so an engine may evaluate them in one SELECT (DuckDB does, to
+ * sort once); Flink gets one view per step (one OVER window per SELECT).
+ */
+export interface Step {
+  name: string;
+  about: string;
+  columns: string[];
+  window?: { preceding: number; pass: number };
+}
+
 const KEY = "device_id, site, line, metric";
 
+/** The OVER window of a series: `preceding` rows before the current one, in event order. */
+export function seriesWindowSpec(d: Dialect, preceding: number | "UNBOUNDED"): string {
+  return `PARTITION BY ${d.seriesPartition} ORDER BY ${d.seriesOrder} ROWS BETWEEN ${preceding} PRECEDING AND CURRENT ROW`;
+}
+
 function seriesWindow(d: Dialect, preceding: number | "UNBOUNDED"): string {
-  return `WINDOW w AS (PARTITION BY ${KEY} ORDER BY ${d.seriesOrder} ROWS BETWEEN ${preceding} PRECEDING AND CURRENT ROW)`;
+  return `WINDOW w AS (${seriesWindowSpec(d, preceding)})`;
 }
 
 /** Columns every anomaly stage passes on unchanged. */
 function carried(d: Dialect): string {
-  return `${KEY}, ${d.id("value")}, event_ts, event_ms, ingest_ms`;
+  return `${KEY}, ${d.id("value")}, event_ts, event_ms, ingest_ms${d.carriedExtra}`;
 }
 
 /** The static limit that applies to a reading: line override, then site override, then the metric default. */
@@ -62,133 +80,167 @@ function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
   ].join(",\n    ");
 }
 
-/** The anomaly stages, from the engine's `series` stage to `anomaly_scored` (one row per reading, every rule judged). */
-export function anomalyStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
+/**
+ * The anomaly steps, from the engine's `series` relation to `anomaly_scored` (one row per reading, every rule
+ * judged). Window steps select plain OVER aggregates only; the arithmetic on them happens in projection steps.
+ */
+export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
   const v = d.id("value");
-  const { deviation: dev, rateOfChange: roc, flatline } = def.rules;
-  const c = carried(d);
+  const { rateOfChange: roc, flatline } = def.rules;
+  const { recentRows: recent, referenceRows: reference } = def.baseline;
+  const sums = (prefix: string) => [
+    `COUNT(*) OVER w AS ${prefix}_rows`,
+    `SUM(${v}) OVER w AS ${prefix}_sum`,
+    `SUM(${v} * ${v}) OVER w AS ${prefix}_sumsq`,
+    `SUM(recent_mean) OVER w AS ${prefix}_msum`,
+    `SUM(recent_mean * recent_mean) OVER w AS ${prefix}_msumsq`,
+  ];
+  const std = (sumsq: string, sum: string, n: string) =>
+    d.sqrt(`GREATEST((${sumsq} - ${sum} * ${sum} / ${n}) / (${n} - 1), ${sqlDouble(0)})`);
+  const floor = `GREATEST(${sqlDouble(def.baseline.relativeStdFloor)} * ABS(ref_sum / ref_rows), ${sqlDouble(def.baseline.absoluteStdFloor)})`;
+  const prev = `CASE WHEN pair_max = ${v} THEN pair_min ELSE pair_max END`;
   return [
     {
-      name: "anomaly_step",
-      about: "Previous reading of the same series (value and time): the input of rate of change and data gap.",
-      sql: `SELECT
-    ${c},
-    -- Of the two values in the window, the previous one is whichever is not the current (exact, no arithmetic).
-    CASE WHEN COUNT(*) OVER w = 2 THEN
-      CASE WHEN MAX(${v}) OVER w = ${v} THEN MIN(${v}) OVER w ELSE MAX(${v}) OVER w END
-    END AS prev_value,
-    CASE WHEN COUNT(*) OVER w = 2 THEN MIN(event_ms) OVER w END AS prev_ms
-  FROM series
-  ${seriesWindow(d, 1)}`,
+      name: "anomaly_pair",
+      about: "The reading and the one before it in the same series (two-row window).",
+      window: { preceding: 1, pass: 1 },
+      columns: [`COUNT(*) OVER w AS pair_rows`, `MAX(${v}) OVER w AS pair_max`, `MIN(${v}) OVER w AS pair_min`, `MIN(event_ms) OVER w AS pair_first_ms`],
     },
     {
       name: "anomaly_run",
-      about: `Spread of the last ${flatline.rows} readings (zero = stuck sensor), plus the step to the previous reading.`,
-      sql: `SELECT
-    ${c}, prev_value, prev_ms,
-    ${v} - prev_value AS step,
-    event_ms - prev_ms AS interval_ms,
-    COUNT(*) OVER w AS run_rows,
-    MAX(${v}) OVER w - MIN(${v}) OVER w AS run_spread
-  FROM anomaly_step
-  ${seriesWindow(d, flatline.rows - 1)}`,
+      about: `Spread of the last ${flatline.rows} readings (zero = stuck sensor).`,
+      window: { preceding: flatline.rows - 1, pass: 1 },
+      columns: [`COUNT(*) OVER w AS run_rows`, `MAX(${v}) OVER w AS run_max`, `MIN(${v}) OVER w AS run_min`],
     },
     {
-      name: "anomaly_level",
-      about: `Trailing baseline of the last ${dev.baselineRows} readings, the judged reading excluded: count, mean, sample variance, first time.`,
-      sql: `SELECT
-    ${c}, prev_value, prev_ms, step, interval_ms, run_rows, run_spread,
-    COUNT(*) OVER w - 1 AS base_rows,
-    (SUM(${v}) OVER w - ${v}) AS base_sum,
-    (SUM(${v} * ${v}) OVER w - ${v} * ${v}) AS base_sumsq,
-    MIN(event_ms) OVER w AS base_first_ms
-  FROM anomaly_run
-  ${seriesWindow(d, dev.baselineRows)}`,
+      name: "anomaly_recent",
+      about: `Mean of the ${recent} most recent readings (the quantity the level-shift rule judges).`,
+      window: { preceding: recent - 1, pass: 1 },
+      columns: [`COUNT(*) OVER w AS recent_rows`, `AVG(${v}) OVER w AS recent_mean`],
+    },
+    {
+      name: "anomaly_step",
+      about: "Previous value and time, step and interval: the input of rate of change and data gap.",
+      columns: [
+        // Of the two values in the pair, the previous one is whichever is not the current (exact, no arithmetic).
+        `CASE WHEN pair_rows = 2 THEN ${prev} END AS prev_value`,
+        `CASE WHEN pair_rows = 2 THEN pair_first_ms END AS prev_ms`,
+        `CASE WHEN pair_rows = 2 THEN ${v} - ${prev} END AS step`,
+        `CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END AS interval_ms`,
+      ],
+    },
+    {
+      name: "anomaly_near",
+      about: `Sums over the ${recent} most recent readings, subtracted below to leave them out of the reference.`,
+      window: { preceding: recent - 1, pass: 2 },
+      columns: sums("near"),
+    },
+    {
+      name: "anomaly_span",
+      about: `Sums over the ${recent + reference} most recent readings: the reference (${reference} readings) plus the recent ones.`,
+      window: { preceding: recent + reference - 1, pass: 2 },
+      columns: [...sums("span"), `MIN(event_ms) OVER w AS span_first_ms`],
     },
     {
       name: "anomaly_change",
-      about: `Typical reading-to-reading change: RMS of the last ${roc.baselineRows} steps, the judged step excluded.`,
-      sql: `SELECT
-    ${c}, prev_value, prev_ms, step, interval_ms, run_rows, run_spread,
-    base_rows, base_sum, base_sumsq, base_first_ms,
-    COUNT(step) OVER w - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows,
-    SUM(step * step) OVER w - COALESCE(step * step, 0) AS step_sumsq
-  FROM anomaly_level
-  ${seriesWindow(d, roc.baselineRows)}`,
+      about: `Squared steps over the last ${roc.baselineRows + 1} readings (the judged step is subtracted below).`,
+      window: { preceding: roc.baselineRows, pass: 2 },
+      columns: [`COUNT(step) OVER w AS change_rows`, `SUM(step * step) OVER w AS change_sumsq`],
+    },
+    {
+      name: "anomaly_reference",
+      about: "Reference = span minus recent readings; the typical step excludes the judged step.",
+      columns: [
+        "run_max - run_min AS run_spread",
+        "span_rows - near_rows AS ref_rows",
+        "span_sum - near_sum AS ref_sum",
+        "span_sumsq - near_sumsq AS ref_sumsq",
+        "span_msum - near_msum AS ref_msum",
+        "span_msumsq - near_msumsq AS ref_msumsq",
+        "change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows",
+        `change_sumsq - COALESCE(step * step, ${sqlDouble(0)}) AS step_sumsq`,
+      ],
     },
     {
       name: "anomaly_stats",
-      about: "Baseline mean and effective standard deviations (floored), typical interval and static limits per reading.",
-      sql: `SELECT
-    ${c}, prev_value, prev_ms, step, interval_ms, run_rows, run_spread, base_rows, step_rows,
-    CASE WHEN base_rows > 0 THEN base_sum / base_rows END AS base_mean,
-    CASE WHEN base_rows > 1 THEN ${d.sqrt(`GREATEST((base_sumsq - base_sum * base_sum / base_rows) / (base_rows - 1), ${sqlDouble(0)})`)} END AS base_std,
-    CASE WHEN base_rows > 1 THEN GREATEST(
-      ${d.sqrt(`GREATEST((base_sumsq - base_sum * base_sum / base_rows) / (base_rows - 1), ${sqlDouble(0)})`)},
-      ${sqlDouble(dev.relativeStdFloor)} * ABS(base_sum / base_rows),
-      ${sqlDouble(dev.absoluteStdFloor)}) END AS base_std_eff,
-    CASE WHEN step_rows > 0 THEN GREATEST(
-      ${d.sqrt(`GREATEST(step_sumsq / step_rows, ${sqlDouble(0)})`)},
-      ${sqlDouble(roc.relativeFloor)} * ABS(prev_value),
-      ${sqlDouble(roc.absoluteFloor)}) END AS step_rms_eff,
-    -- Mean interval between the baseline's readings; the window's first reading to the previous one.
-    CASE WHEN base_rows > 1 THEN CAST(prev_ms - base_first_ms AS DOUBLE) / (base_rows - 1) END AS typical_interval_ms,
-    ${staticLimitCases(def, d)}
-  FROM anomaly_change`,
+      about: "Reference mean and standard deviations (raw and floored), typical step and interval, static limits.",
+      columns: [
+        "CASE WHEN ref_rows > 0 THEN ref_sum / ref_rows END AS ref_mean",
+        `CASE WHEN ref_rows > 1 THEN ${std("ref_sumsq", "ref_sum", "ref_rows")} END AS ref_std`,
+        `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_sumsq", "ref_sum", "ref_rows")}, ${floor}) END AS ref_std_eff`,
+        "CASE WHEN ref_rows > 1 THEN ref_msum / ref_rows END AS ref_mmean",
+        `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_msumsq", "ref_msum", "ref_rows")}, ${floor}) END AS ref_mstd_eff`,
+        `CASE WHEN step_rows > 0 THEN GREATEST(${d.sqrt(`GREATEST(step_sumsq / step_rows, ${sqlDouble(0)})`)}, ${sqlDouble(roc.relativeFloor)} * ABS(prev_value), ${sqlDouble(roc.absoluteFloor)}) END AS step_rms_eff`,
+        // Mean interval between the readings of the span before this one (at least 1 ms).
+        `CASE WHEN span_rows > 2 THEN GREATEST(CAST(prev_ms - span_first_ms AS DOUBLE) / (span_rows - 2), ${sqlDouble(1)}) END AS typical_interval_ms`,
+        staticLimitCases(def, d),
+      ],
     },
     {
       name: "anomaly_scored",
-      about: "Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit, severity.",
-      sql: scoredSql(def, d),
+      about: "Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit.",
+      columns: scoredColumns(def, d),
     },
   ];
 }
 
-function scoredSql(def: AnalyticsDefinition, d: Dialect): string {
+/** One step as `SELECT *, columns FROM from` (Flink view body, DuckDB CTE body). */
+export function stepSql(step: Step, from: string, d: Dialect): string {
+  const cols = step.columns.map((c) => `    ${c}`).join(",\n");
+  const window = step.window ? `\n  ${seriesWindow(d, step.window.preceding)}` : "";
+  return `SELECT *,\n${cols}\n  FROM ${from}${window}`;
+}
+
+function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
   const v = d.id("value");
-  const { staticLimit, deviation: dev, rateOfChange: roc, flatline, dataGap: gap } = def.rules;
+  const { staticLimit, deviation: dev, levelShift: shift, rateOfChange: roc, flatline, dataGap: gap } = def.rules;
+  const minRef = def.baseline.minReferenceRows;
   const on = (enabled: boolean, cond: string) => (enabled ? `(${cond})` : "FALSE");
-  const devBand = `${sqlDouble(dev.threshold)} * base_std_eff`;
+  const devBand = `${sqlDouble(dev.threshold)} * ref_std_eff`;
+  const shiftBand = `${sqlDouble(shift.threshold)} * ref_mstd_eff`;
   const rocBand = `${sqlDouble(roc.threshold)} * step_rms_eff`;
-  const gapLimit = `CASE WHEN base_rows - 1 >= ${gap.minBaselineRows}
+  const gapLimit = `CASE WHEN typical_interval_ms IS NOT NULL
       THEN LEAST(${sqlDouble(gap.factor)} * typical_interval_ms, ${sqlDouble(gap.maxGapSeconds * 1000)})
       ELSE ${sqlDouble(gap.maxGapSeconds * 1000)} END`;
-  return `SELECT
-    ${carried(d)},
-    -- static_limit: outside the configured operating range
-    ${on(staticLimit.enabled, `${v} > static_high OR ${v} < static_low`)} AS static_fired,
-    CASE WHEN ${v} > static_high THEN 1 + (${v} - static_high) / static_scale
-         WHEN ${v} < static_low THEN 1 + (static_low - ${v}) / static_scale END AS static_score,
-    CASE WHEN ${v} > static_high THEN static_high WHEN ${v} < static_low THEN static_low END AS static_limit,
-    static_severity,
-    -- deviation: |value - mean| beyond ${dev.threshold} effective standard deviations of the trailing baseline
-    ${on(dev.enabled, `base_rows >= ${dev.minBaselineRows} AND ABS(${v} - base_mean) > ${devBand}`)} AS deviation_fired,
-    ABS(${v} - base_mean) / (${devBand}) AS deviation_score,
-    base_mean AS deviation_baseline,
-    CASE WHEN ${v} >= base_mean THEN base_mean + ${devBand} ELSE base_mean - ${devBand} END AS deviation_limit,
-    -- rate_of_change: step from the previous reading beyond ${roc.threshold} × the typical step
-    ${on(roc.enabled, `step_rows >= ${roc.minBaselineRows} AND ABS(step) > ${rocBand}`)} AS roc_fired,
-    ABS(step) / (${rocBand}) AS roc_score,
-    prev_value AS roc_baseline,
-    CASE WHEN step >= 0 THEN prev_value + ${rocBand} ELSE prev_value - ${rocBand} END AS roc_limit,
-    -- flatline: ${flatline.rows} identical readings from a series whose baseline does vary
-    ${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND base_rows >= ${dev.minBaselineRows}
-      AND base_std > GREATEST(${sqlDouble(dev.relativeStdFloor)} * ABS(base_mean), ${sqlDouble(dev.absoluteStdFloor)})`)} AS flatline_fired,
-    -- data_gap: silence before this reading longer than min(${gap.factor} × typical interval, ${gap.maxGapSeconds} s)
-    ${on(gap.enabled, `interval_ms > ${gapLimit}`)} AS gap_fired,
-    interval_ms / (${gapLimit}) AS gap_score
-  FROM anomaly_stats`;
+  return [
+    // static_limit: outside the configured operating range
+    `${on(staticLimit.enabled, `${v} > static_high OR ${v} < static_low`)} AS static_fired`,
+    `CASE WHEN ${v} > static_high THEN 1 + (${v} - static_high) / static_scale
+         WHEN ${v} < static_low THEN 1 + (static_low - ${v}) / static_scale END AS static_score`,
+    `CASE WHEN ${v} > static_high THEN static_high WHEN ${v} < static_low THEN static_low END AS static_limit`,
+    // deviation: the reading is beyond the threshold in reference standard deviations from the reference mean
+    `${on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}`)} AS deviation_fired`,
+    `ABS(${v} - ref_mean) / (${devBand}) AS deviation_score`,
+    `CASE WHEN ${v} >= ref_mean THEN ref_mean + ${devBand} ELSE ref_mean - ${devBand} END AS deviation_limit`,
+    // level_shift: the recent mean is beyond the threshold × the spread recent means have within the reference
+    `${on(shift.enabled, `ref_rows >= ${minRef} AND recent_rows = ${def.baseline.recentRows} AND ABS(recent_mean - ref_mmean) > ${shiftBand}`)} AS shift_fired`,
+    `ABS(recent_mean - ref_mmean) / (${shiftBand}) AS shift_score`,
+    `CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + ${shiftBand} ELSE ref_mmean - ${shiftBand} END AS shift_limit`,
+    // rate_of_change: step from the previous reading beyond the threshold × the typical step
+    `${on(roc.enabled, `step_rows >= ${roc.minBaselineRows} AND ABS(step) > ${rocBand}`)} AS roc_fired`,
+    `ABS(step) / (${rocBand}) AS roc_score`,
+    `CASE WHEN step >= 0 THEN prev_value + ${rocBand} ELSE prev_value - ${rocBand} END AS roc_limit`,
+    // flatline: identical readings from a series whose reference does vary (more than the floor)
+    `${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND ref_rows >= ${minRef} AND ref_std >= ref_std_eff`)} AS flatline_fired`,
+    // data_gap: silence before this reading longer than min(factor × typical interval, max gap)
+    `${on(gap.enabled, `interval_ms > ${gapLimit}`)} AS gap_fired`,
+    `interval_ms / (${gapLimit}) AS gap_score`,
+  ];
 }
 
 /** Column expressions of one anomaly row per rule, in the order of the `anomalies` lake table. */
 const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => { fired: string; score: string; baseline: string; limit: string; severity: string }> = {
   static_limit: () => ({ fired: "static_fired", score: "static_score", baseline: "CAST(NULL AS DOUBLE)", limit: "static_limit", severity: "static_severity" }),
   deviation: (def) => ({
-    fired: "deviation_fired", score: "deviation_score", baseline: "deviation_baseline", limit: "deviation_limit",
+    fired: "deviation_fired", score: "deviation_score", baseline: "ref_mean", limit: "deviation_limit",
     severity: `CASE WHEN deviation_score >= ${sqlDouble(def.rules.deviation.criticalScore)} THEN 'critical' ELSE 'warning' END`,
   }),
+  level_shift: (def) => ({
+    fired: "shift_fired", score: "shift_score", baseline: "ref_mmean", limit: "shift_limit",
+    severity: `CASE WHEN shift_score >= ${sqlDouble(def.rules.levelShift.criticalScore)} THEN 'critical' ELSE 'warning' END`,
+  }),
   rate_of_change: (def) => ({
-    fired: "roc_fired", score: "roc_score", baseline: "roc_baseline", limit: "roc_limit",
+    fired: "roc_fired", score: "roc_score", baseline: "prev_value", limit: "roc_limit",
     severity: `CASE WHEN roc_score >= ${sqlDouble(def.rules.rateOfChange.criticalScore)} THEN 'critical' ELSE 'warning' END`,
   }),
   flatline: (def, d) => ({
@@ -202,7 +254,7 @@ const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => { 
 };
 
 /** Rule precedence: when several rules fire on one reading, the alert names the first of this list. */
-export const RULE_PRECEDENCE: RuleName[] = ["static_limit", "deviation", "rate_of_change", "flatline", "data_gap"];
+export const RULE_PRECEDENCE: RuleName[] = ["static_limit", "deviation", "level_shift", "rate_of_change", "flatline", "data_gap"];
 
 /** One SELECT per rule over `anomaly_scored`; their UNION ALL is the anomalies table (lake column order). */
 export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: RuleName; sql: string }[] {
@@ -235,7 +287,6 @@ export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: Ru
  */
 export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
   const v = d.id("value");
-  const holdMs = def.alerts.holdSeconds * 1000;
   const pick = (field: "baseline" | "limit") =>
     `CASE\n${RULE_PRECEDENCE.map((rule) => {
       const r = ruleColumns[rule](def, d);
@@ -248,6 +299,7 @@ export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
       sql: `SELECT
     ${carried(d)},
     CASE\n${RULE_PRECEDENCE.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${sqlString(rule)}`).join("\n")}\n    END AS top_rule,
+    CASE\n${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${i}`).join("\n")}\n    END AS top_rule_rank,
     ${pick("limit")} AS top_limit,
     -- Worst severity over every rule that fired on the reading.
     CASE WHEN ${RULE_PRECEDENCE.map((rule) => {
@@ -264,16 +316,22 @@ export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
       name: "alert_transitions",
       about: `Time of the previous anomalous reading of the series: a reading opens an episode when there is none within the hold time (${def.alerts.holdSeconds} s).`,
       sql: `SELECT
-    ${carried(d)}, top_rule, top_limit, worst_severity, excess,
-    CASE WHEN COUNT(*) OVER w = 1 OR event_ms - MIN(event_ms) OVER w >= ${holdMs} THEN TRUE ELSE FALSE END AS opens
+    ${carried(d)}, top_rule, top_rule_rank, top_limit, worst_severity, excess,
+    COUNT(*) OVER w AS pair_rows,
+    MIN(event_ms) OVER w AS pair_first_ms
   FROM alert_readings
   ${seriesWindow(d, 1)}`,
     },
   ];
 }
 
+/** True when a row of `alert_transitions` opens an episode: no anomalous reading within the hold time before it. */
+export function opensExpr(def: AnalyticsDefinition): string {
+  return `(pair_rows = 1 OR event_ms - pair_first_ms >= ${def.alerts.holdSeconds * 1000})`;
+}
+
 /** The `open` transition rows (lake column order) from `alert_transitions`. */
-export function alertOpenSelect(d: Dialect): string {
+export function alertOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
   assertAlertColumns();
   return `SELECT ${KEY},
     top_rule AS rule,
@@ -286,7 +344,7 @@ export function alertOpenSelect(d: Dialect): string {
     CAST(1 AS BIGINT) AS anomaly_count,
     worst_severity AS severity
   FROM alert_transitions
-  WHERE opens`;
+  WHERE ${opensExpr(def)}`;
 }
 
 /**
@@ -301,7 +359,10 @@ export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): strin
   const holdMs = def.alerts.holdSeconds * 1000;
   const upward = `MAX(GREATEST(excess, ${sqlDouble(0)})) >= MAX(GREATEST(-excess, ${sqlDouble(0)}))`;
   return `${KEY},
-    ${d.firstInGroup("top_rule")} AS rule,
+    -- The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).
+    CASE MOD(MIN(event_ms * 10 + top_rule_rank), 10)
+${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}
+    END AS rule,
     'cleared' AS state,
     ${d.timestampOut(`MAX(event_ms) + ${holdMs}`)} AS event_ts,
     ${d.timestampOut("MIN(event_ms)")} AS episode_start,
