@@ -1,0 +1,168 @@
+/**
+ * The deployed artifact, not the source: the compliance-report package (esbuild bundle + SQL files, exactly as
+ * the component ships it) runs in a fresh Node process against a loopback stand-in for Athena, S3 and SNS. This
+ * proves the bundle loads, finds its SQL beside it, and that the real SDK serialises what the protocol relies on
+ * (ExecutionParameters, If-None-Match: *, the SHA-256 checksum header, manifest last).
+ */
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { AddressInfo } from "net";
+import { complianceReportPackage } from "../../handlers/compliance-report/package";
+
+interface Put {
+  key: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Just enough of Athena (JSON 1.1), S3 (REST) and SNS (query or JSON) for one report run. */
+function fakeAws() {
+  const objects = new Map<string, Buffer>();
+  const puts: Put[] = [];
+  const athenaCalls: Array<{ target: string; body: any }> = [];
+  const published: string[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const target = String(req.headers["x-amz-target"] ?? "");
+      if (target.startsWith("AmazonAthena.")) {
+        const input = JSON.parse(body.toString() || "{}");
+        athenaCalls.push({ target, body: input });
+        res.setHeader("content-type", "application/x-amz-json-1.1");
+        const op = target.split(".")[1];
+        if (op === "StartQueryExecution") return res.end(JSON.stringify({ QueryExecutionId: `q-${athenaCalls.length}` }));
+        if (op === "GetQueryExecution") {
+          return res.end(JSON.stringify({ QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 2048 } } }));
+        }
+        if (op === "GetQueryResults") {
+          const header = { Data: [{ VarCharValue: "site" }] };
+          return res.end(JSON.stringify({ ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: "site", Type: "varchar" }] }, Rows: [header] } }));
+        }
+        res.statusCode = 400;
+        return res.end(JSON.stringify({ __type: "InvalidRequestException", Message: `unexpected ${op}` }));
+      }
+      const text = body.toString();
+      if (text.includes("Action=Publish") || target.includes("Publish")) {
+        published.push(text);
+        if (String(req.headers["content-type"]).includes("json")) {
+          res.setHeader("content-type", "application/x-amz-json-1.0");
+          return res.end(JSON.stringify({ MessageId: "m-1" }));
+        }
+        res.setHeader("content-type", "text/xml");
+        return res.end(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>`);
+      }
+      const key = decodeURIComponent(new URL(req.url!, "http://x").pathname.replace(/^\/[^/]+\//, ""));
+      res.setHeader("content-type", "application/xml");
+      if (req.method === "PUT") {
+        puts.push({ key, headers: req.headers, body });
+        if (req.headers["if-none-match"] === "*" && objects.has(key)) {
+          res.statusCode = 412;
+          return res.end(`<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`);
+        }
+        objects.set(key, body);
+        res.setHeader("etag", '"e"');
+        return res.end();
+      }
+      if (req.method === "GET" && objects.has(key)) {
+        res.setHeader("content-type", "application/octet-stream");
+        return res.end(objects.get(key));
+      }
+      res.statusCode = 404;
+      return res.end(`<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${key}</Key></Error>`);
+    });
+  });
+  return { server, objects, puts, athenaCalls, published };
+}
+
+/** Invokes the bundled handler in a fresh Node process; resolves with its result or rejects with its error. */
+function invokeBundle(dir: string, endpoint: string, event: object): Promise<any> {
+  const script = `require(process.argv[1]).handler(${JSON.stringify(event)}).then(
+    (r) => process.stdout.write(JSON.stringify({ ok: r })),
+    (e) => process.stdout.write(JSON.stringify({ error: String(e && e.message) })))`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--no-warnings", "-e", script, path.join(dir, "index.js")], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "AKIDTEST",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_MAX_ATTEMPTS: "1",
+        ATHENA_WORKGROUP: "wg",
+        GLUE_DATABASE: "lake_db",
+        REPORTS_BUCKET: "reports-bucket",
+        SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:ops",
+        POLL_INITIAL_MS: "5",
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+        POWERTOOLS_METRICS_DISABLED: "true",
+      },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", () => {
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`bundle run printed no result; stderr: ${err}`));
+      }
+    });
+  });
+}
+
+describe("compliance-report bundle, as deployed", () => {
+  let dir: string;
+  const aws = fakeAws();
+  let endpoint: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "report-bundle-"));
+    for (const [file, content] of Object.entries(complianceReportPackage().files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    await new Promise<void>((r) => aws.server.listen(0, "127.0.0.1", r));
+    endpoint = `http://127.0.0.1:${(aws.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => aws.server.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs the queries, writes the bundle with conditional, checksummed PUTs, manifest last, and is idempotent", async () => {
+    const first = await invokeBundle(dir, endpoint, { date: "2026-11-10", site: "plant-a" });
+    expect(first.error).toBeUndefined();
+    expect(first.ok).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: "reports/2026-11-10/plant-a/manifest.json" });
+
+    const starts = aws.athenaCalls.filter((c) => c.target === "AmazonAthena.StartQueryExecution").map((c) => c.body);
+    expect(starts).toHaveLength(6);
+    for (const s of starts) {
+      expect(s).toMatchObject({ WorkGroup: "wg", QueryExecutionContext: { Catalog: "AwsDataCatalog", Database: "lake_db" } });
+      expect(s.QueryString).toMatch(/^-- /);
+      expect(s.ExecutionParameters).toContain("'plant-a'");
+    }
+
+    expect(aws.puts.map((p) => p.key.split("/").pop())).toEqual([
+      "daily-sensor-log.csv", "excursions.csv", "data-completeness.csv", "data-gaps.csv", "anomaly-summary.csv", "device-inventory.csv",
+      "report.html", "manifest.json",
+    ]);
+    for (const put of aws.puts) {
+      expect(put.key.startsWith("reports/2026-11-10/plant-a/")).toBe(true);
+      expect(put.headers["if-none-match"]).toBe("*");
+      expect(put.headers["x-amz-checksum-sha256"]).toBe(crypto.createHash("sha256").update(put.body).digest("base64"));
+    }
+    expect(aws.published).toHaveLength(1);
+
+    const putsBefore = aws.puts.length;
+    const again = await invokeBundle(dir, endpoint, { date: "2026-11-10", site: "plant-a" });
+    expect(again.ok).toMatchObject({ status: "unchanged" });
+    expect(aws.puts.length).toBe(putsBefore);
+  });
+});
