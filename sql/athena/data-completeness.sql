@@ -44,7 +44,7 @@ SELECT site,
        round(typical_interval_ms / CAST(1000 AS double), 3) AS typical_interval_seconds,
        expected_readings,
        received_readings,
-       round(CAST(100 * received_readings AS double) / expected_readings, 1) AS completeness_pct,
+       round(CAST(100 * received_readings AS double) / nullif(expected_readings, 0), 1) AS completeness_pct,
        CASE
          WHEN received_readings = 0 THEN 'silent'
          WHEN expected_readings IS NULL THEN 'unknown_cadence'
