@@ -19,6 +19,8 @@ export interface AthenaRunSettings {
   timeoutMs: number;
   pollInitialMs: number;
   pollMaxMs: number;
+  /** Aborted when the report has already failed elsewhere: the query is stopped instead of left scanning. */
+  signal?: AbortSignal;
 }
 
 /** Time, injectable so tests can run a timeout without waiting for it. */
@@ -87,6 +89,10 @@ export async function runAthenaQuery(
     if (state === "FAILED" || state === "CANCELLED") {
       const reason = execution?.Status?.StateChangeReason ?? execution?.Status?.AthenaError?.ErrorMessage ?? "no reason given";
       throw new AthenaQueryError(`Athena query '${spec.id}' (execution ${executionId}) ${state}: ${reason}`, spec.id, executionId);
+    }
+    if (settings.signal?.aborted) {
+      await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: executionId }));
+      throw new AthenaQueryError(`Athena query '${spec.id}' (execution ${executionId}) stopped: another query of the report failed`, spec.id, executionId);
     }
     if (clock.now() + wait > deadline) {
       await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: executionId }));

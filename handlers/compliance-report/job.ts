@@ -73,18 +73,27 @@ export function defaultReportDate(instant: Date, timeZone: string): string {
   return localYesterday < lastCompleteUtcDay ? localYesterday : lastCompleteUtcDay;
 }
 
-/** Runs the queries with at most `concurrency` in flight; stops starting new ones after the first failure. */
-async function runAll<T>(items: readonly QuerySpec[], concurrency: number, run: (spec: QuerySpec) => Promise<T>): Promise<T[]> {
+/**
+ * Runs the queries with at most `concurrency` in flight. After the first failure no new query starts and the
+ * ones in flight are told to stop (through the signal); the first failure is what the report fails with.
+ */
+async function runAll<T>(
+  items: readonly QuerySpec[],
+  concurrency: number,
+  run: (spec: QuerySpec, signal: AbortSignal) => Promise<T>,
+): Promise<T[]> {
   const results: T[] = new Array(items.length);
+  const abort = new AbortController();
   let next = 0;
   let failure: unknown;
   const worker = async () => {
     while (failure === undefined && next < items.length) {
       const index = next++;
       try {
-        results[index] = await run(items[index]);
+        results[index] = await run(items[index], abort.signal);
       } catch (error) {
         failure ??= error;
+        abort.abort();
       }
     }
   };
@@ -117,8 +126,15 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     pollMaxMs: config.POLL_MAX_MS,
   };
   let scanned = 0;
-  const results: QueryResult[] = await runAll(COMPLIANCE_QUERIES, config.QUERY_CONCURRENCY, async (spec) => {
-    const outcome = await runAthenaQuery(deps.athena, spec, querySql(spec), athenaExecutionParameters(spec, parameters), settings, clock);
+  const results: QueryResult[] = await runAll(COMPLIANCE_QUERIES, config.QUERY_CONCURRENCY, async (spec, signal) => {
+    const outcome = await runAthenaQuery(
+      deps.athena,
+      spec,
+      querySql(spec),
+      athenaExecutionParameters(spec, parameters),
+      { ...settings, signal },
+      clock,
+    );
     scanned += outcome.dataScannedBytes;
     logger.info("query succeeded", {
       queryId: spec.id,

@@ -22,6 +22,7 @@ import { QueryResult } from "../../reports/model";
 import { BundleConflictError } from "../../reports/bundle-writer";
 import { loadConfig } from "../../handlers/compliance-report/config";
 import { defaultReportDate, runComplianceReport, ReportJobDeps } from "../../handlers/compliance-report/job";
+import { runAthenaQuery } from "../../handlers/compliance-report/athena";
 import { sampleReport } from "../reports/sample-report";
 
 const athenaMock = mockClient(AthenaClient);
@@ -200,6 +201,29 @@ describe("compliance-report handler", () => {
     expect(polls.length).toBeLessThan(20);
     expect(d.clockMs() - started).toBeLessThanOrEqual(60_000);
     expect(store.has(`${PREFIX}manifest.json`)).toBe(false);
+  });
+
+  it("stops queries still in flight once another query of the report has failed", async () => {
+    // excursions fails on its second poll; data-completeness (started alongside it) would run for a long time.
+    fakeAthena({ states: { excursions: ["RUNNING", "FAILED"], "data-completeness": ["RUNNING"] }, reason: "boom" });
+    fakeBucket();
+    await expect(runComplianceReport({ date: "2026-11-10" }, deps())).rejects.toThrow(/'excursions'.*FAILED: boom/);
+    expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(["exec-data-completeness"]);
+    // Nothing after the failure was started.
+    const started = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!));
+    expect(started).toEqual(["daily-sensor-log", "excursions", "data-completeness"]);
+  });
+
+  it("a query told to stop is stopped in Athena and says why", async () => {
+    fakeAthena({ states: { "data-gaps": ["RUNNING"] } });
+    const abort = new AbortController();
+    abort.abort();
+    const spec = COMPLIANCE_QUERIES.find((q) => q.id === "data-gaps")!;
+    const settings = { workGroup: "wg", database: "db", timeoutMs: 60_000, pollInitialMs: 10, pollMaxMs: 10, signal: abort.signal };
+    await expect(runAthenaQuery(new AthenaClient({ region: "eu-west-1" }), spec, querySql(spec), [], settings, deps().clock)).rejects.toThrow(
+      "Athena query 'data-gaps' (execution exec-data-gaps) stopped: another query of the report failed",
+    );
+    expect(athenaMock.commandCalls(StopQueryExecutionCommand)).toHaveLength(1);
   });
 
   it("pages through results beyond 1,000 rows (the header only on the first page)", async () => {
