@@ -1,0 +1,273 @@
+/**
+ * The analytics on DuckDB, on small crafted inputs: exact aggregates and window edges, late readings left out,
+ * each anomaly rule firing on its case and silent on a clean series, alert episodes opening and clearing once.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { type AnalyticsDefinition, DEFAULT_ANALYTICS } from "../../analytics/definition";
+import { duckdbAnalytics } from "../../analytics/duckdb";
+import { AGGREGATES, ALERTS, ANOMALIES } from "../../lake/tables";
+
+const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00:00Z
+
+interface Reading {
+  device?: string;
+  site?: string;
+  line?: string;
+  metric?: string;
+  ms: number;
+  value: number;
+  late?: boolean;
+}
+
+/** A clean 1 Hz series whose values cycle through 20.0 … 21.0 (mean 20.5) with no anomaly in it. */
+function cleanSeries(n: number, opts: Partial<Reading> = {}): Reading[] {
+  return Array.from({ length: n }, (_, i) => ({ ...opts, ms: T0 + i * 1000, value: 20 + ((i * 7) % 11) / 10 }));
+}
+
+let instance: DuckDBInstance;
+let conn: DuckDBConnection;
+
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(":memory:");
+  conn = await instance.connect();
+});
+afterAll(() => {
+  conn.closeSync();
+  instance.closeSync();
+});
+
+const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+async function load(readings: Reading[]): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
+    unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
+  const rows = readings.map((r, i) =>
+    `(${sqlText(r.device ?? "dev-1")}, ${sqlText(r.site ?? "plant-a")}, ${sqlText(r.line ?? "line-1")}, ${sqlText(r.metric ?? "temperature")},
+      ${r.value}, 'degC', epoch_ms(${r.ms}::BIGINT), epoch_ms(${r.ms}::BIGINT), 'm${i}', ${r.late ? "TRUE" : "FALSE"})`);
+  for (let i = 0; i < rows.length; i += 500) await conn.run(`INSERT INTO input VALUES ${rows.slice(i, i + 500).join(",")}`);
+}
+
+type Row = Record<string, unknown>;
+
+async function query(sql: string): Promise<Row[]> {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjectsJS() as Row[];
+}
+
+const ms = (v: unknown) => (v === null ? null : (v as Date).getTime());
+
+async function run(readings: Reading[], def: AnalyticsDefinition = DEFAULT_ANALYTICS) {
+  await load(readings);
+  const q = duckdbAnalytics(def);
+  return {
+    aggregates: await query(q.aggregates),
+    anomalies: await query(q.anomalies),
+    alerts: await query(q.alerts),
+    columns: {
+      aggregates: (await conn.runAndReadAll(q.aggregates)).columnNames(),
+      anomalies: (await conn.runAndReadAll(q.anomalies)).columnNames(),
+      alerts: (await conn.runAndReadAll(q.alerts)).columnNames(),
+    },
+  };
+}
+
+describe("output shape", () => {
+  it("returns exactly the lake tables' columns, in order", async () => {
+    const out = await run(cleanSeries(5));
+    expect(out.columns.aggregates).toEqual(AGGREGATES.columns.map((c) => c.name));
+    expect(out.columns.anomalies).toEqual(ANOMALIES.columns.map((c) => c.name));
+    expect(out.columns.alerts).toEqual(ALERTS.columns.map((c) => c.name));
+  });
+
+  it("reads another relation name when told, and refuses a name that is not an identifier", () => {
+    expect(duckdbAnalytics(DEFAULT_ANALYTICS, "staging.readings").anomalies).toContain("FROM staging.readings");
+    expect(() => duckdbAnalytics(DEFAULT_ANALYTICS, "x; DROP TABLE y")).toThrow(/plain/);
+  });
+});
+
+describe("aggregates", () => {
+  it("computes exact statistics over [start, end) windows; a reading at window_end is in the next window", async () => {
+    const out = await run([
+      { ms: T0, value: 10 },
+      { ms: T0 + 30_000, value: 20 },
+      { ms: T0 + 59_999, value: 30 },
+      { ms: T0 + 60_000, value: 40 },
+      { ms: T0 + 10_000, value: 1000, late: true },
+      { ms: T0 + 5_000, value: -5, metric: "vibration" },
+    ]);
+    const minute = out.aggregates.filter((a) => a.window_seconds === 60 && a.metric === "temperature");
+    expect(minute.map((a) => ({ ...a, window_start: ms(a.window_start), window_end: ms(a.window_end), first_event_ts: ms(a.first_event_ts), last_event_ts: ms(a.last_event_ts) }))).toEqual([
+      {
+        device_id: "dev-1", site: "plant-a", line: "line-1", metric: "temperature", window_seconds: 60,
+        window_start: T0, window_end: T0 + 60_000, sample_count: 3n, valid_count: 3n,
+        min_value: 10, max_value: 30, avg_value: 20, stddev_value: 10, first_event_ts: T0, last_event_ts: T0 + 59_999,
+      },
+      {
+        device_id: "dev-1", site: "plant-a", line: "line-1", metric: "temperature", window_seconds: 60,
+        window_start: T0 + 60_000, window_end: T0 + 120_000, sample_count: 1n, valid_count: 1n,
+        min_value: 40, max_value: 40, avg_value: 40, stddev_value: null, first_event_ts: T0 + 60_000, last_event_ts: T0 + 60_000,
+      },
+    ]);
+    const hour = out.aggregates.find((a) => a.window_seconds === 3600 && a.metric === "temperature")!;
+    expect(ms(hour.window_start)).toBe(T0);
+    expect(ms(hour.window_end)).toBe(T0 + 3_600_000);
+    expect(hour.sample_count).toBe(4n);
+    expect(hour.avg_value).toBe(25);
+    expect(hour.stddev_value as number).toBeCloseTo(Math.sqrt(500 / 3), 12);
+    // -5 mm/s is outside vibration's plausible range [0, 200]: counted, not valid.
+    const vibration = out.aggregates.find((a) => a.window_seconds === 60 && a.metric === "vibration")!;
+    expect([vibration.sample_count, vibration.valid_count]).toEqual([1n, 0n]);
+  });
+
+  it("honours configured window lengths", async () => {
+    const def = { ...DEFAULT_ANALYTICS, windowSeconds: [300] };
+    const out = await run([{ ms: T0 + 299_999, value: 1 }, { ms: T0 + 300_000, value: 2 }], def);
+    expect(out.aggregates.map((a) => [a.window_seconds, ms(a.window_start), a.sample_count])).toEqual([
+      [300, T0, 1n],
+      [300, T0 + 300_000, 1n],
+    ]);
+  });
+});
+
+describe("anomaly rules", () => {
+  const fired = (anomalies: Row[]) => anomalies.map((a) => `${a.rule}@${(ms(a.event_ts)! - T0) / 1000}`);
+
+  it("a clean series raises nothing", async () => {
+    const out = await run(cleanSeries(400));
+    expect(out.anomalies).toEqual([]);
+    expect(out.alerts).toEqual([]);
+  });
+
+  it("static_limit fires outside the metric's default range, with the limit crossed", async () => {
+    const readings = cleanSeries(120);
+    readings[100].value = 500; // temperature's plausible maximum is 400 degC
+    const out = await run(readings);
+    const hit = out.anomalies.filter((a) => a.rule === "static_limit");
+    expect(fired(hit)).toEqual(["static_limit@100"]);
+    expect(hit[0]).toMatchObject({ value: 500, limit_value: 400, baseline: null, severity: "critical" });
+    expect(hit[0].score as number).toBeCloseTo(1 + 100 / 460, 12);
+  });
+
+  it("a line override beats a site override, which beats the default", async () => {
+    const def: AnalyticsDefinition = structuredClone(DEFAULT_ANALYTICS);
+    def.rules.staticLimit.overrides = [
+      { site: "plant-a", metric: "temperature", high: 30, severity: "warning" },
+      { site: "plant-a", line: "line-2", metric: "temperature", high: 50, severity: "critical" },
+    ];
+    const readings = [
+      ...cleanSeries(5, { line: "line-1" }).map((r, i) => (i === 4 ? { ...r, value: 40 } : r)),
+      ...cleanSeries(5, { line: "line-2", device: "dev-2" }).map((r, i) => (i === 4 ? { ...r, value: 40 } : r)),
+      ...cleanSeries(5, { site: "plant-b", device: "dev-3" }).map((r, i) => (i === 4 ? { ...r, value: 40 } : r)),
+    ];
+    const out = await run(readings, def);
+    expect(out.anomalies.map((a) => [a.device_id, a.rule, a.limit_value, a.severity])).toEqual([["dev-1", "static_limit", 30, "warning"]]);
+  });
+
+  it("deviation fires on a spike against the trailing reference", async () => {
+    const readings = cleanSeries(200);
+    readings[150].value = 30;
+    const out = await run(readings);
+    const hit = out.anomalies.filter((a) => a.rule === "deviation");
+    expect(fired(hit)).toEqual(["deviation@150"]);
+    expect(hit[0].baseline as number).toBeCloseTo(20.5, 1);
+    expect(hit[0].limit_value as number).toBeGreaterThan(hit[0].baseline as number);
+    expect(hit[0].limit_value as number).toBeLessThan(30);
+    expect(hit[0].severity).toBe("critical");
+  });
+
+  it("level_shift fires on a sustained shift too small for the per-reading rules", async () => {
+    const readings = cleanSeries(300).map((r, i) => (i >= 150 ? { ...r, value: r.value + 0.6 } : r));
+    const out = await run(readings);
+    expect(out.anomalies.filter((a) => a.rule === "deviation" || a.rule === "static_limit")).toEqual([]);
+    const shift = out.anomalies.filter((a) => a.rule === "level_shift").map((a) => (ms(a.event_ts)! - T0) / 1000);
+    expect(shift.length).toBeGreaterThan(10);
+    expect(Math.min(...shift)).toBeGreaterThanOrEqual(150);
+    expect(Math.min(...shift)).toBeLessThan(180);
+  });
+
+  it("rate_of_change fires on a jump between consecutive readings", async () => {
+    // Steps of the clean series are +0.7 or -0.4 (RMS ~0.55): a jump of 6 is beyond 8 typical steps.
+    const readings = cleanSeries(200).map((r, i) => (i >= 150 ? { ...r, value: r.value + 6 } : r));
+    const out = await run(readings);
+    const hit = out.anomalies.filter((a) => a.rule === "rate_of_change");
+    expect(fired(hit)).toContain("rate_of_change@150");
+    expect(hit.find((a) => ms(a.event_ts) === T0 + 150_000)!.baseline).toBe(readings[149].value);
+  });
+
+  it("flatline fires once a varying sensor repeats the same value for `rows` readings", async () => {
+    const rows = DEFAULT_ANALYTICS.rules.flatline.rows;
+    const readings = cleanSeries(250).map((r, i) => (i >= 150 && i < 200 ? { ...r, value: 20.5 } : r));
+    const out = await run(readings);
+    const hit = out.anomalies.filter((a) => a.rule === "flatline");
+    expect(ms(hit[0].event_ts)).toBe(T0 + (150 + rows - 1) * 1000);
+    expect(hit.every((a) => a.value === 20.5 && a.baseline === 20.5)).toBe(true);
+    expect(hit.length).toBe(200 - (150 + rows - 1));
+  });
+
+  it("a sensor that never varies is not judged stuck", async () => {
+    const out = await run(cleanSeries(200).map((r) => ({ ...r, value: 7 })));
+    expect(out.anomalies).toEqual([]);
+  });
+
+  it("data_gap fires on the reading after a silence longer than factor × the typical interval", async () => {
+    const readings = cleanSeries(200).map((r, i) => (i >= 150 ? { ...r, ms: r.ms + 59_000 } : r));
+    const out = await run(readings);
+    const hit = out.anomalies.filter((a) => a.rule === "data_gap");
+    expect(fired(hit)).toEqual(["data_gap@209"]);
+    // 60 s of silence against 10 × 1 s allowed.
+    expect(hit[0].score as number).toBeCloseTo(6, 6);
+  });
+
+  it("late readings are judged by no rule", async () => {
+    const readings = cleanSeries(200);
+    readings[150] = { ...readings[150], value: 500, late: true };
+    const out = await run(readings);
+    expect(out.anomalies).toEqual([]);
+  });
+});
+
+describe("alerts", () => {
+  const hold = DEFAULT_ANALYTICS.alerts.holdSeconds * 1000;
+
+  it("one open and one clear per episode, not per reading; the hold time separates episodes", async () => {
+    const readings = cleanSeries(700);
+    for (const i of [150, 160, 170]) readings[i].value = 35; // one episode: 10 s apart
+    readings[600].value = 35; // another, long after the first cleared
+    const out = await run(readings);
+    const anomalousSeconds = [...new Set(out.anomalies.map((a) => ms(a.event_ts)!))].sort((a, b) => a - b);
+    const first = anomalousSeconds.filter((t) => t < T0 + 500_000);
+    const second = anomalousSeconds.filter((t) => t >= T0 + 500_000);
+
+    expect(out.alerts.map((a) => [a.state, ms(a.event_ts)])).toEqual([
+      ["open", T0 + 150_000],
+      ["cleared", first[first.length - 1] + hold],
+      ["open", T0 + 600_000],
+      ["cleared", second[second.length - 1] + hold],
+    ]);
+    const [open, cleared] = out.alerts;
+    expect(open).toMatchObject({ rule: "deviation", episode_end: null, peak_value: 35, anomaly_count: 1n, severity: "critical" });
+    expect(ms(open.episode_start)).toBe(T0 + 150_000);
+    expect(cleared).toMatchObject({ rule: "deviation", peak_value: 35, anomaly_count: BigInt(first.length), severity: "critical" });
+    expect(ms(cleared.episode_start)).toBe(T0 + 150_000);
+    expect(ms(cleared.episode_end)).toBe(first[first.length - 1] + hold);
+  });
+
+  it("an anomaly exactly one hold time after the last opens a new episode", async () => {
+    const def: AnalyticsDefinition = structuredClone(DEFAULT_ANALYTICS);
+    def.rules.deviation.enabled = false;
+    def.rules.levelShift.enabled = false;
+    def.rules.rateOfChange.enabled = false;
+    const readings = cleanSeries(400);
+    const holdReadings = DEFAULT_ANALYTICS.alerts.holdSeconds;
+    readings[100].value = 500;
+    readings[100 + holdReadings].value = 500; // exactly the hold time later: new episode
+    readings[100 + 2 * holdReadings - 1].value = 500; // 1 s short of the hold time: same episode
+    const out = await run(readings, def);
+    expect(out.alerts.map((a) => [a.state, (ms(a.event_ts)! - T0) / 1000, a.anomaly_count])).toEqual([
+      ["open", 100, 1n],
+      ["cleared", 100 + holdReadings, 1n],
+      ["open", 100 + holdReadings, 1n],
+      ["cleared", 100 + 3 * holdReadings - 1, 2n],
+    ]);
+  });
+});

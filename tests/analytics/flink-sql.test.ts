@@ -1,0 +1,100 @@
+/**
+ * The committed Flink SQL: generated from the definition (no drift), valid Flink SQL grammar, sinks shaped
+ * like the lake tables, and within Flink's streaming rules.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DEFAULT_ANALYTICS } from "../../analytics/definition";
+import { FLINK_PROPERTY_KEYS, flinkSqlFiles, splitStatements, substituteProperties } from "../../analytics/flink";
+import { LAKE_TABLES } from "../../lake/tables";
+
+const ROOT = resolve(__dirname, "../..");
+const SQL_DIR = join(ROOT, "sql/flink");
+const files = flinkSqlFiles();
+const all = files.map((f) => f.sql).join("\n");
+/** Statements without their comments, for structural checks. */
+const statements = files.flatMap((f) => splitStatements(f.sql).map((s) => ({ file: f.name, code: s.replace(/--[^\n]*/g, "").trim() })));
+
+describe("committed Flink SQL", () => {
+  it("is exactly what the generator writes (run `npm run gen:flink-sql` after changing the definition)", () => {
+    const committed = readdirSync(SQL_DIR).filter((f) => f.endsWith(".sql")).sort();
+    expect(committed).toEqual(files.map((f) => f.name));
+    for (const f of files) expect(readFileSync(join(SQL_DIR, f.name), "utf8")).toBe(f.sql);
+  });
+
+  it("parses with dt-sql-parser's FlinkSQL grammar, statement by statement", () => {
+    const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "flink-grammar.ts")], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const report = JSON.parse(out) as { file: string; statements: number; errors: unknown[] }[];
+    expect(report.map((r) => r.file)).toEqual(files.map((f) => f.name));
+    for (const r of report) {
+      expect(r.statements).toBeGreaterThan(0);
+      expect({ file: r.file, errors: r.errors }).toEqual({ file: r.file, errors: [] });
+    }
+  });
+});
+
+describe("Flink SQL structure", () => {
+  it("uses only the placeholders the Flink application component provides", () => {
+    const used = [...new Set([...all.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]))].sort();
+    expect(used).toEqual([...FLINK_PROPERTY_KEYS].sort());
+    expect(() => substituteProperties("x ${nope}", {})).toThrow(/nope/);
+  });
+
+  it("declares one sink per lake table with its columns in order, timestamps as epoch-ms BIGINT", () => {
+    for (const table of LAKE_TABLES) {
+      const ddl = statements.find((s) => s.code.startsWith(`CREATE TABLE ${table.name}_sink (`));
+      expect(ddl).toBeDefined();
+      const body = ddl!.code.slice(ddl!.code.indexOf("(") + 1, ddl!.code.indexOf(") WITH"));
+      const columns = body.split(",\n").map((c) => c.trim().split(/\s+/));
+      expect(columns.map(([name]) => name.replace(/`/g, ""))).toEqual(table.columns.map((c) => c.name));
+      table.columns.forEach((c, i) => {
+        if (c.type === "timestamp") expect(columns[i][1]).toBe("BIGINT");
+      });
+      expect(ddl!.code).toContain(`'stream.arn' = '\${${table.name}.stream.arn}'`);
+      expect(ddl!.code).toContain("'connector' = 'kinesis'");
+    }
+  });
+
+  it("has one INSERT per sink path and every INSERT targets a declared sink", () => {
+    const inserts = statements.filter((s) => s.code.startsWith("INSERT INTO"));
+    const targets = inserts.map((s) => s.code.split(/\s+/)[2]);
+    expect(new Set(targets)).toEqual(new Set(LAKE_TABLES.map((t) => `${t.name}_sink`)));
+    expect(targets.filter((t) => t === "aggregates_sink")).toHaveLength(DEFAULT_ANALYTICS.windowSeconds.length);
+  });
+
+  it("keeps Flink's streaming rules: event-time watermark, UTC, idle timeout, window TVFs", () => {
+    expect(all).toContain("SET 'table.local-time-zone' = 'UTC'");
+    expect(all).toMatch(/SET 'table\.exec\.source\.idle-timeout' = '\d+ s'/);
+    expect(all).toContain(`WATERMARK FOR event_ts AS event_ts - INTERVAL '${DEFAULT_ANALYTICS.watermarkDelaySeconds}' SECOND`);
+    for (const w of DEFAULT_ANALYTICS.windowSeconds) expect(all).toContain(`TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '${w}' SECOND))`);
+    expect(all).not.toMatch(/GROUP BY[^;]*\bTUMBLE\(/);
+  });
+
+  it("every OVER window: one per SELECT, ordered by the event-time attribute, ending at CURRENT ROW, no STDDEV", () => {
+    const withOver = statements.filter((s) => /\bOVER\b/.test(s.code));
+    expect(withOver.length).toBeGreaterThan(5);
+    for (const s of withOver) {
+      const windows = [...s.code.matchAll(/WINDOW w AS \(([^)]*)\)/g)];
+      expect({ file: s.file, windows: windows.length }).toEqual({ file: s.file, windows: 1 });
+      expect(windows[0][1]).toMatch(/^PARTITION BY [a-z_, ]+ ORDER BY event_ts ROWS BETWEEN \d+ PRECEDING AND CURRENT ROW$/);
+      expect([...s.code.matchAll(/OVER (\w+)/g)].every((m) => m[1] === "w")).toBe(true);
+      expect(s.code).not.toMatch(/STDDEV|VAR_SAMP|VAR_POP/);
+    }
+  });
+
+  it("quarantines with the contract's reasons only", () => {
+    const reasons = [...all.matchAll(/THEN '([a-z_]+)'\n/g)].map((m) => m[1]).filter((r) => !["open", "cleared", "critical", "warning"].includes(r));
+    const quarantineReasons = Object.keys(require("../../contract/ingest-policy").QUARANTINE_REASONS);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const r of reasons.filter((r) => !/^(static_limit|deviation|level_shift|rate_of_change|flatline|data_gap)$/.test(r))) expect(quarantineReasons).toContain(r);
+    expect(all).toContain("'unparseable' AS reason");
+  });
+});
+
+describe("splitStatements", () => {
+  it("ignores semicolons in strings, quoted identifiers and comments", () => {
+    const sql = "-- a; b\nSET 'x' = 'y;z';\nSELECT 'it''s;' AS `a;b`, \"c;d\" /* e; f */ FROM t;\n-- only a comment;\n";
+    expect(splitStatements(sql)).toEqual(["-- a; b\nSET 'x' = 'y;z'", "SELECT 'it''s;' AS `a;b`, \"c;d\" /* e; f */ FROM t"]);
+  });
+});
