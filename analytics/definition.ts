@@ -7,13 +7,18 @@
  *
  * Conventions every rule follows:
  * - Windows are per device and metric, in event time, `[window_start, window_end)`: a reading at exactly
- *   `window_end` belongs to the next window.
- * - Trailing baselines are counted in ROWS (readings), not time, so the same defaults work on 1-second and
- *   5-minute data. A baseline never includes the reading being judged.
- * - `score` is how far past the rule's threshold a reading is: 1.0 is exactly at the threshold; a rule with
- *   `criticalScore` reports `critical` from that score on, `warning` below it.
- * - `limit_value` and `baseline` are in the metric's unit for static_limit, deviation and rate_of_change; for
- *   flatline the baseline is the stuck value; data_gap reports the silence in its score (gap / allowed gap).
+ *   `window_end` belongs to the next window. Late readings (behind the watermark) are in no window and judged
+ *   by no rule; they are kept in the readings table with `late = true`.
+ * - Baselines are counted in ROWS (readings), not time, so the same defaults work on 1-second and 5-minute
+ *   data. A baseline never includes the reading it judges.
+ * - `score` is how far past the rule's threshold a reading is: 1.0 is exactly at the threshold; rules with a
+ *   `criticalScore` report `critical` from that score on and `warning` below it.
+ * - `baseline` / `limit_value` per rule (metric's unit unless said): static_limit: null / the limit crossed;
+ *   deviation: reference mean / mean ± threshold × std; level_shift: reference mean of recent means / the band
+ *   edge the recent mean crossed; rate_of_change: previous value / previous ± threshold × typical step;
+ *   flatline: the stuck value / null; data_gap: null / null (score = silence ÷ allowed silence).
+ * - Alerts group the anomalies of a device and metric into episodes: an episode opens at an anomalous reading
+ *   with none in the hold time before it and clears at its last anomalous reading + the hold time.
  */
 import { METRICS, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
@@ -94,12 +99,14 @@ export interface RateOfChangeRule {
 }
 
 /**
- * Flatline (stuck sensor): `rows` identical consecutive readings from a sensor whose trailing baseline did
- * vary. A sensor that never varies (a quantised or constant signal) is not judged stuck.
+ * Flatline (stuck sensor): `rows` identical consecutive readings, when the series' own history makes such a
+ * run implausible: with p the share of the last `rateOfChange.baselineRows` steps that repeated a value,
+ * p^(rows − 1) < maxRunProbability. A quantised sensor that often repeats, or a constant one, is not stuck.
  */
 export interface FlatlineRule {
   enabled: boolean;
   rows: number;
+  maxRunProbability: number;
   severity: Severity;
 }
 
@@ -162,7 +169,7 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
       absoluteFloor: 1e-6,
       criticalScore: 2,
     },
-    flatline: { enabled: true, rows: 30, severity: "warning" },
+    flatline: { enabled: true, rows: 30, maxRunProbability: 1e-6, severity: "warning" },
     dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, severity: "warning" },
   },
   alerts: { holdSeconds: 120 },
@@ -230,6 +237,7 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   positive("rules.rateOfChange.absoluteFloor", rateOfChange.absoluteFloor);
   positiveInt("rules.flatline.rows", flatline.rows);
   if (flatline.rows < 2) problems.push("rules.flatline.rows must be at least 2");
+  if (!(flatline.maxRunProbability > 0 && flatline.maxRunProbability < 1)) problems.push(`rules.flatline.maxRunProbability must be between 0 and 1, got ${flatline.maxRunProbability}`);
   positive("rules.dataGap.factor", dataGap.factor);
   positiveInt("rules.dataGap.maxGapSeconds", dataGap.maxGapSeconds);
   for (const [path, s] of [["rules.flatline.severity", flatline.severity], ["rules.dataGap.severity", dataGap.severity]] as const) {

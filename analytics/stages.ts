@@ -145,7 +145,11 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
       name: "anomaly_change",
       about: `Squared steps over the last ${roc.baselineRows + 1} readings (the judged step is subtracted below).`,
       window: { preceding: roc.baselineRows, pass: 2 },
-      columns: [`COUNT(step) OVER w AS change_rows`, `SUM(step * step) OVER w AS change_sumsq`],
+      columns: [
+        `COUNT(step) OVER w AS change_rows`,
+        `SUM(step * step) OVER w AS change_sumsq`,
+        `SUM(CASE WHEN step = 0 THEN 1 ELSE 0 END) OVER w AS change_repeats`,
+      ],
     },
     {
       name: "anomaly_reference",
@@ -159,6 +163,8 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
         "span_msumsq - near_msumsq AS ref_msumsq",
         "change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows",
         `change_sumsq - COALESCE(step * step, ${sqlDouble(0)}) AS step_sumsq`,
+        // Share of recent steps that repeated the previous value (quantised or slow sensors repeat often).
+        `CASE WHEN change_rows > 0 THEN CAST(change_repeats AS DOUBLE) / change_rows END AS repeat_share`,
       ],
     },
     {
@@ -220,8 +226,9 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
     `${on(roc.enabled, `step_rows >= ${roc.minBaselineRows} AND ABS(step) > ${rocBand}`)} AS roc_fired`,
     `ABS(step) / (${rocBand}) AS roc_score`,
     `CASE WHEN step >= 0 THEN prev_value + ${rocBand} ELSE prev_value - ${rocBand} END AS roc_limit`,
-    // flatline: identical readings from a series whose reference does vary (more than the floor)
-    `${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND ref_rows >= ${minRef} AND ref_std >= ref_std_eff`)} AS flatline_fired`,
+    // flatline: identical readings, a run this series' own rate of repeats makes implausible
+    `${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND step_rows >= ${roc.minBaselineRows}
+      AND POWER(repeat_share, ${flatline.rows - 1}) < ${sqlDouble(flatline.maxRunProbability)}`)} AS flatline_fired`,
     // data_gap: silence before this reading longer than min(factor × typical interval, max gap)
     `${on(gap.enabled, `interval_ms > ${gapLimit}`)} AS gap_fired`,
     `interval_ms / (${gapLimit}) AS gap_score`,

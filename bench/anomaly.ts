@@ -110,6 +110,7 @@ function score(rows: Row[], predicted: (r: Row) => boolean): Scores {
 
 export interface BenchResult {
   episodes: Scores;
+  spans: Scores;
   readings: Scores;
   segments: { file: string; startMs: number; endMs: number; detected: boolean; delaySeconds: number | null }[];
   falseEpisodes: number;
@@ -129,10 +130,11 @@ export async function runBench(def: AnalyticsDefinition = DEFAULT_ANALYTICS, dir
   const episodes = new Map<string, [number, number][]>();
   const alertRows = (await conn.runAndReadAll(`SELECT device_id, epoch_ms(episode_start) AS s, epoch_ms(episode_end) AS e
     FROM (${sql.alerts}) WHERE state = 'cleared'`)).getRowObjectsJS() as { device_id: string; s: number; e: number }[];
+  // Episode spans: first to last anomalous reading (the clear time minus the hold time).
+  const spans = new Map<string, [number, number][]>();
   for (const a of alertRows) {
-    const list = episodes.get(a.device_id) ?? [];
-    list.push([Number(a.s), Number(a.e)]);
-    episodes.set(a.device_id, list);
+    episodes.set(a.device_id, [...(episodes.get(a.device_id) ?? []), [Number(a.s), Number(a.e)]]);
+    spans.set(a.device_id, [...(spans.get(a.device_id) ?? []), [Number(a.s), Number(a.e) - def.alerts.holdSeconds * 1000]]);
   }
   const anomalous = new Set(
     ((await conn.runAndReadAll(`SELECT DISTINCT device_id, epoch_ms(event_ts) AS t FROM (${sql.anomalies})`)).getRowObjectsJS() as { device_id: string; t: number }[])
@@ -142,8 +144,10 @@ export async function runBench(def: AnalyticsDefinition = DEFAULT_ANALYTICS, dir
   instance.closeSync();
 
   const inEpisode = (r: Row) => (episodes.get(device(r.file)) ?? []).some(([s, e]) => r.ms >= s && r.ms < e);
+  const inSpan = (r: Row) => (spans.get(device(r.file)) ?? []).some(([s, e]) => r.ms >= s && r.ms <= e);
   const result: BenchResult = {
     episodes: score(rows, inEpisode),
+    spans: score(rows, inSpan),
     readings: score(rows, (r) => anomalous.has(`${device(r.file)}@${r.ms}`)),
     segments: [],
     falseEpisodes: 0,
@@ -203,6 +207,7 @@ async function main(): Promise<void> {
   console.log("Pointwise (all scored rows of all files)        F1     FAR       MAR");
   const line = (name: string, f: number, fa: number, m: number) => console.log(`  ${name.padEnd(45)} ${f.toFixed(2)}  ${fa.toFixed(2).padStart(6)} %  ${m.toFixed(2).padStart(6)} %`);
   line("iotpipe: inside an alert episode (headline)", f1(r.episodes), 100 * far(r.episodes), 100 * mar(r.episodes));
+  line("iotpipe: inside an episode's span (first..last anomaly)", f1(r.spans), 100 * far(r.spans), 100 * mar(r.spans));
   line("iotpipe: reading has an anomaly row", f1(r.readings), 100 * far(r.readings), 100 * mar(r.readings));
   console.log("  SKAB leaderboard (published):");
   for (const b of LEADERBOARD) line(`  ${b.method}`, b.f1, b.far, b.mar);

@@ -66,7 +66,8 @@ CREATE TEMPORARY VIEW anomaly_span AS
 CREATE TEMPORARY VIEW anomaly_change AS
   SELECT *,
     COUNT(step) OVER w AS change_rows,
-    SUM(step * step) OVER w AS change_sumsq
+    SUM(step * step) OVER w AS change_sumsq,
+    SUM(CASE WHEN step = 0 THEN 1 ELSE 0 END) OVER w AS change_repeats
   FROM anomaly_span
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 300 PRECEDING AND CURRENT ROW);
 
@@ -80,7 +81,8 @@ CREATE TEMPORARY VIEW anomaly_reference AS
     span_msum - near_msum AS ref_msum,
     span_msumsq - near_msumsq AS ref_msumsq,
     change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows,
-    change_sumsq - COALESCE(step * step, 0E0) AS step_sumsq
+    change_sumsq - COALESCE(step * step, 0E0) AS step_sumsq,
+    CASE WHEN change_rows > 0 THEN CAST(change_repeats AS DOUBLE) / change_rows END AS repeat_share
   FROM anomaly_change;
 
 -- Reference mean and standard deviations (raw and floored), typical step and interval, static limits.
@@ -135,7 +137,8 @@ CREATE TEMPORARY VIEW anomaly_scored AS
     (step_rows >= 30 AND ABS(step) > 8E0 * step_rms_eff) AS roc_fired,
     ABS(step) / (8E0 * step_rms_eff) AS roc_score,
     CASE WHEN step >= 0 THEN prev_value + 8E0 * step_rms_eff ELSE prev_value - 8E0 * step_rms_eff END AS roc_limit,
-    (run_rows = 30 AND run_spread = 0 AND ref_rows >= 60 AND ref_std >= ref_std_eff) AS flatline_fired,
+    (run_rows = 30 AND run_spread = 0 AND step_rows >= 30
+      AND POWER(repeat_share, 29) < 1E-6) AS flatline_fired,
     (interval_ms > CASE WHEN typical_interval_ms IS NOT NULL
       THEN LEAST(1E1 * typical_interval_ms, 9E5)
       ELSE 9E5 END) AS gap_fired,

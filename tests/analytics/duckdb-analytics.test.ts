@@ -4,7 +4,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS } from "../../analytics/definition";
-import { duckdbAnalytics } from "../../analytics/duckdb";
+import { duckdbAnalytics, duckdbAnalyticsPlan } from "../../analytics/duckdb";
 import { AGGREGATES, ALERTS, ANOMALIES } from "../../lake/tables";
 
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00:00Z
@@ -82,6 +82,22 @@ describe("output shape", () => {
   it("reads another relation name when told, and refuses a name that is not an identifier", () => {
     expect(duckdbAnalytics(DEFAULT_ANALYTICS, "staging.readings").anomalies).toContain("FROM staging.readings");
     expect(() => duckdbAnalytics(DEFAULT_ANALYTICS, "x; DROP TABLE y")).toThrow(/plain/);
+  });
+});
+
+describe("duckdbAnalyticsPlan", () => {
+  it("gives the same rows as duckdbAnalytics with one shared scoring pass", async () => {
+    const readings = cleanSeries(500);
+    for (const i of [150, 160, 420]) readings[i].value = 35;
+    const direct = await run(readings);
+    const plan = duckdbAnalyticsPlan(DEFAULT_ANALYTICS, "input", "scored_tmp");
+    for (const s of plan.prepare) await conn.run(s);
+    expect(await query(plan.aggregates)).toEqual(direct.aggregates);
+    expect(await query(plan.anomalies)).toEqual(direct.anomalies);
+    expect(await query(plan.alerts)).toEqual(direct.alerts);
+    expect(direct.alerts.length).toBe(4);
+    for (const s of plan.cleanup) await conn.run(s);
+    await expect(query("SELECT * FROM scored_tmp")).rejects.toThrow();
   });
 });
 
