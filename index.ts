@@ -14,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
-import { analyticsProperties } from "./config/analytics-properties";
+import { flinkSqlDirectory } from "./config/analytics";
 import { LAKE_TABLES } from "./lake/tables";
 import { EncryptionKey } from "./components/encryption-key";
 import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket";
@@ -110,7 +110,8 @@ const analytics = new StreamAnalytics("analytics", {
   streamKeyArn: streamsKey.arn,
   codeBucket: { name: codeBucket.name, arn: codeBucket.arn },
   codeBucketKeyArn: lakeKey.arn,
-  extraProperties: analyticsProperties(config),
+  // The committed sql/flink/, or SQL generated for this stack's static limits and ingest tolerances.
+  sqlDirectory: flinkSqlDirectory(config, pulumi.getStack(), __dirname),
   checkpointIntervalMs: config.checkpointIntervalMs,
   parallelism: config.flinkParallelism,
   parallelismPerKpu: config.flinkParallelismPerKpu,

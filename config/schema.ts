@@ -180,10 +180,10 @@ export const CONFIG_KEYS = {
     "Quarantine live readings whose event time is this far behind ingest time (clock reset)"),
   duplicateWindowMs: key("integer", int(0, 7 * 86_400_000), DEFAULT_INGEST_POLICY.duplicateWindowMs,
     "A message with the same device and msg_id/seq within this span of event time is a duplicate"),
-  allowedLatenessMs: key("integer", int(0, 86_400_000), DEFAULT_INGEST_POLICY.allowedLatenessMs,
-    "Readings later than this behind the watermark are flagged late: kept, left out of windows"),
+  allowedLatenessMs: key("integer", int(1000, 86_400_000).refine((ms) => ms % 1000 === 0, "must be whole seconds (a multiple of 1000)"), DEFAULT_INGEST_POLICY.allowedLatenessMs,
+    "Watermark delay: readings later than this behind the newest event time are flagged late (kept, left out of windows); whole seconds"),
   staticLimits: key("array", staticLimits, [],
-    "Anomaly static limits: <metric>=<low>..<high> replaces a metric's default, <metric>@<site>[/<line>]=<low>..<high> overrides it there (line beats site); either bound may be empty"),
+    "Anomaly static limits (critical): <metric>=<low>..<high> replaces a metric's default, <metric>@<site>[/<line>]=<low>..<high> overrides it there (line beats site); either bound may be empty. Overrides generate the stack's own Flink SQL"),
 };
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;

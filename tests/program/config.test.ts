@@ -89,6 +89,7 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
     [{ streamRetentionHours: "a day" }, 'iotpipe:streamRetentionHours must be an integer; got "a day"'],
     [{ flinkParallelismPerKpu: "9" }, "iotpipe:flinkParallelismPerKpu must be at most 8; got 9"],
     [{ flinkAutoScaling: "yes" }, 'iotpipe:flinkAutoScaling must be true or false; got "yes"'],
+    [{ allowedLatenessMs: "1500" }, "iotpipe:allowedLatenessMs must be whole seconds (a multiple of 1000); got 1500"],
     [{ athenaBytesScannedCutoffMb: "5" }, "iotpipe:athenaBytesScannedCutoffMb must be at least 10; got 5"],
     [{ rawDataIaDays: "10" }, "iotpipe:rawDataIaDays must be at least 30; got 10"],
     [{ logRetentionDays: "31" }, "iotpipe:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90"],
