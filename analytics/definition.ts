@@ -153,13 +153,13 @@ const catalogLimits: Record<string, StaticLimit> = Object.fromEntries(
 
 export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
   windowSeconds: [60, 3600],
-  baseline: { recentRows: 30, referenceRows: 600, minReferenceRows: 60, relativeStdFloor: 0.001, absoluteStdFloor: 1e-6 },
+  baseline: { recentRows: 120, referenceRows: 1200, minReferenceRows: 60, relativeStdFloor: 0.001, absoluteStdFloor: 1e-6 },
   watermarkDelaySeconds: DEFAULT_INGEST_POLICY.allowedLatenessMs / 1000,
   idleTimeoutSeconds: 30,
   rules: {
     staticLimit: { enabled: true, defaults: catalogLimits, overrides: [] },
-    deviation: { enabled: true, threshold: 5, criticalScore: 2 },
-    levelShift: { enabled: true, threshold: 4, criticalScore: 2 },
+    deviation: { enabled: true, threshold: 6, criticalScore: 2 },
+    levelShift: { enabled: true, threshold: 6, criticalScore: 2 },
     rateOfChange: {
       enabled: true,
       baselineRows: 300,

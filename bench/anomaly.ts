@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   console.log("Pointwise (all scored rows of all files)        F1     FAR       MAR");
   const line = (name: string, f: number, fa: number, m: number) => console.log(`  ${name.padEnd(45)} ${f.toFixed(2)}  ${fa.toFixed(2).padStart(6)} %  ${m.toFixed(2).padStart(6)} %`);
   line("iotpipe: inside an alert episode (headline)", f1(r.episodes), 100 * far(r.episodes), 100 * mar(r.episodes));
-  line("iotpipe: inside an episode's span (first..last anomaly)", f1(r.spans), 100 * far(r.spans), 100 * mar(r.spans));
+  line("iotpipe: inside an episode, hold tail excluded", f1(r.spans), 100 * far(r.spans), 100 * mar(r.spans));
   line("iotpipe: reading has an anomaly row", f1(r.readings), 100 * far(r.readings), 100 * mar(r.readings));
   console.log("  SKAB leaderboard (published):");
   for (const b of LEADERBOARD) line(`  ${b.method}`, b.f1, b.far, b.mar);

@@ -22,13 +22,13 @@ CREATE TEMPORARY VIEW anomaly_run AS
   FROM anomaly_pair
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
 
--- Mean of the 30 most recent readings (the quantity the level-shift rule judges).
+-- Mean of the 120 most recent readings (the quantity the level-shift rule judges).
 CREATE TEMPORARY VIEW anomaly_recent AS
   SELECT *,
     COUNT(*) OVER w AS recent_rows,
     AVG(`value`) OVER w AS recent_mean
   FROM anomaly_run
-  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
+  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
 -- Previous value and time, step and interval: the input of rate of change and data gap.
 CREATE TEMPORARY VIEW anomaly_step AS
@@ -39,7 +39,7 @@ CREATE TEMPORARY VIEW anomaly_step AS
     CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END AS interval_ms
   FROM anomaly_recent;
 
--- Sums over the 30 most recent readings, subtracted below to leave them out of the reference.
+-- Sums over the 120 most recent readings, subtracted below to leave them out of the reference.
 CREATE TEMPORARY VIEW anomaly_near AS
   SELECT *,
     COUNT(*) OVER w AS near_rows,
@@ -48,9 +48,9 @@ CREATE TEMPORARY VIEW anomaly_near AS
     SUM(recent_mean) OVER w AS near_msum,
     SUM(recent_mean * recent_mean) OVER w AS near_msumsq
   FROM anomaly_step
-  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
+  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
--- Sums over the 630 most recent readings: the reference (600 readings) plus the recent ones.
+-- Sums over the 1320 most recent readings: the reference (1200 readings) plus the recent ones.
 CREATE TEMPORARY VIEW anomaly_span AS
   SELECT *,
     COUNT(*) OVER w AS span_rows,
@@ -60,7 +60,7 @@ CREATE TEMPORARY VIEW anomaly_span AS
     SUM(recent_mean * recent_mean) OVER w AS span_msumsq,
     MIN(event_ms) OVER w AS span_first_ms
   FROM anomaly_near
-  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 629 PRECEDING AND CURRENT ROW);
+  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 1319 PRECEDING AND CURRENT ROW);
 
 -- Squared steps over the last 301 readings (the judged step is subtracted below).
 CREATE TEMPORARY VIEW anomaly_change AS
@@ -128,12 +128,12 @@ CREATE TEMPORARY VIEW anomaly_scored AS
     CASE WHEN `value` > static_high THEN 1 + (`value` - static_high) / static_scale
          WHEN `value` < static_low THEN 1 + (static_low - `value`) / static_scale END AS static_score,
     CASE WHEN `value` > static_high THEN static_high WHEN `value` < static_low THEN static_low END AS static_limit,
-    (ref_rows >= 60 AND ABS(`value` - ref_mean) > 5E0 * ref_std_eff) AS deviation_fired,
-    ABS(`value` - ref_mean) / (5E0 * ref_std_eff) AS deviation_score,
-    CASE WHEN `value` >= ref_mean THEN ref_mean + 5E0 * ref_std_eff ELSE ref_mean - 5E0 * ref_std_eff END AS deviation_limit,
-    (ref_rows >= 60 AND recent_rows = 30 AND ABS(recent_mean - ref_mmean) > 4E0 * ref_mstd_eff) AS shift_fired,
-    ABS(recent_mean - ref_mmean) / (4E0 * ref_mstd_eff) AS shift_score,
-    CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + 4E0 * ref_mstd_eff ELSE ref_mmean - 4E0 * ref_mstd_eff END AS shift_limit,
+    (ref_rows >= 60 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff) AS deviation_fired,
+    ABS(`value` - ref_mean) / (6E0 * ref_std_eff) AS deviation_score,
+    CASE WHEN `value` >= ref_mean THEN ref_mean + 6E0 * ref_std_eff ELSE ref_mean - 6E0 * ref_std_eff END AS deviation_limit,
+    (ref_rows >= 60 AND recent_rows = 120 AND ABS(recent_mean - ref_mmean) > 6E0 * ref_mstd_eff) AS shift_fired,
+    ABS(recent_mean - ref_mmean) / (6E0 * ref_mstd_eff) AS shift_score,
+    CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + 6E0 * ref_mstd_eff ELSE ref_mmean - 6E0 * ref_mstd_eff END AS shift_limit,
     (step_rows >= 30 AND ABS(step) > 8E0 * step_rms_eff) AS roc_fired,
     ABS(step) / (8E0 * step_rms_eff) AS roc_score,
     CASE WHEN step >= 0 THEN prev_value + 8E0 * step_rms_eff ELSE prev_value - 8E0 * step_rms_eff END AS roc_limit,

@@ -87,8 +87,8 @@ describe("output shape", () => {
 
 describe("duckdbAnalyticsPlan", () => {
   it("gives the same rows as duckdbAnalytics with one shared scoring pass", async () => {
-    const readings = cleanSeries(500);
-    for (const i of [150, 160, 420]) readings[i].value = 35;
+    const readings = cleanSeries(700);
+    for (const i of [300, 310, 620]) readings[i].value = 35;
     const direct = await run(readings);
     const plan = duckdbAnalyticsPlan(DEFAULT_ANALYTICS, "input", "scored_tmp");
     for (const s of plan.prepare) await conn.run(s);
@@ -180,11 +180,12 @@ describe("anomaly rules", () => {
   });
 
   it("deviation fires on a spike against the trailing reference", async () => {
-    const readings = cleanSeries(200);
-    readings[150].value = 30;
+    // The reference needs minReferenceRows readings before the recentRows most recent ones: judge at 300.
+    const readings = cleanSeries(400);
+    readings[300].value = 30;
     const out = await run(readings);
     const hit = out.anomalies.filter((a) => a.rule === "deviation");
-    expect(fired(hit)).toEqual(["deviation@150"]);
+    expect(fired(hit)).toEqual(["deviation@300"]);
     expect(hit[0].baseline as number).toBeCloseTo(20.5, 1);
     expect(hit[0].limit_value as number).toBeGreaterThan(hit[0].baseline as number);
     expect(hit[0].limit_value as number).toBeLessThan(30);
@@ -192,13 +193,13 @@ describe("anomaly rules", () => {
   });
 
   it("level_shift fires on a sustained shift too small for the per-reading rules", async () => {
-    const readings = cleanSeries(300).map((r, i) => (i >= 150 ? { ...r, value: r.value + 0.6 } : r));
+    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 0.6 } : r));
     const out = await run(readings);
     expect(out.anomalies.filter((a) => a.rule === "deviation" || a.rule === "static_limit")).toEqual([]);
     const shift = out.anomalies.filter((a) => a.rule === "level_shift").map((a) => (ms(a.event_ts)! - T0) / 1000);
     expect(shift.length).toBeGreaterThan(10);
-    expect(Math.min(...shift)).toBeGreaterThanOrEqual(150);
-    expect(Math.min(...shift)).toBeLessThan(180);
+    expect(Math.min(...shift)).toBeGreaterThanOrEqual(300);
+    expect(Math.min(...shift)).toBeLessThan(300 + DEFAULT_ANALYTICS.baseline.recentRows);
   });
 
   it("rate_of_change fires on a jump between consecutive readings", async () => {
@@ -246,25 +247,25 @@ describe("alerts", () => {
   const hold = DEFAULT_ANALYTICS.alerts.holdSeconds * 1000;
 
   it("one open and one clear per episode, not per reading; the hold time separates episodes", async () => {
-    const readings = cleanSeries(700);
-    for (const i of [150, 160, 170]) readings[i].value = 35; // one episode: 10 s apart
-    readings[600].value = 35; // another, long after the first cleared
+    const readings = cleanSeries(900);
+    for (const i of [300, 310, 320]) readings[i].value = 35; // one episode: 10 s apart
+    readings[800].value = 35; // another, long after the first cleared
     const out = await run(readings);
     const anomalousSeconds = [...new Set(out.anomalies.map((a) => ms(a.event_ts)!))].sort((a, b) => a - b);
-    const first = anomalousSeconds.filter((t) => t < T0 + 500_000);
-    const second = anomalousSeconds.filter((t) => t >= T0 + 500_000);
+    const first = anomalousSeconds.filter((t) => t < T0 + 700_000);
+    const second = anomalousSeconds.filter((t) => t >= T0 + 700_000);
 
     expect(out.alerts.map((a) => [a.state, ms(a.event_ts)])).toEqual([
-      ["open", T0 + 150_000],
+      ["open", T0 + 300_000],
       ["cleared", first[first.length - 1] + hold],
-      ["open", T0 + 600_000],
+      ["open", T0 + 800_000],
       ["cleared", second[second.length - 1] + hold],
     ]);
     const [open, cleared] = out.alerts;
     expect(open).toMatchObject({ rule: "deviation", episode_end: null, peak_value: 35, anomaly_count: 1n, severity: "critical" });
-    expect(ms(open.episode_start)).toBe(T0 + 150_000);
+    expect(ms(open.episode_start)).toBe(T0 + 300_000);
     expect(cleared).toMatchObject({ rule: "deviation", peak_value: 35, anomaly_count: BigInt(first.length), severity: "critical" });
-    expect(ms(cleared.episode_start)).toBe(T0 + 150_000);
+    expect(ms(cleared.episode_start)).toBe(T0 + 300_000);
     expect(ms(cleared.episode_end)).toBe(first[first.length - 1] + hold);
   });
 
