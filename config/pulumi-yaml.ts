@@ -1,7 +1,8 @@
 /**
  * Renders Pulumi.yaml from the configuration catalogue, so the declared types, defaults and descriptions can
  * never drift from the schema that validates them (tests/program compares the file with this rendering).
- * Regenerate after changing config/schema.ts: `npx tsx config/pulumi-yaml.ts`.
+ * Regenerate after changing config/schema.ts: `npx tsx config/pulumi-yaml.ts`; `--reference` prints the
+ * README's configuration table instead.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -28,8 +29,21 @@ export function renderProjectFile(): string {
   return HEADER + dump(project, { lineWidth: -1, noRefs: true, quotingType: '"' });
 }
 
+/** The configuration reference as a Markdown table (key, type, default, description). */
+export function renderConfigReference(): string {
+  const cell = (v: string) => v.replace(/\|/g, "\\|");
+  const rows = Object.entries(pulumiConfigDeclarations()).map(
+    ([key, d]) => `| \`iotpipe:${key}\` | ${d.type} | \`${JSON.stringify(d.default)}\` | ${cell(d.description)} |`,
+  );
+  return ["| key | type | default | description |", "|---|---|---|---|", ...rows].join("\n") + "\n";
+}
+
 if (require.main === module) {
-  const file = path.join(__dirname, "..", "Pulumi.yaml");
-  fs.writeFileSync(file, renderProjectFile());
-  console.log(`wrote ${file}`);
+  if (process.argv.includes("--reference")) {
+    process.stdout.write(renderConfigReference());
+  } else {
+    const file = path.join(__dirname, "..", "Pulumi.yaml");
+    fs.writeFileSync(file, renderProjectFile());
+    console.log(`wrote ${file}`);
+  }
 }

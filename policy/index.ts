@@ -7,8 +7,10 @@
  *   pulumi preview --stack prod --policy-pack policy --policy-pack-config policy/config.prod.json
  * where the config file sets the environment the Object Lock rule judges by, e.g.
  *   { "all": { "environment": "prod" } }
- * Without config the pack is strictest (prod). Offline, `npm run plan -- --stack prod` runs the same rules over
- * the rendered plan.
+ * Without config the pack is strictest (prod). During a first preview many values (key ARNs, policy documents
+ * naming new resources) are unknown: CrossGuard's props proxy throws on reading one and reports the policy as
+ * "can't run during preview" (advisory); the update, where they are known, enforces it. Offline,
+ * `npm run plan -- --stack prod` runs the same rules over the rendered plan.
  */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./rules";

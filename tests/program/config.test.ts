@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, parseStaticLimit, pulumiConfigDeclarations } from "../../config/schema";
 import { loadStackConfig, parseStackConfig, StackConfigError } from "../../config/load";
 import { PROJECT_DIR, readProject, readProjectKeys, readStackConfig } from "../../config/stack-file";
-import { renderProjectFile } from "../../config/pulumi-yaml";
+import { renderConfigReference, renderProjectFile } from "../../config/pulumi-yaml";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -26,6 +26,12 @@ describe("Pulumi.yaml", () => {
 
   it("is exactly what config/pulumi-yaml.ts renders (regenerate with `npx tsx config/pulumi-yaml.ts`)", () => {
     expect(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).toBe(renderProjectFile());
+  });
+
+  it("renders the README reference with one row per key", () => {
+    const rows = renderConfigReference().trim().split("\n").slice(2);
+    expect(rows.map((r) => /^\| `iotpipe:(\w+)`/.exec(r)?.[1])).toEqual(Object.keys(CONFIG_KEYS));
+    expect(rows.find((r) => r.includes("iotpipe:streamMode"))).toBe(`| \`iotpipe:streamMode\` | string | \`"on-demand"\` | ${CONFIG_KEYS.streamMode.description} |`);
   });
 
   it("uses only types a Pulumi project can declare", () => {

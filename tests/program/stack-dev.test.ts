@@ -49,6 +49,15 @@ describe("dev stack renders", () => {
     expect(checkPlan(stack.plan, policyContextFor("dev"))).toEqual([]);
   });
 
+  it("and the policy is not vacuous: it catches a violation injected into this very plan", () => {
+    const withoutPab = { ...stack.plan, resources: stack.resources.filter((r) => r.name !== "lake-store-public-access") };
+    expect(checkPlan(withoutPab, policyContextFor("dev"))).toEqual([
+      expect.objectContaining({ rule: "bucket-public-access-blocked", name: "lake-store-bucket" }),
+    ]);
+    const plainStream = { ...stack.plan, resources: stack.resources.map((r) => (r.name === "telemetry-raw" ? { ...r, inputs: { ...r.inputs, encryptionType: "NONE" } } : r)) };
+    expect(checkPlan(plainStream, policyContextFor("dev")).map((v) => v.rule)).toEqual(["kms-encryption-at-rest"]);
+  });
+
   it("with the expected number of each core resource", () => {
     const counts = Object.fromEntries(countByType(stack.plan));
     expect(counts[T.stream]).toBe(1 + LAKE_TABLES.length);
