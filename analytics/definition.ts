@@ -169,7 +169,7 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
       absoluteFloor: 1e-6,
       criticalScore: 2,
     },
-    flatline: { enabled: true, rows: 30, maxRunProbability: 1e-6, severity: "warning" },
+    flatline: { enabled: true, rows: 30, maxRunProbability: 1e-12, severity: "warning" },
     dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, severity: "warning" },
   },
   alerts: { holdSeconds: 120 },

@@ -78,21 +78,22 @@ const MAX_UNIT_LENGTH = 16;
 /** Why one reading (columns of alias `r` from UNNEST) is rejected; NULL when it is valid. */
 function readingReason(r: string): string {
   const v = `${r}.${d.id("value")}`;
+  // non_finite before schema, in the order of contract/validation.ts.
   return `CASE
+      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}) THEN ${reasonLiteral("non_finite")}
       WHEN ${r}.metric IS NULL OR NOT REGEXP(${r}.metric, ${sqlString(METRIC_REGEX)}) OR ${v} IS NULL
         OR (${r}.unit IS NOT NULL AND ${longerThan(`${r}.unit`, MAX_UNIT_LENGTH)})
         THEN ${reasonLiteral("schema")}
-      WHEN NOT (ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}) THEN ${reasonLiteral("non_finite")}
     END`;
 }
 
 function readingDetail(r: string): string {
   const v = `${r}.${d.id("value")}`;
   return `CASE
+      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}) THEN 'reading value is NaN or infinite'
       WHEN ${r}.metric IS NULL THEN 'reading without metric'
       WHEN NOT REGEXP(${r}.metric, ${sqlString(METRIC_REGEX)}) THEN 'metric name is not snake_case or longer than ${LIMITS.maxMetricNameLength}'
       WHEN ${v} IS NULL THEN 'reading value missing or not a number'
-      WHEN NOT (ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}) THEN 'reading value is NaN or infinite'
       ELSE 'unit longer than ${MAX_UNIT_LENGTH} characters'
     END`;
 }
@@ -196,7 +197,8 @@ CREATE TEMPORARY VIEW checked_messages AS
     ${messageReason} AS reason,
     ${messageDetail} AS detail,
     CASE WHEN CURRENT_WATERMARK(event_ts) IS NOT NULL AND event_ts <= CURRENT_WATERMARK(event_ts) THEN TRUE ELSE FALSE END AS late,
-    COALESCE(msg_id, CONCAT('seq:', CAST(seq AS STRING))) AS dedup_key
+    -- Message identity as the local engine forms it: msg_id, else seq.
+    CASE WHEN msg_id IS NOT NULL THEN CONCAT('id:', msg_id) WHEN seq IS NOT NULL THEN CONCAT('seq:', CAST(seq AS STRING)) END AS dedup_key
   FROM raw_messages;
 
 -- Readings of well-formed messages, each judged on its own.
@@ -236,7 +238,7 @@ INSERT INTO quarantine_sink
 `;
 
   const readings = `${header("Accepted readings: de-duplicated on time, flagged when late; the input of every analytic.", [
-    `A message is a duplicate when the same device sent the same msg_id (or seq) less than ${policy.duplicateWindowMs / 1000} s of event time before.`,
+    `A message is a duplicate when the same device sent the same msg_id (or seq) at most ${policy.duplicateWindowMs / 1000} s of event time before (as the local engine).`,
     "De-duplication is an OVER window per device and message id, so it keeps the event-time attribute the windows need.",
     "Late messages bypass it (an OVER window would drop them): they are written flagged late and not de-duplicated.",
   ])}
@@ -254,7 +256,7 @@ CREATE TEMPORARY VIEW series AS
     m.ts AS event_ms, m.ingest_ts AS ingest_ms
   FROM first_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
-  WHERE (m.dedup_key IS NULL OR m.seen = 1 OR m.ts - m.previous_ts >= ${policy.duplicateWindowMs})
+  WHERE (m.dedup_key IS NULL OR m.seen = 1 OR m.ts - m.previous_ts > ${policy.duplicateWindowMs})
     AND ${readingReason("r")} IS NULL;
 
 INSERT INTO readings_sink

@@ -29,7 +29,8 @@ CREATE TEMPORARY VIEW checked_messages AS
       ELSE 'ts is more than 604800000 ms behind the ingest time'
     END AS detail,
     CASE WHEN CURRENT_WATERMARK(event_ts) IS NOT NULL AND event_ts <= CURRENT_WATERMARK(event_ts) THEN TRUE ELSE FALSE END AS late,
-    COALESCE(msg_id, CONCAT('seq:', CAST(seq AS STRING))) AS dedup_key
+    -- Message identity as the local engine forms it: msg_id, else seq.
+    CASE WHEN msg_id IS NOT NULL THEN CONCAT('id:', msg_id) WHEN seq IS NOT NULL THEN CONCAT('seq:', CAST(seq AS STRING)) END AS dedup_key
   FROM raw_messages;
 
 -- Readings of well-formed messages, each judged on its own.
@@ -37,16 +38,16 @@ CREATE TEMPORARY VIEW checked_readings AS
   SELECT m.device_id, m.site, m.line, m.ingest_ts, m.msg_id, m.seq, m.ts, m.event_ts, m.late, m.dedup_key,
     r.metric, r.`value`, r.unit,
     CASE
+      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'non_finite'
       WHEN r.metric IS NULL OR NOT REGEXP(r.metric, '^[a-z][a-z0-9_]{0,63}$') OR r.`value` IS NULL
         OR (r.unit IS NOT NULL AND r.unit LIKE '_________________%')
         THEN 'schema'
-      WHEN NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'non_finite'
     END AS reason,
     CASE
+      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'reading value is NaN or infinite'
       WHEN r.metric IS NULL THEN 'reading without metric'
       WHEN NOT REGEXP(r.metric, '^[a-z][a-z0-9_]{0,63}$') THEN 'metric name is not snake_case or longer than 64'
       WHEN r.`value` IS NULL THEN 'reading value missing or not a number'
-      WHEN NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'reading value is NaN or infinite'
       ELSE 'unit longer than 16 characters'
     END AS detail
   FROM checked_messages AS m

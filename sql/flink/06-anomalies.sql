@@ -138,7 +138,7 @@ CREATE TEMPORARY VIEW anomaly_scored AS
     ABS(step) / (8E0 * step_rms_eff) AS roc_score,
     CASE WHEN step >= 0 THEN prev_value + 8E0 * step_rms_eff ELSE prev_value - 8E0 * step_rms_eff END AS roc_limit,
     (run_rows = 30 AND run_spread = 0 AND step_rows >= 30
-      AND POWER(repeat_share, 29) < 1E-6) AS flatline_fired,
+      AND POWER(repeat_share, 29) < 1E-12) AS flatline_fired,
     (interval_ms > CASE WHEN typical_interval_ms IS NOT NULL
       THEN LEAST(1E1 * typical_interval_ms, 9E5)
       ELSE 9E5 END) AS gap_fired,
