@@ -112,7 +112,8 @@ export interface BenchResult {
   episodes: Scores;
   spans: Scores;
   readings: Scores;
-  segments: { file: string; startMs: number; endMs: number; detected: boolean; delaySeconds: number | null }[];
+  /** Per labelled segment: detected when a rule fires on any metric inside it; delay to that first anomaly. */
+  segments: { file: string; startMs: number; endMs: number; detected: boolean; delaySeconds: number | null; openAtStart: boolean }[];
   falseEpisodes: number;
   scoredHours: number;
 }
@@ -167,8 +168,9 @@ export async function runBench(def: AnalyticsDefinition = DEFAULT_ANALYTICS, dir
       else segs.push([r.ms, r.ms]);
     }
     for (const [s, e] of segs) {
-      const hit = scored.find((r) => r.ms >= s && r.ms <= e && inEpisode(r));
-      result.segments.push({ file, startMs: s, endMs: e, detected: hit !== undefined, delaySeconds: hit ? (hit.ms - s) / 1000 : null });
+      const hit = scored.find((r) => r.ms >= s && r.ms <= e && anomalous.has(`${device(file)}@${r.ms}`));
+      const first = scored.find((r) => r.ms === s)!;
+      result.segments.push({ file, startMs: s, endMs: e, detected: hit !== undefined, delaySeconds: hit ? (hit.ms - s) / 1000 : null, openAtStart: inEpisode(first) });
     }
     // Episodes (merged over metrics) that start in the scored span and overlap no labelled segment.
     const merged = mergeIntervals(episodes.get(device(file)) ?? []).filter(([s]) => s >= scored[0].ms);
@@ -197,7 +199,8 @@ async function main(): Promise<void> {
   console.log("");
   console.log("Per anomaly segment:");
   for (const s of r.segments) {
-    console.log(`  ${s.file.padEnd(7)} ${new Date(s.startMs).toISOString()} (${((s.endMs - s.startMs) / 1000 + 1).toFixed(0)} s)  ${s.detected ? `detected after ${s.delaySeconds} s` : "MISSED"}`);
+    const found = s.detected ? `first anomaly after ${s.delaySeconds} s` : "MISSED";
+    console.log(`  ${s.file.padEnd(7)} ${new Date(s.startMs).toISOString()} (${((s.endMs - s.startMs) / 1000 + 1).toFixed(0)} s)  ${found}${s.openAtStart ? " (an alert was already open at its start)" : ""}`);
   }
   const detected = r.segments.filter((s) => s.detected);
   const delays = detected.map((s) => s.delaySeconds!).sort((a, b) => a - b);
