@@ -1,6 +1,7 @@
 -- Sources: the raw Kinesis stream the IoT rule writes (device JSON + device_id/site/line/ingest_ts).
 -- raw_messages parses it (bad fields become NULL and are quarantined by 03-validate.sql);
 -- raw_payloads reads the same records as text, to quarantine what is not JSON at all with its original bytes.
+-- Each polls every shard at most twice a second, so the two stay within Kinesis' 5 reads/s per shard.
 -- Event time is the device's ts when it is within the skew policy of the ingest clock, else the ingest time,
 -- so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.
 -- Watermark: 300 s behind the newest event time (the allowed lateness); later readings are flagged late.
@@ -21,6 +22,8 @@ CREATE TABLE raw_messages (
   'stream.arn' = '${raw.stream.arn}',
   'aws.region' = '${aws.region}',
   'source.init.position' = 'TRIM_HORIZON',
+  'source.reader.empty-records-fetch-interval' = '500 ms',
+  'source.reader.nonempty-records-fetch-interval' = '500 ms',
   'format' = 'json',
   'json.ignore-parse-errors' = 'true',
   'json.fail-on-missing-field' = 'false'
@@ -33,6 +36,8 @@ CREATE TABLE raw_payloads (
   'stream.arn' = '${raw.stream.arn}',
   'aws.region' = '${aws.region}',
   'source.init.position' = 'TRIM_HORIZON',
+  'source.reader.empty-records-fetch-interval' = '500 ms',
+  'source.reader.nonempty-records-fetch-interval' = '500 ms',
   'format' = 'raw',
   'raw.charset' = 'UTF-8'
 );
