@@ -116,9 +116,24 @@ def find_sql_dir(base=None):
     raise RuntimeError(f"no .sql files next to {base} nor in its sql/flink or sql directory")
 
 
+#: Optional property: comma-separated SQL file names in execution order (the Flink component sets it).
+SQL_FILES_PROPERTY = "sql.files"
+
+
 def load_statements(sql_dir, properties):
-    """Every statement of every .sql file in name order, placeholders substituted."""
-    files = sorted(Path(sql_dir).glob("*.sql"))
+    """Every statement of the SQL files, placeholders substituted.
+
+    Files run in the order of the ``sql.files`` property when it is set (each must exist), else every .sql
+    file of the directory in name order.
+    """
+    listed = [name.strip() for name in properties.get(SQL_FILES_PROPERTY, "").split(",") if name.strip()]
+    if listed:
+        files = [Path(sql_dir) / name for name in listed]
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise RuntimeError(f"{SQL_FILES_PROPERTY} lists files that are not in the bundle: {', '.join(missing)}")
+    else:
+        files = sorted(Path(sql_dir).glob("*.sql"))
     if not files:
         raise RuntimeError(f"no .sql files in {sql_dir}")
     statements = []

@@ -162,6 +162,16 @@ class RunJobTest(unittest.TestCase):
         self.assertEqual(names, sorted(names))
         self.assertEqual(names[0], "00-config.sql")
 
+    def test_sql_files_property_sets_the_order_and_must_match_the_bundle(self):
+        with tempfile.TemporaryDirectory() as d:
+            (Path(d) / "a.sql").write_text("INSERT INTO s SELECT 1;")
+            (Path(d) / "b.sql").write_text("CREATE TABLE t (x INT) WITH ('connector' = 'datagen');")
+            names = [n for n, _ in main.load_statements(d, {"sql.files": "b.sql, a.sql"})]
+            self.assertEqual(names, ["b.sql", "a.sql"])
+            with self.assertRaises(RuntimeError) as ctx:
+                main.load_statements(d, {"sql.files": "b.sql,c.sql"})
+            self.assertIn("c.sql", str(ctx.exception))
+
     def test_missing_property_fails_before_anything_runs(self):
         partial = {k: v for k, v in PROPERTIES.items() if k != "alerts.stream.arn"}
         with self.assertRaises(KeyError) as ctx:
