@@ -21,6 +21,12 @@ export interface Dialect {
   carriedExtra: string;
   /** ORDER BY of every per-series OVER window: the event-time attribute (plus deterministic tie-breakers where allowed). */
   seriesOrder: string;
+  /**
+   * A string-valued expression as a variable-length string. Flink types a literal as CHAR(n); a CASE or UNION
+   * of literals of different lengths could come out blank-padded ('warning ' beside 'critical'), so every
+   * string the analytics emit goes through this.
+   */
+  text(expr: string): string;
   /** Square root (`SQRT` is missing from the Flink grammar used to check the files; POWER(x, 0.5) is standard). */
   sqrt(expr: string): string;
 }
@@ -34,6 +40,7 @@ export const flinkDialect: Dialect = {
   carriedExtra: "",
   // Flink allows only the time attribute here; ties keep arrival order.
   seriesOrder: "event_ts",
+  text: (e) => `CAST(${e} AS STRING)`,
   sqrt: (e) => `POWER(${e}, 0.5)`,
 };
 
@@ -48,6 +55,7 @@ export const duckdbDialect: Dialect = {
   carriedExtra: ", series_id",
   // Ties broken like Flink's arrival order (ingest time), then by value so a replay is deterministic.
   seriesOrder: 'event_ms, ingest_ms, "value"',
+  text: (e) => e,
   sqrt: (e) => `sqrt(${e})`,
 };
 

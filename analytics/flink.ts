@@ -206,8 +206,8 @@ ${sinkDdl}
   ])}
 CREATE TEMPORARY VIEW checked_messages AS
   SELECT device_id, site, line, ingest_ts, msg_id, seq, ts, readings, event_ts,
-    ${messageReason} AS reason,
-    ${messageDetail} AS detail,
+    ${d.text(messageReason)} AS reason,
+    ${d.text(messageDetail)} AS detail,
     CASE WHEN CURRENT_WATERMARK(event_ts) IS NOT NULL AND event_ts <= CURRENT_WATERMARK(event_ts) THEN TRUE ELSE FALSE END AS late,
     -- Message identity as the local engine forms it: msg_id, else seq.
     CASE WHEN msg_id IS NOT NULL THEN CONCAT('id:', msg_id) WHEN seq IS NOT NULL THEN CONCAT('seq:', CAST(seq AS STRING)) END AS dedup_key
@@ -217,17 +217,17 @@ CREATE TEMPORARY VIEW checked_messages AS
 CREATE TEMPORARY VIEW checked_readings AS
   SELECT m.device_id, m.site, m.line, m.ingest_ts, m.msg_id, m.seq, m.ts, m.event_ts, m.late, m.dedup_key,
     r.metric, r.${v}, r.unit,
-    ${readingReason("r")} AS reason,
-    ${readingDetail("r")} AS detail
+    ${d.text(readingReason("r"))} AS reason,
+    ${d.text(readingDetail("r"))} AS detail
   FROM checked_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
   WHERE m.reason IS NULL;
 
 INSERT INTO quarantine_sink
   SELECT COALESCE(CAST(JSON_VALUE(payload, '$.ingest_ts' RETURNING BIGINT NULL ON ERROR) AS BIGINT), UNIX_TIMESTAMP() * 1000) AS received_ts,
-    ${reasonLiteral("unparseable")} AS reason,
-    'payload is not a JSON object' AS detail,
-    'flink' AS source,
+    ${d.text(reasonLiteral("unparseable"))} AS reason,
+    ${d.text("'payload is not a JSON object'")} AS detail,
+    ${d.text("'flink'")} AS source,
     CAST(NULL AS STRING) AS device_id,
     CAST(NULL AS STRING) AS site,
     CAST(NULL AS STRING) AS line,
@@ -236,13 +236,13 @@ INSERT INTO quarantine_sink
   WHERE payload IS NULL OR NOT (payload IS JSON OBJECT);
 
 INSERT INTO quarantine_sink
-  SELECT COALESCE(ingest_ts, UNIX_TIMESTAMP() * 1000) AS received_ts, reason, detail, 'flink' AS source, device_id, site, line,
+  SELECT COALESCE(ingest_ts, UNIX_TIMESTAMP() * 1000) AS received_ts, reason, detail, ${d.text("'flink'")} AS source, device_id, site, line,
     ${rawEnvelope}) AS raw_payload
   FROM checked_messages
   WHERE reason IS NOT NULL;
 
 INSERT INTO quarantine_sink
-  SELECT ingest_ts AS received_ts, reason, detail, 'flink' AS source, device_id, site, line,
+  SELECT ingest_ts AS received_ts, reason, detail, ${d.text("'flink'")} AS source, device_id, site, line,
     ${rawEnvelope.replace("CARDINALITY(readings)", "1")},
       'reading' VALUE JSON_OBJECT('metric' VALUE metric, 'value' VALUE ${v}, 'unit' VALUE unit)) AS raw_payload
   FROM checked_readings

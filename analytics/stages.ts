@@ -66,17 +66,17 @@ function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
     })),
     ...Object.entries(defaults).map(([metric, limit]) => ({ when: `metric = ${sqlString(metric)}`, limit })),
   ];
-  const column = (alias: string, pick: (l: StaticLimit) => string) => {
-    if (branches.length === 0) return `CAST(NULL AS DOUBLE) AS ${alias}`;
+  const column = (alias: string, pick: (l: StaticLimit) => string, wrap = (e: string) => e) => {
+    if (branches.length === 0) return `${wrap("CAST(NULL AS DOUBLE)")} AS ${alias}`;
     const whens = branches.map((b) => `      WHEN ${b.when} THEN ${pick(b.limit)}`).join("\n");
-    return `CASE\n${whens}\n    END AS ${alias}`;
+    return `${wrap(`CASE\n${whens}\n    END`)} AS ${alias}`;
   };
   const num = (v: number | undefined) => (v === undefined ? "CAST(NULL AS DOUBLE)" : sqlDouble(v));
   return [
     column("static_low", (l) => num(l.low)),
     column("static_high", (l) => num(l.high)),
     column("static_scale", (l) => sqlDouble(scale(l))),
-    column("static_severity", (l) => sqlString(l.severity)),
+    column("static_severity", (l) => sqlString(l.severity), d.text),
   ].join(",\n    ");
 }
 
@@ -238,25 +238,25 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
 /** Column expressions of one anomaly row per rule, in the order of the `anomalies` lake table. */
 const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => { fired: string; score: string; baseline: string; limit: string; severity: string }> = {
   static_limit: () => ({ fired: "static_fired", score: "static_score", baseline: "CAST(NULL AS DOUBLE)", limit: "static_limit", severity: "static_severity" }),
-  deviation: (def) => ({
+  deviation: (def, d) => ({
     fired: "deviation_fired", score: "deviation_score", baseline: "ref_mean", limit: "deviation_limit",
-    severity: `CASE WHEN deviation_score >= ${sqlDouble(def.rules.deviation.criticalScore)} THEN 'critical' ELSE 'warning' END`,
+    severity: d.text(`CASE WHEN deviation_score >= ${sqlDouble(def.rules.deviation.criticalScore)} THEN 'critical' ELSE 'warning' END`),
   }),
-  level_shift: (def) => ({
+  level_shift: (def, d) => ({
     fired: "shift_fired", score: "shift_score", baseline: "ref_mmean", limit: "shift_limit",
-    severity: `CASE WHEN shift_score >= ${sqlDouble(def.rules.levelShift.criticalScore)} THEN 'critical' ELSE 'warning' END`,
+    severity: d.text(`CASE WHEN shift_score >= ${sqlDouble(def.rules.levelShift.criticalScore)} THEN 'critical' ELSE 'warning' END`),
   }),
-  rate_of_change: (def) => ({
+  rate_of_change: (def, d) => ({
     fired: "roc_fired", score: "roc_score", baseline: "prev_value", limit: "roc_limit",
-    severity: `CASE WHEN roc_score >= ${sqlDouble(def.rules.rateOfChange.criticalScore)} THEN 'critical' ELSE 'warning' END`,
+    severity: d.text(`CASE WHEN roc_score >= ${sqlDouble(def.rules.rateOfChange.criticalScore)} THEN 'critical' ELSE 'warning' END`),
   }),
   flatline: (def, d) => ({
     fired: "flatline_fired", score: sqlDouble(1), baseline: d.id("value"), limit: "CAST(NULL AS DOUBLE)",
-    severity: sqlString(def.rules.flatline.severity),
+    severity: d.text(sqlString(def.rules.flatline.severity)),
   }),
-  data_gap: (def) => ({
+  data_gap: (def, d) => ({
     fired: "gap_fired", score: "gap_score", baseline: "CAST(NULL AS DOUBLE)", limit: "CAST(NULL AS DOUBLE)",
-    severity: sqlString(def.rules.dataGap.severity),
+    severity: d.text(sqlString(def.rules.dataGap.severity)),
   }),
 };
 
@@ -275,7 +275,7 @@ export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: Ru
       sql: `SELECT ${KEY},
     ${d.timestampOut("event_ms")} AS event_ts,
     ${d.id("value")},
-    ${sqlString(rule)} AS rule,
+    ${d.text(sqlString(rule))} AS rule,
     ${r.score} AS score,
     ${r.baseline} AS baseline,
     ${r.limit} AS limit_value,
@@ -305,7 +305,7 @@ export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
       about: "Anomalous readings, one row each: the highest-precedence rule that fired, its limit, the worst severity, and which side of its reference the value is on.",
       sql: `SELECT
     ${carried(d)},
-    CASE\n${RULE_PRECEDENCE.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${sqlString(rule)}`).join("\n")}\n    END AS top_rule,
+    ${d.text(`CASE\n${RULE_PRECEDENCE.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${sqlString(rule)}`).join("\n")}\n    END`)} AS top_rule,
     CASE\n${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${i}`).join("\n")}\n    END AS top_rule_rank,
     ${pick("limit")} AS top_limit,
     -- Worst severity over every rule that fired on the reading.
@@ -313,7 +313,7 @@ export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
       const r = ruleColumns[rule](def, d);
       return `(${r.fired} AND ${r.severity} = 'critical')`;
     }).join("\n      OR ")}
-      THEN 'critical' ELSE 'warning' END AS worst_severity,
+      THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END AS worst_severity,
     -- Reference the value is judged against: the rule's baseline, else its limit, else the value itself.
     ${v} - COALESCE(${pick("baseline")}, ${pick("limit")}, ${v}) AS excess
   FROM anomaly_scored
@@ -342,7 +342,7 @@ export function alertOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
   assertAlertColumns();
   return `SELECT ${KEY},
     top_rule AS rule,
-    'open' AS state,
+    ${d.text("'open'")} AS state,
     ${d.timestampOut("event_ms")} AS event_ts,
     ${d.timestampOut("event_ms")} AS episode_start,
     ${d.nullTimestamp} AS episode_end,
@@ -367,10 +367,10 @@ export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): strin
   const upward = `MAX(GREATEST(excess, ${sqlDouble(0)})) >= MAX(GREATEST(-excess, ${sqlDouble(0)}))`;
   return `${KEY},
     -- The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).
-    CASE MOD(MIN(event_ms * 10 + top_rule_rank), 10)
+    ${d.text(`CASE MOD(MIN(event_ms * 10 + top_rule_rank), 10)
 ${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}
-    END AS rule,
-    'cleared' AS state,
+    END`)} AS rule,
+    ${d.text("'cleared'")} AS state,
     ${d.timestampOut(`MAX(event_ms) + ${holdMs}`)} AS event_ts,
     ${d.timestampOut("MIN(event_ms)")} AS episode_start,
     ${d.timestampOut(`MAX(event_ms) + ${holdMs}`)} AS episode_end,
@@ -378,7 +378,7 @@ ${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).jo
     CASE WHEN ${upward} THEN MIN(CASE WHEN excess > 0 THEN top_limit END)
          ELSE MAX(CASE WHEN excess < 0 THEN top_limit END) END AS limit_value,
     COUNT(*) AS anomaly_count,
-    CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN 'critical' ELSE 'warning' END AS severity`;
+    CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END AS severity`;
 }
 
 function assertAlertColumns(): void {

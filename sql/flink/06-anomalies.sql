@@ -113,12 +113,12 @@ CREATE TEMPORARY VIEW anomaly_stats AS
       WHEN metric = 'pressure' THEN 4.01E2
       WHEN metric = 'current' THEN 2E3
     END AS static_scale,
-    CASE
+    CAST(CASE
       WHEN metric = 'temperature' THEN 'critical'
       WHEN metric = 'vibration' THEN 'critical'
       WHEN metric = 'pressure' THEN 'critical'
       WHEN metric = 'current' THEN 'critical'
-    END AS static_severity
+    END AS STRING) AS static_severity
   FROM anomaly_reference;
 
 -- Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit.
@@ -151,7 +151,7 @@ INSERT INTO anomalies_sink
   SELECT device_id, site, line, metric,
     event_ms AS event_ts,
     `value`,
-    'static_limit' AS rule,
+    CAST('static_limit' AS STRING) AS rule,
     static_score AS score,
     CAST(NULL AS DOUBLE) AS baseline,
     static_limit AS limit_value,
@@ -162,54 +162,54 @@ INSERT INTO anomalies_sink
   SELECT device_id, site, line, metric,
     event_ms AS event_ts,
     `value`,
-    'deviation' AS rule,
+    CAST('deviation' AS STRING) AS rule,
     deviation_score AS score,
     ref_mean AS baseline,
     deviation_limit AS limit_value,
-    CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS severity
+    CAST(CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
   FROM anomaly_scored
   WHERE deviation_fired
   UNION ALL
   SELECT device_id, site, line, metric,
     event_ms AS event_ts,
     `value`,
-    'level_shift' AS rule,
+    CAST('level_shift' AS STRING) AS rule,
     shift_score AS score,
     ref_mmean AS baseline,
     shift_limit AS limit_value,
-    CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS severity
+    CAST(CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
   FROM anomaly_scored
   WHERE shift_fired
   UNION ALL
   SELECT device_id, site, line, metric,
     event_ms AS event_ts,
     `value`,
-    'rate_of_change' AS rule,
+    CAST('rate_of_change' AS STRING) AS rule,
     roc_score AS score,
     prev_value AS baseline,
     roc_limit AS limit_value,
-    CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS severity
+    CAST(CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
   FROM anomaly_scored
   WHERE roc_fired
   UNION ALL
   SELECT device_id, site, line, metric,
     event_ms AS event_ts,
     `value`,
-    'flatline' AS rule,
+    CAST('flatline' AS STRING) AS rule,
     1E0 AS score,
     `value` AS baseline,
     CAST(NULL AS DOUBLE) AS limit_value,
-    'warning' AS severity
+    CAST('warning' AS STRING) AS severity
   FROM anomaly_scored
   WHERE flatline_fired
   UNION ALL
   SELECT device_id, site, line, metric,
     event_ms AS event_ts,
     `value`,
-    'data_gap' AS rule,
+    CAST('data_gap' AS STRING) AS rule,
     gap_score AS score,
     CAST(NULL AS DOUBLE) AS baseline,
     CAST(NULL AS DOUBLE) AS limit_value,
-    'warning' AS severity
+    CAST('warning' AS STRING) AS severity
   FROM anomaly_scored
   WHERE gap_fired;

@@ -7,14 +7,14 @@
 CREATE TEMPORARY VIEW alert_readings AS
   SELECT
     device_id, site, line, metric, `value`, event_ts, event_ms, ingest_ms,
-    CASE
+    CAST(CASE
       WHEN static_fired THEN 'static_limit'
       WHEN deviation_fired THEN 'deviation'
       WHEN shift_fired THEN 'level_shift'
       WHEN roc_fired THEN 'rate_of_change'
       WHEN flatline_fired THEN 'flatline'
       WHEN gap_fired THEN 'data_gap'
-    END AS top_rule,
+    END AS STRING) AS top_rule,
     CASE
       WHEN static_fired THEN 0
       WHEN deviation_fired THEN 1
@@ -33,12 +33,12 @@ CREATE TEMPORARY VIEW alert_readings AS
     END AS top_limit,
     -- Worst severity over every rule that fired on the reading.
     CASE WHEN (static_fired AND static_severity = 'critical')
-      OR (deviation_fired AND CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END = 'critical')
-      OR (shift_fired AND CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END = 'critical')
-      OR (roc_fired AND CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END = 'critical')
-      OR (flatline_fired AND 'warning' = 'critical')
-      OR (gap_fired AND 'warning' = 'critical')
-      THEN 'critical' ELSE 'warning' END AS worst_severity,
+      OR (deviation_fired AND CAST(CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) = 'critical')
+      OR (shift_fired AND CAST(CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) = 'critical')
+      OR (roc_fired AND CAST(CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) = 'critical')
+      OR (flatline_fired AND CAST('warning' AS STRING) = 'critical')
+      OR (gap_fired AND CAST('warning' AS STRING) = 'critical')
+      THEN CAST('critical' AS STRING) ELSE CAST('warning' AS STRING) END AS worst_severity,
     -- Reference the value is judged against: the rule's baseline, else its limit, else the value itself.
     `value` - COALESCE(CASE
       WHEN static_fired THEN CAST(NULL AS DOUBLE)
@@ -70,7 +70,7 @@ CREATE TEMPORARY VIEW alert_transitions AS
 INSERT INTO alerts_sink
   SELECT device_id, site, line, metric,
     top_rule AS rule,
-    'open' AS state,
+    CAST('open' AS STRING) AS state,
     event_ms AS event_ts,
     event_ms AS episode_start,
     CAST(NULL AS BIGINT) AS episode_end,
@@ -84,15 +84,15 @@ INSERT INTO alerts_sink
 INSERT INTO alerts_sink
   SELECT device_id, site, line, metric,
     -- The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).
-    CASE MOD(MIN(event_ms * 10 + top_rule_rank), 10)
+    CAST(CASE MOD(MIN(event_ms * 10 + top_rule_rank), 10)
       WHEN 0 THEN 'static_limit'
       WHEN 1 THEN 'deviation'
       WHEN 2 THEN 'level_shift'
       WHEN 3 THEN 'rate_of_change'
       WHEN 4 THEN 'flatline'
       WHEN 5 THEN 'data_gap'
-    END AS rule,
-    'cleared' AS state,
+    END AS STRING) AS rule,
+    CAST('cleared' AS STRING) AS state,
     MAX(event_ms) + 120000 AS event_ts,
     MIN(event_ms) AS episode_start,
     MAX(event_ms) + 120000 AS episode_end,
@@ -100,6 +100,6 @@ INSERT INTO alerts_sink
     CASE WHEN MAX(GREATEST(excess, 0E0)) >= MAX(GREATEST(-excess, 0E0)) THEN MIN(CASE WHEN excess > 0 THEN top_limit END)
          ELSE MAX(CASE WHEN excess < 0 THEN top_limit END) END AS limit_value,
     COUNT(*) AS anomaly_count,
-    CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN 'critical' ELSE 'warning' END AS severity
+    CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN CAST('critical' AS STRING) ELSE CAST('warning' AS STRING) END AS severity
   FROM alert_readings
   GROUP BY device_id, site, line, metric, SESSION(event_ts, INTERVAL '120' SECOND);

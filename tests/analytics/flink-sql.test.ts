@@ -83,12 +83,20 @@ describe("Flink SQL structure", () => {
     }
   });
 
+  it("emits every string as STRING, never as a blank-padded CHAR literal", () => {
+    const outputs = statements.filter((s) => s.code.startsWith("INSERT INTO") || s.code.startsWith("CREATE TEMPORARY VIEW"));
+    for (const s of outputs) {
+      // A literal that becomes a column (AS name right after it) must be cast: CASE/UNION would pad it.
+      expect({ file: s.file, bare: s.code.match(/(?<!CAST\()'[a-z_ ]+' AS [a-z_]+/g) }).toEqual({ file: s.file, bare: null });
+    }
+  });
+
   it("quarantines with the contract's reasons only", () => {
     const reasons = [...all.matchAll(/THEN '([a-z_]+)'\n/g)].map((m) => m[1]).filter((r) => !["open", "cleared", "critical", "warning"].includes(r));
     const quarantineReasons = Object.keys(require("../../contract/ingest-policy").QUARANTINE_REASONS);
     expect(reasons.length).toBeGreaterThan(0);
     for (const r of reasons.filter((r) => !/^(static_limit|deviation|level_shift|rate_of_change|flatline|data_gap)$/.test(r))) expect(quarantineReasons).toContain(r);
-    expect(all).toContain("'unparseable' AS reason");
+    expect(all).toContain("CAST('unparseable' AS STRING) AS reason");
   });
 });
 
