@@ -79,7 +79,7 @@ export const ANOMALIES: LakeTable = {
     device, site, line, metric,
     { name: "event_ts", type: "timestamp", comment: "Event time of the anomalous reading (UTC)" },
     { name: "value", type: "double", comment: "The reading's value" },
-    { name: "rule", type: "string", comment: "Rule that fired: static_limit, deviation, rate_of_change, flatline, data_gap" },
+    { name: "rule", type: "string", comment: "Rule that fired: static_limit, deviation, level_shift, rate_of_change, flatline, data_gap" },
     { name: "score", type: "double", comment: "How far past the rule's threshold (1.0 = at the threshold)" },
     { name: "baseline", type: "double", comment: "Expected value the reading was judged against (null for static limits)" },
     { name: "limit_value", type: "double", comment: "Threshold the reading crossed, in the metric's unit" },
