@@ -71,6 +71,9 @@ async function main(): Promise<void> {
     console.log(`cores: ${availableParallelism()}`);
     console.log(result.conservation);
     console.log(`full pipeline (validate + dedupe + late + analytics + Parquet lake): ${(pipelineMs / 1000).toFixed(2)} s, ${rate(total, pipelineMs)} (${result.filesWritten.length} files)`);
+    const s = result.stageMs;
+    console.log(`  stages: validate ${(s.validate / 1000).toFixed(2)} s, dedupe+late ${(s.dedupe / 1000).toFixed(2)} s, analytics ${(s.analytics / 1000).toFixed(2)} s, Parquet ${(s.write / 1000).toFixed(2)} s`);
+    console.log(`  without analytics (validate + dedupe + late + Parquet): ${rate(total, pipelineMs - s.analytics)}`);
     console.log(`DuckDB copy-through (read_json → COPY parquet):                  ${(copyMs / 1000).toFixed(2)} s, ${rate(total, copyMs)}`);
     console.log(`ratio full pipeline / copy-through throughput: ${(copyMs / pipelineMs).toFixed(2)}`);
     console.log(`target ≥ 1,000,000 readings/s: ${(total / pipelineMs) * 1000 >= 1_000_000 ? "met" : "NOT met"}`);

@@ -77,6 +77,8 @@ export interface ReplayResult {
   /** Parquet files of the lake tables, relative to lakeDir. */
   filesWritten: string[];
   chunks: { total: number; resumed: number };
+  /** Wall time per stage (validate covers only the chunks this run validated). */
+  stageMs: { validate: number; dedupe: number; analytics: number; write: number };
   elapsedMs: number;
 }
 
@@ -133,6 +135,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const resumed = chunks.filter((c) => done.has(c.index)).length;
     let records = Number((await connection.runAndReadAll(`SELECT coalesce(sum(records), 0) AS n FROM chunks`)).getRowObjectsJS()[0].n);
     let finished = resumed;
+    const validateStarted = Date.now();
     options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
     for (const chunk of chunks) {
       if (done.has(chunk.index)) continue;
@@ -140,8 +143,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       finished += 1;
       options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
     }
+    const validateMs = Date.now() - validateStarted;
     const published = await publish(connection, lakeDir, policy, options.definition ?? DEFAULT_ANALYTICS, options.onProgress);
-    return { ...published, lakeDir, chunks: { total: chunks.length, resumed }, elapsedMs: Date.now() - started };
+    return { ...published, stageMs: { ...published.stageMs, validate: validateMs }, lakeDir, chunks: { total: chunks.length, resumed }, elapsedMs: Date.now() - started };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -236,7 +240,14 @@ const LAKE_RELATIONS: [LakeTable, string][] = [
 ];
 
 /** Stage 2: duplicates, lateness, analytics and the lake, from everything validated. */
-async function publish(connection: DuckDBConnection, lakeDir: string, policy: IngestPolicy, definition: AnalyticsDefinition, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs">> {
+async function publish(connection: DuckDBConnection, lakeDir: string, policy: IngestPolicy, definition: AnalyticsDefinition, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs" | "stageMs"> & { stageMs: Omit<ReplayResult["stageMs"], "validate"> }> {
+  let mark = Date.now();
+  const lap = () => {
+    const now = Date.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
   const window = integerMs(policy.duplicateWindowMs, "duplicateWindowMs");
   const lateness = integerMs(policy.allowedLatenessMs, "allowedLatenessMs");
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
@@ -251,6 +262,7 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
     SELECT device_id, site, line, r.metric AS metric, r.value AS value, r.unit AS unit,
       make_timestamp(ts * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late
     FROM (SELECT *, unnest(readings) AS r FROM kept)`);
+  const dedupeMs = lap();
   const analytics = duckdbAnalytics(definition, "lake_readings");
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_aggregates AS ${analytics.aggregates}`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_anomalies AS ${analytics.anomalies}`);
@@ -268,6 +280,7 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
       (SELECT count(*) FILTER (WHERE late) FROM lake_readings) AS late_readings`)).getRowObjectsJS()[0];
   const counts: ReplayCounts = { input: Number(row.input), accepted: Number(row.accepted), quarantined: Number(row.quarantined), duplicates: Number(row.duplicates), late: Number(row.late) };
   const conservation = checkConservation(counts);
+  const analyticsMs = lap();
 
   removeLeftovers(lakeDir);
   const filesWritten: string[] = [];
@@ -279,11 +292,12 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   const written = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${sqlString(join(lakeDir, READINGS.name, "**", "*.parquet"))})`)).getRowObjectsJS()[0].n);
   if (readings > 0 && written !== readings) throw new Error(`readings lake holds ${written} rows but ${readings} were accepted; re-run the replay to republish ${lakeDir}`);
 
+  const writeMs = lap();
   const byReason = Object.fromEntries(Object.keys(QUARANTINE_REASONS).map((r) => [r, 0])) as Record<QuarantineReason, number>;
   for (const r of (await connection.runAndReadAll(`SELECT reason, count(*) AS n FROM rejected GROUP BY reason`)).getRowObjectsJS()) {
     byReason[r.reason as QuarantineReason] = Number(r.n);
   }
-  return { counts, byReason, readings: { accepted: readings, late: Number(row.late_readings) }, conservation, filesWritten };
+  return { counts, byReason, readings: { accepted: readings, late: Number(row.late_readings) }, conservation, filesWritten, stageMs: { dedupe: dedupeMs, analytics: analyticsMs, write: writeMs } };
 }
 
 function integerMs(value: number, name: string): number {
