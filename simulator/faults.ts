@@ -8,6 +8,7 @@
  */
 import type { MetricName } from "../contract/telemetry";
 import type { QuarantineReason } from "../contract/ingest-policy";
+import type { RuleName } from "../analytics/definition";
 import type { DeviceSpec } from "./factory";
 import type { Rng } from "./prng";
 
@@ -31,9 +32,9 @@ export type MalformedKind = keyof typeof MALFORMED_KINDS;
 const MALFORMED_ORDER = Object.keys(MALFORMED_KINDS) as MalformedKind[];
 
 /** Anomaly rules (the lake's `anomalies.rule` values) that should catch each signal fault. */
-export const EXPECTED_RULES: Record<SignalFaultKind, string[]> = {
+export const EXPECTED_RULES: Record<SignalFaultKind, RuleName[]> = {
   spike: ["deviation", "rate_of_change", "static_limit"],
-  drift: ["deviation", "static_limit"],
+  drift: ["level_shift", "deviation", "static_limit"],
   stuck: ["flatline"],
   dropout: ["data_gap"],
 };

@@ -90,7 +90,7 @@ export function renderDemo(r: DemoResult): string[] {
   out.push(
     `  false alerts: ${sc.falseAlerts.length} (${(sc.falseAlerts.length / deviceHours).toFixed(2)} per device-hour${
       byRule.size ? `; ${[...byRule].map(([rule, n]) => `${rule} ${n}`).join(", ")}` : ""
-    })` + (sc.explained.length ? `; ${sc.explained.length} more during delivery faults (e.g. a gap while messages were an hour late)` : ""),
+    })` + (sc.explained.length ? `; ${sc.explained.length} more explained by injected faults (a baseline settling after one, or a gap while messages were an hour late)` : ""),
   );
 
   out.push("", "Delivery faults injected, and how the ingest path accounted for them:");
