@@ -19,11 +19,24 @@ import { writeSimulation, type SimulationConfig, type SimulationOutput } from ".
 /** Where `npm run demo` works (gitignored). */
 export const DEMO_DIR = ".iotpipe/demo";
 
+/** Written into the demo directory so a later run knows it may empty it (and never empties anything else). */
+const DEMO_MARKER = ".iotpipe-demo";
+
+/** Empties a directory the demo made before; refuses a non-empty directory it did not make. */
+function prepareDemoDir(dir: string): void {
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0 && !fs.existsSync(path.join(dir, DEMO_MARKER))) {
+    throw new Error(`refusing to empty ${dir}: it is not empty and was not made by the demo; pass an empty or new --dir`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, DEMO_MARKER), "made by `iotpipe demo`; the next demo run empties this directory\n");
+}
+
 /** A short live burst: one line of four devices for ten minutes, ending now. */
 const BURST_MINUTES = 10;
 
 export interface DemoOptions {
-  /** Working directory; emptied first (the demo owns it). */
+  /** Working directory: new, empty, or made by an earlier demo run (then emptied first). */
   dir: string;
   config: SimulationConfig;
   /** Also push a live burst through the embedded MQTT broker (127.0.0.1, ephemeral port). */
@@ -68,8 +81,7 @@ export interface DemoResult {
 /** Runs the demo end to end and returns everything needed to print or check it. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const dir = path.resolve(options.dir);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  prepareDemoDir(dir);
   const timings: DemoResult["timings"] = {};
   const step = async <T>(name: DemoStep, work: () => Promise<T> | T): Promise<T> => {
     options.onStep?.(name);

@@ -148,7 +148,7 @@ export function registerDemo(program: Command, io: Io): void {
   program
     .command("demo")
     .description("Simulate a small factory, replay it, and compare what the analytics found with what was injected")
-    .option("--dir <dir>", "working directory (emptied first)", DEMO_DIR)
+    .option("--dir <dir>", "working directory: new, empty, or an earlier demo's (emptied first)", DEMO_DIR)
     .option("--seed <n>", "random seed", integerIn(0, 2 ** 32 - 1), d.seed)
     .option("--hours <h>", "simulated hours", positiveNumber(48), d.hours)
     .option("--sites <n>", "sites", integerIn(1, 26), d.shape.sites)

@@ -65,6 +65,16 @@ describe("command line errors", () => {
     expect(noLake.err).toMatch(/next: write one with `iotpipe replay/);
   });
 
+  test("demo refuses to empty a directory it did not make", async () => {
+    const precious = path.join(dir, "precious");
+    fs.mkdirSync(precious);
+    fs.writeFileSync(path.join(precious, "thesis.tex"), "do not delete");
+    const r = await cli("demo", "--dir", precious, "--no-mqtt", "--no-report");
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/refusing to empty .*precious: it is not empty and was not made by the demo/);
+    expect(fs.readFileSync(path.join(precious, "thesis.tex"), "utf8")).toBe("do not delete");
+  });
+
   test("publish to a broker that is not there fails clearly", async () => {
     const input = path.join(dir, "one.jsonl");
     fs.writeFileSync(input, '{"topic":"telemetry/a/b/c","ts":1,"readings":[{"metric":"temperature","value":1}]}\n');
