@@ -147,7 +147,13 @@ export const csvRowArb: fc.Arbitrary<string> = fc
   });
 
 /** Flat lines that satisfy the contract (the bulk of real input, and the SQL validator's fast path). */
-export const validFlatLineArb: fc.Arbitrary<string> = fc
+export const validFlatLineArb: fc.Arbitrary<string> = flatLines(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()));
+
+/** Valid flat lines with sensor-sized values. */
+export const sensorFlatLineArb: fc.Arbitrary<string> = flatLines(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }));
+
+function flatLines(valueArb: fc.Arbitrary<number>): fc.Arbitrary<string> {
+  return fc
   .record({
     site: fc.constantFrom("plant-a", "s1"),
     device: fc.constantFrom("press-01", "dev.2", "a:b"),
@@ -158,7 +164,7 @@ export const validFlatLineArb: fc.Arbitrary<string> = fc
     readings: fc.array(
       fc.record({
         metric: fc.constantFrom(...METRIC_NAMES, "oil_temp_2"),
-        value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()),
+        value: valueArb,
         unit: fc.option(fc.constantFrom("degC", "bar", "°C", "mm/s", ""), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 6 },
@@ -174,3 +180,4 @@ export const validFlatLineArb: fc.Arbitrary<string> = fc
       readings: m.readings.map((r) => (r.unit === undefined ? { metric: r.metric, value: r.value } : r)),
     }),
   );
+}
