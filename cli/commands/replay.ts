@@ -1,4 +1,5 @@
 /** `iotpipe replay`: recorded history (JSON Lines or CSV) through validation, de-duplication and analytics into a lake. */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { ConservationError } from "../../local/conservation";
@@ -65,6 +66,13 @@ export function replaySummary(result: ReplayResult, input: string): string[] {
   ];
 }
 
+/** Event dates (dt=YYYY-MM-DD partitions) the lake's readings table holds, oldest first. */
+export function lakeDates(lakeDir: string): string[] {
+  const dir = path.join(lakeDir, "readings");
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((d) => /^dt=\d{4}-\d{2}-\d{2}$/.test(d)).map((d) => d.slice(3)).sort();
+}
+
 export function registerReplay(program: Command, io: Io): void {
   program
     .command("replay")
@@ -84,6 +92,8 @@ and exits with code 3 if it does not hold. An interrupted replay resumes when ru
     .action(async (flags: ReplayFlags) => {
       const result = await replayWithProgress(flags, io);
       for (const line of replaySummary(result, flags.input)) io.out(line);
-      io.out(`next: iotpipe report --date <YYYY-MM-DD> --lake ${flags.out}`);
+      const dates = lakeDates(result.lakeDir);
+      if (dates.length > 1) io.out(`  event dates: ${dates[0]} .. ${dates[dates.length - 1]} (${dates.length} days)`);
+      io.out(`next: iotpipe report --date ${dates[0] ?? "<YYYY-MM-DD>"} --lake ${flags.out}`);
     });
 }

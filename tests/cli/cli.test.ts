@@ -110,7 +110,7 @@ describe("iotpipe replay", () => {
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toMatch(/^  input 240 = accepted 240 \+ quarantined 0 \+ duplicates 0 \(late 0 of 240\)  ✓$/m);
     expect(r.out).toMatch(/readings: 960 accepted, 0 late/);
-    expect(r.out).toMatch(/next: iotpipe report --date <YYYY-MM-DD> --lake /);
+    expect(r.out).toMatch(/next: iotpipe report --date 2026-11-02 --lake /);
     expect(fs.readdirSync(path.join(lake, "readings"))).toEqual(["dt=2026-11-02"]);
   });
 
