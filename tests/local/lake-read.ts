@@ -21,7 +21,11 @@ export function tableGlob(lakeDir: string, table: LakeTable): string | null {
   return existsSync(join(lakeDir, table.name)) ? sqlString(join(lakeDir, table.name, "*", "*.parquet")) : null;
 }
 
-/** Every row of a lake table (with its dt partition), as JSON text, sorted: a content fingerprint. */
+/**
+ * Every row of a lake table (with its dt partition), as JSON text, sorted: a content fingerprint. Doubles are
+ * compared to 12 significant digits: parallel aggregation sums in a varying order, so a stddev may differ in
+ * its last bits between two identical runs.
+ */
 export async function tableRows(lakeDir: string, table: LakeTable): Promise<string[]> {
   const glob = tableGlob(lakeDir, table);
   if (!glob) return [];
@@ -30,6 +34,6 @@ export async function tableRows(lakeDir: string, table: LakeTable): Promise<stri
       if (/No files found/.test(e.message)) return [];
       throw e;
     });
-    return rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))).sort();
+    return rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v))).sort();
   });
 }
