@@ -123,8 +123,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
 
   const stateDir = replayStateDir(lakeDir);
   mkdirSync(join(stateDir, "spill"), { recursive: true });
+  const threads = options.threads ?? availableParallelism();
   const instance = await DuckDBInstance.create(join(stateDir, "state.duckdb"), {
-    threads: String(options.threads ?? availableParallelism()),
+    threads: String(threads),
     temp_directory: join(stateDir, "spill"),
     preserve_insertion_order: "false",
   });
@@ -137,11 +138,23 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     let finished = resumed;
     const validateStarted = Date.now();
     options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
-    for (const chunk of chunks) {
-      if (done.has(chunk.index)) continue;
-      records += await validateChunk(connection, inputPath, chunk, format, header, { mode, clockMs, policy });
-      finished += 1;
-      options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
+    // One connection per core, each validating whole chunks: a chunk's statements run mostly on one thread
+    // (it fits in one row group), and appends from concurrent transactions never conflict in DuckDB.
+    const pending = chunks.filter((c) => !done.has(c.index));
+    const workers = await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, pending.length)) }, () => instance.connect()));
+    try {
+      await Promise.all(
+        workers.map(async (worker) => {
+          for (let chunk = pending.shift(); chunk; chunk = pending.shift()) {
+            const validated = await validateChunk(worker, inputPath, chunk, format, header, { mode, clockMs, policy });
+            records += validated;
+            finished += 1;
+            options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
+          }
+        }),
+      );
+    } finally {
+      for (const worker of workers) worker.closeSync();
     }
     const validateMs = Date.now() - validateStarted;
     const published = await publish(connection, lakeDir, policy, options.definition ?? DEFAULT_ANALYTICS, options.onProgress);
@@ -250,18 +263,18 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   };
   const window = integerMs(policy.duplicateWindowMs, "duplicateWindowMs");
   const lateness = integerMs(policy.allowedLatenessMs, "allowedLatenessMs");
+  // Window functions over the narrow columns only; the readings lists join back afterwards.
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
     WITH flagged AS (
-      SELECT *, coalesce(dedup_key IS NOT NULL AND abs(ts - lag(ts) OVER (PARTITION BY device_id, dedup_key ORDER BY pos)) <= ${window}, false) AS duplicate
+      SELECT pos, ts, coalesce(dedup_key IS NOT NULL AND abs(ts - lag(ts) OVER (PARTITION BY device_id, dedup_key ORDER BY pos)) <= ${window}, false) AS duplicate
       FROM messages
     )
-    SELECT * EXCLUDE (duplicate),
-      coalesce(ts < max(ts) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
+    SELECT pos, coalesce(ts < max(ts) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
     FROM flagged WHERE NOT duplicate`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_readings AS
     SELECT device_id, site, line, r.metric AS metric, r.value AS value, r.unit AS unit,
       make_timestamp(ts * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late
-    FROM (SELECT *, unnest(readings) AS r FROM kept)`);
+    FROM (SELECT m.*, k.late, unnest(m.readings) AS r FROM messages m JOIN kept k USING (pos))`);
   const dedupeMs = lap();
   const analytics = duckdbAnalytics(definition, "lake_readings");
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_aggregates AS ${analytics.aggregates}`);
