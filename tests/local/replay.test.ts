@@ -166,3 +166,15 @@ describe("sqlString", () => {
     expect(() => sqlString("a\0b")).toThrow(/NUL/);
   });
 });
+
+describe("replay with nothing accepted", () => {
+  it("publishes empty readings, aggregates, anomalies and alerts tables as empty directories", async () => {
+    const input = join(dir, "all-bad.jsonl");
+    writeFileSync(input, '{"device_id":"press-01","ingest_ts":1795305600000}\nnot json\n');
+    const result = await replay({ inputPath: input, lakeDir: join(dir, "empty-lake"), now: CLOCK });
+    expect(result.conservation).toBe("input 2 = accepted 0 + quarantined 2 + duplicates 0 (late 0 of 0)");
+    expect(readdirSync(join(dir, "empty-lake", READINGS.name))).toEqual([]);
+    // The first line carries its own ingest time (2026-11-22); the unparseable one gets the replay clock.
+    expect(result.filesWritten).toEqual(["quarantine/dt=2026-11-22/part-0.parquet", "quarantine/dt=2026-11-23/part-0.parquet"]);
+  });
+});
