@@ -145,7 +145,7 @@ describe("replay of generated hostile input", () => {
         expect(result.counts.accepted + result.counts.duplicates).toBe(verdicts.filter((v) => v.outcome === "accepted").length);
         expect(result.conservation).toBe(conservationLine(result.counts));
       }),
-      { numRuns: Number(process.env.FC_RUNS ?? 3) },
+      { numRuns: Number(process.env.FC_RUNS ?? 8) },
     );
   });
 });
