@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { connectAsync } from "mqtt";
 import { startBroker, type BrokerStats } from "../local/broker";
 import { publishFile } from "../local/broker-publish";
-import { openSpool } from "../local/broker-spool";
+import { TelemetrySpool } from "../local/spool";
 import { replay, type ReplayResult } from "../local/replay";
 import { runLocalReport, type LocalReportResult } from "../reports/local-report";
 import { checkDelivery, readAlertEpisodes, scoreDetections, type DeliveryCheck, type Scorecard } from "../simulator/scoring";
@@ -133,7 +133,7 @@ async function mqttBurst(dir: string, seed: number): Promise<MqttBurst> {
     path.join(root, "burst"),
   );
   const spoolPath = path.join(root, "spool.jsonl");
-  const broker = await startBroker({ port: 0, spool: openSpool(spoolPath) });
+  const broker = await startBroker({ port: 0, spool: new TelemetrySpool(spoolPath) });
   let published = 0;
   const hostile = [
     { topic: "telemetry/plant-a/line-1/a1-pump01", payload: '{"ts":' },

@@ -13,11 +13,10 @@ import type { Aedes, AedesOptions } from "aedes";
 import { DEFAULT_INGEST_POLICY, type IngestPolicy, type QuarantineReason } from "../contract/ingest-policy";
 import { classify } from "../contract/validation";
 
-/** Where received messages go: one line per publish, in arrival order. */
+/** Where received messages go: one line per publish, in arrival order (local/spool.ts's TelemetrySpool). */
 export interface SpoolSink {
-  append(topic: string, payload: Buffer, receivedTs: number): void;
-  /** Flushes and closes; resolves when every appended line is on disk. */
-  close(): Promise<void>;
+  /** Appends synchronously: when it returns, the line is written (the QoS 1 acknowledgement depends on it). */
+  append(topic: string, payload: Uint8Array, receivedAt: number): void;
 }
 
 export interface BrokerOptions {
@@ -56,7 +55,7 @@ export interface RunningBroker {
   /** `mqtt://host:port`, ready for an MQTT client. */
   url: string;
   stats: BrokerStats;
-  /** Stops accepting connections, disconnects clients, closes the spool. */
+  /** Stops accepting connections and disconnects clients. */
   close(): Promise<void>;
 }
 
@@ -129,7 +128,6 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         await new Promise<void>((resolve) => broker.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         await serverClosed;
-        await options.spool.close();
       })();
       return closing;
     },

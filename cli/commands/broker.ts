@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { DEFAULT_BROKER_HOST, startBroker, type BrokerStats, type RunningBroker } from "../../local/broker";
 import { publishFile } from "../../local/broker-publish";
-import { openSpool } from "../../local/broker-spool";
+import { TelemetrySpool } from "../../local/spool";
 import { CliError } from "../errors";
 import type { Io } from "../io";
 import { port } from "../options";
@@ -51,7 +51,7 @@ Stop with Ctrl-C, then replay the spool:
         io.err(`warning: binding ${flags.host}: the embedded broker has no TLS and no authentication; use it on trusted networks only`);
       }
       let broker: RunningBroker;
-      const spool = openSpool(flags.spool);
+      const spool = new TelemetrySpool(flags.spool);
       try {
         broker = await startBroker({
           host: flags.host,
@@ -62,7 +62,6 @@ Stop with Ctrl-C, then replay the spool:
           },
         });
       } catch (error) {
-        await spool.close();
         throw new CliError((error as Error).message, "pick another port with --port, or --port 0 for any free port");
       }
       io.out(`listening on ${broker.url} (topic telemetry/<site>/<line>/<device>), spooling to ${flags.spool}`);

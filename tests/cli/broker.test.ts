@@ -56,7 +56,7 @@ describe("iotpipe broker", () => {
         { topic: "telemetry/plant-a/line-1/a1-pump01", payload: JSON.stringify({ ...valid, ts: 1000 }), expect: "timestamp_out_of_range" },
         { topic: "factory/plant-a/a1-pump01", payload: JSON.stringify(valid), expect: "bad_topic" },
       ];
-      // Not UTF-8: the spool must keep these bytes, not repair them.
+      // Not UTF-8: the spool keeps these bytes (as base64 text), never a repaired version of them.
       const binary = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x0a, 0x22, 0x7d]);
       const client = await connectAsync(url, { clientId: "broker-test", reconnectPeriod: 0 });
       for (const m of sent) await client.publishAsync(m.topic, m.payload, { qos: 1 });
@@ -97,8 +97,9 @@ describe("iotpipe broker", () => {
         const verdict = classify({ format: "mqtt", topic: back.topic, payload: back.payload }, { mode: "live", ingestTs: receivedTs });
         expect(verdict.outcome === "accepted" ? "accepted" : verdict.reason).toBe(sent[i].expect);
       });
-      const binaryLine = raw[sent.length];
-      expect(binaryLine.includes(Buffer.from([0xff, 0xfe]))).toBe(true);
+      const binaryLine = raw[sent.length].toString("utf8");
+      const spooled = publishableLine(binaryLine)!.payload;
+      expect(Buffer.from(spooled.replace(/^base64:/, ""), "base64")).toEqual(binary);
       const verdict = classify({ format: "jsonl", line: binaryLine }, { mode: "replay", ingestTs: now });
       expect(verdict).toMatchObject({ outcome: "quarantined", reason: "unparseable" });
       const { topic, ingest_ts, ...message } = flat;
