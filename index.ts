@@ -21,7 +21,7 @@ import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket
 import { TelemetryStreams } from "./components/telemetry-streams";
 import { DeviceIngest, INGEST_ERRORS_PREFIX } from "./components/device-ingest";
 import { StreamAnalytics } from "./components/stream-analytics";
-import { ParquetLake } from "./components/parquet-lake";
+import { ParquetLake, RAW_MESSAGES } from "./components/parquet-lake";
 import { AthenaAnalytics } from "./components/athena-analytics";
 import { Monitoring } from "./components/monitoring";
 import { AlertNotifier } from "./components/alert-notifier";
@@ -61,7 +61,7 @@ const opsKey = new EncryptionKey("ops-key", {
 
 // Buckets ---------------------------------------------------------------------------------------------------
 /** Every lake prefix ages through the same tiers (Athena skips objects once they reach Glacier). */
-const lakeTiering: PrefixTiering[] = [...LAKE_TABLES.map((t) => t.name), INGEST_ERRORS_PREFIX].map((table) => ({
+const lakeTiering: PrefixTiering[] = [...LAKE_TABLES.map((t) => t.name), RAW_MESSAGES.name, INGEST_ERRORS_PREFIX, "errors"].map((table) => ({
   prefix: `${table}/`,
   infrequentAccessAfterDays: config.rawDataIaDays,
   glacierAfterDays: config.rawDataGlacierDays,
@@ -125,6 +125,9 @@ const lake = new ParquetLake("lake", {
   lakeKeyArn: lakeKey.arn,
   streamKeyArn: streamsKey.arn,
   sources: Object.fromEntries(Object.keys(streams.outputs).map((name) => [name, { streamArn: streams.outputs[name].arn }])),
+  // The raw stream archived exactly as the IoT rule wrote it: the source for a re-run of the analytics and the
+  // evidence for any record the validation rejected.
+  rawSource: { streamArn: streams.raw.arn },
   lakeStartDate: config.lakeStartDate,
   logRetentionDays: config.logRetentionDays,
   logKmsKeyArn: lakeKey.arn,

@@ -61,7 +61,7 @@ describe("dev stack renders", () => {
   it("with the expected number of each core resource", () => {
     const counts = Object.fromEntries(countByType(stack.plan));
     expect(counts[T.stream]).toBe(1 + LAKE_TABLES.length);
-    expect(counts[T.firehose]).toBe(LAKE_TABLES.length);
+    expect(counts[T.firehose]).toBe(LAKE_TABLES.length + 1); // + the raw-stream archive
     expect(counts[T.glueDb]).toBe(1);
     // One per lake table, plus the error tables (IoT rule and Firehose failures) that ParquetLake adds.
     expect(counts[T.glueTable]).toBeGreaterThan(LAKE_TABLES.length);

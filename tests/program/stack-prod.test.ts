@@ -67,7 +67,7 @@ it("applies prod's tighter alarm thresholds and subscribes the operators", () =>
   expect(iteratorAge.length).toBeGreaterThan(0);
   expect(iteratorAge.every((a) => a.inputs.threshold === 30000)).toBe(true);
   const freshness = alarms.filter((a) => a.inputs.metricName === "DeliveryToS3.DataFreshness");
-  expect(freshness).toHaveLength(LAKE_TABLES.length);
+  expect(freshness).toHaveLength(LAKE_TABLES.length + 1); // + the raw-stream archive
   expect(freshness.every((a) => a.inputs.threshold === 600)).toBe(true);
   const subscriptions = stack.ofType("aws:sns/topicSubscription:TopicSubscription");
   expect(subscriptions.map((s) => [s.inputs.protocol, s.inputs.endpoint])).toEqual([["email", "iot-operations@example.com"]]);
