@@ -17,8 +17,11 @@
  *   deviation: reference mean / mean ± threshold × std; level_shift: reference mean of recent means / the band
  *   edge the recent mean crossed; rate_of_change: previous value / previous ± threshold × typical step;
  *   flatline: the stuck value / null; data_gap: null / null (score = silence ÷ allowed silence).
- * - Alerts group the anomalies of a device and metric into episodes: an episode opens at an anomalous reading
- *   with none in the hold time before it and clears at its last anomalous reading + the hold time.
+ * - Alerts group the anomalies of a device and metric into episodes: an episode opens at a reading that counts
+ *   toward an alert with none in the hold time before it and clears at the last such reading + the hold time.
+ *   Static limits, flatline, data gaps and critical readings count at once; a warning-level statistical reading
+ *   (deviation, level shift, rate of change) counts once confirmed (`alerts.confirmation`). Every anomalous
+ *   reading is in the anomalies table either way.
  */
 import { METRICS, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
@@ -77,7 +80,10 @@ export interface DeviationRule {
 /**
  * Level shift (sustained deviation, drift): the mean of the `recentRows` latest readings is further from the
  * reference mean than threshold × the spread that such recent means have within the reference itself (the
- * standard deviation of the rolling recent mean over the reference rows, which accounts for autocorrelation).
+ * standard deviation of the rolling recent mean over the reference rows, which accounts for autocorrelation),
+ * × √((ref + recent) / (ref − recent)) for a reference of `ref` readings: overlapping windows over a finite
+ * reference understate that spread, and the reference mean is itself uncertain. The factor is 1.1 on a full
+ * default reference and 1.6 on the minimum one; the rule is silent until the reference outgrows the recent window.
  */
 export interface LevelShiftRule {
   enabled: boolean;
@@ -140,6 +146,13 @@ export interface AnalyticsDefinition {
   alerts: {
     /** An episode clears when no anomaly has been seen for this long (event time); one open + one clear row. */
     holdSeconds: number;
+    /**
+     * Evidence a warning-level statistical reading needs before it counts toward an alert: at least `readings` of
+     * the series' last `window` readings fired deviation, level shift or rate of change. Cuts short bursts of
+     * marginal readings (chance, or a brief excursion) without delaying definite events or critical readings.
+     * `readings: 1` alerts on every anomalous reading.
+     */
+    confirmation: { readings: number; window: number };
   };
 }
 
@@ -153,13 +166,15 @@ const catalogLimits: Record<string, StaticLimit> = Object.fromEntries(
 
 export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
   windowSeconds: [60, 3600],
-  baseline: { recentRows: 120, referenceRows: 1200, minReferenceRows: 60, relativeStdFloor: 0.001, absoluteStdFloor: 1e-6 },
+  // Baseline rules judge once 400 readings of history exist (280 reference + 120 recent): a younger reference
+  // understates how far a wandering signal (a motor temperature) moves and turns its normal wander into alerts.
+  baseline: { recentRows: 120, referenceRows: 1200, minReferenceRows: 280, relativeStdFloor: 0.001, absoluteStdFloor: 1e-6 },
   watermarkDelaySeconds: DEFAULT_INGEST_POLICY.allowedLatenessMs / 1000,
   idleTimeoutSeconds: 30,
   rules: {
     staticLimit: { enabled: true, defaults: catalogLimits, overrides: [] },
     deviation: { enabled: true, threshold: 6, criticalScore: 2 },
-    levelShift: { enabled: true, threshold: 6, criticalScore: 2 },
+    levelShift: { enabled: true, threshold: 5, criticalScore: 2 },
     rateOfChange: {
       enabled: true,
       baselineRows: 300,
@@ -172,7 +187,7 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
     flatline: { enabled: true, rows: 30, maxRunProbability: 1e-12, severity: "warning" },
     dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, severity: "warning" },
   },
-  alerts: { holdSeconds: 120 },
+  alerts: { holdSeconds: 120, confirmation: { readings: 10, window: 30 } },
 };
 
 /** Returns every problem with a definition (empty when valid), each naming the parameter and the fix. */
@@ -196,6 +211,11 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   positiveInt("watermarkDelaySeconds", def.watermarkDelaySeconds);
   positiveInt("idleTimeoutSeconds", def.idleTimeoutSeconds);
   positiveInt("alerts.holdSeconds", def.alerts.holdSeconds);
+  positiveInt("alerts.confirmation.readings", def.alerts.confirmation.readings);
+  positiveInt("alerts.confirmation.window", def.alerts.confirmation.window);
+  if (def.alerts.confirmation.readings > def.alerts.confirmation.window) {
+    problems.push(`alerts.confirmation.readings (${def.alerts.confirmation.readings}) must not exceed alerts.confirmation.window (${def.alerts.confirmation.window})`);
+  }
 
   const { staticLimit, deviation, levelShift, rateOfChange, flatline, dataGap } = def.rules;
   const limitProblems = (path: string, l: StaticLimit) => {

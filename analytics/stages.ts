@@ -182,10 +182,47 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
         staticLimitCases(def, d),
       ],
     },
+    ...judgedSteps(def, d),
+  ];
+}
+
+/** Rules whose single firing can be chance (statistical tests on noisy data); the others are definite events. */
+const STATISTICAL_FIRED = ["deviation_fired", "shift_fired", "roc_fired"];
+
+/**
+ * The scoring steps, ending with `anomaly_scored`: every rule judged, then whether the reading counts toward an
+ * alert (`alert_fired`). A definite event (static limit, flatline, data gap) or a critical statistical reading
+ * counts at once; a warning-level statistical reading only once the evidence is confirmed — at least
+ * `confirmation.readings` of the series' last `confirmation.window` readings fired a statistical rule — so a
+ * short burst of marginal readings stays in the anomalies table without paging anyone.
+ */
+function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
+  const { deviation: dev, levelShift: shift, rateOfChange: roc } = def.rules;
+  const { readings, window } = def.alerts.confirmation;
+  const definite = "static_fired OR gap_fired OR flatline_fired";
+  const critical = [
+    `(deviation_fired AND deviation_score >= ${sqlDouble(dev.criticalScore)})`,
+    `(shift_fired AND shift_score >= ${sqlDouble(shift.criticalScore)})`,
+    `(roc_fired AND roc_score >= ${sqlDouble(roc.criticalScore)})`,
+  ].join(" OR ");
+  const statistical = STATISTICAL_FIRED.join(" OR ");
+  const scoredAbout = "Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit.";
+  if (readings === 1) {
+    // Every anomalous reading counts: no evidence window needed.
+    return [{ name: "anomaly_scored", about: scoredAbout, columns: [...scoredColumns(def, d), `${definite} OR ${statistical} AS alert_fired`] }];
+  }
+  return [
+    { name: "anomaly_judged", about: scoredAbout, columns: scoredColumns(def, d) },
+    {
+      name: "anomaly_evidence",
+      about: `Statistical anomalies among the last ${window} readings (the evidence an alert needs).`,
+      window: { preceding: window - 1, pass: 3 },
+      columns: [`SUM(CASE WHEN ${statistical} THEN 1 ELSE 0 END) OVER w AS evidence_rows`],
+    },
     {
       name: "anomaly_scored",
-      about: "Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit.",
-      columns: scoredColumns(def, d),
+      about: `Whether the reading counts toward an alert: a definite event, a critical reading, or a confirmed one (${readings} of the last ${window}).`,
+      columns: [`${definite} OR ${critical} OR ((${statistical}) AND evidence_rows >= ${readings}) AS alert_fired`],
     },
   ];
 }
@@ -203,7 +240,12 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
   const minRef = def.baseline.minReferenceRows;
   const on = (enabled: boolean, cond: string) => (enabled ? `(${cond})` : "FALSE");
   const devBand = `${sqlDouble(dev.threshold)} * ref_std_eff`;
-  const shiftBand = `${sqlDouble(shift.threshold)} * ref_mstd_eff`;
+  const recent = def.baseline.recentRows;
+  // The spread of recent means is measured on overlapping windows over a finite reference: it runs low by about
+  // (ref − recent) / ref, and the reference mean compared against is itself uncertain by recent / ref of it.
+  // Both corrections together: × √((ref + recent) / (ref − recent)) — 1.1 on a full default reference, 1.6 on
+  // one of 280 readings — so a young reference, whose spread is barely estimated, needs a larger shift.
+  const shiftBand = `${sqlDouble(shift.threshold)} * ref_mstd_eff * ${d.sqrt(`(ref_rows + ${sqlDouble(recent)}) / GREATEST(ref_rows - ${sqlDouble(recent)}, ${sqlDouble(1)})`)}`;
   const rocBand = `${sqlDouble(roc.threshold)} * step_rms_eff`;
   const gapLimit = `CASE WHEN typical_interval_ms IS NOT NULL
       THEN LEAST(${sqlDouble(gap.factor)} * typical_interval_ms, ${sqlDouble(gap.maxGapSeconds * 1000)})
@@ -219,7 +261,8 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
     `ABS(${v} - ref_mean) / (${devBand}) AS deviation_score`,
     `CASE WHEN ${v} >= ref_mean THEN ref_mean + ${devBand} ELSE ref_mean - ${devBand} END AS deviation_limit`,
     // level_shift: the recent mean is beyond the threshold × the spread recent means have within the reference
-    `${on(shift.enabled, `ref_rows >= ${minRef} AND recent_rows = ${def.baseline.recentRows} AND ABS(recent_mean - ref_mmean) > ${shiftBand}`)} AS shift_fired`,
+    // (corrected for the reference's finite length; silent until the reference is longer than the recent window)
+    `${on(shift.enabled, `ref_rows >= ${Math.max(minRef, recent + 1)} AND recent_rows = ${recent} AND ABS(recent_mean - ref_mmean) > ${shiftBand}`)} AS shift_fired`,
     `ABS(recent_mean - ref_mmean) / (${shiftBand}) AS shift_score`,
     `CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + ${shiftBand} ELSE ref_mmean - ${shiftBand} END AS shift_limit`,
     // rate_of_change: step from the previous reading beyond the threshold × the typical step
@@ -287,10 +330,11 @@ export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: Ru
 }
 
 /**
- * Alert stages: `alert_readings` (one row per anomalous reading, whatever the number of rules that fired) and
- * `alert_transitions` (is this reading the first of an episode?). An episode of a series opens at an anomalous
- * reading whose previous anomalous reading is at least the hold time older (or absent) and clears at the last
- * anomalous reading + hold time: exactly a session window with gap = hold time.
+ * Alert stages: `alert_readings` (one row per reading that counts toward an alert — `alert_fired`: anomalous and,
+ * for a warning-level statistical rule, confirmed — whatever the number of rules that fired) and
+ * `alert_transitions` (is this reading the first of an episode?). An episode of a series opens at such a reading
+ * when the previous one is at least the hold time older (or absent) and clears at the last one + hold time:
+ * exactly a session window with gap = hold time.
  */
 export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
   const v = d.id("value");
@@ -302,7 +346,7 @@ export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
   return [
     {
       name: "alert_readings",
-      about: "Anomalous readings, one row each: the highest-precedence rule that fired, its limit, the worst severity, and which side of its reference the value is on.",
+      about: "Readings that count toward an alert, one row each: the highest-precedence rule that fired, its limit, the worst severity, and which side of its reference the value is on.",
       sql: `SELECT
     ${carried(d)},
     ${d.text(`CASE\n${RULE_PRECEDENCE.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${sqlString(rule)}`).join("\n")}\n    END`)} AS top_rule,
@@ -317,7 +361,7 @@ export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
     -- Reference the value is judged against: the rule's baseline, else its limit, else the value itself.
     ${v} - COALESCE(${pick("baseline")}, ${pick("limit")}, ${v}) AS excess
   FROM anomaly_scored
-  WHERE ${RULE_PRECEDENCE.map((rule) => ruleColumns[rule](def, d).fired).join(" OR ")}`,
+  WHERE alert_fired`,
     },
     {
       name: "alert_transitions",

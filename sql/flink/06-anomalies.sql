@@ -122,18 +122,18 @@ CREATE TEMPORARY VIEW anomaly_stats AS
   FROM anomaly_reference;
 
 -- Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit.
-CREATE TEMPORARY VIEW anomaly_scored AS
+CREATE TEMPORARY VIEW anomaly_judged AS
   SELECT *,
     (`value` > static_high OR `value` < static_low) AS static_fired,
     CASE WHEN `value` > static_high THEN 1 + (`value` - static_high) / static_scale
          WHEN `value` < static_low THEN 1 + (static_low - `value`) / static_scale END AS static_score,
     CASE WHEN `value` > static_high THEN static_high WHEN `value` < static_low THEN static_low END AS static_limit,
-    (ref_rows >= 60 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff) AS deviation_fired,
+    (ref_rows >= 280 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff) AS deviation_fired,
     ABS(`value` - ref_mean) / (6E0 * ref_std_eff) AS deviation_score,
     CASE WHEN `value` >= ref_mean THEN ref_mean + 6E0 * ref_std_eff ELSE ref_mean - 6E0 * ref_std_eff END AS deviation_limit,
-    (ref_rows >= 60 AND recent_rows = 120 AND ABS(recent_mean - ref_mmean) > 6E0 * ref_mstd_eff) AS shift_fired,
-    ABS(recent_mean - ref_mmean) / (6E0 * ref_mstd_eff) AS shift_score,
-    CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + 6E0 * ref_mstd_eff ELSE ref_mmean - 6E0 * ref_mstd_eff END AS shift_limit,
+    (ref_rows >= 280 AND recent_rows = 120 AND ABS(recent_mean - ref_mmean) > 5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5)) AS shift_fired,
+    ABS(recent_mean - ref_mmean) / (5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5)) AS shift_score,
+    CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + 5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5) ELSE ref_mmean - 5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5) END AS shift_limit,
     (step_rows >= 30 AND ABS(step) > 8E0 * step_rms_eff) AS roc_fired,
     ABS(step) / (8E0 * step_rms_eff) AS roc_score,
     CASE WHEN step >= 0 THEN prev_value + 8E0 * step_rms_eff ELSE prev_value - 8E0 * step_rms_eff END AS roc_limit,
@@ -146,6 +146,19 @@ CREATE TEMPORARY VIEW anomaly_scored AS
       THEN LEAST(1E1 * typical_interval_ms, 9E5)
       ELSE 9E5 END) AS gap_score
   FROM anomaly_stats;
+
+-- Statistical anomalies among the last 30 readings (the evidence an alert needs).
+CREATE TEMPORARY VIEW anomaly_evidence AS
+  SELECT *,
+    SUM(CASE WHEN deviation_fired OR shift_fired OR roc_fired THEN 1 ELSE 0 END) OVER w AS evidence_rows
+  FROM anomaly_judged
+  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
+
+-- Whether the reading counts toward an alert: a definite event, a critical reading, or a confirmed one (10 of the last 30).
+CREATE TEMPORARY VIEW anomaly_scored AS
+  SELECT *,
+    static_fired OR gap_fired OR flatline_fired OR (deviation_fired AND deviation_score >= 2E0) OR (shift_fired AND shift_score >= 2E0) OR (roc_fired AND roc_score >= 2E0) OR ((deviation_fired OR shift_fired OR roc_fired) AND evidence_rows >= 10) AS alert_fired
+  FROM anomaly_evidence;
 
 INSERT INTO anomalies_sink
   SELECT device_id, site, line, metric,

@@ -33,12 +33,25 @@ describe("analytics definition", () => {
     ["a critical score below the threshold", (d: AnalyticsDefinition) => { d.rules.deviation.criticalScore = 0.5; }, /criticalScore must be at least 1/],
     ["a one-reading flatline", (d: AnalyticsDefinition) => { d.rules.flatline.rows = 1; }, /flatline.rows must be at least 2/],
     ["a zero hold time", (d: AnalyticsDefinition) => { d.alerts.holdSeconds = 0; }, /holdSeconds must be a positive integer/],
+    ["a confirmation needing more readings than its window", (d: AnalyticsDefinition) => { d.alerts.confirmation = { readings: 5, window: 4 }; }, /confirmation.readings \(5\) must not exceed/],
+    ["a fractional confirmation window", (d: AnalyticsDefinition) => { d.alerts.confirmation = { readings: 1, window: 2.5 }; }, /confirmation.window must be a positive integer/],
   ])("refuses %s", (_, edit, message) => {
     const def = broken(edit);
     expect(definitionProblems(def).join("\n")).toMatch(message);
     expect(() => validateDefinition(def)).toThrow(/invalid analytics definition/);
     expect(() => duckdbAnalytics(def)).toThrow(message);
     expect(() => flinkSqlFiles(def)).toThrow(message);
+  });
+
+  it("both engines follow the alert confirmation; readings 1 needs no evidence window", () => {
+    const flink = (def: AnalyticsDefinition) => flinkSqlFiles(def).map((f) => f.sql).join("\n");
+    const confirmed = broken((d) => { d.alerts.confirmation = { readings: 4, window: 12 }; });
+    expect(duckdbAnalytics(confirmed).alerts).toContain("evidence_rows >= 4");
+    expect(flink(confirmed)).toMatch(/CREATE TEMPORARY VIEW anomaly_evidence AS[^;]*ROWS BETWEEN 11 PRECEDING AND CURRENT ROW\);/);
+    expect(flink(confirmed)).toContain("evidence_rows >= 4");
+    const every = broken((d) => { d.alerts.confirmation = { readings: 1, window: 1 }; });
+    expect(duckdbAnalytics(every).alerts).not.toContain("evidence_rows");
+    expect(flink(every)).not.toContain("anomaly_evidence");
   });
 
   it("both engines follow a changed parameter", () => {

@@ -55,6 +55,8 @@ async function query(sql: string): Promise<Row[]> {
 }
 
 const ms = (v: unknown) => (v === null ? null : (v as Date).getTime());
+/** `rule@second` of each anomaly row (seconds after T0). */
+const fired = (anomalies: Row[]) => anomalies.map((a) => `${a.rule}@${(ms(a.event_ts)! - T0) / 1000}`);
 
 async function run(readings: Reading[], def: AnalyticsDefinition = DEFAULT_ANALYTICS) {
   await load(readings);
@@ -146,7 +148,6 @@ describe("aggregates", () => {
 });
 
 describe("anomaly rules", () => {
-  const fired = (anomalies: Row[]) => anomalies.map((a) => `${a.rule}@${(ms(a.event_ts)! - T0) / 1000}`);
 
   it("a clean series raises nothing", async () => {
     const out = await run(cleanSeries(400));
@@ -180,12 +181,15 @@ describe("anomaly rules", () => {
   });
 
   it("deviation fires on a spike against the trailing reference", async () => {
-    // The reference needs minReferenceRows readings before the recentRows most recent ones: judge at 300.
-    const readings = cleanSeries(400);
-    readings[300].value = 30;
+    // The reference needs minReferenceRows readings before the recentRows most recent ones.
+    const { minReferenceRows, recentRows } = DEFAULT_ANALYTICS.baseline;
+    expect(minReferenceRows + recentRows).toBe(400);
+    const readings = cleanSeries(500);
+    readings[398].value = 30; // its reference is one reading short (279): not judged
+    readings[399].value = 30; // the 400th reading: 280 reference + 120 recent (itself included)
     const out = await run(readings);
     const hit = out.anomalies.filter((a) => a.rule === "deviation");
-    expect(fired(hit)).toEqual(["deviation@300"]);
+    expect(fired(hit)).toEqual(["deviation@399"]);
     expect(hit[0].baseline as number).toBeCloseTo(20.5, 1);
     expect(hit[0].limit_value as number).toBeGreaterThan(hit[0].baseline as number);
     expect(hit[0].limit_value as number).toBeLessThan(30);
@@ -200,6 +204,18 @@ describe("anomaly rules", () => {
     expect(shift.length).toBeGreaterThan(10);
     expect(Math.min(...shift)).toBeGreaterThanOrEqual(300);
     expect(Math.min(...shift)).toBeLessThan(300 + DEFAULT_ANALYTICS.baseline.recentRows);
+  });
+
+  it("level_shift stays silent until its reference outgrows the recent window", async () => {
+    // With a short minimum reference, the deviation rule judges from 60 reference readings, but the spread of
+    // 120-reading means cannot be measured on fewer than 121 (the old rule fired here from the 180th reading).
+    const def: AnalyticsDefinition = structuredClone(DEFAULT_ANALYTICS);
+    def.baseline.minReferenceRows = 60;
+    const readings = cleanSeries(400).map((r, i) => (i >= 130 ? { ...r, value: r.value + 1.5 } : r));
+    const shift = (await run(readings, def)).anomalies.filter((a) => a.rule === "level_shift").map((a) => (ms(a.event_ts)! - T0) / 1000);
+    // Reading i has a reference of i + 1 − 120 readings: 121 first at i = 240.
+    expect(Math.min(...shift)).toBeGreaterThanOrEqual(240);
+    expect(Math.min(...shift)).toBeLessThan(260);
   });
 
   it("rate_of_change fires on a jump between consecutive readings", async () => {
@@ -248,25 +264,63 @@ describe("alerts", () => {
 
   it("one open and one clear per episode, not per reading; the hold time separates episodes", async () => {
     const readings = cleanSeries(900);
-    for (const i of [300, 310, 320]) readings[i].value = 35; // one episode: 10 s apart
+    for (const i of [400, 410, 420]) readings[i].value = 35; // one episode: 10 s apart
     readings[800].value = 35; // another, long after the first cleared
-    const out = await run(readings);
-    const anomalousSeconds = [...new Set(out.anomalies.map((a) => ms(a.event_ts)!))].sort((a, b) => a - b);
-    const first = anomalousSeconds.filter((t) => t < T0 + 700_000);
-    const second = anomalousSeconds.filter((t) => t >= T0 + 700_000);
+    // Level shift off: three spikes move the recent mean of this noiseless series by a (real) shift.
+    const def: AnalyticsDefinition = structuredClone(DEFAULT_ANALYTICS);
+    def.rules.levelShift.enabled = false;
+    const out = await run(readings, def);
+    // Isolated readings count toward an alert only when critical: the warning-level ones (the step back down after
+    // a spike, judged against typical steps that now include the spike) stay in the anomalies table, unconfirmed.
+    const seconds = (rows: Row[]) => [...new Set(rows.map((a) => ms(a.event_ts)!))].sort((a, b) => a - b);
+    const counted = seconds(out.anomalies.filter((a) => a.severity === "critical"));
+    const warningsOnly = seconds(out.anomalies).filter((t) => !counted.includes(t));
+    expect(warningsOnly.map((t) => (t - T0) / 1000)).toEqual([401, 411, 801]);
+    const first = counted.filter((t) => t < T0 + 700_000);
+    const second = counted.filter((t) => t >= T0 + 700_000);
+    expect(second).toEqual([T0 + 800_000]);
 
     expect(out.alerts.map((a) => [a.state, ms(a.event_ts)])).toEqual([
-      ["open", T0 + 300_000],
+      ["open", T0 + 400_000],
       ["cleared", first[first.length - 1] + hold],
       ["open", T0 + 800_000],
       ["cleared", second[second.length - 1] + hold],
     ]);
     const [open, cleared] = out.alerts;
     expect(open).toMatchObject({ rule: "deviation", episode_end: null, peak_value: 35, anomaly_count: 1n, severity: "critical" });
-    expect(ms(open.episode_start)).toBe(T0 + 300_000);
+    expect(ms(open.episode_start)).toBe(T0 + 400_000);
     expect(cleared).toMatchObject({ rule: "deviation", peak_value: 35, anomaly_count: BigInt(first.length), severity: "critical" });
-    expect(ms(cleared.episode_start)).toBe(T0 + 300_000);
+    expect(ms(cleared.episode_start)).toBe(T0 + 400_000);
     expect(ms(cleared.episode_end)).toBe(first[first.length - 1] + hold);
+  });
+
+  it("warning-level statistical readings alert only once confirmed: `readings` of the last `window` anomalous", async () => {
+    const { readings: need, window } = DEFAULT_ANALYTICS.alerts.confirmation;
+    expect([need, window]).toEqual([10, 30]);
+    const def: AnalyticsDefinition = structuredClone(DEFAULT_ANALYTICS);
+    def.rules.levelShift.enabled = false;
+    def.rules.rateOfChange.enabled = false;
+    const series = cleanSeries(900);
+    // Values 2.5-3.5 above the mean of 20.5: past 6 reference std (~0.32, ~0.45 once the first burst is in the
+    // reference) but short of the critical score 2, so every one of them is a deviation warning.
+    for (let i = 450; i < 450 + need - 1; i++) series[i].value = 23; // 9 in a row: never confirmed
+    for (let i = 700; i < 712; i++) series[i].value = 24; // 12 in a row: confirmed at the 10th
+    const out = await run(series, def);
+    expect(fired(out.anomalies)).toEqual([
+      ...Array.from({ length: need - 1 }, (_, k) => `deviation@${450 + k}`),
+      ...Array.from({ length: 12 }, (_, k) => `deviation@${700 + k}`),
+    ]);
+    expect(out.anomalies.every((a) => a.severity === "warning")).toBe(true);
+    expect(out.alerts.map((a) => [a.state, (ms(a.event_ts)! - T0) / 1000, a.anomaly_count, a.severity])).toEqual([
+      ["open", 709, 1n, "warning"],
+      ["cleared", 711 + hold / 1000, 3n, "warning"],
+    ]);
+
+    // Without confirmation every anomalous reading counts: both bursts alert from their first reading.
+    def.alerts.confirmation = { readings: 1, window: 1 };
+    const unconfirmed = await run(series, def);
+    expect(unconfirmed.anomalies).toEqual(out.anomalies);
+    expect(unconfirmed.alerts.filter((a) => a.state === "open").map((a) => (ms(a.event_ts)! - T0) / 1000)).toEqual([450, 700]);
   });
 
   it("an anomaly exactly one hold time after the last opens a new episode", async () => {
