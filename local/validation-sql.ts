@@ -93,6 +93,9 @@ function timestampCheck(ts: string, ingest: string, o: ValidationSqlOptions): st
     : `(${ts} < ${int(MIN_EVENT_TS, "MIN_EVENT_TS")} OR ${future})`;
 }
 
+/** A JSON number literal (RFC 8259), as a regular expression. */
+const JSON_NUMBER = "-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?";
+
 const READINGS_TYPE = `'[{"metric":"VARCHAR","value":"DOUBLE","unit":"VARCHAR"}]'`;
 
 /**
@@ -125,7 +128,8 @@ WITH fast_parsed AS (
     CASE WHEN t IS NOT NULL AND len(t.readings) > 0 THEN array_to_string(list_transform(json_keys(raw, '$.readings[*]'), x -> array_to_string(x, ',')), ';') END AS reading_keys,
     array_to_string(list_transform(t.readings, e -> e.metric), ',') AS metrics,
     array_to_string(list_transform(t.readings, e -> e.unit), ',') AS units,
-    list_transform(t.readings, e -> TRY_CAST(e.value AS DOUBLE)) AS vals
+    list_transform(t.readings, e -> TRY_CAST(e.value AS DOUBLE)) AS vals,
+    array_to_string(list_transform(t.readings, e -> e.value::VARCHAR), ',') AS value_texts
   FROM fast_parsed
 ), fast_judged AS MATERIALIZED (
   SELECT *, coalesce(
@@ -140,6 +144,8 @@ WITH fast_parsed AS (
     AND regexp_full_match(reading_keys, '(metric,value(,unit)?)(;metric,value(,unit)?)*')
     AND regexp_full_match(metrics, '"[a-z][a-z0-9_]{0,${LIMITS.maxMetricNameLength - 1}}"(,"[a-z][a-z0-9_]{0,${LIMITS.maxMetricNameLength - 1}}")*')
     AND (units = '' OR regexp_full_match(units, '"[ !#-~]{0,16}"(,"[ !#-~]{0,16}")*'))
+    -- TRY_CAST also turns the JSON string "69.44" into a number: only JSON number literals take the fast path.
+    AND regexp_full_match(value_texts, '${JSON_NUMBER}(,${JSON_NUMBER})*')
     AND list_count(vals) = len(vals) AND isfinite(list_sum(vals)), false) AS fast_ok
   FROM fast_keyed
 ), fast_timed AS (

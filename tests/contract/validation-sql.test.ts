@@ -72,6 +72,18 @@ describe.each([
     );
   });
 
+  it("on value leaves that are not JSON numbers (a numeric string once slipped through the fast path)", async () => {
+    const line = (value: string) => `{"topic":"telemetry/plant-a/l1/d1","ingest_ts":${CLOCK},"msg_id":"m1","ts":${CLOCK - 1000},"readings":[{"metric":"temperature","value":${value},"unit":"degC"}]}`;
+    const lines = ['"69.44"', "true", "false", '"1e3"', "null", "[1]", "69.44", "-0.5e-3"].map(line);
+    const rows = await sqlVerdicts(lines, null, options);
+    const verdicts = lines.map((l, i) => {
+      const reference = classify({ format: "jsonl", line: l }, { mode: options.mode, ingestTs: options.clockMs });
+      expect(actual(rows[i], reference.outcome === "accepted")).toEqual(expected(reference));
+      return reference.outcome === "accepted" ? "accepted" : reference.reason;
+    });
+    expect(verdicts).toEqual(["schema", "schema", "schema", "schema", "schema", "schema", "accepted", "accepted"]);
+  });
+
   it("on CSV rows", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(csvRowArb, { minLength: 1, maxLength: 40 }), async (generated) => {
