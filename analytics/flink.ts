@@ -91,7 +91,7 @@ function readingReason(r: string): string {
   const v = `${r}.${d.id("value")}`;
   // non_finite before schema, in the order of contract/validation.ts.
   return `CASE
-      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}) THEN ${reasonLiteral("non_finite")}
+      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(LIMITS.maxAbsValue)}) THEN ${reasonLiteral("non_finite")}
       WHEN ${r}.metric IS NULL OR NOT REGEXP(${r}.metric, ${sqlString(METRIC_REGEX)}) OR ${v} IS NULL
         OR (${r}.unit IS NOT NULL AND ${longerThan(`${r}.unit`, MAX_UNIT_LENGTH)})
         THEN ${reasonLiteral("schema")}
@@ -101,7 +101,7 @@ function readingReason(r: string): string {
 function readingDetail(r: string): string {
   const v = `${r}.${d.id("value")}`;
   return `CASE
-      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}) THEN 'reading value is NaN or infinite'
+      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(LIMITS.maxAbsValue)}) THEN 'reading value is NaN, infinite or beyond ±${LIMITS.maxAbsValue}'
       WHEN ${r}.metric IS NULL THEN 'reading without metric'
       WHEN NOT REGEXP(${r}.metric, ${sqlString(METRIC_REGEX)}) THEN 'metric name is not snake_case or longer than ${LIMITS.maxMetricNameLength}'
       WHEN ${v} IS NULL THEN 'reading value missing or not a number'

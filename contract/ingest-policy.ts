@@ -14,7 +14,7 @@ export const QUARANTINE_REASONS = {
   too_large: "Payload exceeds the size limit",
   bad_topic: "Topic is not telemetry/<site>/<line>/<device> or an id is not allowed",
   schema: "JSON does not match the device message schema (missing/extra field, wrong type, bad metric name)",
-  non_finite: "A value is NaN, Infinity or beyond the double range",
+  non_finite: "A value is NaN, Infinity, or beyond ±1e12 (LIMITS.maxAbsValue: no sensor reads that, and statistics over it overflow)",
   timestamp_out_of_range: "Event time too far from the ingest time (live) or outside the data's own span (replay)",
 } as const;
 export type QuarantineReason = keyof typeof QUARANTINE_REASONS;

@@ -24,6 +24,11 @@ export const LIMITS = {
   maxReadingsPerMessage: 500,
   maxIdLength: 128,
   maxMetricNameLength: 64,
+  /**
+   * Largest accepted |value|. No physical sensor reads beyond it, and it keeps the statistics (sums of squares
+   * over millions of readings) far from double overflow, which would otherwise fail a whole window.
+   */
+  maxAbsValue: 1e12,
 } as const;
 
 /**

@@ -15,7 +15,7 @@
  *                    device_id/site/line that disagrees with the topic
  *     payload        (envelope and MQTT only) the payload goes through 1–3 against maxPayloadBytes
  *  CSV rows: 1 (maxPayloadBytes), 2, wrong field count → unparseable, bad ingest_ts → schema, then 5–8.
- *  6. non_finite     a reading's value is ±Infinity (JSON 1e999) or, in CSV, NaN/inf
+ *  6. non_finite     a reading's value is ±Infinity (JSON 1e999), beyond ±LIMITS.maxAbsValue or, in CSV, NaN/inf
  *  7. schema         the message does not match deviceMessageSchema (flat lines: after removing address keys)
  *  8. timestamp_out_of_range
  *       live:   ts more than maxFutureSkewMs ahead of, or maxPastSkewMs behind, the ingest clock
@@ -197,7 +197,7 @@ function validateMessage(message: Record<string, unknown>): MessageFields {
   if (Array.isArray(message.readings)) {
     message.readings.forEach((reading, index) => {
       const value = isPlainObject(reading) ? reading.value : undefined;
-      if (typeof value === "number" && !Number.isFinite(value)) reject("non_finite", `readings[${index}].value is ${value}`);
+      if (typeof value === "number" && !isAcceptedMagnitude(value)) reject("non_finite", `readings[${index}].value is ${value}, beyond ±${LIMITS.maxAbsValue}`);
     });
   }
   const parsed = deviceMessageSchema.safeParse(message);
@@ -261,7 +261,12 @@ export function parseCsvNumber(text: string): number | null | "non_finite" {
   if (/^[+-]?(nan|inf|infinity)$/i.test(text)) return "non_finite";
   if (!/^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(text)) return null;
   const value = Number(text);
-  return Number.isFinite(value) ? value : "non_finite";
+  return isAcceptedMagnitude(value) ? value : "non_finite";
+}
+
+/** Finite and within ±LIMITS.maxAbsValue. */
+function isAcceptedMagnitude(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) <= LIMITS.maxAbsValue;
 }
 
 /** Integer epoch milliseconds (a safe integer), or null. */

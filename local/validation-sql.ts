@@ -82,7 +82,7 @@ function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => 
 
 /** SQL: the message in JSON `m` has a reading whose value is a JSON number that overflows to ±Infinity. */
 function hasNonFinite(m: string): string {
-  return `coalesce(json_type(${m}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${m}, '$.readings[*]'), r -> json_type(r) = 'OBJECT' AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false) AND isinf(TRY_CAST(json_extract(r, '$.value') AS DOUBLE)))), false)`;
+  return `coalesce(json_type(${m}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${m}, '$.readings[*]'), r -> json_type(r) = 'OBJECT' AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false) AND NOT (abs(TRY_CAST(json_extract(r, '$.value') AS DOUBLE)) <= ${LIMITS.maxAbsValue}))), false)`;
 }
 
 function timestampCheck(ts: string, ingest: string, o: ValidationSqlOptions): string {
@@ -146,7 +146,7 @@ WITH fast_parsed AS (
     AND (units = '' OR regexp_full_match(units, '"[ !#-~]{0,16}"(,"[ !#-~]{0,16}")*'))
     -- TRY_CAST also turns the JSON string "69.44" into a number: only JSON number literals take the fast path.
     AND regexp_full_match(value_texts, '${JSON_NUMBER}(,${JSON_NUMBER})*')
-    AND list_count(vals) = len(vals) AND isfinite(list_sum(vals)), false) AS fast_ok
+    AND list_count(vals) = len(vals) AND list_max(list_transform(vals, x -> abs(x))) <= ${LIMITS.maxAbsValue}, false) AS fast_ok
   FROM fast_keyed
 ), fast_timed AS (
   SELECT *, CASE WHEN ${present("ingest_ts")} THEN TRY_CAST(t.ingest_ts AS BIGINT) ELSE ${clock} END AS ingest, TRY_CAST(t.ts AS BIGINT) AS event_ts
@@ -262,7 +262,7 @@ SELECT
     WHEN 'unparseable' THEN 'not valid JSON (or contains NUL)'
     WHEN 'schema' THEN 'does not match the device message schema (or repeats a key)'
     WHEN 'bad_topic' THEN 'topic is not telemetry/<site>/<line>/<device> or an id is not allowed'
-    WHEN 'non_finite' THEN 'a reading value overflows to Infinity'
+    WHEN 'non_finite' THEN 'a reading value is infinite or beyond ±${LIMITS.maxAbsValue}'
     WHEN 'timestamp_out_of_range' THEN 'ts ' || event_ts || ' outside the allowed range for ingest time ' || ingest
   END AS detail,
   CASE WHEN line_reason IS NULL THEN a_device END AS device_id,
@@ -335,7 +335,7 @@ WITH split AS (
   FROM dated
 ), final AS (
   SELECT *, coalesce(line_reason, CASE
-      WHEN value_non_finite_token OR isinf(value) THEN 'non_finite'
+      WHEN value_non_finite_token OR NOT (abs(value) <= ${LIMITS.maxAbsValue}) THEN 'non_finite'
       WHEN value IS NULL OR event_ts IS NULL OR (seq_text IS NOT NULL AND seq IS NULL) THEN 'schema'
       WHEN NOT ((msg_id IS NULL OR ${isIdent("msg_id")}) AND coalesce(seq >= 0, true)
         AND coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, '[a-z][a-z0-9_]*'), false)

@@ -38,13 +38,13 @@ CREATE TEMPORARY VIEW checked_readings AS
   SELECT m.device_id, m.site, m.line, m.ingest_ts, m.msg_id, m.seq, m.ts, m.event_ts, m.late, m.dedup_key,
     r.metric, r.`value`, r.unit,
     CAST(CASE
-      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'non_finite'
+      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1E12) THEN 'non_finite'
       WHEN r.metric IS NULL OR NOT REGEXP(r.metric, '^[a-z][a-z0-9_]{0,63}$') OR r.`value` IS NULL
         OR (r.unit IS NOT NULL AND r.unit LIKE '_________________%')
         THEN 'schema'
     END AS STRING) AS reason,
     CAST(CASE
-      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'reading value is NaN or infinite'
+      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1E12) THEN 'reading value is NaN, infinite or beyond ±1000000000000'
       WHEN r.metric IS NULL THEN 'reading without metric'
       WHEN NOT REGEXP(r.metric, '^[a-z][a-z0-9_]{0,63}$') THEN 'metric name is not snake_case or longer than 64'
       WHEN r.`value` IS NULL THEN 'reading value missing or not a number'

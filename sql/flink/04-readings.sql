@@ -19,7 +19,7 @@ CREATE TEMPORARY VIEW series AS
   CROSS JOIN UNNEST(m.readings) AS r (metric, `value`, unit)
   WHERE (m.dedup_key IS NULL OR m.seen = 1 OR m.ts - m.previous_ts > 3600000)
     AND CASE
-      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1.7976931348623157E308) THEN 'non_finite'
+      WHEN r.`value` IS NOT NULL AND NOT (ABS(r.`value`) <= 1E12) THEN 'non_finite'
       WHEN r.metric IS NULL OR NOT REGEXP(r.metric, '^[a-z][a-z0-9_]{0,63}$') OR r.`value` IS NULL
         OR (r.unit IS NOT NULL AND r.unit LIKE '_________________%')
         THEN 'schema'
