@@ -16,7 +16,7 @@ CREATE TABLE raw_messages (
   ts BIGINT,
   readings ARRAY<ROW<metric STRING, `value` DOUBLE, unit STRING>>,
   event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN ts BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 THEN ts ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
-  WATERMARK FOR event_ts AS event_ts - INTERVAL '300' SECOND
+  WATERMARK FOR event_ts AS event_ts - INTERVAL '5' MINUTE
 ) WITH (
   'connector' = 'kinesis',
   'stream.arn' = '${raw.stream.arn}',

@@ -20,7 +20,7 @@ INSERT INTO aggregates_sink
     STDDEV_SAMP(`value`) AS stddev_value,
     MIN(event_ms) AS first_event_ts,
     MAX(event_ms) AS last_event_ts
-  FROM TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '60' SECOND))
+  FROM TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '1' MINUTE))
   GROUP BY device_id, site, line, metric, window_start, window_end;
 
 INSERT INTO aggregates_sink
@@ -41,5 +41,5 @@ INSERT INTO aggregates_sink
     STDDEV_SAMP(`value`) AS stddev_value,
     MIN(event_ms) AS first_event_ts,
     MAX(event_ms) AS last_event_ts
-  FROM TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '3600' SECOND))
+  FROM TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '1' HOUR))
   GROUP BY device_id, site, line, metric, window_start, window_end;

@@ -58,7 +58,8 @@ describe("analytics definition", () => {
     const def = broken((d) => { d.alerts.holdSeconds = 600; d.windowSeconds = [300]; });
     expect(duckdbAnalytics(def).alerts).toContain(">= 600000");
     const flink = flinkSqlFiles(def).map((f) => f.sql).join("\n");
-    expect(flink).toContain("SESSION(event_ts, INTERVAL '600' SECOND)");
-    expect(flink).toContain("INTERVAL '300' SECOND))");
+    // Session gap = hold time - 1 ms (Flink merges touching sessions); 600 s = 10 min, 300 s = 5 min.
+    expect(flink).toContain("SESSION(event_ts, INTERVAL '0 00:09:59.999' DAY TO SECOND)");
+    expect(flink).toContain("DESCRIPTOR(event_ts), INTERVAL '5' MINUTE))");
   });
 });

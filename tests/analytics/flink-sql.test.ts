@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
-import { FLINK_PROPERTY_KEYS, flinkSqlFiles, splitStatements, substituteProperties } from "../../analytics/flink";
+import { FLINK_PROPERTY_KEYS, flinkInterval, flinkSqlFiles, splitStatements, substituteProperties } from "../../analytics/flink";
 import { LAKE_TABLES } from "../../lake/tables";
 
 const ROOT = resolve(__dirname, "../..");
@@ -66,8 +66,8 @@ describe("Flink SQL structure", () => {
   it("keeps Flink's streaming rules: event-time watermark, UTC, idle timeout, window TVFs", () => {
     expect(all).toContain("SET 'table.local-time-zone' = 'UTC'");
     expect(all).toMatch(/SET 'table\.exec\.source\.idle-timeout' = '\d+ s'/);
-    expect(all).toContain(`WATERMARK FOR event_ts AS event_ts - INTERVAL '${DEFAULT_ANALYTICS.watermarkDelaySeconds}' SECOND`);
-    for (const w of DEFAULT_ANALYTICS.windowSeconds) expect(all).toContain(`TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '${w}' SECOND))`);
+    expect(all).toContain(`WATERMARK FOR event_ts AS event_ts - ${flinkInterval(DEFAULT_ANALYTICS.watermarkDelaySeconds * 1000)}`);
+    for (const w of DEFAULT_ANALYTICS.windowSeconds) expect(all).toContain(`TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), ${flinkInterval(w * 1000)}))`);
     expect(all).not.toMatch(/GROUP BY[^;]*\bTUMBLE\(/);
   });
 
@@ -97,6 +97,38 @@ describe("Flink SQL structure", () => {
     expect(reasons.length).toBeGreaterThan(0);
     for (const r of reasons.filter((r) => !/^(static_limit|deviation|level_shift|rate_of_change|flatline|data_gap)$/.test(r))) expect(quarantineReasons).toContain(r);
     expect(all).toContain("CAST('unparseable' AS STRING) AS reason");
+  });
+});
+
+describe("interval literals", () => {
+  // Calcite, Flink's validator, gives an interval literal's leading field 2 digits of precision by default:
+  // INTERVAL '300' SECOND fails with "Interval field value 300 exceeds precision of SECOND(2) field".
+  it("never has a leading field of more than 2 digits", () => {
+    for (const m of all.matchAll(/INTERVAL '([^']*)' (\w+)/g)) {
+      const leading = m[1].split(/[ :.]/)[0];
+      expect({ literal: m[0], digits: leading.length <= 2 }).toEqual({ literal: m[0], digits: true });
+    }
+    expect(all).not.toMatch(/INTERVAL '\d{3,}'/);
+  });
+
+  it("uses the largest unit that keeps a whole amount within 2 digits, else DAY TO SECOND with milliseconds", () => {
+    expect(flinkInterval(60_000)).toBe("INTERVAL '1' MINUTE");
+    expect(flinkInterval(90_000)).toBe("INTERVAL '90' SECOND");
+    expect(flinkInterval(300_000)).toBe("INTERVAL '5' MINUTE");
+    expect(flinkInterval(3_600_000)).toBe("INTERVAL '1' HOUR");
+    expect(flinkInterval(150_000)).toBe("INTERVAL '0 00:02:30.000' DAY TO SECOND");
+    expect(flinkInterval(119_999)).toBe("INTERVAL '0 00:01:59.999' DAY TO SECOND");
+    expect(flinkInterval(86_400_000 + 4)).toBe("INTERVAL '1 00:00:00.004' DAY TO SECOND");
+    expect(() => flinkInterval(0)).toThrow();
+    expect(() => flinkInterval(1.5)).toThrow();
+  });
+
+  it("closes an alert episode with a session gap 1 ms short of the hold time, as the opening rule counts", () => {
+    // Flink session windows [t, t + gap) merge when they touch (TimeWindow.intersects: start <= other.end):
+    // readings exactly the hold time apart must fall into two sessions, since the second one opens an episode.
+    const holdMs = DEFAULT_ANALYTICS.alerts.holdSeconds * 1000;
+    expect(all).toContain(`SESSION(event_ts, ${flinkInterval(holdMs - 1)})`);
+    expect(all).toContain(`event_ms - pair_first_ms >= ${holdMs}`);
   });
 });
 
