@@ -157,7 +157,7 @@ export class AlertNotifier extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: "Alert notifier: alerts stream → operators' topic",
+        description: "Alert notifier: alerts stream to operators' topic",
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],

@@ -310,7 +310,7 @@ export class ComplianceReports extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: "Compliance report: Athena queries over the lake → Object Lock reports bucket, summary to SNS",
+        description: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
         assumeRolePolicy: JSON.stringify({
           Version: POLICY_VERSION,
           Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],

@@ -566,7 +566,7 @@ export class ParquetLake extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-${table.name}-firehose-role`,
       {
-        description: `Firehose ${table.name}: source stream → lake prefix ${table.name}/`,
+        description: `Firehose ${table.name}: source stream to lake prefix ${table.name}/`,
         assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [

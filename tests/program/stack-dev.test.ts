@@ -330,3 +330,16 @@ describe("consistency between producers, the lake layout, Glue and Athena", () =
     }
   });
 });
+
+describe("AWS API input constraints the mocks do not check", () => {
+  // IAM's roleDescriptionType: `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*`, at most 1000 characters (IAM API
+  // reference, CreateRole). An arrow or an em dash in a description fails CreateRole with a ValidationError.
+  const IAM_ROLE_DESCRIPTION = /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]{0,1000}$/;
+
+  it("every IAM role description uses only the characters CreateRole accepts", () => {
+    const roles = stack.ofType(T.role);
+    expect(roles.length).toBeGreaterThan(0);
+    const bad = roles.filter((r) => r.inputs.description !== undefined && !IAM_ROLE_DESCRIPTION.test(r.inputs.description));
+    expect(bad.map((r) => `${r.name}: ${r.inputs.description}`)).toEqual([]);
+  });
+});
