@@ -25,6 +25,15 @@ export interface FlinkSqlFile {
 /** The tables Flink writes, each to its own Kinesis stream (property `<table>.stream.arn`). */
 const SINK_TABLES: LakeTable[] = [READINGS, AGGREGATES, ANOMALIES, ALERTS, QUARANTINE];
 
+/**
+ * Kinesis partition key columns of a sink (`PARTITIONED BY`). Without the clause the Kinesis table sink gives
+ * every record a random partition key, so one device's rows land on any shard in any order. The alert-notifier
+ * Lambda relies on a device's open/cleared transitions arriving in order, which holds only within one shard:
+ * alerts are keyed by device id (as the IoT rule keys the raw stream). The lake sinks feed Firehose, where order
+ * does not matter and random keys spread the load best.
+ */
+const SINK_PARTITION_KEYS: Record<string, string[]> = { [ALERTS.name]: ["device_id"] };
+
 /** Identifier pattern of contract/telemetry.ts `identifier`, as a Java regular expression. */
 const ID_REGEX = `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${LIMITS.maxIdLength - 1}}$`;
 const METRIC_REGEX = `^[a-z][a-z0-9_]{0,${LIMITS.maxMetricNameLength - 1}}$`;
@@ -183,7 +192,7 @@ ${kinesisOptions("raw.stream.arn", [...RAW_READER_OPTIONS, ["format", "raw"], ["
   const sinkDdl = SINK_TABLES.map((t) => `-- ${t.description}.
 CREATE TABLE ${t.name}_sink (
 ${t.columns.map((c) => `  ${d.id(c.name)} ${flinkType(c.type)}`).join(",\n")}
-) WITH (
+)${SINK_PARTITION_KEYS[t.name] ? ` PARTITIONED BY (${SINK_PARTITION_KEYS[t.name].join(", ")})` : ""} WITH (
 ${kinesisOptions(`${t.name}.stream.arn`, [["format", "json"]])}
 );`).join("\n\n");
   const sinks = `${header("Sinks: one Kinesis stream per lake table; Firehose writes each to Parquet under the table's prefix.", [

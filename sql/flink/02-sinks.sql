@@ -79,7 +79,7 @@ CREATE TABLE alerts_sink (
   limit_value DOUBLE,
   anomaly_count BIGINT,
   severity STRING
-) WITH (
+) PARTITIONED BY (device_id) WITH (
   'connector' = 'kinesis',
   'stream.arn' = '${alerts.stream.arn}',
   'aws.region' = '${aws.region}',
