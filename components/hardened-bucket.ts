@@ -73,6 +73,8 @@ const DEFAULTS = {
 
 /** S3 refuses transitions to STANDARD_IA earlier than 30 days after creation. */
 const MIN_DAYS_BEFORE_STANDARD_IA = 30;
+/** S3 refuses a GLACIER transition less than 30 days after the rule's STANDARD_IA transition (30-day IA minimum). */
+export const MIN_DAYS_IN_STANDARD_IA = 30;
 /** S3 Object Lock default retention limit (100 years). */
 const MAX_RETENTION_DAYS = 36500;
 
@@ -240,6 +242,16 @@ function validate(where: string, args: HardenedBucketArgs): LifecycleSettings {
     }
     if (rule.infrequentAccessAfterDays !== undefined && rule.infrequentAccessAfterDays < MIN_DAYS_BEFORE_STANDARD_IA) {
       throw new Error(`${where}: ${field}.infrequentAccessAfterDays must be at least ${MIN_DAYS_BEFORE_STANDARD_IA} (S3 rule)`);
+    }
+    if (
+      rule.infrequentAccessAfterDays !== undefined &&
+      rule.glacierAfterDays !== undefined &&
+      rule.glacierAfterDays - rule.infrequentAccessAfterDays < MIN_DAYS_IN_STANDARD_IA
+    ) {
+      throw new Error(
+        `${where}: ${field}.glacierAfterDays (${rule.glacierAfterDays}) must be at least ${MIN_DAYS_IN_STANDARD_IA} days after ` +
+          `infrequentAccessAfterDays (${rule.infrequentAccessAfterDays}) (S3 rule)`,
+      );
     }
   }
   return settings;

@@ -198,8 +198,9 @@ const shape = Object.fromEntries(
 /** The whole configuration, with the rules that tie keys together. */
 export const stackConfigSchema = z.strictObject(shape).superRefine((c, ctx) => {
   const problem = (path: ConfigKeyName, message: string) => ctx.addIssue({ code: "custom", path: [path], message, input: c[path] });
-  if (c.rawDataGlacierDays <= c.rawDataIaDays) {
-    problem("rawDataGlacierDays", `must be greater than rawDataIaDays (${c.rawDataIaDays})`);
+  // S3 rejects a lifecycle rule whose GLACIER transition is less than 30 days after its STANDARD_IA transition.
+  if (c.rawDataGlacierDays < c.rawDataIaDays + 30) {
+    problem("rawDataGlacierDays", `must be at least 30 days after rawDataIaDays (${c.rawDataIaDays}): S3 keeps objects in Standard-IA for 30 days`);
   }
   if (c.rawDataExpireDays !== 0 && c.rawDataExpireDays <= c.rawDataGlacierDays) {
     problem("rawDataExpireDays", `must be 0 (keep forever) or greater than rawDataGlacierDays (${c.rawDataGlacierDays})`);

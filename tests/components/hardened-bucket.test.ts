@@ -139,6 +139,10 @@ describe("HardenedBucket", () => {
     expect(() => new HardenedBucket("e4", { tiering: [{ prefix: "raw/", infrequentAccessAfterDays: 10 }] })).toThrow("must be at least 30");
     expect(() => new HardenedBucket("e5", { tiering: [{ prefix: "raw/", infrequentAccessAfterDays: 60, glacierAfterDays: 40 }] }))
       .toThrow("tiering[0] (prefix 'raw/').glacierAfterDays (40) must be later than infrequentAccessAfterDays (60)");
+    // S3 keeps an object 30 days in Standard-IA before Glacier: a 15-day gap fails PutBucketLifecycleConfiguration.
+    expect(() => new HardenedBucket("e5b", { tiering: [{ prefix: "raw/", infrequentAccessAfterDays: 30, glacierAfterDays: 45 }] }))
+      .toThrow("tiering[0] (prefix 'raw/').glacierAfterDays (45) must be at least 30 days after infrequentAccessAfterDays (30)");
+    expect(() => new HardenedBucket("e5c", { tiering: [{ prefix: "raw/", infrequentAccessAfterDays: 30, glacierAfterDays: 60 }] })).not.toThrow();
     expect(() => new HardenedBucket("e6", { tiering: [{ prefix: "raw/" }] })).toThrow("sets no transition or expiration");
     expect(() => new HardenedBucket("e7", { tiering: [{ prefix: "a/", expireAfterDays: 5 }, { prefix: "a/", expireAfterDays: 6 }] })).toThrow("appears twice");
     expect(() => new HardenedBucket("e8", { abortIncompleteUploadsAfterDays: 0 })).toThrow("abortIncompleteUploadsAfterDays must be an integer from 1 to 365 (got 0)");
