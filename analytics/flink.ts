@@ -54,6 +54,11 @@ function flinkType(t: LakeColumnType): string {
  * Both raw sources poll the same shards. Kinesis allows 5 GetRecords calls per second per shard: at most 2 per
  * second per source (every 500 ms, full or empty) keeps the pair under it. TRIM_HORIZON on the first start so
  * records written before the job started are not lost (later starts resume from the checkpointed positions).
+ *
+ * The two fetch intervals exist only in connector releases after 5.0.0 (empty fetches: FLINK-36947,
+ * flink-connector-aws PR 195 of 2025-04; non-empty fetches: FLINK-39137, committed 2026-08). The table factory
+ * passes `source.*` options through without validating them, so 5.0.0-1.20 accepts and ignores them: with that
+ * jar each source polls as fast as GetRecords returns and the pair can be throttled on busy shards.
  */
 const RAW_READER_OPTIONS: [string, string][] = [
   ["source.init.position", "TRIM_HORIZON"],
@@ -162,7 +167,8 @@ SET 'table.exec.state.ttl' = '${stateTtlMs} ms';
   const sources = `${header("Sources: the raw Kinesis stream the IoT rule writes (device JSON + device_id/site/line/ingest_ts).", [
     "raw_messages parses it (bad fields become NULL and are quarantined by 03-validate.sql);",
     "raw_payloads reads the same records as text, to quarantine what is not JSON at all with its original bytes.",
-    "Each polls every shard at most twice a second, so the two stay within Kinesis' 5 reads/s per shard.",
+    "Each polls every shard at most twice a second, so the two stay within Kinesis' 5 reads/s per shard; the two",
+    "fetch-interval options need a connector newer than 5.0.0 (older ones ignore them: see RAW_READER_OPTIONS).",
     `Event time is the device's ts when it is within the skew policy of the ingest clock, else the ingest time,`,
     "so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.",
     `Watermark: ${delay} s behind the newest event time (the allowed lateness); later readings are flagged late.`,

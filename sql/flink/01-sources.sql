@@ -1,7 +1,8 @@
 -- Sources: the raw Kinesis stream the IoT rule writes (device JSON + device_id/site/line/ingest_ts).
 -- raw_messages parses it (bad fields become NULL and are quarantined by 03-validate.sql);
 -- raw_payloads reads the same records as text, to quarantine what is not JSON at all with its original bytes.
--- Each polls every shard at most twice a second, so the two stay within Kinesis' 5 reads/s per shard.
+-- Each polls every shard at most twice a second, so the two stay within Kinesis' 5 reads/s per shard; the two
+-- fetch-interval options need a connector newer than 5.0.0 (older ones ignore them: see RAW_READER_OPTIONS).
 -- Event time is the device's ts when it is within the skew policy of the ingest clock, else the ingest time,
 -- so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.
 -- Watermark: 300 s behind the newest event time (the allowed lateness); later readings are flagged late.
