@@ -139,7 +139,8 @@ function validate(name: string, args: AthenaAnalyticsArgs) {
   if (args.workgroupName !== undefined && args.existingWorkgroupName !== undefined) {
     throw new Error(`AthenaAnalytics '${name}': set either workgroupName (create) or existingWorkgroupName (reuse), not both`);
   }
-  const workgroupName = args.existingWorkgroupName ?? args.workgroupName ?? name;
+  // Scoped by project and stack: workgroup names are per account and region, and two stacks may share both.
+  const workgroupName = args.existingWorkgroupName ?? args.workgroupName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(workgroupName)) {
     throw new Error(`AthenaAnalytics '${name}': workgroup name '${workgroupName}' may only hold letters, digits, . _ - (1-128)`);
   }

@@ -343,7 +343,8 @@ export class Monitoring extends pulumi.ComponentResource {
     for (const email of args.emails ?? []) {
       if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`Monitoring '${name}': '${email}' is not an e-mail address`);
     }
-    const dashboardName = args.dashboardName ?? name;
+    // Scoped by project and stack: dashboard names are per account, and two stacks may share one.
+    const dashboardName = args.dashboardName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(dashboardName)) {
       throw new Error(`Monitoring '${name}': dashboard name '${dashboardName}' may only hold letters, digits, - and _`);
     }

@@ -330,7 +330,8 @@ function validate(name: string, args: ParquetLakeArgs) {
   if (args.databaseName !== undefined && args.existingDatabaseName !== undefined) {
     throw new Error(`ParquetLake '${name}': set either databaseName (create) or existingDatabaseName (reuse), not both`);
   }
-  const databaseName = args.existingDatabaseName ?? args.databaseName ?? glueDatabaseNameFrom(name);
+  // Scoped by project and stack: Glue names are per account and region, and two stacks may share both.
+  const databaseName = args.existingDatabaseName ?? args.databaseName ?? glueDatabaseNameFrom(`${pulumi.getProject()}_${pulumi.getStack()}_${name}`);
   if (!GLUE_NAME.test(databaseName)) {
     throw new Error(`ParquetLake '${name}': Glue database name '${databaseName}' must be lowercase letters, digits and _ only`);
   }

@@ -76,7 +76,7 @@ describe("AthenaAnalytics", () => {
     await settle(recorded);
     const wg = oneOf(recorded, "aws:athena/workgroup:Workgroup", "analytics-workgroup");
     expect(wg.parent).toBe("analytics");
-    expect(wg.inputs.name).toBe("analytics");
+    expect(wg.inputs.name).toBe("iotpipe-test-analytics"); // project-stack-scoped
     expect(wg.inputs.forceDestroy).toBe(false);
     expect(wg.inputs.configuration).toEqual({
       enforceWorkgroupConfiguration: true,
@@ -97,7 +97,7 @@ describe("AthenaAnalytics", () => {
     for (const f of files) {
       const q = oneOf(recorded, "aws:athena/namedQuery:NamedQuery", `analytics-${f.name}`);
       expect(q.parent).toBe("analytics");
-      expect(q.inputs).toEqual({ name: f.name, description: f.description, query: f.sql, database: "iotpipe_dev", workgroup: "analytics" });
+      expect(q.inputs).toEqual({ name: f.name, description: f.description, query: f.sql, database: "iotpipe_dev", workgroup: "iotpipe-test-analytics" });
     }
     expect(Object.keys(c.namedQueries).sort()).toEqual(["daily_exceedances", "data_completeness"]);
   });

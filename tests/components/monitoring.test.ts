@@ -126,7 +126,7 @@ describe("Monitoring with every kind of resource", () => {
 
   it("builds a dashboard with ingest, iterator age, Flink, Firehose, quarantine, alert delivery and alarm widgets", async () => {
     const d = oneOf(recorded, "aws:cloudwatch/dashboard:Dashboard", "ops-dashboard").inputs;
-    expect(d.dashboardName).toBe("ops");
+    expect(d.dashboardName).toBe("iotpipe-test-ops"); // project-stack-scoped: two stacks never collide
     const body = JSON.parse(d.dashboardBody);
     expect(body.widgets[0].type).toBe("text");
     expect(body.widgets.slice(1).map((w: { properties: { title: string } }) => w.properties.title)).toEqual([

@@ -240,7 +240,7 @@ describe("ParquetLake options", () => {
   it("minimal use: tables and database only, no Firehose, no stream key statement needed", async () => {
     new lake.ParquetLake("mini", { bucketName: BUCKET, bucketArn: BUCKET_ARN, lakeKeyArn: LAKE_KEY });
     await settle(recorded);
-    expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "mini-database").inputs.name).toBe("mini");
+    expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "mini-database").inputs.name).toBe("iotpipe_test_mini"); // project_stack_ scoped
     expect(ofType(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", /^mini-/)).toHaveLength(0);
     expect(ofType(recorded, "aws:glue/catalogTable:CatalogTable", /^mini-/)).toHaveLength(LAKE_TABLES.length + 2);
     expect(oneOf(recorded, "aws:cloudwatch/logGroup:LogGroup", "mini-firehose-logs").inputs.kmsKeyId).toBe(LAKE_KEY);
