@@ -28,14 +28,28 @@ export const MAX_BUFFER_INTERVAL_SECONDS = 900;
 /** The Glue database name rule: lowercase letters, digits and underscores (Hive compatibility). */
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 
-const PARQUET = {
+/** How a Glue table's files are stored: Hive formats, SerDe and the `classification` Athena shows. */
+interface StorageFormat {
+  classification: string;
+  serializationLibrary: string;
+  serDeParameters: Record<string, string>;
+  inputFormat: string;
+  outputFormat: string;
+}
+
+const PARQUET: StorageFormat = {
+  classification: "parquet",
   serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+  serDeParameters: { "serialization.format": "1" },
   inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
   outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
 };
 
-const OPENX_JSON = {
+/** JSON lines written by the IoT rule and Firehose error output; a malformed line reads as nulls, not an error. */
+const OPENX_JSON: StorageFormat = {
+  classification: "json",
   serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+  serDeParameters: { "ignore.malformed.json": "true" },
   inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
   outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
 };
@@ -409,8 +423,16 @@ export class ParquetLake extends pulumi.ComponentResource {
       this.databaseName = this.database.name;
     }
 
-    // Every lake table gets a Glue table, fed or not: the local engine and backfills write the same layout.
-    for (const table of LAKE_TABLES) {
+    /** One external table over `s3://<bucket>/<prefix>`, partitioned by projection (no crawler, no partition API). */
+    const addTable = (spec: {
+      table: { name: string; description: string };
+      prefix: string;
+      format: StorageFormat;
+      projection: (bucket: string) => Record<string, string>;
+      partitionKeys: aws.types.input.glue.CatalogTablePartitionKey[];
+      columns: aws.types.input.glue.CatalogTableStorageDescriptorColumn[];
+    }) => {
+      const { table, format } = spec;
       this.tables[table.name] = new aws.glue.CatalogTable(
         `${name}-${table.name}`,
         {
@@ -420,99 +442,54 @@ export class ParquetLake extends pulumi.ComponentResource {
           tableType: "EXTERNAL_TABLE",
           parameters: pulumi
             .output(args.bucketName)
-            .apply((bucket) => ({ ...projectionParameters(bucket, table, cfg.lakeStartDate), classification: "parquet", EXTERNAL: "TRUE" })),
-          partitionKeys: [{ name: table.partitionKey, type: "string", comment: "Partition: UTC date yyyy-MM-dd" }],
+            .apply((bucket) => ({ ...spec.projection(bucket), classification: format.classification, EXTERNAL: "TRUE" })),
+          partitionKeys: spec.partitionKeys,
           storageDescriptor: {
-            location: pulumi.interpolate`s3://${args.bucketName}/${table.name}/`,
-            inputFormat: PARQUET.inputFormat,
-            outputFormat: PARQUET.outputFormat,
-            serDeInfo: { serializationLibrary: PARQUET.serializationLibrary, parameters: { "serialization.format": "1" } },
-            columns: glueColumnsFor(table),
+            location: pulumi.interpolate`s3://${args.bucketName}/${spec.prefix}`,
+            inputFormat: format.inputFormat,
+            outputFormat: format.outputFormat,
+            serDeInfo: { serializationLibrary: format.serializationLibrary, parameters: format.serDeParameters },
+            columns: spec.columns,
           },
         },
         parent,
       );
       this.tableNames[table.name] = table.name;
+    };
+    const byDate = (comment: string) => [{ name: "dt", type: "string", comment }];
+
+    // Every lake table gets a Glue table, fed or not: the local engine and backfills write the same layout.
+    for (const table of LAKE_TABLES) {
+      addTable({
+        table, prefix: `${table.name}/`, format: PARQUET, columns: glueColumnsFor(table),
+        projection: (bucket) => projectionParameters(bucket, table, cfg.lakeStartDate),
+        partitionKeys: [{ name: table.partitionKey, type: "string", comment: "Partition: UTC date yyyy-MM-dd" }],
+      });
     }
 
     if (cfg.errorTables) {
-      const table = INGEST_ERRORS;
-      this.tables[table.name] = new aws.glue.CatalogTable(
-        `${name}-${table.name}`,
-        {
-          name: table.name,
-          databaseName: this.databaseName,
-          description: table.description,
-          tableType: "EXTERNAL_TABLE",
-          parameters: pulumi
-            .output(args.bucketName)
-            .apply((bucket) => ({ ...projectionParameters(bucket, table, cfg.lakeStartDate), classification: "json", EXTERNAL: "TRUE" })),
-          partitionKeys: [{ name: "dt", type: "string", comment: "Partition: UTC date the rule received the message" }],
-          storageDescriptor: {
-            location: pulumi.interpolate`s3://${args.bucketName}/${table.name}/`,
-            inputFormat: OPENX_JSON.inputFormat,
-            outputFormat: OPENX_JSON.outputFormat,
-            serDeInfo: { serializationLibrary: OPENX_JSON.serializationLibrary, parameters: { "ignore.malformed.json": "true" } },
-            columns: [...glueColumnsFor(table), INGEST_ERRORS_FAILURES],
-          },
-        },
-        parent,
-      );
-      this.tableNames[table.name] = table.name;
-
-      const errors = DELIVERY_ERRORS;
-      this.tables[errors.name] = new aws.glue.CatalogTable(
-        `${name}-${errors.name}`,
-        {
-          name: errors.name,
-          databaseName: this.databaseName,
-          description: errors.description,
-          tableType: "EXTERNAL_TABLE",
-          parameters: pulumi
-            .output(args.bucketName)
-            .apply((bucket) => ({ ...deliveryErrorsParameters(bucket, cfg.lakeStartDate), classification: "json", EXTERNAL: "TRUE" })),
-          partitionKeys: [
-            { name: "source_table", type: "string", comment: "Lake table whose Firehose failed the record" },
-            { name: "error_type", type: "string", comment: "Firehose error output type, e.g. format-conversion-failed" },
-            { name: "dt", type: "string", comment: "Partition: UTC date the error was written" },
-          ],
-          storageDescriptor: {
-            location: pulumi.interpolate`s3://${args.bucketName}/errors/`,
-            inputFormat: OPENX_JSON.inputFormat,
-            outputFormat: OPENX_JSON.outputFormat,
-            serDeInfo: { serializationLibrary: OPENX_JSON.serializationLibrary, parameters: { "ignore.malformed.json": "true" } },
-            columns: errors.columns,
-          },
-        },
-        parent,
-      );
-      this.tableNames[errors.name] = errors.name;
+      addTable({
+        table: INGEST_ERRORS, prefix: `${INGEST_ERRORS.name}/`, format: OPENX_JSON, columns: [...glueColumnsFor(INGEST_ERRORS), INGEST_ERRORS_FAILURES],
+        projection: (bucket) => projectionParameters(bucket, INGEST_ERRORS, cfg.lakeStartDate),
+        partitionKeys: byDate("Partition: UTC date the rule received the message"),
+      });
+      addTable({
+        table: DELIVERY_ERRORS, prefix: "errors/", format: OPENX_JSON, columns: DELIVERY_ERRORS.columns,
+        projection: (bucket) => deliveryErrorsParameters(bucket, cfg.lakeStartDate),
+        partitionKeys: [
+          { name: "source_table", type: "string", comment: "Lake table whose Firehose failed the record" },
+          { name: "error_type", type: "string", comment: "Firehose error output type, e.g. format-conversion-failed" },
+          ...byDate("Partition: UTC date the error was written"),
+        ],
+      });
     }
 
     if (args.rawSource) {
-      const table = RAW_MESSAGES;
-      this.tables[table.name] = new aws.glue.CatalogTable(
-        `${name}-${table.name}`,
-        {
-          name: table.name,
-          databaseName: this.databaseName,
-          description: table.description,
-          tableType: "EXTERNAL_TABLE",
-          parameters: pulumi
-            .output(args.bucketName)
-            .apply((bucket) => ({ ...projectionParameters(bucket, table, cfg.lakeStartDate), classification: "json", EXTERNAL: "TRUE" })),
-          partitionKeys: [{ name: "dt", type: "string", comment: "Partition: UTC date the rules engine received the message" }],
-          storageDescriptor: {
-            location: pulumi.interpolate`s3://${args.bucketName}/${table.name}/`,
-            inputFormat: OPENX_JSON.inputFormat,
-            outputFormat: OPENX_JSON.outputFormat,
-            serDeInfo: { serializationLibrary: OPENX_JSON.serializationLibrary, parameters: { "ignore.malformed.json": "true" } },
-            columns: [...glueColumnsFor(table), RAW_READINGS],
-          },
-        },
-        parent,
-      );
-      this.tableNames[table.name] = table.name;
+      addTable({
+        table: RAW_MESSAGES, prefix: `${RAW_MESSAGES.name}/`, format: OPENX_JSON, columns: [...glueColumnsFor(RAW_MESSAGES), RAW_READINGS],
+        projection: (bucket) => projectionParameters(bucket, RAW_MESSAGES, cfg.lakeStartDate),
+        partitionKeys: byDate("Partition: UTC date the rules engine received the message"),
+      });
     }
 
     this.logGroup = new aws.cloudwatch.LogGroup(
