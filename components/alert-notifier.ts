@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
-import { awsContext } from "./naming";
+import { awsContext, checkLambdaRuntime, type LambdaNodeRuntime } from "./naming";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -37,7 +37,7 @@ export interface AlertNotifierArgs {
   /** Log retention, days. */
   logRetentionDays?: number;
   /** Lambda runtime. */
-  runtime?: "nodejs22.x" | "nodejs24.x";
+  runtime?: LambdaNodeRuntime;
   /** Handler code; default: `handlers/alert-notifier` bundled now. */
   code?: pulumi.asset.Archive;
 }
@@ -126,9 +126,7 @@ function validate(name: string, args: AlertNotifierArgs) {
   if (!["TRIM_HORIZON", "LATEST"].includes(cfg.startingPosition)) {
     throw new Error(`AlertNotifier '${name}': startingPosition '${cfg.startingPosition}' must be TRIM_HORIZON or LATEST`);
   }
-  if (!["nodejs22.x", "nodejs24.x"].includes(cfg.runtime)) {
-    throw new Error(`AlertNotifier '${name}': runtime '${cfg.runtime}' must be nodejs22.x or nodejs24.x (nodejs20.x can no longer be created)`);
-  }
+  checkLambdaRuntime(`AlertNotifier '${name}'`, cfg.runtime);
   return cfg;
 }
 

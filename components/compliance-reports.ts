@@ -20,7 +20,7 @@ import * as aws from "@pulumi/aws";
 import { LAKE_TABLES } from "../lake/tables";
 import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
-import { awsContext, checkIntRange, policyJson, POLICY_VERSION } from "./naming";
+import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, type LambdaNodeRuntime } from "./naming";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -68,7 +68,7 @@ export interface ComplianceReportsArgs {
   memoryMiB?: number;
   timeoutSeconds?: number;
   /** Lambda runtime (nodejs20.x can no longer be created). */
-  runtime?: "nodejs22.x" | "nodejs24.x";
+  runtime?: LambdaNodeRuntime;
   /** Function package; default: the handler bundled now plus the SQL files. */
   code?: pulumi.asset.Archive;
 }
@@ -274,9 +274,7 @@ function settings(name: string, args: ComplianceReportsArgs) {
         `lower the query timeout or raise queryConcurrency`,
     );
   }
-  if (!["nodejs22.x", "nodejs24.x"].includes(cfg.runtime)) {
-    throw new Error(`${where}: runtime '${cfg.runtime}' must be nodejs22.x or nodejs24.x (nodejs20.x can no longer be created)`);
-  }
+  checkLambdaRuntime(where, cfg.runtime);
   return cfg;
 }
 

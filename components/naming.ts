@@ -50,6 +50,17 @@ export function checkIntRange(where: string, field: string, value: number, min: 
   return value;
 }
 
+/** Node.js Lambda runtimes a function can still be created on (nodejs20.x creation is blocked since 2026-08-31). */
+export const LAMBDA_NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
+export type LambdaNodeRuntime = (typeof LAMBDA_NODE_RUNTIMES)[number];
+
+/** Fails unless `runtime` is one of LAMBDA_NODE_RUNTIMES; the message names the component. */
+export function checkLambdaRuntime(where: string, runtime: string): void {
+  if (!(LAMBDA_NODE_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new Error(`${where}: runtime '${runtime}' must be ${LAMBDA_NODE_RUNTIMES.join(" or ")} (nodejs20.x can no longer be created)`);
+  }
+}
+
 /** Serialises a policy document whose ARNs are Outputs into the JSON string IAM, KMS and IoT expect. */
 export function policyJson(document: pulumi.Input<object>): pulumi.Output<string> {
   return pulumi.output(document).apply((doc) => JSON.stringify(doc));
