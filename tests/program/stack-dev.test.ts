@@ -103,7 +103,14 @@ describe("wiring: every role grants what its consumer needs on the right ARNs, a
     expect(rule.inputs.kineses ?? rule.inputs.kinesis).toEqual([
       expect.objectContaining({ streamName: stream("raw").inputs.name ?? "telemetry-raw", roleArn: stack.arn(stack.one(T.role, roleName)) }),
     ]);
-    expect(rule.inputs.errorAction).toBeDefined();
+    // Failed deliveries land exactly where the Glue ingest_errors table's projection reads: the lake bucket's ingest_errors/dt=<date>/.
+    expect(rule.inputs.errorAction).toEqual({
+      s3: expect.objectContaining({
+        bucketName: stack.arn(bucket("lake-store")).split(":::")[1],
+        key: expect.stringMatching(/^ingest_errors\/dt=\$\{parse_time\("yyyy-MM-dd", timestamp\(\), "UTC"\)\}\//),
+        roleArn: stack.arn(stack.one(T.role, roleName)),
+      }),
+    });
     expect(stack.grantLines(roleName)).toEqual(
       [
         `kinesis:PutRecord ${stack.arn(stream("raw"))}`,
