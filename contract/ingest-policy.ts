@@ -1,12 +1,9 @@
 /**
- * What happens to every record that enters: the outcomes, the machine-readable quarantine reasons, and the
+ * What happens to every record that enters (accepted, quarantined with a reason, or a counted duplicate;
+ * late is a flag on accepted readings): the machine-readable quarantine reasons, and the
  * tolerances that decide them. Shared by the Flink SQL generator, the local engine, the Glue quarantine table
  * and the tests, so that a reason means the same thing everywhere.
  */
-
-/** Every record ends in exactly one of these (late is a flag on accepted readings, not an outcome). */
-export const OUTCOMES = ["accepted", "quarantined", "duplicate"] as const;
-export type Outcome = (typeof OUTCOMES)[number];
 
 /** Why a record was quarantined. Stored in the `reason` column; alarms and dashboards group by it. */
 export const QUARANTINE_REASONS = {

@@ -50,7 +50,6 @@ export const envelopeLineSchema = recordAddressSchema.extend({ payload: z.string
 
 export type FlatLine = z.infer<typeof flatLineSchema>;
 export type EnvelopeLine = z.infer<typeof envelopeLineSchema>;
-export type ReplayLine = FlatLine | EnvelopeLine;
 
 /** CSV long form: required and optional header columns (any order, names exact, lowercase). */
 export const CSV_REQUIRED_COLUMNS = ["ts", "device_id", "metric", "value"] as const;

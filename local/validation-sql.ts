@@ -20,9 +20,6 @@ export interface ValidationSqlOptions {
   policy?: IngestPolicy;
 }
 
-/** Columns of the classified relation, in order. */
-export const CLASSIFIED_COLUMNS = ["pos", "reason", "detail", "device_id", "site", "line", "received_ts", "raw_payload", "ts", "msg_id", "seq", "readings"] as const;
-
 const MAX_SAFE = "9007199254740991";
 const NUMERIC_JSON = "('BIGINT','UBIGINT','DOUBLE')";
 const IDENT_RE = sqlString("[A-Za-z0-9][A-Za-z0-9._:-]*");

@@ -54,8 +54,6 @@ export const COMPLIANCE_QUERIES: readonly QuerySpec[] = [
   },
 ];
 
-export type QueryId = (typeof COMPLIANCE_QUERIES)[number]["id"];
-
 /** What a report is about and how strict it is; everything a query parameter is derived from. */
 export interface ReportParameters {
   /** Report day, `YYYY-MM-DD` (UTC partition date). */
