@@ -15,13 +15,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { flinkSqlDirectory } from "./config/analytics";
-import { LAKE_TABLES } from "./lake/tables";
+import { DELIVERY_ERRORS, INGEST_ERRORS, LAKE_TABLES, RAW_MESSAGES } from "./lake/tables";
 import { EncryptionKey } from "./components/encryption-key";
 import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket";
 import { TelemetryStreams } from "./components/telemetry-streams";
-import { DeviceIngest, INGEST_ERRORS_PREFIX } from "./components/device-ingest";
+import { DeviceIngest } from "./components/device-ingest";
 import { StreamAnalytics } from "./components/stream-analytics";
-import { ParquetLake, RAW_MESSAGES } from "./components/parquet-lake";
+import { ParquetLake } from "./components/parquet-lake";
 import { AthenaAnalytics } from "./components/athena-analytics";
 import { Monitoring } from "./components/monitoring";
 import { AlertNotifier } from "./components/alert-notifier";
@@ -61,7 +61,7 @@ const opsKey = new EncryptionKey("ops-key", {
 
 // Buckets ---------------------------------------------------------------------------------------------------
 /** Every lake prefix ages through the same tiers (Athena skips objects once they reach Glacier). */
-const lakeTiering: PrefixTiering[] = [...LAKE_TABLES.map((t) => t.name), RAW_MESSAGES.name, INGEST_ERRORS_PREFIX, "errors"].map((table) => ({
+const lakeTiering: PrefixTiering[] = [...[...LAKE_TABLES, RAW_MESSAGES, INGEST_ERRORS].map((t) => t.name), DELIVERY_ERRORS.prefix].map((table) => ({
   prefix: `${table}/`,
   infrequentAccessAfterDays: config.rawDataIaDays,
   glacierAfterDays: config.rawDataGlacierDays,

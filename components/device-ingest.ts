@@ -14,10 +14,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { TOPIC } from "../contract/telemetry";
+import { INGEST_ERRORS } from "../lake/tables";
 import { awsContext, BucketRef, iotRuleSafeName, policyJson, POLICY_VERSION, StreamRef } from "./naming";
 
 /** Key prefix in the lake bucket where failed rule deliveries are kept (one JSON object per failed message). */
-export const INGEST_ERRORS_PREFIX = "ingest_errors";
+export const INGEST_ERRORS_PREFIX = INGEST_ERRORS.name;
 
 /**
  * S3 key of one failed delivery: partitioned by UTC receive date like the lake tables (`dt=yyyy-MM-dd`), unique

@@ -15,7 +15,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsContext } from "./naming";
-import { LAKE_TABLES, LakeTable, firehosePrefix, lakeTable, projectionLocationTemplate } from "../lake/tables";
+import {
+  DELIVERY_ERRORS, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, RAW_READINGS, firehosePrefix, lakeTable,
+  projectionLocationTemplate,
+} from "../lake/tables";
 
 /** Firehose refuses record format conversion with a buffer below 64 MiB. */
 export const MIN_PARQUET_BUFFER_MIB = 64;
@@ -55,59 +58,6 @@ const OPENX_JSON: StorageFormat = {
 };
 
 /**
- * The IoT rule error action's message (AWS IoT developer guide, "Error action message format"), one JSON object
- * per S3 object. Glue lowercases column names and the OpenX SerDe matches keys case-insensitively, so `ruleName`
- * arrives in `rulename`. Partitioned by the date the rule received the message (the key the error action writes).
- */
-export const INGEST_ERRORS: LakeTable = {
-  name: "ingest_errors",
-  description: "Deliveries the IoT rule could not make (its error action's messages): the original payload is kept",
-  partitionKey: "dt",
-  partitionSource: "dt",
-  columns: [
-    { name: "rulename", type: "string", comment: "Rule that failed to deliver (ruleName)" },
-    { name: "topic", type: "string", comment: "MQTT topic the message arrived on" },
-    { name: "cloudwatchtraceid", type: "string", comment: "Id of the error in the rules engine's CloudWatch logs" },
-    { name: "clientid", type: "string", comment: "MQTT client id of the publisher" },
-    { name: "base64originalpayload", type: "string", comment: "The original payload, base64" },
-  ],
-};
-
-/** Glue type of the error action's `failures` array (not a lake column type, so kept apart from the columns). */
-const INGEST_ERRORS_FAILURES = {
-  name: "failures",
-  type: "array<struct<failedaction:string,failedresource:string,errormessage:string>>",
-  comment: "Each failed action: failedAction, failedResource, errorMessage",
-};
-
-/** Where the IoT rule's error action must write (the DeviceIngest S3 error action key starts with this). */
-export function ingestErrorsPrefix(dt: string): string {
-  return `${INGEST_ERRORS.name}/dt=${dt}/`;
-}
-
-/**
- * Firehose's error output (`errors/<table>/<error type>/dt=<arrival date>/`): records it could not partition or
- * convert, one JSON document each with the raw record (base64) and the error. Both spellings of the error fields
- * appear in AWS's documentation (`ErrorCode` and `lastErrorCode`), so both are columns; the others stay null.
- */
-export const DELIVERY_ERRORS = {
-  name: "delivery_errors",
-  description: "Records a Firehose could not partition or convert to Parquet, with the raw record and the error",
-  columns: [
-    { name: "attemptsmade", type: "bigint", comment: "Delivery attempts" },
-    { name: "arrivaltimestamp", type: "bigint", comment: "When Firehose received the record (epoch ms)" },
-    { name: "errorcode", type: "string", comment: "Error code (ErrorCode)" },
-    { name: "errormessage", type: "string", comment: "Error message (ErrorMessage)" },
-    { name: "lasterrorcode", type: "string", comment: "Error code (lastErrorCode)" },
-    { name: "lasterrormessage", type: "string", comment: "Error message (lastErrorMessage)" },
-    { name: "attemptendingtimestamp", type: "bigint", comment: "When Firehose gave up (epoch ms)" },
-    { name: "rawdata", type: "string", comment: "The record as received, base64" },
-    { name: "sequencenumber", type: "string", comment: "Kinesis sequence number of the record" },
-    { name: "subsequencenumber", type: "bigint", comment: "Sub-sequence number (aggregated records)" },
-  ],
-};
-
-/**
  * Projection for `delivery_errors`: the source table is one of the lake tables, the error type is whatever
  * Firehose names the failure (queries give it, e.g. `error_type = 'format-conversion-failed'`), dt is daily.
  */
@@ -122,37 +72,9 @@ export function deliveryErrorsParameters(bucketName: string, startDate: string):
     "projection.dt.range": `${startDate},NOW`,
     "projection.dt.interval": "1",
     "projection.dt.interval.unit": "DAYS",
-    "storage.location.template": `s3://${bucketName}/errors/\${source_table}/\${error_type}/dt=\${dt}/`,
+    "storage.location.template": `s3://${bucketName}/${DELIVERY_ERRORS.prefix}/\${source_table}/\${error_type}/dt=\${dt}/`,
   };
 }
-
-/**
- * The raw stream archived as the IoT rule wrote it (gzip JSON lines): the replay/backfill source, and the record
- * of every accepted-by-the-rule message before Flink judged it. Partitioned by the platform's ingest date: the
- * device clock is exactly what may be wrong in a raw message.
- */
-export const RAW_MESSAGES: LakeTable = {
-  name: "raw_messages",
-  description: "Device messages as the IoT rule wrote them to the raw stream (before validation), by ingest date",
-  partitionKey: "dt",
-  partitionSource: "ingest_ts",
-  columns: [
-    { name: "device_id", type: "string", comment: "Device (thing) id, from the MQTT topic" },
-    { name: "site", type: "string", comment: "Site id, from the MQTT topic" },
-    { name: "line", type: "string", comment: "Line id, from the MQTT topic" },
-    { name: "ingest_ts", type: "bigint", comment: "Rules-engine receive time, epoch ms" },
-    { name: "ts", type: "bigint", comment: "Device event time as sent, epoch ms (unvalidated)" },
-    { name: "msg_id", type: "string", comment: "Message id as sent" },
-    { name: "seq", type: "bigint", comment: "Sequence number as sent" },
-  ],
-};
-
-/** Glue type of the raw message's readings (nested, so not a lake column type). */
-const RAW_READINGS = {
-  name: "readings",
-  type: "array<struct<metric:string,value:double,unit:string>>",
-  comment: "Readings as sent: metric, value, unit",
-};
 
 /** A source stream for one lake table. */
 export interface LakeSource {
@@ -232,7 +154,7 @@ export function partitionQueryFor(table: LakeTable): string {
 
 /** Where Firehose puts records it could not partition, convert or deliver (required with dynamic prefixes). */
 export function errorOutputPrefixFor(table: LakeTable): string {
-  return `errors/${table.name}/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
+  return `${DELIVERY_ERRORS.prefix}/${table.name}/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
 }
 
 /** `arn:aws:glue:eu-west-1:123:database/x` → `arn:aws:glue:eu-west-1:123:catalog`. */
@@ -272,7 +194,7 @@ export interface FirehosePolicyInputs {
  * table prefix and error prefix, use the keys only through Kinesis/S3 for those resources, log to its stream.
  */
 export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
-  const objects = [`${p.bucketArn}/${p.table.name}/*`, `${p.bucketArn}/errors/${p.table.name}/*`];
+  const objects = [`${p.bucketArn}/${p.table.name}/*`, `${p.bucketArn}/${DELIVERY_ERRORS.prefix}/${p.table.name}/*`];
   const statements: Record<string, unknown>[] = [
     {
       Sid: "LakeBucket",
@@ -474,7 +396,7 @@ export class ParquetLake extends pulumi.ComponentResource {
         partitionKeys: byDate("Partition: UTC date the rule received the message"),
       });
       addTable({
-        table: DELIVERY_ERRORS, prefix: "errors/", format: OPENX_JSON, columns: DELIVERY_ERRORS.columns,
+        table: DELIVERY_ERRORS, prefix: `${DELIVERY_ERRORS.prefix}/`, format: OPENX_JSON, columns: DELIVERY_ERRORS.columns,
         projection: (bucket) => deliveryErrorsParameters(bucket, cfg.lakeStartDate),
         partitionKeys: [
           { name: "source_table", type: "string", comment: "Lake table whose Firehose failed the record" },

@@ -123,6 +123,94 @@ export const QUARANTINE: LakeTable = {
   ],
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// Cloud-only tables: JSON that AWS services write themselves (the IoT rule's error action, Firehose's error
+// output, the raw-stream archive). The local engine keeps the same evidence in `quarantine`.
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The IoT rule error action's message (AWS IoT developer guide, "Error action message format"), one JSON object
+ * per S3 object. Glue lowercases column names and the OpenX SerDe matches keys case-insensitively, so `ruleName`
+ * arrives in `rulename`. Partitioned by the date the rule received the message (the key the error action writes).
+ */
+export const INGEST_ERRORS: LakeTable = {
+  name: "ingest_errors",
+  description: "Deliveries the IoT rule could not make (its error action's messages): the original payload is kept",
+  partitionKey: "dt",
+  partitionSource: "dt",
+  columns: [
+    { name: "rulename", type: "string", comment: "Rule that failed to deliver (ruleName)" },
+    { name: "topic", type: "string", comment: "MQTT topic the message arrived on" },
+    { name: "cloudwatchtraceid", type: "string", comment: "Id of the error in the rules engine's CloudWatch logs" },
+    { name: "clientid", type: "string", comment: "MQTT client id of the publisher" },
+    { name: "base64originalpayload", type: "string", comment: "The original payload, base64" },
+  ],
+};
+
+/** Glue type of the error action's `failures` array (not a lake column type, so kept apart from the columns). */
+export const INGEST_ERRORS_FAILURES = {
+  name: "failures",
+  type: "array<struct<failedaction:string,failedresource:string,errormessage:string>>",
+  comment: "Each failed action: failedAction, failedResource, errorMessage",
+};
+
+/** Where the IoT rule's error action writes for one day (DeviceIngest's S3 error action key starts with this). */
+export function ingestErrorsPrefix(dt: string): string {
+  return `${INGEST_ERRORS.name}/dt=${dt}/`;
+}
+
+/**
+ * Firehose's error output (`errors/<table>/<error type>/dt=<arrival date>/`): records it could not partition or
+ * convert, one JSON document each with the raw record (base64) and the error. Both spellings of the error fields
+ * appear in AWS's documentation (`ErrorCode` and `lastErrorCode`), so both are columns; the others stay null.
+ */
+export const DELIVERY_ERRORS = {
+  name: "delivery_errors",
+  /** Key prefix of every Firehose's error output (`<prefix>/<table>/<error type>/dt=…/`). */
+  prefix: "errors",
+  description: "Records a Firehose could not partition or convert to Parquet, with the raw record and the error",
+  columns: [
+    { name: "attemptsmade", type: "bigint", comment: "Delivery attempts" },
+    { name: "arrivaltimestamp", type: "bigint", comment: "When Firehose received the record (epoch ms)" },
+    { name: "errorcode", type: "string", comment: "Error code (ErrorCode)" },
+    { name: "errormessage", type: "string", comment: "Error message (ErrorMessage)" },
+    { name: "lasterrorcode", type: "string", comment: "Error code (lastErrorCode)" },
+    { name: "lasterrormessage", type: "string", comment: "Error message (lastErrorMessage)" },
+    { name: "attemptendingtimestamp", type: "bigint", comment: "When Firehose gave up (epoch ms)" },
+    { name: "rawdata", type: "string", comment: "The record as received, base64" },
+    { name: "sequencenumber", type: "string", comment: "Kinesis sequence number of the record" },
+    { name: "subsequencenumber", type: "bigint", comment: "Sub-sequence number (aggregated records)" },
+  ],
+};
+
+/**
+ * The raw stream archived as the IoT rule wrote it (gzip JSON lines): the replay/backfill source, and the record
+ * of every accepted-by-the-rule message before Flink judged it. Partitioned by the platform's ingest date: the
+ * device clock is exactly what may be wrong in a raw message.
+ */
+export const RAW_MESSAGES: LakeTable = {
+  name: "raw_messages",
+  description: "Device messages as the IoT rule wrote them to the raw stream (before validation), by ingest date",
+  partitionKey: "dt",
+  partitionSource: "ingest_ts",
+  columns: [
+    { name: "device_id", type: "string", comment: "Device (thing) id, from the MQTT topic" },
+    { name: "site", type: "string", comment: "Site id, from the MQTT topic" },
+    { name: "line", type: "string", comment: "Line id, from the MQTT topic" },
+    { name: "ingest_ts", type: "bigint", comment: "Rules-engine receive time, epoch ms" },
+    { name: "ts", type: "bigint", comment: "Device event time as sent, epoch ms (unvalidated)" },
+    { name: "msg_id", type: "string", comment: "Message id as sent" },
+    { name: "seq", type: "bigint", comment: "Sequence number as sent" },
+  ],
+};
+
+/** Glue type of the raw message's readings (nested, so not a lake column type). */
+export const RAW_READINGS = {
+  name: "readings",
+  type: "array<struct<metric:string,value:double,unit:string>>",
+  comment: "Readings as sent: metric, value, unit",
+};
+
 /** Every lake table, in the order the README documents them. */
 export const LAKE_TABLES: LakeTable[] = [READINGS, AGGREGATES, ANOMALIES, ALERTS, QUARANTINE];
 

@@ -7,7 +7,7 @@
 import { installMocks, settle, ofType, oneOf, statementsOf, MOCK_ACCOUNT, MOCK_REGION, PolicyStatement } from "../pulumi/harness";
 const recorded = installMocks();
 const lake = require("../../components/parquet-lake") as typeof import("../../components/parquet-lake");
-const { LAKE_TABLES, READINGS, QUARANTINE, AGGREGATES, firehosePrefix } = require("../../lake/tables") as typeof import("../../lake/tables");
+const { LAKE_TABLES, READINGS, QUARANTINE, AGGREGATES, firehosePrefix, ingestErrorsPrefix } = require("../../lake/tables") as typeof import("../../lake/tables");
 
 const BUCKET = "lake-bucket";
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
@@ -46,7 +46,7 @@ describe("pure helpers", () => {
   });
 
   it("names the ingest-errors prefix the IoT error action must write", () => {
-    expect(lake.ingestErrorsPrefix("2026-11-23")).toBe("ingest_errors/dt=2026-11-23/");
+    expect(ingestErrorsPrefix("2026-11-23")).toBe("ingest_errors/dt=2026-11-23/");
   });
 });
 
