@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
-import { awsContext, checkLambdaRuntime, type LambdaNodeRuntime } from "./naming";
+import { awsContext, checkLambdaRuntime, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -156,10 +156,7 @@ export class AlertNotifier extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: "Alert notifier: alerts stream to operators' topic",
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       },
       parent,
     );

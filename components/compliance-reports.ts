@@ -20,7 +20,7 @@ import * as aws from "@pulumi/aws";
 import { LAKE_TABLES } from "../lake/tables";
 import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
-import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, type LambdaNodeRuntime } from "./naming";
+import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -309,10 +309,7 @@ export class ComplianceReports extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
-        assumeRolePolicy: JSON.stringify({
-          Version: POLICY_VERSION,
-          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       },
       parent,
     );
@@ -397,20 +394,8 @@ export class ComplianceReports extends pulumi.ComponentResource {
       `${name}-scheduler-role`,
       {
         description: "EventBridge Scheduler: invoke the compliance report function",
-        assumeRolePolicy: ctx.accountId.apply((accountId) =>
-          JSON.stringify({
-            Version: POLICY_VERSION,
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "scheduler.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                // Only schedules of this account may use the role (confused-deputy guard).
-                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-              },
-            ],
-          }),
-        ),
+        // Only schedules of this account may use the role (confused-deputy guard).
+        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": ctx.accountId } }),
       },
       parent,
     );

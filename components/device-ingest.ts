@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { TOPIC } from "../contract/telemetry";
 import { INGEST_ERRORS } from "../lake/tables";
-import { awsContext, BucketRef, iotRuleSafeName, policyJson, POLICY_VERSION, StreamRef } from "./naming";
+import { awsContext, BucketRef, iotRuleSafeName, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
 
 /** Key prefix in the lake bucket where failed rule deliveries are kept (one JSON object per failed message). */
 export const INGEST_ERRORS_PREFIX = INGEST_ERRORS.name;
@@ -123,20 +123,10 @@ export class DeviceIngest extends pulumi.ComponentResource {
       `${name}-rule-role`,
       {
         description: `IoT rule ${ruleName}: write telemetry to the raw stream, keep failed deliveries`,
-        assumeRolePolicy: policyJson({
-          Version: POLICY_VERSION,
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "iot.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              // Confused-deputy guard: only this account's rule of this name may use the role.
-              Condition: {
-                StringEquals: { "aws:SourceAccount": ctx.accountId },
-                ArnLike: { "aws:SourceArn": iotArn(`rule/${ruleName}`) },
-              },
-            },
-          ],
+        // Confused-deputy guard: only this account's rule of this name may use the role.
+        assumeRolePolicy: serviceTrustPolicy("iot.amazonaws.com", {
+          StringEquals: { "aws:SourceAccount": ctx.accountId },
+          ArnLike: { "aws:SourceArn": iotArn(`rule/${ruleName}`) },
         }),
         tags: args.tags,
       },

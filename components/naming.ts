@@ -66,5 +66,16 @@ export function policyJson(document: pulumi.Input<object>): pulumi.Output<string
   return pulumi.output(document).apply((doc) => JSON.stringify(doc));
 }
 
+/**
+ * The trust policy that lets one AWS service assume a role, limited by `condition` where the service supports the
+ * confused-deputy guard (aws:SourceAccount / aws:SourceArn, or Firehose's sts:ExternalId).
+ */
+export function serviceTrustPolicy(service: string, condition?: pulumi.Input<Record<string, unknown>>): pulumi.Output<string> {
+  return policyJson({
+    Version: POLICY_VERSION,
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", ...(condition && { Condition: condition }) }],
+  });
+}
+
 /** The standard IAM policy document header. */
 export const POLICY_VERSION = "2012-10-17";

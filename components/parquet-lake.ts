@@ -14,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext } from "./naming";
+import { awsContext, serviceTrustPolicy } from "./naming";
 import {
   DELIVERY_ERRORS, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, RAW_READINGS, firehosePrefix, lakeTable,
   projectionLocationTemplate,
@@ -467,17 +467,7 @@ export class ParquetLake extends pulumi.ComponentResource {
       `${name}-${table.name}-firehose-role`,
       {
         description: `Firehose ${table.name}: source stream to lake prefix ${table.name}/`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "firehose.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "sts:ExternalId": account } },
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", { StringEquals: { "sts:ExternalId": account } }),
       },
       parent,
     );

@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext, BucketRef, checkIntRange, policyJson, POLICY_VERSION, StreamRef } from "./naming";
+import { awsContext, BucketRef, checkIntRange, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
 
 export const FLINK_RUNTIME = "FLINK-1_20";
 
@@ -227,17 +227,10 @@ export class StreamAnalytics extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `Flink application ${s.applicationName}: read code, raw stream; write output streams and logs`,
-        assumeRolePolicy: policyJson({
-          Version: POLICY_VERSION,
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "kinesisanalytics.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              // Confused-deputy guard: only this account's application of this name may use the role.
-              Condition: { StringEquals: { "aws:SourceAccount": ctx.accountId }, ArnEquals: { "aws:SourceArn": applicationArn } },
-            },
-          ],
+        // Confused-deputy guard: only this account's application of this name may use the role.
+        assumeRolePolicy: serviceTrustPolicy("kinesisanalytics.amazonaws.com", {
+          StringEquals: { "aws:SourceAccount": ctx.accountId },
+          ArnEquals: { "aws:SourceArn": applicationArn },
         }),
         tags: args.tags,
       },
