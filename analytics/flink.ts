@@ -121,7 +121,7 @@ function longerThan(column: string, n: number): string {
   return `${column} LIKE '${"_".repeat(n + 1)}%'`;
 }
 
-const MAX_UNIT_LENGTH = 16;
+const MAX_UNIT_LENGTH = LIMITS.maxUnitLength;
 
 /** Why one reading (columns of alias `r` from UNNEST) is rejected; NULL when it is valid. */
 function readingReason(r: string): string {

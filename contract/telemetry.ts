@@ -24,6 +24,7 @@ export const LIMITS = {
   maxReadingsPerMessage: 500,
   maxIdLength: 128,
   maxMetricNameLength: 64,
+  maxUnitLength: 16,
   /**
    * Largest accepted |value|. No physical sensor reads beyond it, and it keeps the statistics (sums of squares
    * over millions of readings) far from double overflow, which would otherwise fail a whole window.
@@ -73,7 +74,7 @@ export const readingSchema = z.strictObject({
     .max(LIMITS.maxMetricNameLength)
     .regex(/^[a-z][a-z0-9_]*$/, "snake_case metric name"),
   value: z.number(),
-  unit: z.string().max(16).optional(),
+  unit: z.string().max(LIMITS.maxUnitLength).optional(),
 });
 
 /**

@@ -67,7 +67,7 @@ function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => 
       AND length(json_extract_string(r, '$.metric')) BETWEEN 1 AND ${LIMITS.maxMetricNameLength}
       AND regexp_full_match(json_extract_string(r, '$.metric'), '[a-z][a-z0-9_]*')
       AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)
-      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${utf16Length("json_extract_string(r, '$.unit')")} <= 16)))`;
+      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${utf16Length("json_extract_string(r, '$.unit')")} <= ${LIMITS.maxUnitLength})))`;
   return `(len(list_filter(${mk}, k -> k NOT IN (${allowed}) AND NOT ${ignoredKey("k")})) = 0
     AND (json_type(${m}, '$.msg_id') IS NULL OR (json_type(${m}, '$.msg_id') = 'VARCHAR' AND ${isIdent(`json_extract_string(${m}, '$.msg_id')`)}))
     AND (json_type(${m}, '$.seq') IS NULL OR ${isSafeInt(m, "$.seq", true)})
@@ -336,7 +336,7 @@ WITH split AS (
       WHEN value IS NULL OR event_ts IS NULL OR (seq_text IS NOT NULL AND seq IS NULL) THEN 'schema'
       WHEN NOT ((msg_id IS NULL OR ${isIdent("msg_id")}) AND coalesce(seq >= 0, true)
         AND coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, '[a-z][a-z0-9_]*'), false)
-        AND (unit IS NULL OR ${utf16Length("unit")} <= 16)) THEN 'schema'
+        AND (unit IS NULL OR ${utf16Length("unit")} <= ${LIMITS.maxUnitLength})) THEN 'schema'
       WHEN ${timestampCheck("event_ts", "ingest", o)} THEN 'timestamp_out_of_range'
     END) AS reason
   FROM staged

@@ -68,13 +68,22 @@ const ingestParts = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(['"ingest_ts":"soon"'], ['"ingest_ts":1.5'], ['"ingest_ts":null']) },
 );
 
-const messageParts = fc.record({
-  msgId: fc.option(idArb, { nil: undefined }),
-  seq: fc.option(fc.oneof(fc.nat({ max: 1000 }).map(String), fc.constantFrom("-1", "2.5", "\"3\"")), { nil: undefined }),
-  ts: fc.option(tsText, { nil: undefined, freq: 12 }),
-  readings: fc.option(readingsText, { nil: undefined, freq: 12 }),
-  extra: fc.constantFrom([] as string[], [], [], [], ['"firmware":"1.2"'], ['"__proto__":{"x":1}']),
-});
+const messagePartsWith = (ts: fc.Arbitrary<string>) =>
+  fc.record({
+    msgId: fc.option(idArb, { nil: undefined }),
+    seq: fc.option(fc.oneof(fc.nat({ max: 1000 }).map(String), fc.constantFrom("-1", "2.5", "\"3\"")), { nil: undefined }),
+    ts: fc.option(ts, { nil: undefined, freq: 12 }),
+    readings: fc.option(readingsText, { nil: undefined, freq: 12 }),
+    extra: fc.constantFrom([] as string[], [], [], [], ['"firmware":"1.2"'], ['"__proto__":{"x":1}']),
+  });
+
+const messageParts = messagePartsWith(tsText);
+
+/** Live event times: mostly within the ingest skew policy of CLOCK (7 days behind, 5 minutes ahead), some just outside. */
+const liveTsText = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: CLOCK - 7 * 86_400_000 - 60_000, max: CLOCK + 6 * 60_000 }).map(String) },
+  { weight: 1, arbitrary: tsText },
+);
 
 function messageFields(m: { msgId?: string; seq?: string; ts?: string; readings?: string; extra: string[] }): string[] {
   return [
@@ -181,3 +190,52 @@ function flatLines(valueArb: fc.Arbitrary<number>): fc.Arbitrary<string> {
     }),
   );
 }
+
+/** A message as IoT Core hands it to the rule: the topic's ids and the published bytes (possibly hostile). */
+export interface MqttMessage {
+  site: string;
+  line: string;
+  device: string;
+  payload: Uint8Array;
+}
+
+/** Payloads that satisfy the message schema, with event times around the live skew limits of CLOCK (mostly within). */
+const validLivePayload = fc
+  .record({
+    msgId: fc.option(fc.constantFrom("m-1", "42", "x.y", "A".repeat(128)), { nil: undefined }),
+    seq: fc.option(fc.oneof(fc.nat({ max: 1e9 }).map(String), fc.constantFrom("0", "3.0", "1E2", "9007199254740991")), { nil: undefined }),
+    ts: fc.oneof(fc.integer({ min: CLOCK - 8 * 86_400_000, max: CLOCK + 10 * 60_000 }).map(String), fc.constantFrom(`${CLOCK}.0`, ...[5 * 60_000, 5 * 60_000 + 1, -7 * 86_400_000, -7 * 86_400_000 - 1].map((skew) => String(CLOCK + skew)))),
+    readings: fc.array(
+      fc.record({
+        metric: fc.constantFrom(...METRIC_NAMES, "oil_temp_2", "a".repeat(64)),
+        value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }).map((v) => JSON.stringify(v)), fc.constantFrom("-0", "1e12", "5e-324", "1.0")),
+        unit: fc.option(fc.constantFrom("degC", "bar", "°C", "mm/s", "", "😀".repeat(8)), { nil: undefined }),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
+  })
+  .map((m) => {
+    const fields = [
+      ...(m.msgId === undefined ? [] : [`"msg_id":${JSON.stringify(m.msgId)}`]),
+      ...(m.seq === undefined ? [] : [`"seq":${m.seq}`]),
+      `"ts":${m.ts}`,
+      `"readings":[${m.readings.map((r) => `{"metric":"${r.metric}","value":${r.value}${r.unit === undefined ? "" : `,"unit":${JSON.stringify(r.unit)}`}}`).join(",")}]`,
+    ];
+    return `{${fields.join(",")}}`;
+  });
+
+/** MQTT messages: valid ones, the message shapes above damaged or not, raw binary payloads; ids usual or hostile. */
+export const mqttMessageArb: fc.Arbitrary<MqttMessage> = fc
+  .record({
+    ids: fc.oneof({ weight: 6, arbitrary: fc.constant(["plant-a", "line-1", "press-01"]) }, { weight: 1, arbitrary: fc.tuple(idArb, idArb, idArb) }),
+    message: messagePartsWith(liveTsText),
+    damage,
+    valid: fc.option(validLivePayload, { nil: null, freq: 2 }),
+    binary: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) }),
+  })
+  .map(({ ids: [site, line, device], message, damage: hurt, valid, binary }) => ({
+    site,
+    line,
+    device,
+    payload: binary ?? Buffer.from(valid ?? hurt(`{${messageFields(message).join(",")}}`), "utf8"),
+  }));
