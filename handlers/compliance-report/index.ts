@@ -4,23 +4,31 @@
  * container; every failure is logged with its context, counted, and rethrown so the invocation fails visibly.
  */
 import { AthenaClient } from "@aws-sdk/client-athena";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { loadConfig } from "./config";
 import { ReportEvent, ReportJobResult, runComplianceReport } from "./job";
+import { S3BundleWriter } from "./s3-bundle-writer";
+import { SnsPublisher } from "../shared/sns-publish";
 
 const logger = new Logger({ serviceName: "compliance-report" });
 const metrics = new Metrics({ namespace: "iotpipe", serviceName: "compliance-report" });
+// Athena through SDK v3 (ExecutionParameters, paging, typed errors); the two S3 calls and the SNS publish are
+// plain signed requests (handlers/shared/aws-rest.ts), which keeps the bundle and its cold start small.
 const athena = new AthenaClient({});
-const s3 = new S3Client({});
-const sns = new SNSClient({});
+const sns = new SnsPublisher();
 
 export async function handler(event: ReportEvent = {}): Promise<ReportJobResult> {
   try {
     const config = loadConfig();
-    return await runComplianceReport(event ?? {}, { athena, s3, sns, logger, metrics, config });
+    return await runComplianceReport(event ?? {}, {
+      athena,
+      bundles: new S3BundleWriter(config.REPORTS_BUCKET),
+      notify: async (subject, message) => void (await sns.publish(config.SNS_TOPIC_ARN, subject, message)),
+      logger,
+      metrics,
+      config,
+    });
   } catch (error) {
     metrics.addMetric("ReportsFailed", MetricUnit.Count, 1);
     logger.error("compliance report failed", error as Error);

@@ -5,12 +5,10 @@
  * missing or silently partial.
  */
 import { AthenaClient } from "@aws-sdk/client-athena";
-import { S3Client } from "@aws-sdk/client-s3";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { bundlePrefix, renderBundle } from "../../reports/bundle";
-import { BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
+import { BundleWriter, BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
 import { QueryResult, ReportData } from "../../reports/model";
 import {
   COMPLIANCE_QUERIES,
@@ -22,7 +20,6 @@ import {
   shiftDate,
   validateParameters,
 } from "../../reports/queries";
-import { S3BundleWriter } from "../../reports/s3-bundle-writer";
 import { ReportSummary, summarize, summaryText } from "../../reports/summary";
 import { Clock, realClock, runAthenaQuery } from "./athena";
 import { ReportJobConfig } from "./config";
@@ -39,8 +36,10 @@ export interface ReportEvent {
 
 export interface ReportJobDeps {
   athena: AthenaClient;
-  s3: S3Client;
-  sns: SNSClient;
+  /** Where the bundle is stored: the Object Lock reports bucket (S3BundleWriter) in the Lambda. */
+  bundles: BundleWriter;
+  /** Tells the operators the report is in: SNS Publish to their topic (SnsPublisher) in the Lambda. */
+  notify(subject: string, message: string): Promise<void>;
   logger: Logger;
   metrics: Metrics;
   config: ReportJobConfig;
@@ -154,17 +153,14 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     results,
   };
   const bundle = renderBundle(data, new Date(clock.now()));
-  const written = await writeBundle(new S3BundleWriter(deps.s3, config.REPORTS_BUCKET), bundle);
+  const written = await writeBundle(deps.bundles, bundle);
   const summary = summarize(data);
-  const location = `s3://${config.REPORTS_BUCKET}/${bundlePrefix(date, parameters.site)}`;
+  const location = `${deps.bundles.location}/${bundlePrefix(date, parameters.site)}`;
   logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, contentSha256: bundle.manifest.contentSha256 });
 
-  await deps.sns.send(
-    new PublishCommand({
-      TopicArn: config.SNS_TOPIC_ARN,
-      Subject: `Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
-      Message: summaryText(summary, location),
-    }),
+  await deps.notify(
+    `Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
+    summaryText(summary, location),
   );
 
   metrics.addMetric(written.status === "written" ? "ReportsWritten" : "ReportsUnchanged", MetricUnit.Count, 1);

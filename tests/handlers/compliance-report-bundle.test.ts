@@ -1,8 +1,10 @@
 /**
  * The deployed artifact, not the source: the compliance-report package (esbuild bundle + SQL files, exactly as
  * the component ships it) runs in a fresh Node process against a loopback stand-in for Athena, S3 and SNS. This
- * proves the bundle loads, finds its SQL beside it, and that the real SDK serialises what the protocol relies on
- * (ExecutionParameters, If-None-Match: *, the SHA-256 checksum header, manifest last).
+ * proves the bundle loads, finds its SQL beside it, takes its credentials from the environment, and that what
+ * goes over the wire is what the protocol relies on: the Athena SDK client's ExecutionParameters, and the signed
+ * S3 REST calls' If-None-Match: *, SHA-256 checksum header, manifest last, and SNS's Publish form.
+ * One endpoint for all three (AWS_ENDPOINT_URL, the SDK's global override, which the REST calls honour too).
  */
 import { spawn } from "child_process";
 import * as crypto from "crypto";
@@ -11,6 +13,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { AddressInfo } from "net";
+import { bundleHandler } from "../../handlers/bundle";
 import { complianceReportPackage } from "../../handlers/compliance-report/package";
 
 interface Put {
@@ -92,6 +95,7 @@ function invokeBundle(dir: string, endpoint: string, event: object): Promise<any
         AWS_REGION: "eu-west-1",
         AWS_ACCESS_KEY_ID: "AKIDTEST",
         AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_SESSION_TOKEN: "session",
         AWS_ENDPOINT_URL: endpoint,
         AWS_MAX_ATTEMPTS: "1",
         ATHENA_WORKGROUP: "wg",
@@ -157,12 +161,28 @@ describe("compliance-report bundle, as deployed", () => {
       expect(put.key.startsWith("reports/2026-11-10/plant-a/")).toBe(true);
       expect(put.headers["if-none-match"]).toBe("*");
       expect(put.headers["x-amz-checksum-sha256"]).toBe(crypto.createHash("sha256").update(put.body).digest("base64"));
+      expect(put.headers["x-amz-sdk-checksum-algorithm"]).toBe("SHA256");
+      expect(put.headers["x-amz-security-token"]).toBe("session");
+      expect(put.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=[^,]*if-none-match[^,]*, Signature=[0-9a-f]{64}$/);
     }
     expect(aws.published).toHaveLength(1);
+    const publish = new URLSearchParams(aws.published[0]);
+    expect(publish.get("Action")).toBe("Publish");
+    expect(publish.get("TopicArn")).toBe("arn:aws:sns:eu-west-1:123456789012:ops");
+    expect(publish.get("Subject")).toBe("Compliance report 2026-11-10 plant-a");
+    expect(publish.get("Message")).toContain("s3://reports-bucket/reports/2026-11-10/plant-a/");
 
     const putsBefore = aws.puts.length;
     const again = await invokeBundle(dir, endpoint, { date: "2026-11-10", site: "plant-a" });
     expect(again.ok).toMatchObject({ status: "unchanged" });
     expect(aws.puts.length).toBe(putsBefore);
+  });
+});
+
+describe("Lambda bundles", () => {
+  it.each(["compliance-report", "alert-notifier"])("%s takes credentials from the environment only: no SDK credential chain, no S3 client", (name) => {
+    const inputs = Object.keys(bundleHandler(name).inputs);
+    expect(inputs).toContain("handlers/lambda-credentials.ts");
+    expect(inputs.filter((f) => /@aws-sdk\/(credential-provider-(node|sso|ini|process|web-identity|http|login)|nested-clients|client-s3|token-providers)\//.test(f))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * The compliance-report Lambda against mocked AWS clients (aws-sdk-client-mock): Athena runs and pages, every
- * failure mode fails loudly with the query and execution ids, and the S3 bundle protocol holds (conditional
- * writes, manifest last, idempotent re-run, locked report never replaced).
+ * The compliance-report Lambda with Athena mocked (aws-sdk-client-mock) and S3/SNS on a loopback stand-in
+ * (loopback-aws.ts: the handler's signed REST calls go over real HTTP, signatures checked): Athena runs and
+ * pages, every failure mode fails loudly with the query and execution ids, and the S3 bundle protocol holds
+ * (conditional, checksummed writes, manifest last, idempotent re-run, locked report never replaced).
  */
 import { mockClient } from "aws-sdk-client-mock";
 import {
@@ -12,8 +13,6 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as crypto from "crypto";
@@ -23,11 +22,13 @@ import { BundleConflictError } from "../../reports/bundle-writer";
 import { loadConfig } from "../../handlers/compliance-report/config";
 import { defaultReportDate, runComplianceReport, ReportJobDeps } from "../../handlers/compliance-report/job";
 import { runAthenaQuery } from "../../handlers/compliance-report/athena";
+import { S3BundleWriter } from "../../handlers/compliance-report/s3-bundle-writer";
+import { SnsPublisher } from "../../handlers/shared/sns-publish";
 import { sampleReport } from "../reports/sample-report";
+import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
 
 const athenaMock = mockClient(AthenaClient);
-const s3Mock = mockClient(S3Client);
-const snsMock = mockClient(SNSClient);
+let aws: LoopbackAws;
 
 const ENV = {
   ATHENA_WORKGROUP: "iotpipe-reports",
@@ -90,34 +91,26 @@ function fakeAthena(scenario: AthenaScenario = {}) {
   });
 }
 
-/** An S3 bucket in memory that honours If-None-Match: * like the real one (412 when the key exists). */
-function fakeBucket(store = new Map<string, Buffer>(), failOn?: RegExp) {
-  s3Mock.on(PutObjectCommand).callsFake((input) => {
-    if (failOn?.test(input.Key)) {
-      throw new S3ServiceException({ name: "InternalError", $fault: "server", $metadata: { httpStatusCode: 500 }, message: "We encountered an internal error" });
-    }
-    const body = Buffer.from(input.Body as Buffer);
-    if (input.ChecksumSHA256 !== crypto.createHash("sha256").update(body).digest("base64")) throw new Error("bad checksum");
-    if (input.IfNoneMatch === "*" && store.has(input.Key)) {
-      throw new S3ServiceException({ name: "PreconditionFailed", $fault: "client", $metadata: { httpStatusCode: 412 }, message: "At least one of the pre-conditions you specified did not hold" });
-    }
-    store.set(input.Key, body);
-    return { ETag: '"etag"' };
-  });
-  s3Mock.on(GetObjectCommand).callsFake((input) => {
-    const body = store.get(input.Key);
-    if (!body) throw new NoSuchKey({ message: "The specified key does not exist.", $metadata: { httpStatusCode: 404 } });
-    return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
-  });
-  return store;
+/**
+ * The reports bucket on the loopback stand-in (it honours If-None-Match: * like the real one: 412 when the key
+ * exists). Objects and recorded requests persist until `aws.reset()`; PUTs of keys matching `failOn` get 500.
+ */
+function fakeBucket(failOn?: RegExp) {
+  aws.failPuts = failOn;
+  return aws.objects;
 }
+
+/** The writer and publisher the Lambda uses, pointed at the stand-in; one retry, millisecond backoffs. */
+const bucketWriter = () => new S3BundleWriter(ENV.REPORTS_BUCKET, { env: aws.env, retries: 1, retryBaseMs: 1, conflictBackoffMs: 1 });
+const publisher = () => new SnsPublisher({ env: aws.env, retries: 0 });
 
 function deps(): ReportJobDeps & { clockMs: () => number } {
   let now = Date.parse("2026-11-11T00:30:00Z");
+  const sns = publisher();
   return {
     athena: new AthenaClient({ region: "eu-west-1" }),
-    s3: new S3Client({ region: "eu-west-1" }),
-    sns: new SNSClient({ region: "eu-west-1" }),
+    bundles: bucketWriter(),
+    notify: async (subject, message) => void (await sns.publish(ENV.SNS_TOPIC_ARN, subject, message)),
     logger: new Logger({ serviceName: "test", logLevel: "SILENT" }),
     metrics: new Metrics({ namespace: "test", serviceName: "test" }),
     config: loadConfig(ENV),
@@ -128,12 +121,20 @@ function deps(): ReportJobDeps & { clockMs: () => number } {
 
 const PREFIX = "reports/2026-11-10/plant-a/";
 
+beforeAll(async () => {
+  aws = await startLoopbackAws();
+});
+afterAll(() => aws.close());
+
 beforeEach(() => {
   athenaMock.reset();
-  s3Mock.reset();
-  snsMock.reset();
-  snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
+  aws.reset();
 });
+
+/** Every request reached the stand-in correctly signed (SigV4, checked with the SDK's signer). */
+function expectAllSigned() {
+  expect(aws.requests.filter((r) => r.signatureProblem).map((r) => `${r.method} ${r.path}: ${r.signatureProblem}`)).toEqual([]);
+}
 
 describe("compliance-report handler", () => {
   it("runs every query with bound parameters, writes the bundle manifest last and publishes a summary", async () => {
@@ -153,16 +154,21 @@ describe("compliance-report handler", () => {
     expect(gaps.ExecutionParameters).toEqual(["'2026-11-10'", "'plant-a'", "3600"]);
     expect(gaps.QueryString).not.toContain("2026-11-10");
 
-    const puts = s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => p.Key)).toEqual([
+    const puts = aws.puts();
+    expect(puts.map((p) => p.key)).toEqual([
       ...["daily-sensor-log", "excursions", "data-completeness", "data-gaps", "anomaly-summary", "device-inventory"].map((id) => `${PREFIX}${id}.csv`),
       `${PREFIX}report.html`,
       `${PREFIX}manifest.json`,
     ]);
     for (const put of puts) {
-      expect(put).toMatchObject({ Bucket: "iotpipe-reports-bucket", IfNoneMatch: "*", ChecksumAlgorithm: "SHA256" });
-      expect(put.ObjectLockMode).toBeUndefined(); // the bucket's default retention locks it
+      expect(put.bucket).toBe("iotpipe-reports-bucket");
+      expect(put.headers).toMatchObject({ "if-none-match": "*", "x-amz-sdk-checksum-algorithm": "SHA256" });
+      expect(put.headers["x-amz-checksum-sha256"]).toBe(crypto.createHash("sha256").update(put.body).digest("base64"));
+      expect(put.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLOOPBACK\/\d{8}\/eu-west-1\/s3\/aws4_request, SignedHeaders=\S*if-none-match;\S*x-amz-checksum-sha256;\S*, Signature=[0-9a-f]{64}$/);
+      expect(put.headers["x-amz-object-lock-mode"]).toBeUndefined(); // the bucket's default retention locks it
     }
+    expect(puts.find((p) => p.key!.endsWith("report.html"))!.headers["content-type"]).toMatch(/^text\/html/);
+    expectAllSigned();
     const manifest = JSON.parse(store.get(`${PREFIX}manifest.json`)!.toString());
     expect(manifest).toMatchObject({ date: "2026-11-10", site: "plant-a", engine: "athena" });
     expect(manifest.queries.find((q: any) => q.id === "excursions").executionId).toBe("exec-excursions");
@@ -170,11 +176,14 @@ describe("compliance-report handler", () => {
       expect(crypto.createHash("sha256").update(store.get(`${PREFIX}${f.name}`)!).digest("hex")).toBe(f.sha256);
     }
 
-    const publish = snsMock.commandCalls(PublishCommand)[0].args[0].input;
-    expect(publish.TopicArn).toBe(ENV.SNS_TOPIC_ARN);
-    expect(publish.Subject).toBe("Compliance report 2026-11-10 plant-a");
-    expect(publish.Message).toContain(`s3://iotpipe-reports-bucket/${PREFIX}`);
-    expect(publish.Message).toContain("1 silent all day");
+    expect(aws.published()).toHaveLength(1);
+    const publish = aws.published()[0];
+    expect(publish.get("Action")).toBe("Publish");
+    expect(publish.get("Version")).toBe("2010-03-31");
+    expect(publish.get("TopicArn")).toBe(ENV.SNS_TOPIC_ARN);
+    expect(publish.get("Subject")).toBe("Compliance report 2026-11-10 plant-a");
+    expect(publish.get("Message")).toContain(`s3://iotpipe-reports-bucket/${PREFIX}`);
+    expect(publish.get("Message")).toContain("1 silent all day");
   });
 
   it.each(["FAILED", "CANCELLED"] as const)("fails loudly with the query id and Athena's reason when a query is %s", async (state) => {
@@ -184,7 +193,7 @@ describe("compliance-report handler", () => {
       `Athena query 'excursions' (execution exec-excursions) ${state}: TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.iotpipe_lake.alerts does not exist`,
     );
     expect(store.size).toBe(0);
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(aws.published()).toHaveLength(0);
   });
 
   it("stops a query that runs past the timeout, backing off between polls, and fails", async () => {
@@ -243,31 +252,31 @@ describe("compliance-report handler", () => {
 
   it("never writes the manifest when a file write fails", async () => {
     fakeAthena();
-    const store = fakeBucket(new Map(), /report\.html$/);
+    const store = fakeBucket(/report\.html$/);
     await expect(runComplianceReport({ date: "2026-11-10" }, deps())).rejects.toThrow(
-      `writing s3://iotpipe-reports-bucket/${PREFIX}report.html failed: We encountered an internal error`,
+      `writing s3://iotpipe-reports-bucket/${PREFIX}report.html failed: HTTP 500 InternalError: We encountered an internal error. Please try again.`,
     );
     expect(store.has(`${PREFIX}manifest.json`)).toBe(false);
-    expect(s3Mock.commandCalls(PutObjectCommand).some((c) => c.args[0].input.Key!.endsWith("manifest.json"))).toBe(false);
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(aws.puts().some((p) => p.key!.endsWith("manifest.json"))).toBe(false);
+    // The 5xx was retried (once, as configured) before the report failed.
+    expect(aws.puts().filter((p) => p.key!.endsWith("report.html"))).toHaveLength(2);
+    expect(aws.published()).toHaveLength(0);
   });
 
   it("completes the partial bundle on the retry, then a re-run is a no-op with the same keys", async () => {
     fakeAthena();
-    const store = fakeBucket(new Map(), /report\.html$/);
+    const store = fakeBucket(/report\.html$/);
     await expect(runComplianceReport({ date: "2026-11-10" }, deps())).rejects.toThrow();
-    s3Mock.reset();
-    fakeBucket(store);
+    fakeBucket();
     expect((await runComplianceReport({ date: "2026-11-10" }, deps())).status).toBe("written");
     const keys = [...store.keys()].sort();
 
-    s3Mock.reset();
-    fakeBucket(store);
+    aws.requests.length = 0;
     const rerun = await runComplianceReport({ date: "2026-11-10" }, deps());
     expect(rerun.status).toBe("unchanged");
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(aws.puts()).toHaveLength(0);
     expect([...store.keys()].sort()).toEqual(keys);
-    expect(snsMock.commandCalls(PublishCommand).at(-1)!.args[0].input.Subject).toBe("Compliance report 2026-11-10 plant-a (re-run, unchanged)");
+    expect(aws.published().at(-1)!.get("Subject")).toBe("Compliance report 2026-11-10 plant-a (re-run, unchanged)");
   });
 
   it("refuses loudly when a locked report for the day says something different", async () => {
@@ -279,13 +288,12 @@ describe("compliance-report handler", () => {
     const changed = sampleReport().results.find((r) => r.queryId === "daily-sensor-log")!;
     changed.rows[0][5] = "47";
     athenaMock.reset();
-    s3Mock.reset();
+    aws.requests.length = 0;
     fakeAthena({ results: { "daily-sensor-log": changed } });
-    fakeBucket(store);
     const run = runComplianceReport({ date: "2026-11-10" }, deps());
     await expect(run).rejects.toThrow(BundleConflictError);
     await expect(run).rejects.toThrow(/already locked at s3:\/\/iotpipe-reports-bucket\/reports\/2026-11-10\/plant-a\/manifest.json/);
-    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(aws.puts()).toHaveLength(0);
     expect(store).toEqual(locked);
   });
 
@@ -302,11 +310,21 @@ describe("compliance-report handler", () => {
   });
 
   it("the Lambda entry point reads its configuration from the environment", async () => {
-    Object.assign(process.env, ENV, { QUERY_TIMEOUT_SECONDS: "5", POLL_INITIAL_MS: "1", POLL_MAX_MS: "2", POWERTOOLS_METRICS_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "SILENT" });
-    fakeAthena();
-    fakeBucket();
-    const { handler } = require("../../handlers/compliance-report/index");
-    await expect(handler({ date: "2026-11-10", site: "plant-a" })).resolves.toMatchObject({ status: "written" });
-    await expect(handler({ date: "2026-13-01" })).rejects.toThrow(/not a calendar day/);
+    const saved = { ...process.env };
+    Object.assign(process.env, ENV, aws.env, { QUERY_TIMEOUT_SECONDS: "5", POLL_INITIAL_MS: "1", POLL_MAX_MS: "2", POWERTOOLS_METRICS_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "SILENT" });
+    try {
+      fakeAthena();
+      fakeBucket();
+      const { handler } = require("../../handlers/compliance-report/index");
+      await expect(handler({ date: "2026-11-10", site: "plant-a" })).resolves.toMatchObject({ status: "written" });
+      // The bucket and the topic come from the configuration, through the signed REST calls.
+      expect(new Set(aws.puts().map((p) => p.bucket))).toEqual(new Set([ENV.REPORTS_BUCKET]));
+      expect(aws.published().map((p) => p.get("TopicArn"))).toEqual([ENV.SNS_TOPIC_ARN]);
+      expectAllSigned();
+      await expect(handler({ date: "2026-13-01" })).rejects.toThrow(/not a calendar day/);
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
   });
 });

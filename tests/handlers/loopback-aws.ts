@@ -1,0 +1,185 @@
+/**
+ * A loopback stand-in for the S3 reports bucket and the SNS Publish API, on 127.0.0.1, for the report Lambda's
+ * signed REST calls (handlers/shared/aws-rest.ts). It behaves like the real services where the report relies on
+ * it (If-None-Match: * answers 412 when the key exists, 409 conflicts, 5xx, XML errors) and checks every
+ * request's SigV4 signature with the SDK's own signer (@smithy/signature-v4), so a request S3 or SNS would
+ * reject for its signature fails here too.
+ */
+import * as crypto from "crypto";
+import * as http from "http";
+import { AddressInfo } from "net";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+export const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: "AKIDLOOPBACK", AWS_SECRET_ACCESS_KEY: "loopback-secret", AWS_SESSION_TOKEN: "loopback-session" };
+export const REGION = "eu-west-1";
+
+export interface RecordedRequest {
+  service: "s3" | "sns";
+  method: string;
+  /** The raw request path, as sent. */
+  path: string;
+  bucket?: string;
+  /** Object key, decoded. */
+  key?: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** Why the signature does not verify; undefined when it does. */
+  signatureProblem?: string;
+}
+
+export interface LoopbackAws {
+  url: string;
+  /** The bucket's objects by key (one bucket: path-style requests name it, and it is recorded per request). */
+  objects: Map<string, Buffer>;
+  requests: RecordedRequest[];
+  /** Object PUTs in arrival order (retries included). */
+  puts(): RecordedRequest[];
+  /** The form fields of each SNS Publish. */
+  published(): URLSearchParams[];
+  /** PUTs of keys matching this answer 500 InternalError (every attempt). */
+  failPuts?: RegExp;
+  /** The next this-many PUTs answer 409 ConditionalRequestConflict. */
+  conflicts: number;
+  /** When set, Publish answers this SNS XML error. */
+  snsError?: { status: number; code: string; message: string };
+  /** Environment for the code under test: service endpoint overrides, region, fake credentials. */
+  env: Record<string, string>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** What the SDK signer hashes (its SourceData). */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: SourceData) =>
+  typeof data === "string" ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
+/** Node's crypto in the shape the SDK signer expects (its browser-neutral Checksum interface). */
+class NodeSha256 {
+  private readonly hash: crypto.Hash | crypto.Hmac;
+  constructor(secret?: SourceData) {
+    this.hash = secret ? crypto.createHmac("sha256", bytes(secret)) : crypto.createHash("sha256");
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+/** Re-signs the request with the SDK's signer over the headers it claims to sign; undefined when it matches. */
+async function signatureProblem(service: "s3" | "sns", req: http.IncomingMessage, body: Buffer): Promise<string | undefined> {
+  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+    String(req.headers.authorization ?? ""),
+  );
+  if (!auth) return `no SigV4 Authorization header: ${req.headers.authorization}`;
+  const [, keyId, , region, scopeService, signedHeaders, signature] = auth;
+  if (keyId !== FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID) return `signed with key ${keyId}`;
+  if (region !== REGION || scopeService !== service) return `scope ${region}/${scopeService}, expected ${REGION}/${service}`;
+  const amzDate = String(req.headers["x-amz-date"]);
+  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13)}`);
+  const headers = Object.fromEntries(signedHeaders.split(";").map((h) => [h, String(req.headers[h])]));
+  const url = new URL(req.url!, "http://loopback");
+  const signer = new SignatureV4({
+    service,
+    region: REGION,
+    credentials: { accessKeyId: FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY, sessionToken: FAKE_CREDENTIALS.AWS_SESSION_TOKEN },
+    sha256: NodeSha256,
+    uriEscapePath: service !== "s3", // S3 signs the path as sent; every other service encodes it once more
+    applyChecksum: false, // sign exactly the headers the request lists, nothing added
+  });
+  const signed = await signer.sign(
+    { method: req.method!, protocol: "http:", hostname: url.hostname, path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body: body.toString("utf8") },
+    { signingDate },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1];
+  return expected === signature ? undefined : `signature ${signature} does not verify (the SDK's signer computes ${expected})`;
+}
+
+const xml = (res: http.ServerResponse, status: number, body: string) => {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/xml");
+  res.end(body);
+};
+
+export async function startLoopbackAws(): Promise<LoopbackAws> {
+  const aws: LoopbackAws = {
+    url: "",
+    objects: new Map(),
+    requests: [],
+    puts: () => aws.requests.filter((r) => r.service === "s3" && r.method === "PUT"),
+    published: () => aws.requests.filter((r) => r.service === "sns").map((r) => new URLSearchParams(r.body.toString("utf8"))),
+    conflicts: 0,
+    env: {},
+    reset() {
+      aws.objects.clear();
+      aws.requests.length = 0;
+      aws.failPuts = undefined;
+      aws.conflicts = 0;
+      aws.snsError = undefined;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // fetch keeps its sockets alive
+      }),
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const path = new URL(req.url!, "http://loopback").pathname;
+      // SNS is POSTed to "/"; everything else is a path-style S3 object request: /<bucket>/<key>.
+      const service = req.method === "POST" && path === "/" ? "sns" : "s3";
+      const [, bucket, ...key] = path.split("/");
+      const recorded: RecordedRequest = {
+        service,
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body,
+        signatureProblem: await signatureProblem(service, req, body),
+        ...(service === "s3" ? { bucket: decodeURIComponent(bucket), key: key.map(decodeURIComponent).join("/") } : {}),
+      };
+      aws.requests.push(recorded);
+      if (recorded.signatureProblem) {
+        return xml(res, 403, `<Error><Code>SignatureDoesNotMatch</Code><Message>${recorded.signatureProblem}</Message></Error>`);
+      }
+      if (service === "sns") {
+        if (aws.snsError) {
+          const { status, code, message } = aws.snsError;
+          return xml(res, status, `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`);
+        }
+        return xml(res, 200, `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-${aws.published().length}</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>`);
+      }
+      const objectKey = recorded.key!;
+      if (req.method === "PUT") {
+        if (aws.failPuts?.test(objectKey)) return xml(res, 500, `<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`);
+        if (aws.conflicts > 0) {
+          aws.conflicts--;
+          return xml(res, 409, `<Error><Code>ConditionalRequestConflict</Code><Message>A conflicting operation occurred.</Message></Error>`);
+        }
+        if (req.headers["x-amz-checksum-sha256"] !== crypto.createHash("sha256").update(body).digest("base64")) {
+          return xml(res, 400, `<Error><Code>BadDigest</Code><Message>The SHA256 you specified did not match the calculated checksum.</Message></Error>`);
+        }
+        if (req.headers["if-none-match"] === "*" && aws.objects.has(objectKey)) {
+          return xml(res, 412, `<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`);
+        }
+        aws.objects.set(objectKey, body);
+        res.setHeader("etag", `"${crypto.createHash("md5").update(body).digest("hex")}"`);
+        return res.end();
+      }
+      if (req.method === "GET" && aws.objects.has(objectKey)) {
+        res.setHeader("content-type", "application/octet-stream");
+        return res.end(aws.objects.get(objectKey));
+      }
+      return xml(res, 404, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${objectKey}</Key></Error>`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  aws.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  aws.env = { ...FAKE_CREDENTIALS, AWS_REGION: REGION, AWS_ENDPOINT_URL_S3: aws.url, AWS_ENDPOINT_URL_SNS: aws.url };
+  return aws;
+}
