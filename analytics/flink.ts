@@ -9,11 +9,10 @@
  * Timestamps leave Flink as epoch milliseconds (BIGINT in JSON); Firehose's record format conversion writes
  * them to the Parquet `timestamp` columns of the Glue tables (its OpenX JSON SerDe reads epoch milliseconds).
  */
-import { LIMITS } from "../contract/telemetry";
-import { DEFAULT_INGEST_POLICY, type IngestPolicy, QUARANTINE_REASONS, type QuarantineReason } from "../contract/ingest-policy";
+import { DEFAULT_INGEST_POLICY, DUPLICATE_REASON, type IngestPolicy, QUARANTINE_REASONS } from "../contract/ingest-policy";
 import { AGGREGATES, ALERTS, ANOMALIES, type LakeColumnType, type LakeTable, QUARANTINE, READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
-import { flinkDialect as d, sqlDouble, sqlString } from "./dialect";
+import { flinkDialect as d, sqlString } from "./dialect";
 import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, type Stage, stepSql } from "./stages";
 
 export interface FlinkSqlFile {
@@ -34,9 +33,6 @@ const SINK_TABLES: LakeTable[] = [READINGS, AGGREGATES, ANOMALIES, ALERTS, QUARA
  */
 const SINK_PARTITION_KEYS: Record<string, string[]> = { [ALERTS.name]: ["device_id"] };
 
-/** Identifier pattern of contract/telemetry.ts `identifier`, as a Java regular expression. */
-const ID_REGEX = `^[A-Za-z0-9][A-Za-z0-9._:-]{0,${LIMITS.maxIdLength - 1}}$`;
-const METRIC_REGEX = `^[a-z][a-z0-9_]{0,${LIMITS.maxMetricNameLength - 1}}$`;
 
 function flinkType(t: LakeColumnType): string {
   switch (t) {
@@ -108,43 +104,19 @@ function view(stage: Stage): string {
 }
 
 /** Epoch-ms bounds of a trustworthy event time relative to the ingest clock (live ingest skew policy). */
-function tsInRange(policy: IngestPolicy): string {
-  return `ts BETWEEN ingest_ts - ${policy.maxPastSkewMs} AND ingest_ts + ${policy.maxFutureSkewMs}`;
+function tsInRange(policy: IngestPolicy, ts = "ts"): string {
+  return `${ts} BETWEEN ingest_ts - ${policy.maxPastSkewMs} AND ingest_ts + ${policy.maxFutureSkewMs}`;
 }
 
-function reasonLiteral(reason: QuarantineReason): string {
-  return sqlString(reason);
-}
+/**
+ * The payload's claimed event time, read leniently, for the watermark only (the judge decides validity): a
+ * computed column cannot call the Python judge, and may not refer to another computed column.
+ */
+const CLAIMED_TS = "JSON_VALUE(FROM_BASE64(payload), '$.ts' RETURNING BIGINT NULL ON ERROR)";
 
-/** True when a string column is longer than n characters (LIKE keeps to the grammar the tests check with). */
-function longerThan(column: string, n: number): string {
-  return `${column} LIKE '${"_".repeat(n + 1)}%'`;
-}
+/** Name the runner registers the contract's validator under (flink-app/main.py JUDGE_FUNCTION). */
+export const FLINK_JUDGE_FUNCTION = "judge_telemetry";
 
-const MAX_UNIT_LENGTH = LIMITS.maxUnitLength;
-
-/** Why one reading (columns of alias `r` from UNNEST) is rejected; NULL when it is valid. */
-function readingReason(r: string): string {
-  const v = `${r}.${d.id("value")}`;
-  // non_finite before schema, in the order of contract/validation.ts.
-  return `CASE
-      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(LIMITS.maxAbsValue)}) THEN ${reasonLiteral("non_finite")}
-      WHEN ${r}.metric IS NULL OR NOT REGEXP(${r}.metric, ${sqlString(METRIC_REGEX)}) OR ${v} IS NULL
-        OR (${r}.unit IS NOT NULL AND ${longerThan(`${r}.unit`, MAX_UNIT_LENGTH)})
-        THEN ${reasonLiteral("schema")}
-    END`;
-}
-
-function readingDetail(r: string): string {
-  const v = `${r}.${d.id("value")}`;
-  return `CASE
-      WHEN ${v} IS NOT NULL AND NOT (ABS(${v}) <= ${sqlDouble(LIMITS.maxAbsValue)}) THEN 'reading value is NaN, infinite or beyond ±${LIMITS.maxAbsValue}'
-      WHEN ${r}.metric IS NULL THEN 'reading without metric'
-      WHEN NOT REGEXP(${r}.metric, ${sqlString(METRIC_REGEX)}) THEN 'metric name is not snake_case or longer than ${LIMITS.maxMetricNameLength}'
-      WHEN ${v} IS NULL THEN 'reading value missing or not a number'
-      ELSE 'unit longer than ${MAX_UNIT_LENGTH} characters'
-    END`;
-}
 
 /** Generates every Flink SQL file of the application, in execution order. */
 export function flinkSqlFiles(def: AnalyticsDefinition = DEFAULT_ANALYTICS, policy: IngestPolicy = DEFAULT_INGEST_POLICY): FlinkSqlFile[] {
@@ -164,34 +136,28 @@ SET 'table.exec.source.idle-timeout' = '${def.idleTimeoutSeconds} s';
 SET 'table.exec.state.ttl' = '${stateTtlMs} ms';
 `;
 
-  const sources = `${header("Sources: the raw Kinesis stream the IoT rule writes (device JSON + device_id/site/line/ingest_ts).", [
-    "raw_messages parses it (bad fields become NULL and are quarantined by 03-validate.sql);",
-    "raw_payloads reads the same records as text, to quarantine what is not JSON at all with its original bytes.",
-    "Each polls every shard at most twice a second, so the two stay within Kinesis' 5 reads/s per shard; the two",
-    "fetch-interval options need a connector newer than 5.0.0 (older ones ignore them: see RAW_READER_OPTIONS).",
-    `Event time is the device's ts when it is within the skew policy of the ingest clock, else the ingest time,`,
+  const sources = `${header("Source: the raw Kinesis stream the IoT rule writes, one envelope per published message.", [
+    "payload is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to",
+    "parsing: 03-validate.sql judges it with the contract and quarantines what fails with the original bytes.",
+    "device_id, site and line come from the topic and ingest_ts from the rules engine, never from the payload.",
+    `Event time is the payload's ts when it is within the skew policy of the ingest clock, else the ingest time,`,
     "so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.",
     `Watermark: ${delay} s behind the newest event time (the allowed lateness); later readings are flagged late.`,
+    "Only the IoT rule can write the stream (IAM) and it always writes a JSON envelope; were a record ever not one,",
+    "the job skips it rather than stop, and the raw archive (raw_messages) still holds it.",
+    "The raw-archive Firehose reads the same shards: polling every 500 ms keeps the two within Kinesis' 5 reads/s",
+    "per shard (the fetch-interval options need a connector newer than 5.0.0: see RAW_READER_OPTIONS).",
   ])}
-CREATE TABLE raw_messages (
+CREATE TABLE raw_envelopes (
   device_id STRING,
   site STRING,
   line STRING,
   ingest_ts BIGINT,
-  msg_id STRING,
-  seq BIGINT,
-  ts BIGINT,
-  readings ARRAY<ROW<metric STRING, ${v} DOUBLE, unit STRING>>,
-  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN ${tsInRange(policy)} THEN ts ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
+  payload STRING,
+  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN ${tsInRange(policy, CLAIMED_TS)} THEN ${CLAIMED_TS} ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
   WATERMARK FOR event_ts AS event_ts - ${flinkInterval(delay * 1000)}
 ) WITH (
 ${kinesisOptions("raw.stream.arn", [...RAW_READER_OPTIONS, ["format", "json"], ["json.ignore-parse-errors", "true"], ["json.fail-on-missing-field", "false"]])}
-);
-
-CREATE TABLE raw_payloads (
-  payload STRING
-) WITH (
-${kinesisOptions("raw.stream.arn", [...RAW_READER_OPTIONS, ["format", "raw"], ["raw.charset", "UTF-8"]])}
 );
 `;
 
@@ -207,116 +173,81 @@ ${kinesisOptions(`${t.name}.stream.arn`, [["format", "json"]])}
 ${sinkDdl}
 `;
 
-  const messageReason = `CASE
-      WHEN device_id IS NULL OR site IS NULL OR line IS NULL
-        OR NOT REGEXP(device_id, ${sqlString(ID_REGEX)}) OR NOT REGEXP(site, ${sqlString(ID_REGEX)}) OR NOT REGEXP(line, ${sqlString(ID_REGEX)})
-        THEN ${reasonLiteral("bad_topic")}
-      WHEN ts IS NULL OR ingest_ts IS NULL OR readings IS NULL OR CARDINALITY(readings) = 0 OR CARDINALITY(readings) > ${LIMITS.maxReadingsPerMessage}
-        OR (msg_id IS NOT NULL AND NOT REGEXP(msg_id, ${sqlString(ID_REGEX)})) OR seq < 0
-        THEN ${reasonLiteral("schema")}
-      WHEN NOT (${tsInRange(policy)}) THEN ${reasonLiteral("timestamp_out_of_range")}
-    END`;
-  const messageDetail = `CASE
-      WHEN device_id IS NULL OR site IS NULL OR line IS NULL THEN 'device_id, site or line missing (not written by the IoT rule)'
-      WHEN NOT REGEXP(device_id, ${sqlString(ID_REGEX)}) OR NOT REGEXP(site, ${sqlString(ID_REGEX)}) OR NOT REGEXP(line, ${sqlString(ID_REGEX)}) THEN 'device_id, site or line is not a valid id'
-      WHEN ts IS NULL THEN 'ts missing or not an integer (epoch ms)'
-      WHEN ingest_ts IS NULL THEN 'ingest_ts missing (not written by the IoT rule)'
-      WHEN readings IS NULL OR CARDINALITY(readings) = 0 THEN 'readings missing, not an array or empty'
-      WHEN CARDINALITY(readings) > ${LIMITS.maxReadingsPerMessage} THEN 'more than ${LIMITS.maxReadingsPerMessage} readings'
-      WHEN msg_id IS NOT NULL AND NOT REGEXP(msg_id, ${sqlString(ID_REGEX)}) THEN 'msg_id is not a valid id'
-      WHEN seq < 0 THEN 'seq is negative'
-      WHEN ts > ingest_ts THEN 'ts is more than ${policy.maxFutureSkewMs} ms ahead of the ingest time'
-      ELSE 'ts is more than ${policy.maxPastSkewMs} ms behind the ingest time'
-    END`;
-  const rawEnvelope = `JSON_OBJECT('device_id' VALUE device_id, 'site' VALUE site, 'line' VALUE line, 'ingest_ts' VALUE ingest_ts,
-      'msg_id' VALUE msg_id, 'seq' VALUE seq, 'ts' VALUE ts, 'readings_count' VALUE CARDINALITY(readings)`;
   const quarantineCols = QUARANTINE.columns.map((c) => c.name).join(",");
   if (quarantineCols !== "received_ts,reason,detail,source,device_id,site,line,raw_payload") {
     throw new Error(`quarantine lake columns changed (${quarantineCols}); update analytics/flink.ts`);
   }
+  const judgeCall = `${FLINK_JUDGE_FUNCTION}(payload, device_id, site, line, ingest_ts, CAST(${policy.maxFutureSkewMs} AS BIGINT), CAST(${policy.maxPastSkewMs} AS BIGINT))`;
 
-  const validate = `${header("Validation: every raw record is accepted (04-readings.sql) or quarantined here with a reason.", [
+  const validate = `${header("Validation: every raw message is accepted (04-readings.sql) or quarantined here with a reason.", [
     `Reasons are contract/ingest-policy.ts QUARANTINE_REASONS: ${Object.keys(QUARANTINE_REASONS).join(", ")}.`,
-    "Message checks (topic ids, envelope schema, timestamp skew) reject the whole message; reading checks (metric",
-    "name, value, unit) reject that reading. too_large never reaches Flink: IoT Core refuses payloads over 128 KiB.",
-    "Unparseable records keep their original text; parsed rejects keep the parsed fields as JSON (raw_payload).",
-    "late marks readings behind the watermark: kept in readings, left out of every window (Flink drops them there).",
+    `${FLINK_JUDGE_FUNCTION} is the contract's own validator (flink-app/telemetry_contract.py, a Python function the runner`,
+    "registers; a property test holds it to contract/validation.ts): it decodes the published bytes and returns the",
+    "verdict, the accepted fields, and raw_payload, the bytes as UTF-8 text (base64 when they are not UTF-8).",
+    "A message is accepted or rejected whole, as everywhere else. too_large is checked too, though IoT Core already",
+    "refuses payloads over 128 KiB.",
+    "late marks messages behind the watermark: their readings are kept, flagged, and left out of every window.",
   ])}
+CREATE TEMPORARY VIEW judged_messages AS
+  SELECT device_id, site, line, ingest_ts, event_ts, ${judgeCall} AS verdict
+  FROM raw_envelopes;
+
 CREATE TEMPORARY VIEW checked_messages AS
-  SELECT device_id, site, line, ingest_ts, msg_id, seq, ts, readings, event_ts,
-    ${d.text(messageReason)} AS reason,
-    ${d.text(messageDetail)} AS detail,
+  SELECT device_id, site, line, ingest_ts, verdict.msg_id AS msg_id, verdict.seq AS seq, verdict.ts AS ts, verdict.readings AS readings,
+    event_ts, verdict.reason AS reason, verdict.detail AS detail, verdict.raw_payload AS raw_payload,
     CASE WHEN CURRENT_WATERMARK(event_ts) IS NOT NULL AND event_ts <= CURRENT_WATERMARK(event_ts) THEN TRUE ELSE FALSE END AS late,
     -- Message identity as the local engine forms it: msg_id, else seq.
-    CASE WHEN msg_id IS NOT NULL THEN CONCAT('id:', msg_id) WHEN seq IS NOT NULL THEN CONCAT('seq:', CAST(seq AS STRING)) END AS dedup_key
-  FROM raw_messages;
-
--- Readings of well-formed messages, each judged on its own.
-CREATE TEMPORARY VIEW checked_readings AS
-  SELECT m.device_id, m.site, m.line, m.ingest_ts, m.msg_id, m.seq, m.ts, m.event_ts, m.late, m.dedup_key,
-    r.metric, r.${v}, r.unit,
-    ${d.text(readingReason("r"))} AS reason,
-    ${d.text(readingDetail("r"))} AS detail
-  FROM checked_messages AS m
-  CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
-  WHERE m.reason IS NULL;
+    CASE WHEN verdict.msg_id IS NOT NULL THEN CONCAT('id:', verdict.msg_id) WHEN verdict.seq IS NOT NULL THEN CONCAT('seq:', CAST(verdict.seq AS STRING)) END AS dedup_key
+  FROM judged_messages;
 
 INSERT INTO quarantine_sink
-  SELECT COALESCE(CAST(JSON_VALUE(payload, '$.ingest_ts' RETURNING BIGINT NULL ON ERROR) AS BIGINT), UNIX_TIMESTAMP() * 1000) AS received_ts,
-    ${d.text(reasonLiteral("unparseable"))} AS reason,
-    ${d.text("'payload is not a JSON object'")} AS detail,
-    ${d.text("'flink'")} AS source,
-    CAST(NULL AS STRING) AS device_id,
-    CAST(NULL AS STRING) AS site,
-    CAST(NULL AS STRING) AS line,
-    payload AS raw_payload
-  FROM raw_payloads
-  WHERE payload IS NULL OR NOT (payload IS JSON OBJECT);
-
-INSERT INTO quarantine_sink
-  SELECT COALESCE(ingest_ts, UNIX_TIMESTAMP() * 1000) AS received_ts, reason, detail, ${d.text("'flink'")} AS source, device_id, site, line,
-    ${rawEnvelope}) AS raw_payload
+  SELECT COALESCE(ingest_ts, UNIX_TIMESTAMP() * 1000) AS received_ts, reason, detail, ${d.text("'flink'")} AS source, device_id, site, line, raw_payload
   FROM checked_messages
-  WHERE reason IS NOT NULL;
-
-INSERT INTO quarantine_sink
-  SELECT ingest_ts AS received_ts, reason, detail, ${d.text("'flink'")} AS source, device_id, site, line,
-    ${rawEnvelope.replace("CARDINALITY(readings)", "1")},
-      'reading' VALUE JSON_OBJECT('metric' VALUE metric, 'value' VALUE ${v}, 'unit' VALUE unit)) AS raw_payload
-  FROM checked_readings
   WHERE reason IS NOT NULL;
 `;
 
   const readings = `${header("Accepted readings: de-duplicated on time, flagged when late; the input of every analytic.", [
     `A message is a duplicate when the same device sent the same msg_id (or seq) at most ${policy.duplicateWindowMs / 1000} s of event time before (as the local engine).`,
+    `Duplicates are dropped from the readings and counted: each is written to the quarantine table with reason '${DUPLICATE_REASON}'.`,
     "De-duplication is an OVER window per device and message id, so it keeps the event-time attribute the windows need.",
     "Late messages bypass it (an OVER window would drop them): they are written flagged late and not de-duplicated.",
   ])}
 CREATE TEMPORARY VIEW first_messages AS
-  SELECT device_id, site, line, ingest_ts, msg_id, ts, readings, event_ts, dedup_key,
+  SELECT device_id, site, line, ingest_ts, msg_id, ts, readings, event_ts, dedup_key, raw_payload,
     COUNT(*) OVER w AS seen,
     MIN(ts) OVER w AS previous_ts
   FROM checked_messages
   WHERE reason IS NULL AND NOT late
   WINDOW w AS (PARTITION BY device_id, dedup_key ORDER BY event_ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
 
--- On-time, first-seen, valid readings with epoch-ms columns: the series every analytic reads.
+CREATE TEMPORARY VIEW deduplicated_messages AS
+  SELECT *, (dedup_key IS NOT NULL AND seen > 1 AND ts - previous_ts <= ${policy.duplicateWindowMs}) AS duplicate
+  FROM first_messages;
+
+-- On-time, first-seen readings with epoch-ms columns: the series every analytic reads.
 CREATE TEMPORARY VIEW series AS
   SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, m.msg_id, m.event_ts,
     m.ts AS event_ms, m.ingest_ts AS ingest_ms
-  FROM first_messages AS m
+  FROM deduplicated_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
-  WHERE (m.dedup_key IS NULL OR m.seen = 1 OR m.ts - m.previous_ts > ${policy.duplicateWindowMs})
-    AND ${readingReason("r")} IS NULL;
+  WHERE NOT m.duplicate;
+
+INSERT INTO quarantine_sink
+  SELECT ingest_ts AS received_ts, ${d.text(sqlString(DUPLICATE_REASON))} AS reason,
+    CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - previous_ts AS STRING), ' ms of event time after its first sighting') AS detail,
+    ${d.text("'flink'")} AS source, device_id, site, line, raw_payload
+  FROM deduplicated_messages
+  WHERE duplicate;
 
 INSERT INTO readings_sink
   SELECT device_id, site, line, metric, ${v}, unit, event_ms AS event_ts, ingest_ms AS ingest_ts, msg_id, FALSE AS late
   FROM series;
 
 INSERT INTO readings_sink
-  SELECT device_id, site, line, metric, ${v}, unit, ts AS event_ts, ingest_ts, msg_id, TRUE AS late
-  FROM checked_readings
-  WHERE late AND reason IS NULL;
+  SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, m.ts AS event_ts, m.ingest_ts, m.msg_id, TRUE AS late
+  FROM checked_messages AS m
+  CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
+  WHERE m.late AND m.reason IS NULL;
 `;
 
   const aggregates = `${header("Aggregates: per device and metric over tumbling event-time windows [window_start, window_end).", [

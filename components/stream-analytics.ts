@@ -30,6 +30,11 @@ export const KINESIS_CONNECTOR_JAR = {
 export const RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options";
 /** Entry point of the runner inside the zip. */
 export const RUNNER_ENTRY = "main.py";
+/**
+ * Python modules the runner's SQL functions import (the contract's message judge), shipped to the Python
+ * workers through the `pyFiles` run option. A prebuilt artifact must carry them beside main.py.
+ */
+export const RUNNER_MODULES = ["contract_constants.py", "telemetry_contract.py"];
 
 /** Property keys the runner reads from the application's own property group. */
 export const PROPERTY_KEYS = {
@@ -129,6 +134,8 @@ export interface FlinkCodeBundle {
   archive: pulumi.asset.AssetArchive;
   /** SQL file names in execution order. */
   sqlFiles: string[];
+  /** Python modules besides the entry point (the `pyFiles` run option). */
+  pyFiles: string[];
   /** SHA-256 over the Python files, the SQL files (names and contents) and the jar URL. */
   sha256: string;
 }
@@ -145,7 +152,8 @@ export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string
   if (!fs.existsSync(sqlDirectory) || !fs.statSync(sqlDirectory).isDirectory()) {
     throw new Error(`Flink SQL directory not found: ${sqlDirectory}; restore sql/flink/ or pass sqlDirectory`);
   }
-  const pythonFiles = fs.readdirSync(codeDirectory).filter((f) => f.endsWith(".py") && fs.statSync(path.join(codeDirectory, f)).isFile()).sort();
+  // Unit tests of the runner stay out of the deployed code.
+  const pythonFiles = fs.readdirSync(codeDirectory).filter((f) => f.endsWith(".py") && !f.startsWith("test_") && fs.statSync(path.join(codeDirectory, f)).isFile()).sort();
   const sqlFiles = fs.readdirSync(sqlDirectory).filter((f) => f.endsWith(".sql") && fs.statSync(path.join(sqlDirectory, f)).isFile()).sort();
   if (sqlFiles.length === 0) {
     throw new Error(`no .sql files in ${sqlDirectory}: the Flink application would run nothing; generate the SQL or pass sqlDirectory`);
@@ -161,7 +169,12 @@ export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string
   for (const f of sqlFiles) add(f, path.join(sqlDirectory, f));
   hash.update(`lib/${jar.fileName}\0${jar.url}`);
   assets[`lib/${jar.fileName}`] = new pulumi.asset.RemoteAsset(jar.url);
-  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, sha256: hash.digest("hex") };
+  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, pyFiles: pythonFiles.filter((f) => f !== RUNNER_ENTRY), sha256: hash.digest("hex") };
+}
+
+/** The service's start options: the entry point, the connector jar, and the modules the Python workers import. */
+function runOptions(pyFiles: string[]): Record<string, string> {
+  return { python: RUNNER_ENTRY, jarfile: `lib/${KINESIS_CONNECTOR_JAR.fileName}`, ...(pyFiles.length > 0 ? { pyFiles: pyFiles.join(",") } : {}) };
 }
 
 export class StreamAnalytics extends pulumi.ComponentResource {
@@ -271,7 +284,7 @@ export class StreamAnalytics extends pulumi.ComponentResource {
           },
           environmentProperties: {
             propertyGroups: [
-              { propertyGroupId: RUN_OPTIONS_GROUP, propertyMap: { python: RUNNER_ENTRY, jarfile: `lib/${KINESIS_CONNECTOR_JAR.fileName}` } },
+              { propertyGroupId: RUN_OPTIONS_GROUP, propertyMap: runOptions(bundle ? bundle.pyFiles : RUNNER_MODULES) },
               { propertyGroupId: s.propertyGroupId, propertyMap: { ...appProperties, ...(args.extraProperties ?? {}) } },
             ],
           },

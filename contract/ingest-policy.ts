@@ -16,6 +16,13 @@ export const QUARANTINE_REASONS = {
 } as const;
 export type QuarantineReason = keyof typeof QUARANTINE_REASONS;
 
+/**
+ * A duplicate is not invalid, so it is not a quarantine reason: it is dropped from the readings and counted. The
+ * Flink job counts it by writing the message to the quarantine table under this reason (a stream has no other
+ * durable counter); the local engine counts it in the conservation line.
+ */
+export const DUPLICATE_REASON = "duplicate";
+
 /** Tolerances; each overridable from stack config / CLI flags. */
 export interface IngestPolicy {
   /** Live ingest: reject event times more than this far ahead of the ingest clock (device clock running fast). */

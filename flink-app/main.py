@@ -5,8 +5,12 @@ from analytics/definition.ts, committed under sql/flink/), applies the SET state
 configuration, runs the DDL and views, and submits every INSERT as ONE statement set, so the whole pipeline is
 one Flink job. It calls ``execute()`` and never ``wait()``: on the service the call must return.
 
-PyFlink is imported only inside ``main()``: the logic above it is plain Python the tests drive with a stand-in
-table environment (no Flink installation needed).
+Before the SQL runs it registers ``judge_telemetry``, the telemetry contract's validator
+(telemetry_contract.py), as a Python function the SQL calls on every raw message. The service ships the
+modules to the Python workers through the ``pyFiles`` run option the Flink component sets.
+
+PyFlink is imported only inside ``register_functions()`` and ``main()``: the logic around them is plain Python
+the tests drive with a stand-in table environment (no Flink installation needed).
 """
 
 import json
@@ -116,6 +120,59 @@ def find_sql_dir(base=None):
     raise RuntimeError(f"no .sql files next to {base} nor in its sql/flink or sql directory")
 
 
+#: SQL name of the contract's validator (analytics/flink.ts FLINK_JUDGE_FUNCTION).
+JUDGE_FUNCTION = "judge_telemetry"
+
+#: The judge's result, field by field (the SQL reads ``verdict.<field>``); readings are (metric, value, unit).
+JUDGE_RESULT_FIELDS = (
+    ("reason", "STRING"),
+    ("detail", "STRING"),
+    ("raw_payload", "STRING"),
+    ("msg_id", "STRING"),
+    ("seq", "BIGINT"),
+    ("ts", "BIGINT"),
+    ("readings", "ARRAY<ROW<metric STRING, value DOUBLE, unit STRING>>"),
+)
+
+
+def judge_row(payload, device_id, site, line, ingest_ts, max_future_skew_ms, max_past_skew_ms, make_row=lambda *values: values):
+    """The contract's verdict on one raw message as a positional row in JUDGE_RESULT_FIELDS order.
+
+    ``make_row`` builds each row (PyFlink's ``Row`` on the service); positional, because a keyword Row's field
+    order is not the declared one in every PyFlink release.
+    """
+    from telemetry_contract import judge_envelope
+
+    verdict = judge_envelope(payload, device_id, site, line, ingest_ts, max_future_skew_ms, max_past_skew_ms)
+    readings = verdict["readings"]
+    values = [verdict[name] for name, _ in JUDGE_RESULT_FIELDS[:-1]]
+    values.append(None if readings is None else [make_row(*reading) for reading in readings])
+    return make_row(*values)
+
+
+def register_functions(table_env):
+    """Registers the contract's validator as the SQL function JUDGE_FUNCTION."""
+    from pyflink.common import Row
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udf
+
+    reading = DataTypes.ROW([
+        DataTypes.FIELD("metric", DataTypes.STRING()),
+        DataTypes.FIELD("value", DataTypes.DOUBLE()),
+        DataTypes.FIELD("unit", DataTypes.STRING()),
+    ])
+    scalar = {"STRING": DataTypes.STRING(), "BIGINT": DataTypes.BIGINT()}
+    result = DataTypes.ROW([
+        DataTypes.FIELD(name, DataTypes.ARRAY(reading) if name == "readings" else scalar[sql_type])
+        for name, sql_type in JUDGE_RESULT_FIELDS
+    ])
+
+    def judge(payload, device_id, site, line, ingest_ts, max_future_skew_ms, max_past_skew_ms):
+        return judge_row(payload, device_id, site, line, ingest_ts, max_future_skew_ms, max_past_skew_ms, make_row=Row)
+
+    table_env.create_temporary_system_function(JUDGE_FUNCTION, udf(judge, result_type=result))
+
+
 #: Optional property: comma-separated SQL file names in execution order (the Flink component sets it).
 SQL_FILES_PROPERTY = "sql.files"
 
@@ -175,6 +232,7 @@ def main(argv=None):
     from pyflink.table import EnvironmentSettings, TableEnvironment  # imported here so tests need no Flink
 
     table_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    register_functions(table_env)
     run_job(table_env, statements)
 
 

@@ -1,11 +1,15 @@
 """Tests of the PyFlink runner with a stand-in table environment (stdlib only: python3 -m unittest)."""
 
+import base64
 import json
 import os
+import re
 import sys
 import tempfile
+import types
 import unittest
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import main  # noqa: E402
@@ -152,7 +156,7 @@ class RunJobTest(unittest.TestCase):
         self.assertEqual(env.config.values["table.local-time-zone"], "UTC")
         self.assertIn("table.exec.source.idle-timeout", env.config.values)
         self.assertFalse(any(main._leading_code(s).upper().startswith(("SET", "INSERT")) for s in env.executed))
-        self.assertTrue(any("CREATE TABLE raw_messages" in s for s in env.executed))
+        self.assertTrue(any("CREATE TABLE raw_envelopes" in s for s in env.executed))
         for sql in env.executed + statement_set.inserts:
             self.assertNotIn("${", sql)
         self.assertTrue(any(PROPERTIES["raw.stream.arn"] in s for s in env.executed))
@@ -179,7 +183,7 @@ class RunJobTest(unittest.TestCase):
         self.assertIn("alerts.stream.arn", str(ctx.exception))
 
     def test_failing_statement_names_its_file(self):
-        env = FakeTableEnv(fail_on="CREATE TABLE raw_payloads")
+        env = FakeTableEnv(fail_on="CREATE TABLE raw_envelopes")
         with self.assertRaises(RuntimeError) as ctx:
             main.run_job(env, main.load_statements(REPO_SQL, PROPERTIES))
         self.assertIn("01-sources.sql", str(ctx.exception))
@@ -192,6 +196,111 @@ class RunJobTest(unittest.TestCase):
         env = FakeTableEnv()
         main.run_job(env, [("a.sql", "-- why\nSET 'pipeline.name' = 'iot''pipe'"), ("b.sql", "INSERT INTO s SELECT 1")])
         self.assertEqual(env.config.values, {"pipeline.name": "iot'pipe"})
+
+
+def stand_in_pyflink():
+    """Modules standing in for pyflink.common / pyflink.table / pyflink.table.udf: they record what is built."""
+
+    class Row(tuple):
+        def __new__(cls, *values):
+            return super().__new__(cls, values)
+
+    class DataTypes:
+        STRING = staticmethod(lambda: "STRING")
+        BIGINT = staticmethod(lambda: "BIGINT")
+        DOUBLE = staticmethod(lambda: "DOUBLE")
+        ARRAY = staticmethod(lambda element: f"ARRAY<{element}>")
+        FIELD = staticmethod(lambda name, data_type: f"{name} {data_type}")
+        ROW = staticmethod(lambda fields: f"ROW<{', '.join(fields)}>")
+
+    def udf(function, result_type):
+        return {"function": function, "result_type": result_type}
+
+    common = types.ModuleType("pyflink.common")
+    common.Row = Row
+    table = types.ModuleType("pyflink.table")
+    table.DataTypes = DataTypes
+    table_udf = types.ModuleType("pyflink.table.udf")
+    table_udf.udf = udf
+    return {"pyflink": types.ModuleType("pyflink"), "pyflink.common": common, "pyflink.table": table, "pyflink.table.udf": table_udf}, Row
+
+
+class RegisteringEnv(FakeTableEnv):
+    def __init__(self):
+        super().__init__()
+        self.functions = {}
+
+    def create_temporary_system_function(self, name, function):
+        self.functions[name] = function
+
+
+def b64(text):
+    return base64.b64encode(text.encode("utf-8") if isinstance(text, str) else text).decode("ascii")
+
+
+class JudgeFunctionTest(unittest.TestCase):
+    def register(self):
+        modules, row = stand_in_pyflink()
+        env = RegisteringEnv()
+        with mock.patch.dict(sys.modules, modules):
+            main.register_functions(env)
+        return env.functions[main.JUDGE_FUNCTION], row
+
+    def test_registers_the_contract_validator_with_the_declared_row_type(self):
+        registered, _ = self.register()
+        self.assertEqual(
+            registered["result_type"],
+            "ROW<reason STRING, detail STRING, raw_payload STRING, msg_id STRING, seq BIGINT, ts BIGINT, "
+            "readings ARRAY<ROW<metric STRING, value DOUBLE, unit STRING>>>",
+        )
+
+    def test_accepted_message_becomes_positional_rows(self):
+        registered, row = self.register()
+        ingest = 1_795_392_000_000
+        payload = json.dumps({"msg_id": "m-1", "ts": ingest - 1000, "readings": [{"metric": "temperature", "value": 71, "unit": "degC"}]})
+        verdict = registered["function"](b64(payload), "press-01", "plant-a", "line-1", ingest, 300_000, 604_800_000)
+        self.assertIsInstance(verdict, row)
+        self.assertEqual(verdict, (None, None, payload, "m-1", None, ingest - 1000, [("temperature", 71.0, "degC")]))
+        self.assertIsInstance(verdict[-1][0], row)
+
+    def test_rejected_message_keeps_its_bytes_and_reason(self):
+        registered, _ = self.register()
+        verdict = registered["function"](b64(b"\xff\x00"), "press-01", "plant-a", "line-1", 1, 300_000, 604_800_000)
+        self.assertEqual(verdict[:3], ("unparseable", "payload is not valid UTF-8 (raw_payload is base64)", b64(b"\xff\x00")))
+        self.assertIsNone(verdict[-1])
+        numeric_string = json.dumps({"ts": 1, "readings": [{"metric": "current", "value": "12"}]})
+        self.assertEqual(registered["function"](b64(numeric_string), "press-01", "plant-a", "line-1", 1, 300_000, 604_800_000)[0], "schema")
+
+    def test_sql_reads_only_fields_the_judge_returns_and_calls_it_by_its_name(self):
+        validate = (REPO_SQL / "03-validate.sql").read_text(encoding="utf-8")
+        names = {name for name, _ in main.JUDGE_RESULT_FIELDS}
+        used = set(re.findall(r"\bverdict\.(\w+)", validate))
+        self.assertTrue(used)
+        self.assertLessEqual(used, names)
+        self.assertIn(f"{main.JUDGE_FUNCTION}(payload, device_id, site, line, ingest_ts,", validate)
+
+    def test_main_registers_the_judge_before_any_statement(self):
+        order = []
+
+        class Env(RegisteringEnv):
+            def create_temporary_system_function(self, name, function):
+                order.append(f"function {name}")
+
+            def execute_sql(self, sql):
+                order.append("sql")
+
+        env = Env()
+        modules, _ = stand_in_pyflink()
+        table = modules["pyflink.table"]
+        table.EnvironmentSettings = types.SimpleNamespace(in_streaming_mode=lambda: None)
+        table.TableEnvironment = types.SimpleNamespace(create=lambda settings: env)
+        with tempfile.TemporaryDirectory() as d:
+            properties = Path(d) / "props.json"
+            properties.write_text(json.dumps([{"PropertyGroupId": "iotpipe", "PropertyMap": PROPERTIES}]))
+            with mock.patch.dict(sys.modules, modules), mock.patch.dict(os.environ, {"IOTPIPE_SQL_DIR": str(REPO_SQL)}):
+                main.main([str(properties)])
+        self.assertEqual(order[0], f"function {main.JUDGE_FUNCTION}")
+        self.assertIn("sql", order)
 
 
 class FindSqlDirTest(unittest.TestCase):

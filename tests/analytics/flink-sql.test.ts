@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
-import { FLINK_PROPERTY_KEYS, flinkInterval, flinkSqlFiles, splitStatements, substituteProperties } from "../../analytics/flink";
+import { FLINK_JUDGE_FUNCTION, FLINK_PROPERTY_KEYS, flinkInterval, flinkSqlFiles, splitStatements, substituteProperties } from "../../analytics/flink";
+import { DEFAULT_INGEST_POLICY, DUPLICATE_REASON, QUARANTINE_REASONS } from "../../contract/ingest-policy";
 import { LAKE_TABLES } from "../../lake/tables";
 
 const ROOT = resolve(__dirname, "../..");
@@ -99,12 +100,30 @@ describe("Flink SQL structure", () => {
     }
   });
 
-  it("quarantines with the contract's reasons only", () => {
-    const reasons = [...all.matchAll(/THEN '([a-z_]+)'\n/g)].map((m) => m[1]).filter((r) => !["open", "cleared", "critical", "warning"].includes(r));
-    const quarantineReasons = Object.keys(require("../../contract/ingest-policy").QUARANTINE_REASONS);
-    expect(reasons.length).toBeGreaterThan(0);
-    for (const r of reasons.filter((r) => !/^(static_limit|deviation|level_shift|rate_of_change|flatline|data_gap)$/.test(r))) expect(quarantineReasons).toContain(r);
-    expect(all).toContain("CAST('unparseable' AS STRING) AS reason");
+  it("judges every raw message with the contract's validator and quarantines it with the original bytes", () => {
+    // One source: the IoT rule's envelope with the published bytes (a second poller of the same shards would
+    // compete for Kinesis' 5 reads/s per shard).
+    expect(statements.filter((s) => /^CREATE TABLE \w+ \(/.test(s.code) && !/_sink \(/.test(s.code)).map((s) => s.code.split(/\s+/)[2])).toEqual(["raw_envelopes"]);
+    const judged = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW judged_messages"))!.code;
+    const { maxFutureSkewMs, maxPastSkewMs } = DEFAULT_INGEST_POLICY;
+    expect(judged).toContain(`${FLINK_JUDGE_FUNCTION}(payload, device_id, site, line, ingest_ts, CAST(${maxFutureSkewMs} AS BIGINT), CAST(${maxPastSkewMs} AS BIGINT)) AS verdict`);
+    const quarantine = statements.filter((s) => s.code.startsWith("INSERT INTO quarantine_sink"));
+    expect(quarantine).toHaveLength(2);
+    // Rejections carry the judge's reason and raw_payload (the bytes as sent), never a re-serialised parse.
+    expect(quarantine[0].code).toMatch(/SELECT COALESCE\(ingest_ts, UNIX_TIMESTAMP\(\) \* 1000\) AS received_ts, reason, detail, CAST\('flink' AS STRING\) AS source, device_id, site, line, raw_payload\s+FROM checked_messages\s+WHERE reason IS NOT NULL$/);
+    // Duplicates are counted under their own reason, also with the bytes.
+    expect(quarantine[1].code).toContain(`CAST('${DUPLICATE_REASON}' AS STRING) AS reason`);
+    expect(quarantine[1].code).toMatch(/raw_payload\s+FROM deduplicated_messages\s+WHERE duplicate$/);
+    expect(Object.keys(QUARANTINE_REASONS)).not.toContain(DUPLICATE_REASON);
+  });
+
+  it("drops exactly the duplicates from the series: same device and id within the window, neither late nor rejected", () => {
+    const dedup = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW deduplicated_messages"))!.code;
+    expect(dedup).toContain(`(dedup_key IS NOT NULL AND seen > 1 AND ts - previous_ts <= ${DEFAULT_INGEST_POLICY.duplicateWindowMs}) AS duplicate`);
+    const series = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW series"))!.code;
+    expect(series).toMatch(/FROM deduplicated_messages AS m[\s\S]*WHERE NOT m\.duplicate$/);
+    const first = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW first_messages"))!.code;
+    expect(first).toContain("WHERE reason IS NULL AND NOT late");
   });
 });
 

@@ -11,7 +11,7 @@ import { installMocks, settle, oneOf, ofType, statementsOf, resolve, MOCK_ACCOUN
 import type * as AnalyticsModule from "../../components/stream-analytics";
 
 const recorded = installMocks();
-const { StreamAnalytics, buildFlinkCodeBundle, KINESIS_CONNECTOR_JAR } = require("../../components/stream-analytics") as typeof AnalyticsModule;
+const { StreamAnalytics, buildFlinkCodeBundle, KINESIS_CONNECTOR_JAR, RUNNER_MODULES } = require("../../components/stream-analytics") as typeof AnalyticsModule;
 
 const A = MOCK_ACCOUNT;
 const R = MOCK_REGION;
@@ -33,6 +33,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(codeDir, "main.py"), "print('runner')\n");
   fs.writeFileSync(path.join(codeDir, "properties.py"), "GROUP = 'iotpipe'\n");
   fs.writeFileSync(path.join(codeDir, "README.md"), "not bundled\n");
+  fs.writeFileSync(path.join(codeDir, "test_main.py"), "# tests stay out of the deployed zip\n");
   fs.writeFileSync(path.join(sqlDir, "10_inserts.sql"), "INSERT INTO readings SELECT * FROM raw;\n");
   fs.writeFileSync(path.join(sqlDir, "01_sources.sql"), "CREATE TABLE raw (x INT);\n");
 });
@@ -54,6 +55,7 @@ describe("buildFlinkCodeBundle", () => {
   it("bundles the runner's .py files, every .sql file in name order and the pinned connector jar", async () => {
     const bundle = buildFlinkCodeBundle(codeDir, sqlDir);
     expect(bundle.sqlFiles).toEqual(["01_sources.sql", "10_inserts.sql"]);
+    expect(bundle.pyFiles).toEqual(["properties.py"]);
     const assets = await bundle.archive.assets;
     expect(Object.keys(assets).sort()).toEqual([
       "01_sources.sql", "10_inserts.sql", `lib/${KINESIS_CONNECTOR_JAR.fileName}`, "main.py", "properties.py",
@@ -125,7 +127,7 @@ describe("StreamAnalytics", () => {
       codeContent: { s3ContentLocation: { bucketArn: "arn:aws:s3:::code-bucket", fileKey } },
     });
     expect(config.environmentProperties.propertyGroups).toEqual([
-      { propertyGroupId: "kinesis.analytics.flink.run.options", propertyMap: { python: "main.py", jarfile: "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar" } },
+      { propertyGroupId: "kinesis.analytics.flink.run.options", propertyMap: { python: "main.py", jarfile: "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar", pyFiles: "properties.py" } },
       {
         propertyGroupId: "iotpipe",
         propertyMap: {
@@ -212,6 +214,8 @@ describe("StreamAnalytics", () => {
     expect(application.inputs.startApplication).toBe(false);
     const config = application.inputs.applicationConfiguration;
     expect(config.applicationCodeConfiguration.codeContent.s3ContentLocation).toEqual({ bucketArn: "arn:aws:s3:::artifacts", fileKey: "builds/app.zip", objectVersion: "v42" });
+    // A prebuilt zip has the repository's layout: the judge modules ship to the Python workers.
+    expect(config.environmentProperties.propertyGroups[0].propertyMap.pyFiles).toBe(RUNNER_MODULES.join(","));
     expect(config.environmentProperties.propertyGroups[1]).toEqual({
       propertyGroupId: "app",
       propertyMap: {
@@ -266,7 +270,10 @@ describe("StreamAnalytics", () => {
       : [];
     // The runner and the SQL are written by other parts of the project: check whichever state the checkout is in.
     if (fs.existsSync(runner) && sqlFiles.length > 0) {
-      expect(new StreamAnalytics("repo", rest).codeBundle!.sqlFiles).toEqual(sqlFiles);
+      const bundle = new StreamAnalytics("repo", rest).codeBundle!;
+      expect(bundle.sqlFiles).toEqual(sqlFiles);
+      // The judge the SQL calls ships to the Python workers; the runner's tests do not ship at all.
+      expect(bundle.pyFiles).toEqual(RUNNER_MODULES);
     } else if (!fs.existsSync(runner)) {
       expect(() => new StreamAnalytics("repo", rest)).toThrow(`Flink runner not found: ${runner} is missing`);
     } else {
