@@ -112,7 +112,7 @@ function tsInRange(policy: IngestPolicy, ts = "ts"): string {
  * The payload's claimed event time, read leniently, for the watermark only (the judge decides validity): a
  * computed column cannot call the Python judge, and may not refer to another computed column.
  */
-const CLAIMED_TS = "JSON_VALUE(FROM_BASE64(payload), '$.ts' RETURNING BIGINT NULL ON ERROR)";
+const CLAIMED_TS = "JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' RETURNING BIGINT NULL ON ERROR)";
 
 /** Name the runner registers the contract's validator under (flink-app/main.py JUDGE_FUNCTION). */
 export const FLINK_JUDGE_FUNCTION = "judge_telemetry";
@@ -137,7 +137,7 @@ SET 'table.exec.state.ttl' = '${stateTtlMs} ms';
 `;
 
   const sources = `${header("Source: the raw Kinesis stream the IoT rule writes, one envelope per published message.", [
-    "payload is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to",
+    "payload_base64 is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to",
     "parsing: 03-validate.sql judges it with the contract and quarantines what fails with the original bytes.",
     "device_id, site and line come from the topic and ingest_ts from the rules engine, never from the payload.",
     `Event time is the payload's ts when it is within the skew policy of the ingest clock, else the ingest time,`,
@@ -153,7 +153,7 @@ CREATE TABLE raw_envelopes (
   site STRING,
   line STRING,
   ingest_ts BIGINT,
-  payload STRING,
+  payload_base64 STRING,
   event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN ${tsInRange(policy, CLAIMED_TS)} THEN ${CLAIMED_TS} ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
   WATERMARK FOR event_ts AS event_ts - ${flinkInterval(delay * 1000)}
 ) WITH (
@@ -177,7 +177,7 @@ ${sinkDdl}
   if (quarantineCols !== "received_ts,reason,detail,source,device_id,site,line,raw_payload") {
     throw new Error(`quarantine lake columns changed (${quarantineCols}); update analytics/flink.ts`);
   }
-  const judgeCall = `${FLINK_JUDGE_FUNCTION}(payload, device_id, site, line, ingest_ts, CAST(${policy.maxFutureSkewMs} AS BIGINT), CAST(${policy.maxPastSkewMs} AS BIGINT))`;
+  const judgeCall = `${FLINK_JUDGE_FUNCTION}(payload_base64, device_id, site, line, ingest_ts, CAST(${policy.maxFutureSkewMs} AS BIGINT), CAST(${policy.maxPastSkewMs} AS BIGINT))`;
 
   const validate = `${header("Validation: every raw message is accepted (04-readings.sql) or quarantined here with a reason.", [
     `Reasons are contract/ingest-policy.ts QUARANTINE_REASONS: ${Object.keys(QUARANTINE_REASONS).join(", ")}.`,

@@ -31,12 +31,15 @@ export const INGEST_ERRORS_KEY_TEMPLATE =
 export const DEVICE_ATTRIBUTES = ["site", "line"] as const;
 
 /**
- * The rule query: the payload's fields by name (never `*`, so extra payload fields cannot reach the lake) plus
- * what the platform knows for sure: device, site and line from the topic, ingest time from the rules engine.
+ * The rule query: the published bytes untouched, base64 (`encode(*, 'base64')`, the form AWS documents for
+ * payloads that may not be JSON), plus what the platform knows for sure: device, site and line from the topic,
+ * ingest time from the rules engine. Nothing in the query reads the payload, so a truncated, binary or
+ * otherwise unparseable message cannot fail the rule: it reaches the raw stream like any other, and the Flink
+ * job judges it with the contract and quarantines it with its bytes (sql/flink/03-validate.sql).
  */
 export function ingestSql(): string {
   return [
-    "SELECT msg_id, seq, ts, readings,",
+    "SELECT encode(*, 'base64') AS payload_base64,",
     `topic(${TOPIC.deviceLevel}) AS device_id, topic(${TOPIC.siteLevel}) AS site, topic(${TOPIC.lineLevel}) AS line,`,
     "timestamp() AS ingest_ts",
     `FROM '${TOPIC.filter}'`,

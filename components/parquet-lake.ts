@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsContext, serviceTrustPolicy } from "./naming";
 import {
-  DELIVERY_ERRORS, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, RAW_READINGS, firehosePrefix, lakeTable,
+  DELIVERY_ERRORS, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
   projectionLocationTemplate,
 } from "../lake/tables";
 
@@ -408,7 +408,7 @@ export class ParquetLake extends pulumi.ComponentResource {
 
     if (args.rawSource) {
       addTable({
-        table: RAW_MESSAGES, prefix: `${RAW_MESSAGES.name}/`, format: OPENX_JSON, columns: [...glueColumnsFor(RAW_MESSAGES), RAW_READINGS],
+        table: RAW_MESSAGES, prefix: `${RAW_MESSAGES.name}/`, format: OPENX_JSON, columns: glueColumnsFor(RAW_MESSAGES),
         projection: (bucket) => projectionParameters(bucket, RAW_MESSAGES, cfg.lakeStartDate),
         partitionKeys: byDate("Partition: UTC date the rules engine received the message"),
       });

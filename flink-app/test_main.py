@@ -277,7 +277,7 @@ class JudgeFunctionTest(unittest.TestCase):
         used = set(re.findall(r"\bverdict\.(\w+)", validate))
         self.assertTrue(used)
         self.assertLessEqual(used, names)
-        self.assertIn(f"{main.JUDGE_FUNCTION}(payload, device_id, site, line, ingest_ts,", validate)
+        self.assertIn(f"{main.JUDGE_FUNCTION}(payload_base64, device_id, site, line, ingest_ts,", validate)
 
     def test_main_registers_the_judge_before_any_statement(self):
         order = []

@@ -185,8 +185,9 @@ export const DELIVERY_ERRORS = {
 
 /**
  * The raw stream archived as the IoT rule wrote it (gzip JSON lines): the replay/backfill source, and the record
- * of every accepted-by-the-rule message before Flink judged it. Partitioned by the platform's ingest date: the
- * device clock is exactly what may be wrong in a raw message.
+ * of every message the rule received, before Flink judged it, with the published bytes as sent. Partitioned by
+ * the platform's ingest date: the device clock is exactly what may be wrong in a raw message. Analysts read a
+ * payload with `from_utf8(from_base64(payload_base64))` (and `json_extract` on that).
  */
 export const RAW_MESSAGES: LakeTable = {
   name: "raw_messages",
@@ -198,17 +199,8 @@ export const RAW_MESSAGES: LakeTable = {
     { name: "site", type: "string", comment: "Site id, from the MQTT topic" },
     { name: "line", type: "string", comment: "Line id, from the MQTT topic" },
     { name: "ingest_ts", type: "bigint", comment: "Rules-engine receive time, epoch ms" },
-    { name: "ts", type: "bigint", comment: "Device event time as sent, epoch ms (unvalidated)" },
-    { name: "msg_id", type: "string", comment: "Message id as sent" },
-    { name: "seq", type: "bigint", comment: "Sequence number as sent" },
+    { name: "payload_base64", type: "string", comment: "The published bytes, base64 (JSON or not): from_utf8(from_base64(payload_base64))" },
   ],
-};
-
-/** Glue type of the raw message's readings (nested, so not a lake column type). */
-export const RAW_READINGS = {
-  name: "readings",
-  type: "array<struct<metric:string,value:double,unit:string>>",
-  comment: "Readings as sent: metric, value, unit",
 };
 
 /** Every lake table, in the order the README documents them. */

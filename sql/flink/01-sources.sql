@@ -1,5 +1,5 @@
 -- Source: the raw Kinesis stream the IoT rule writes, one envelope per published message.
--- payload is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to
+-- payload_base64 is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to
 -- parsing: 03-validate.sql judges it with the contract and quarantines what fails with the original bytes.
 -- device_id, site and line come from the topic and ingest_ts from the rules engine, never from the payload.
 -- Event time is the payload's ts when it is within the skew policy of the ingest clock, else the ingest time,
@@ -15,8 +15,8 @@ CREATE TABLE raw_envelopes (
   site STRING,
   line STRING,
   ingest_ts BIGINT,
-  payload STRING,
-  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN JSON_VALUE(FROM_BASE64(payload), '$.ts' RETURNING BIGINT NULL ON ERROR) BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 THEN JSON_VALUE(FROM_BASE64(payload), '$.ts' RETURNING BIGINT NULL ON ERROR) ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
+  payload_base64 STRING,
+  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' RETURNING BIGINT NULL ON ERROR) BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 THEN JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' RETURNING BIGINT NULL ON ERROR) ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
   WATERMARK FOR event_ts AS event_ts - INTERVAL '5' MINUTE
 ) WITH (
   'connector' = 'kinesis',

@@ -106,7 +106,7 @@ describe("Flink SQL structure", () => {
     expect(statements.filter((s) => /^CREATE TABLE \w+ \(/.test(s.code) && !/_sink \(/.test(s.code)).map((s) => s.code.split(/\s+/)[2])).toEqual(["raw_envelopes"]);
     const judged = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW judged_messages"))!.code;
     const { maxFutureSkewMs, maxPastSkewMs } = DEFAULT_INGEST_POLICY;
-    expect(judged).toContain(`${FLINK_JUDGE_FUNCTION}(payload, device_id, site, line, ingest_ts, CAST(${maxFutureSkewMs} AS BIGINT), CAST(${maxPastSkewMs} AS BIGINT)) AS verdict`);
+    expect(judged).toContain(`${FLINK_JUDGE_FUNCTION}(payload_base64, device_id, site, line, ingest_ts, CAST(${maxFutureSkewMs} AS BIGINT), CAST(${maxPastSkewMs} AS BIGINT)) AS verdict`);
     const quarantine = statements.filter((s) => s.code.startsWith("INSERT INTO quarantine_sink"));
     expect(quarantine).toHaveLength(2);
     // Rejections carry the judge's reason and raw_payload (the bytes as sent), never a re-serialised parse.

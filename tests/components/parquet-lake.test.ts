@@ -5,6 +5,9 @@
  * be hoisted above `installMocks()` by ES module semantics, and @pulumi/aws must not load before the mocks.
  */
 import { installMocks, settle, ofType, oneOf, statementsOf, MOCK_ACCOUNT, MOCK_REGION, PolicyStatement } from "../pulumi/harness";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { ingestSql } from "../../components/device-ingest";
 const recorded = installMocks();
 const lake = require("../../components/parquet-lake") as typeof import("../../components/parquet-lake");
 const { LAKE_TABLES, READINGS, QUARANTINE, AGGREGATES, firehosePrefix, ingestErrorsPrefix } = require("../../lake/tables") as typeof import("../../lake/tables");
@@ -219,7 +222,13 @@ describe("raw stream archive", () => {
     await settle(recorded);
     const glue = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "rawlake-raw_messages").inputs;
     expect(glue.storageDescriptor.serDeInfo.serializationLibrary).toBe("org.openx.data.jsonserde.JsonSerDe");
-    expect(glue.storageDescriptor.columns.map((col: { name: string }) => col.name)).toEqual(["device_id", "site", "line", "ingest_ts", "ts", "msg_id", "seq", "readings"]);
+    // The envelope the IoT rule writes (its SELECT aliases) is what the archive catalogs and what Flink reads.
+    const ruleFields = [...ingestSql().matchAll(/ AS (\w+)/g)].map((m) => m[1]);
+    expect(glue.storageDescriptor.columns.map((col: { name: string }) => col.name)).toEqual(["device_id", "site", "line", "ingest_ts", "payload_base64"]);
+    expect([...ruleFields].sort()).toEqual(["device_id", "site", "line", "ingest_ts", "payload_base64"].sort());
+    const flinkSource = readFileSync(join(__dirname, "../../sql/flink/01-sources.sql"), "utf8");
+    const physical = [...flinkSource.matchAll(/^  (\w+) (STRING|BIGINT),?$/gm)].map((m) => m[1]);
+    expect([...physical].sort()).toEqual([...ruleFields].sort());
     const f = oneOf(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "rawlake-raw_messages").inputs;
     const s3 = f.extendedS3Configuration;
     expect(f.kinesisSourceConfiguration.kinesisStreamArn).toBe(streamArn("raw"));
