@@ -4,13 +4,16 @@
  * JSON Lines, UTF-8, one record per line (a trailing `\r` is ignored; blank lines are not records). A line is
  * one of two shapes:
  *
- * - **Flat** (what the IoT rule puts on the raw stream): the device message's own fields plus its address,
+ * - **Flat** (what the simulator writes): the device message's own fields plus its address,
  *   `{"topic":"telemetry/plant-a/line-1/press-01","ingest_ts":1763887000123,"msg_id":"m-1","seq":1,
  *     "ts":1763887000000,"readings":[{"metric":"temperature","value":71.2,"unit":"degC"}]}`.
  *   The address is `topic` (authoritative, like `topic(n)` in the rule) or `device_id` with optional `site` and
  *   `line` (default `"default"`). When both are given they must agree.
- * - **Envelope** (what the MQTT spool writes, so the payload bytes are kept exactly as published, valid or not):
- *   `{"topic":"telemetry/plant-a/line-1/press-01","ingest_ts":1763887000123,"payload":"{\"ts\":...}"}`.
+ * - **Envelope** (the payload bytes exactly as published, valid or not): `payload` as text (what the MQTT spool
+ *   writes), `{"topic":"telemetry/plant-a/line-1/press-01","ingest_ts":1763887000123,"payload":"{\"ts\":...}"}`,
+ *   or `payload_base64` (what the IoT rule writes to the raw stream, archived in the `raw_messages` table),
+ *   `{"device_id":"press-01","site":"plant-a","line":"line-1","ingest_ts":1763887000123,"payload_base64":"eyJ0cyI6..."}`,
+ *   so an export of the cloud archive replays as it is.
  *
  * `ingest_ts` (epoch ms) is optional in both; without it the replay's own clock is used. CSV long form
  * (`ts,device_id,metric,value` plus optional columns, header required) is the other accepted input.

@@ -9,8 +9,9 @@
  *  1. too_large      line over MAX_LINE_BYTES (before parsing); CSV row or MQTT payload over maxPayloadBytes
  *  2. unparseable    not UTF-8, a NUL character, not strict JSON (RFC 8259: no NaN literals, no trailing commas)
  *  3. schema         not a JSON object, or a key repeated in the message or a reading (parsers disagree on which wins)
- *  4. line shape     flat line over maxPayloadBytes → too_large; envelope with unknown keys or a non-string
- *                    payload → schema; ingest_ts present but not an integer → schema
+ *  4. line shape     flat line over maxPayloadBytes → too_large; envelope with unknown keys, both payload keys,
+ *                    a non-string payload or a payload_base64 that is not base64 → schema; ingest_ts present but
+ *                    not an integer → schema
  *  5. bad_topic      no usable address: topic not telemetry/<site>/<line>/<device>, an id not allowed, or a
  *                    device_id/site/line that disagrees with the topic
  *     payload        (envelope and MQTT only) the payload goes through 1–3 against maxPayloadBytes
@@ -69,6 +70,15 @@ export type Verdict =
       raw_payload: string;
     };
 
+/**
+ * Envelope keys holding the published bytes: `payload` as text (the MQTT spool), `payload_base64` as base64 (the
+ * IoT rule's raw stream, archived in raw_messages), so an export of the cloud archive replays as is.
+ */
+export const PAYLOAD_KEYS = ["payload", "payload_base64"] as const;
+
+/** Canonical padded base64 (what the IoT rule's encode(*, 'base64') writes); Buffer.from alone accepts anything. */
+export const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 /** Thrown internally to stop at the first failing check; never escapes classify. */
 class Rejection {
   constructor(readonly reason: QuarantineReason, readonly detail: string) {}
@@ -106,13 +116,18 @@ function classifyJson(record: Extract<RawRecord, { format: "jsonl" | "mqtt" }>, 
   }
   const text = decodeText(record.line, MAX_LINE_BYTES, "line", state);
   const line = parseStrictObject(text, "line");
-  if (Object.hasOwn(line, "payload")) {
-    const unknown = Object.keys(line).filter((k) => k !== "payload" && !(ADDRESS_KEYS as readonly string[]).includes(k));
+  const payloadKeys = PAYLOAD_KEYS.filter((k) => Object.hasOwn(line, k));
+  if (payloadKeys.length > 0) {
+    const unknown = Object.keys(line).filter((k) => !(PAYLOAD_KEYS as readonly string[]).includes(k) && !(ADDRESS_KEYS as readonly string[]).includes(k));
     if (unknown.length > 0) reject("schema", `envelope line has unknown key(s) ${unknown.join(", ")}`);
-    if (typeof line.payload !== "string") reject("schema", "envelope payload must be a string (the published bytes)");
+    if (payloadKeys.length > 1) reject("schema", "envelope line has both payload and payload_base64");
+    const published = payloadKeys[0] === "payload" ? line.payload : line.payload_base64;
+    if (typeof published !== "string") reject("schema", `envelope ${payloadKeys[0]} must be a string (the published bytes)`);
+    if (payloadKeys[0] === "payload_base64" && !STRICT_BASE64.test(published as string)) reject("schema", "envelope payload_base64 is not base64");
     state.ingestTs = ingestTsOf(line);
     state.address = addressOf(line);
-    const payload = decodeText(line.payload as string, LIMITS.maxPayloadBytes, "payload", state);
+    const bytes = payloadKeys[0] === "payload" ? (published as string) : Buffer.from(published as string, "base64");
+    const payload = decodeText(bytes, LIMITS.maxPayloadBytes, "payload", state);
     return validateMessage(parseStrictObject(payload, "payload"));
   }
   if (utf8Length(text) > LIMITS.maxPayloadBytes) reject("too_large", `message is ${utf8Length(text)} bytes; limit ${LIMITS.maxPayloadBytes}`);

@@ -10,7 +10,7 @@
 import { DEFAULT_INGEST_POLICY, type IngestPolicy } from "../contract/ingest-policy";
 import { ADDRESS_KEYS, DEFAULT_LINE, DEFAULT_SITE, MAX_LINE_BYTES, MIN_EVENT_TS, type CsvColumn } from "../contract/replay-line";
 import { LIMITS, TOPIC } from "../contract/telemetry";
-import { ISO_TIMESTAMP_PATTERN, type ValidationMode } from "../contract/validation";
+import { ISO_TIMESTAMP_PATTERN, STRICT_BASE64, type ValidationMode } from "../contract/validation";
 import { sqlString } from "./sql-string";
 
 export interface ValidationSqlOptions {
@@ -182,7 +182,8 @@ WITH parsed AS (
   FROM parsed
 ), addressed AS (
   SELECT *,
-    list_contains(keys, 'payload') AS is_envelope,
+    list_contains(keys, 'payload') OR list_contains(keys, 'payload_base64') AS is_envelope,
+    list_contains(keys, 'payload_base64') AS is_b64,
     json_type(j, '$.topic') AS topic_type,
     CASE WHEN json_type(j, '$.topic') = 'VARCHAR' THEN ${topicDevice} END AS topic_parts,
     CASE WHEN ${isSafeInt("j", "$.ingest_ts")} THEN TRY_CAST(json_extract(j, '$.ingest_ts') AS DOUBLE)::BIGINT END AS line_ingest_ts
@@ -192,8 +193,16 @@ WITH parsed AS (
     CASE WHEN topic_type IS NOT NULL THEN topic_parts[4] ELSE json_extract_string(j, '$.device_id') END AS a_device,
     CASE WHEN topic_type IS NOT NULL THEN topic_parts[2] WHEN json_type(j, '$.site') IS NULL THEN ${sqlString(DEFAULT_SITE)} ELSE json_extract_string(j, '$.site') END AS a_site,
     CASE WHEN topic_type IS NOT NULL THEN topic_parts[3] WHEN json_type(j, '$.line') IS NULL THEN ${sqlString(DEFAULT_LINE)} ELSE json_extract_string(j, '$.line') END AS a_line,
-    CASE WHEN is_envelope THEN json_extract_string(j, '$.payload') END AS payload
+    CASE WHEN is_envelope AND NOT is_b64 THEN json_extract_string(j, '$.payload') END AS payload_text,
+    CASE WHEN is_b64 AND json_type(j, '$.payload_base64') = 'VARCHAR' AND regexp_full_match(json_extract_string(j, '$.payload_base64'), ${sqlString(STRICT_BASE64.source.slice(1, -1))})
+      THEN from_base64(json_extract_string(j, '$.payload_base64')) END AS payload_blob
   FROM addressed
+), decoded AS (
+  SELECT *,
+    -- NULL for base64 bytes that are not UTF-8 (then raw_payload is the base64, as in the reference).
+    CASE WHEN is_b64 THEN TRY(decode(payload_blob)) ELSE payload_text END AS payload,
+    CASE WHEN is_b64 THEN octet_length(payload_blob) ELSE strlen(payload_text) END AS payload_bytes
+  FROM resolved
 ), addr_checked AS (
   SELECT *,
     CASE
@@ -209,8 +218,8 @@ WITH parsed AS (
         AND coalesce(json_type(j, '$.site') = 'VARCHAR', true) AND coalesce(json_type(j, '$.line') = 'VARCHAR', true)
         AND ${isIdent("a_site")} AND ${isIdent("a_line")} AND ${isIdent("a_device")}
     END AS address_ok,
-    CASE WHEN payload IS NOT NULL AND strlen(payload) <= ${LIMITS.maxPayloadBytes} AND NOT contains(payload, chr(0)) THEN TRY_CAST(payload AS JSON) END AS pj
-  FROM resolved
+    CASE WHEN payload IS NOT NULL AND payload_bytes <= ${LIMITS.maxPayloadBytes} AND NOT contains(payload, chr(0)) THEN TRY_CAST(payload AS JSON) END AS pj
+  FROM decoded
 ), staged AS (
   SELECT *,
     CASE
@@ -219,7 +228,8 @@ WITH parsed AS (
       WHEN NOT ${strictJson("raw", "j")} THEN 'unparseable'
       WHEN NOT is_object THEN 'schema'
       WHEN ${repeatsKey("j")} THEN 'schema'
-      WHEN is_envelope AND (len(list_filter(keys, k -> k <> 'payload' AND k NOT IN (${addressKeys}))) > 0 OR json_type(j, '$.payload') <> 'VARCHAR') THEN 'schema'
+      WHEN is_envelope AND (len(list_filter(keys, k -> k NOT IN ('payload', 'payload_base64', ${addressKeys}))) > 0
+        OR (is_b64 AND list_contains(keys, 'payload')) OR (NOT is_b64 AND json_type(j, '$.payload') <> 'VARCHAR') OR (is_b64 AND payload_blob IS NULL)) THEN 'schema'
       WHEN NOT is_envelope AND raw_bytes > ${LIMITS.maxPayloadBytes} THEN 'too_large'
       WHEN json_type(j, '$.ingest_ts') IS NOT NULL AND line_ingest_ts IS NULL THEN 'schema'
       WHEN NOT address_ok THEN 'bad_topic'
@@ -229,7 +239,8 @@ WITH parsed AS (
   SELECT *,
     CASE
       WHEN line_reason IS NOT NULL THEN line_reason
-      WHEN is_envelope AND strlen(payload) > ${LIMITS.maxPayloadBytes} THEN 'too_large'
+      WHEN is_envelope AND payload_bytes > ${LIMITS.maxPayloadBytes} THEN 'too_large'
+      WHEN is_b64 AND payload IS NULL THEN 'unparseable'
       WHEN is_envelope AND contains(payload, chr(0)) THEN 'unparseable'
       WHEN is_envelope AND NOT ${strictJson("payload", "pj")} THEN 'unparseable'
       WHEN is_envelope AND (json_type(pj) <> 'OBJECT' OR ${repeatsKey("pj")}) THEN 'schema'
@@ -255,7 +266,7 @@ SELECT
   pos,
   reason,
   CASE reason
-    WHEN 'too_large' THEN 'record is ' || CASE WHEN is_envelope AND line_reason IS NULL THEN strlen(payload) ELSE raw_bytes END || ' bytes; over the size limit'
+    WHEN 'too_large' THEN 'record is ' || CASE WHEN is_envelope AND line_reason IS NULL THEN payload_bytes ELSE raw_bytes END || ' bytes; over the size limit'
     WHEN 'unparseable' THEN 'not valid JSON (or contains NUL)'
     WHEN 'schema' THEN 'does not match the device message schema (or repeats a key)'
     WHEN 'bad_topic' THEN 'topic is not telemetry/<site>/<line>/<device> or an id is not allowed'
@@ -266,7 +277,7 @@ SELECT
   CASE WHEN line_reason IS NULL THEN a_site END AS site,
   CASE WHEN line_reason IS NULL THEN a_line END AS line,
   CASE WHEN line_reason IS NULL OR line_reason = 'bad_topic' THEN ingest ELSE ${clock} END AS received_ts,
-  CASE WHEN is_envelope AND line_reason IS NULL THEN payload ELSE raw END AS raw_payload,
+  CASE WHEN is_envelope AND line_reason IS NULL THEN coalesce(payload, to_base64(payload_blob)) ELSE raw END AS raw_payload,
   event_ts AS ts,
   CASE WHEN reason IS NULL THEN json_extract_string(m, '$.msg_id') END AS msg_id,
   CASE WHEN reason IS NULL AND json_type(m, '$.seq') IS NOT NULL THEN TRY_CAST(json_extract(m, '$.seq') AS DOUBLE)::BIGINT END AS seq,

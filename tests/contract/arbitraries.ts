@@ -109,12 +109,22 @@ const damage = fc.oneof(
   { weight: 1, arbitrary: fc.constant((t: string) => `${t}\u0000`) },
 );
 
+/** The payload member of an envelope line: text, base64 (as the raw-stream archive holds it), or a hostile variant. */
+const envelopePayload = fc.oneof(
+  { weight: 4, arbitrary: fc.constant((body: string) => [`"payload":${JSON.stringify(body)}`]) },
+  { weight: 4, arbitrary: fc.constant((body: string) => [`"payload_base64":"${Buffer.from(body, "utf8").toString("base64")}"`]) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 24 }).map((bytes) => () => [`"payload_base64":"${Buffer.from(bytes).toString("base64")}"`]) },
+  { weight: 1, arbitrary: fc.constantFrom("not base64!", "QQ", "QQ=", "Q===", "", "QUJD\nRA==", "ABC=").map((text) => () => [`"payload_base64":${JSON.stringify(text)}`]) },
+  { weight: 1, arbitrary: fc.constant((body: string) => [`"payload":${JSON.stringify(body)}`, `"payload_base64":"${Buffer.from(body, "utf8").toString("base64")}"`]) },
+  { weight: 1, arbitrary: fc.constant(() => ['"payload_base64":42']) },
+);
+
 /** One JSON Lines record (flat or envelope), possibly hostile. Never contains a newline. */
 export const jsonLineArb: fc.Arbitrary<string> = fc
-  .record({ address: addressParts, ingest: ingestParts, message: messageParts, envelope: fc.constantFrom(false, false, false, true), damage, payloadDamage: damage })
-  .map(({ address, ingest, message, envelope, damage: hurt, payloadDamage }) => {
+  .record({ address: addressParts, ingest: ingestParts, message: messageParts, envelope: fc.constantFrom(false, false, true), payload: envelopePayload, damage, payloadDamage: damage })
+  .map(({ address, ingest, message, envelope, payload, damage: hurt, payloadDamage }) => {
     const body = `{${messageFields(message).join(",")}}`;
-    const fields = envelope ? [...address, ...ingest, `"payload":${JSON.stringify(payloadDamage(body))}`] : [...address, ...ingest, ...messageFields(message)];
+    const fields = envelope ? [...address, ...ingest, ...payload(payloadDamage(body))] : [...address, ...ingest, ...messageFields(message)];
     return hurt(`{${fields.join(",")}}`);
   })
   .chain((line) => fc.oneof({ weight: 12, arbitrary: fc.constant(line) }, { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) }))

@@ -105,6 +105,30 @@ describe("replay of crafted JSON Lines", () => {
   });
 });
 
+describe("replay of an export of the cloud raw archive (raw_messages: the IoT rule's envelope)", () => {
+  it("reads payload_base64 lines as the published bytes: the same lake as the device messages themselves", async () => {
+    const published = [
+      { device: "dev-0", ingest: BASE + 30, payload: JSON.stringify({ msg_id: "a", ts: BASE, readings: [{ metric: "temperature", value: 20.5, unit: "degC" }] }) },
+      { device: "dev-0", ingest: BASE + 1030, payload: JSON.stringify({ msg_id: "a", ts: BASE, readings: [{ metric: "temperature", value: 20.5, unit: "degC" }] }) },
+      { device: "dev-1", ingest: BASE + 2030, payload: JSON.stringify({ seq: 1, ts: BASE + 2000, readings: [{ metric: "current", value: 4, unit: "A" }] }) },
+      { device: "dev-1", ingest: BASE + 3030, payload: "temp=21" },
+    ];
+    // What Firehose archives from the raw stream: one envelope per message, exactly as the rule wrote it.
+    const archived = published.map((m) => JSON.stringify({ device_id: m.device, site: "plant-a", line: "line-1", ingest_ts: m.ingest, payload_base64: Buffer.from(m.payload).toString("base64") }));
+    const asSpooled = published.map((m) => JSON.stringify({ topic: `telemetry/plant-a/line-1/${m.device}`, ingest_ts: m.ingest, payload: m.payload }));
+    const run = async (name: string, lines: string[]) => {
+      writeFileSync(join(dir, `${name}.jsonl`), `${lines.join("\n")}\n`);
+      const out = await replay({ inputPath: join(dir, `${name}.jsonl`), lakeDir: join(dir, `${name}-lake`), now: CLOCK });
+      return { counts: out.counts, tables: await Promise.all(LAKE_TABLES.map((t) => tableRows(join(dir, `${name}-lake`), t))) };
+    };
+    const fromArchive = await run("archive", archived);
+    expect(fromArchive.counts).toEqual({ input: 4, accepted: 2, quarantined: 1, duplicates: 1, late: 0 });
+    expect(fromArchive).toEqual(await run("spooled", asSpooled));
+    const quarantine = fromArchive.tables[LAKE_TABLES.indexOf(QUARANTINE)].map((row) => JSON.parse(String(row)));
+    expect(quarantine).toEqual([expect.objectContaining({ reason: "unparseable", device_id: "dev-1", raw_payload: "temp=21" })]);
+  });
+});
+
 describe("replay of CSV long form", () => {
   it("reads ISO-8601 and epoch-ms rows, defaults site and line, quarantines bad rows", async () => {
     const input = join(dir, "long.csv");
