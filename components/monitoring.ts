@@ -268,7 +268,7 @@ export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<str
 
   if (args.quarantine) {
     specs["quarantine-rate"] = {
-      description: `Quarantine: more than ${t.quarantinePercent} % of raw records rejected for 15 minutes (query the quarantine table by reason)`,
+      description: `Quarantine: more than ${t.quarantinePercent} % of raw records rejected or duplicated for 15 minutes (query the quarantine table by reason)`,
       metricQueries: quarantineRateQueries(args.quarantine),
       threshold: t.quarantinePercent,
       evaluationPeriods: 3,

@@ -113,7 +113,7 @@ export const QUARANTINE: LakeTable = {
   partitionSource: "received_ts",
   columns: [
     { name: "received_ts", type: "timestamp", comment: "Time the platform received the record (UTC)" },
-    { name: "reason", type: "string", comment: "Machine-readable reason: unparseable, schema, non_finite, timestamp_out_of_range, too_large, ..." },
+    { name: "reason", type: "string", comment: "Machine-readable reason: unparseable, too_large, bad_topic, schema, non_finite, timestamp_out_of_range; duplicate (cloud: counted here)" },
     { name: "detail", type: "string", comment: "Human-readable explanation (which field, which limit)" },
     { name: "source", type: "string", comment: "Where it was rejected: iot_rule, firehose, flink, local" },
     { name: "device_id", type: "string", comment: "Device id from the topic when known" },
