@@ -19,9 +19,13 @@ export class SnsPublisher {
     return `https://sns.${region}.${dnsSuffix(region)}/`;
   }
 
-  /** Publishes one message; resolves with SNS's MessageId, or throws naming the topic and SNS's error code. */
-  async publish(topicArn: string, subject: string, message: string): Promise<string> {
+  /**
+   * Publishes one message; resolves with SNS's MessageId, or throws naming the topic and SNS's error code.
+   * `attributes` become String message attributes (what subscription filter policies match on).
+   */
+  async publish(topicArn: string, subject: string, message: string, attributes: Readonly<Record<string, string>> = {}): Promise<string> {
     const form = new URLSearchParams({ Action: "Publish", Version: "2010-03-31", TopicArn: topicArn, Subject: subject, Message: message });
+    for (const [field, value] of messageAttributeFields(attributes)) form.append(field, value);
     let response: Response;
     try {
       response = await this.sns.fetch(this.endpoint, {
@@ -41,4 +45,21 @@ export class SnsPublisher {
     }
     return messageId;
   }
+}
+
+/**
+ * The query protocol's form of String message attributes: `MessageAttributes.entry.N.Name`, `.Value.DataType`,
+ * `.Value.StringValue`, N from 1. Entries are numbered in name order, so the same attributes always give the same
+ * request body whatever order the caller built them in.
+ */
+export function messageAttributeFields(attributes: Readonly<Record<string, string>>): Array<[string, string]> {
+  const names = Object.keys(attributes).sort();
+  return names.flatMap((name, index): Array<[string, string]> => {
+    const entry = `MessageAttributes.entry.${index + 1}`;
+    return [
+      [`${entry}.Name`, name],
+      [`${entry}.Value.DataType`, "String"],
+      [`${entry}.Value.StringValue`, attributes[name]],
+    ];
+  });
 }

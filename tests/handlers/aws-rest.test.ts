@@ -146,6 +146,40 @@ describe("SnsPublisher", () => {
     });
   });
 
+  it("sends message attributes as numbered String entries in name order, signed like the rest of the form", async () => {
+    const publisher = new SnsPublisher({ env: aws.env });
+    const attributes = { state: "open", severity: "critical", site: "werk-müller & co=1+2", device: "press-07", metric: "temperature" };
+    expect(await publisher.publish(TOPIC, "[CRITICAL] Alert", "body", attributes)).toBe("m-1");
+    expect(await publisher.publish(TOPIC, "[CRITICAL] Alert", "body", { metric: "temperature", device: "press-07", site: "werk-müller & co=1+2", severity: "critical", state: "open" })).toBe("m-2");
+    expect(aws.requests.map((r) => r.signatureProblem)).toEqual([undefined, undefined]);
+    const [first, second] = aws.published();
+    expect([...first]).toEqual([
+      ["Action", "Publish"],
+      ["Version", "2010-03-31"],
+      ["TopicArn", TOPIC],
+      ["Subject", "[CRITICAL] Alert"],
+      ["Message", "body"],
+      ["MessageAttributes.entry.1.Name", "device"],
+      ["MessageAttributes.entry.1.Value.DataType", "String"],
+      ["MessageAttributes.entry.1.Value.StringValue", "press-07"],
+      ["MessageAttributes.entry.2.Name", "metric"],
+      ["MessageAttributes.entry.2.Value.DataType", "String"],
+      ["MessageAttributes.entry.2.Value.StringValue", "temperature"],
+      ["MessageAttributes.entry.3.Name", "severity"],
+      ["MessageAttributes.entry.3.Value.DataType", "String"],
+      ["MessageAttributes.entry.3.Value.StringValue", "critical"],
+      ["MessageAttributes.entry.4.Name", "site"],
+      ["MessageAttributes.entry.4.Value.DataType", "String"],
+      ["MessageAttributes.entry.4.Value.StringValue", "werk-müller & co=1+2"],
+      ["MessageAttributes.entry.5.Name", "state"],
+      ["MessageAttributes.entry.5.Value.DataType", "String"],
+      ["MessageAttributes.entry.5.Value.StringValue", "open"],
+    ]);
+    // The same attributes built in another order give the same request body.
+    expect(aws.requests[1].body.toString("utf8")).toBe(aws.requests[0].body.toString("utf8"));
+    expect([...second]).toEqual([...first]);
+  });
+
   it("throws SNS's error code and message from its XML error", async () => {
     aws.snsError = { status: 400, code: "InvalidParameter", message: "Invalid parameter: Subject" };
     await expect(new SnsPublisher({ env: aws.env }).publish(TOPIC, "s", "m")).rejects.toThrow(
