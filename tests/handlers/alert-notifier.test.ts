@@ -1,16 +1,23 @@
 /**
- * The alert notifier's logic and failure paths, with the SNS client mocked (aws-sdk-client-mock).
- * Powertools reads its settings when the module loads, so the environment is set before `require`.
+ * The alert notifier's logic and failure paths, with SNS on the loopback stand-in (loopback-aws.ts): the handler's
+ * signed Publish requests go over real HTTP and every signature is checked with the SDK's signer.
+ * Powertools reads its settings when the module loads, so the environment is set before `require`; the handler's
+ * publisher reads credentials, region and endpoint from process.env on each request, set once the stand-in runs.
  */
-import { mockClient } from "aws-sdk-client-mock";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
 
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 const notifier = require("../../handlers/alert-notifier") as typeof import("../../handlers/alert-notifier");
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:ops";
-const snsMock = mockClient(SNSClient);
+let aws: LoopbackAws;
+
+beforeAll(async () => {
+  aws = await startLoopbackAws();
+  Object.assign(process.env, aws.env);
+});
+afterAll(() => aws.close());
 
 const open = {
   device_id: "press-07",
@@ -35,9 +42,40 @@ function record(seq: string, payload: unknown) {
 }
 
 beforeEach(() => {
-  snsMock.reset();
+  aws.reset();
   process.env.ALERTS_TOPIC_ARN = TOPIC;
 });
+afterEach(() => {
+  jest.restoreAllMocks();
+  // Every request the handler sent must be one SNS would accept for its signature.
+  expect(aws.requests.filter((r) => r.signatureProblem).map((r) => r.signatureProblem)).toEqual([]);
+});
+
+/** The form fields SNS receives for a Publish of `subject`/`message` with the notifier's five attributes. */
+function publishForm(subject: string, message: string, a: { device: string; metric: string; severity: string; site: string; state: string }) {
+  return {
+    Action: "Publish",
+    Version: "2010-03-31",
+    TopicArn: TOPIC,
+    Subject: subject,
+    Message: message,
+    "MessageAttributes.entry.1.Name": "device",
+    "MessageAttributes.entry.1.Value.DataType": "String",
+    "MessageAttributes.entry.1.Value.StringValue": a.device,
+    "MessageAttributes.entry.2.Name": "metric",
+    "MessageAttributes.entry.2.Value.DataType": "String",
+    "MessageAttributes.entry.2.Value.StringValue": a.metric,
+    "MessageAttributes.entry.3.Name": "severity",
+    "MessageAttributes.entry.3.Value.DataType": "String",
+    "MessageAttributes.entry.3.Value.StringValue": a.severity,
+    "MessageAttributes.entry.4.Name": "site",
+    "MessageAttributes.entry.4.Value.DataType": "String",
+    "MessageAttributes.entry.4.Value.StringValue": a.site,
+    "MessageAttributes.entry.5.Name": "state",
+    "MessageAttributes.entry.5.Value.DataType": "String",
+    "MessageAttributes.entry.5.Value.StringValue": a.state,
+  };
+}
 
 describe("formatAlert", () => {
   it("writes a short operator message with filterable attributes", () => {
@@ -48,13 +86,8 @@ describe("formatAlert", () => {
         "Peak 412.34 against limit 400; 3 anomalous reading(s)\n" +
         "Episode started 2026-11-23T10:15:00Z",
     );
-    expect(f.attributes).toEqual({
-      severity: { DataType: "String", StringValue: "critical" },
-      site: { DataType: "String", StringValue: "plant-a" },
-      device: { DataType: "String", StringValue: "press-07" },
-      state: { DataType: "String", StringValue: "open" },
-      metric: { DataType: "String", StringValue: "temperature" },
-    });
+    // String message attributes (SnsPublisher sends each with DataType String; the handler tests check the wire).
+    expect(f.attributes).toEqual({ severity: "critical", site: "plant-a", device: "press-07", state: "open", metric: "temperature" });
   });
 
   it("says when a cleared episode ran, and keeps the subject within SNS limits", () => {
@@ -69,28 +102,53 @@ describe("formatAlert", () => {
 });
 
 describe("handler", () => {
-  it("publishes every transition in order and reports no failures", async () => {
-    snsMock.on(PublishCommand).resolves({ MessageId: "m" });
+  it("publishes every transition in order, with its subject, message and attributes, and reports no failures", async () => {
     const result = await notifier.handler({ Records: [record("1", open), record("2", cleared)] });
     expect(result).toEqual({ batchItemFailures: [] });
-    const calls = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => [c.TopicArn, c.Subject])).toEqual([
-      [TOPIC, "[CRITICAL] Alert: temperature on plant-a/line-2/press-07"],
-      [TOPIC, "[CRITICAL] Cleared: temperature on plant-a/line-2/press-07"],
+    expect(aws.published().map((form) => Object.fromEntries(form))).toEqual([
+      publishForm(
+        "[CRITICAL] Alert: temperature on plant-a/line-2/press-07",
+        "OPEN critical alert on plant-a/line-2/press-07: temperature (rule static_limit)\n" +
+          "Peak 412.34 against limit 400; 3 anomalous reading(s)\n" +
+          "Episode started 2026-11-23T10:15:00Z",
+        { device: "press-07", metric: "temperature", severity: "critical", site: "plant-a", state: "open" },
+      ),
+      publishForm(
+        "[CRITICAL] Cleared: temperature on plant-a/line-2/press-07",
+        "CLEARED critical alert on plant-a/line-2/press-07: temperature (rule static_limit)\n" +
+          "Peak 412.34 against limit 400; 9 anomalous reading(s)\n" +
+          "Episode 2026-11-23T10:15:00Z to 2026-11-23T10:40:00Z",
+        { device: "press-07", metric: "temperature", severity: "critical", site: "plant-a", state: "cleared" },
+      ),
     ]);
-    expect(calls[1].MessageAttributes?.state).toEqual({ DataType: "String", StringValue: "cleared" });
   });
 
   it("reports the record whose publish failed and stops there, so the retry neither skips nor repeats", async () => {
-    snsMock.on(PublishCommand).resolvesOnce({ MessageId: "m1" }).rejectsOnce(new Error("KMS.ThrottlingException")).resolves({ MessageId: "m3" });
+    // KMS throttling on the topic key reaches the caller as SNS's 400 KMSThrottling: not retried in the invocation.
+    aws.snsErrorsByArrival.set(2, { status: 400, code: "KMSThrottling", message: "The request was denied due to request throttling." });
+    const warned = jest.spyOn(notifier.logger, "warn");
+    const counted = jest.spyOn(notifier.metrics, "addMetric");
     const result = await notifier.handler({ Records: [record("1", open), record("2", cleared), record("3", open)] });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "2" }] });
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(aws.published().map((form) => form.get("Subject"))).toEqual([
+      "[CRITICAL] Alert: temperature on plant-a/line-2/press-07",
+      "[CRITICAL] Cleared: temperature on plant-a/line-2/press-07",
+    ]);
+    expect(warned).toHaveBeenCalledTimes(1);
+    expect(warned.mock.calls[0][1]).toMatchObject({ sequenceNumber: "2", device: "press-07", error: expect.stringContaining("HTTP 400 KMSThrottling") });
+    expect(counted.mock.calls.map((c) => c[0])).toEqual(["AlertsPublished", "PublishFailures", "AlertRecords"]);
   });
 
-  it("skips malformed records with a log line instead of blocking the shard", async () => {
-    snsMock.on(PublishCommand).resolves({ MessageId: "m" });
+  it("retries a throttled publish within the invocation, so a brief throttle fails nothing", async () => {
+    aws.snsErrorsByArrival.set(2, { status: 429, code: "Throttling", message: "Rate exceeded" });
+    const result = await notifier.handler({ Records: [record("1", open), record("2", cleared), record("3", open)] });
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(aws.published().map((form) => form.get("MessageAttributes.entry.5.Value.StringValue"))).toEqual(["open", "cleared", "cleared", "open"]);
+  });
+
+  it("skips malformed records with a log line and a count instead of blocking the shard", async () => {
     const logged = jest.spyOn(notifier.logger, "error");
+    const counted = jest.spyOn(notifier.metrics, "addMetric");
     const result = await notifier.handler({
       Records: [
         record("1", "{not json"),
@@ -101,7 +159,8 @@ describe("handler", () => {
       ],
     });
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(aws.published()).toHaveLength(1);
+    expect(aws.published()[0].get("Subject")).toBe("[CRITICAL] Alert: temperature on plant-a/line-2/press-07");
     expect(logged).toHaveBeenCalledTimes(4);
     const details = logged.mock.calls.map((c) => c[1] as unknown as { sequenceNumber: string; reason: string; raw: string });
     expect(details.map((d) => d.sequenceNumber)).toEqual(["1", "2", "3", "4"]);
@@ -109,12 +168,17 @@ describe("handler", () => {
     expect(details[1].reason).toMatch(/^state: /);
     expect(details[2].reason).toMatch(/^anomaly_count: /);
     expect(details[3].reason).toMatch(/^episode_start: /);
-    logged.mockRestore();
+    // The reasons say what is wrong, not just "Invalid input" (zod/mini's default without a locale).
+    expect(details[1]).toMatchObject({ reason: 'state: Invalid option: expected one of "open"|"cleared"', raw: JSON.stringify({ ...open, state: "escalated" }) });
+    expect(details[2].reason).toBe("anomaly_count: Too small: expected number to be >=0");
+    expect(counted.mock.calls.filter((c) => c[0] === "MalformedAlerts")).toHaveLength(4);
+    expect(counted.mock.calls.filter((c) => c[0] === "AlertsPublished")).toHaveLength(1);
   });
 
   it("fails the whole invocation loudly when it has no topic to publish to", async () => {
     delete process.env.ALERTS_TOPIC_ARN;
     await expect(notifier.handler({ Records: [record("1", open)] })).rejects.toThrow("ALERTS_TOPIC_ARN is not set");
+    expect(aws.requests).toHaveLength(0);
   });
 });
 
@@ -129,7 +193,8 @@ describe("the bundle Lambda runs", () => {
     };
     new Function("module", "exports", "require", "process", bundleHandler("alert-notifier").code)(bundle, bundle.exports, builtinOnly, process);
     expect(typeof bundle.exports.handler).toBe("function");
-    // A malformed record needs no SNS call, so this runs offline against the bundled SDK.
-    await expect(bundle.exports.handler({ Records: [record("9", "{oops")] })).resolves.toEqual({ batchItemFailures: [] });
+    // A malformed record is skipped; a transition is published through the bundled publisher to the stand-in.
+    await expect(bundle.exports.handler({ Records: [record("9", "{oops"), record("10", open)] })).resolves.toEqual({ batchItemFailures: [] });
+    expect(aws.published().map((form) => form.get("Subject"))).toEqual(["[CRITICAL] Alert: temperature on plant-a/line-2/press-07"]);
   });
 });

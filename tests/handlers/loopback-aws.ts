@@ -1,9 +1,9 @@
 /**
- * A loopback stand-in for the S3 reports bucket and the SNS Publish API, on 127.0.0.1, for the report Lambda's
- * signed REST calls (handlers/shared/aws-rest.ts). It behaves like the real services where the report relies on
- * it (If-None-Match: * answers 412 when the key exists, 409 conflicts, 5xx, XML errors) and checks every
- * request's SigV4 signature with the SDK's own signer (@smithy/signature-v4), so a request S3 or SNS would
- * reject for its signature fails here too.
+ * A loopback stand-in for the S3 reports bucket and the SNS Publish API, on 127.0.0.1, for the Lambdas' signed
+ * REST calls (handlers/shared/aws-rest.ts: the report's S3 and SNS calls, the alert notifier's Publish). It behaves
+ * like the real services where the handlers rely on it (If-None-Match: * answers 412 when the key exists, 409
+ * conflicts, 5xx, SNS errors on chosen publishes, XML errors) and checks every request's SigV4 signature with the
+ * SDK's own signer (@smithy/signature-v4), so a request S3 or SNS would reject for its signature fails here too.
  */
 import * as crypto from "crypto";
 import * as http from "http";
@@ -27,6 +27,13 @@ export interface RecordedRequest {
   signatureProblem?: string;
 }
 
+/** An SNS XML error response: HTTP status, `<Code>` and `<Message>`. */
+export interface SnsError {
+  status: number;
+  code: string;
+  message: string;
+}
+
 export interface LoopbackAws {
   url: string;
   /** The bucket's objects by key (one bucket: path-style requests name it, and it is recorded per request). */
@@ -41,7 +48,9 @@ export interface LoopbackAws {
   /** The next this-many PUTs answer 409 ConditionalRequestConflict. */
   conflicts: number;
   /** When set, Publish answers this SNS XML error. */
-  snsError?: { status: number; code: string; message: string };
+  snsError?: SnsError;
+  /** Publish requests by arrival number (1 = the first since reset, retries counted) that answer this error instead. */
+  snsErrorsByArrival: Map<number, SnsError>;
   /** Environment for the code under test: service endpoint overrides, region, fake credentials. */
   env: Record<string, string>;
   reset(): void;
@@ -110,6 +119,7 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
     puts: () => aws.requests.filter((r) => r.service === "s3" && r.method === "PUT"),
     published: () => aws.requests.filter((r) => r.service === "sns").map((r) => new URLSearchParams(r.body.toString("utf8"))),
     conflicts: 0,
+    snsErrorsByArrival: new Map(),
     env: {},
     reset() {
       aws.objects.clear();
@@ -117,6 +127,7 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
       aws.failPuts = undefined;
       aws.conflicts = 0;
       aws.snsError = undefined;
+      aws.snsErrorsByArrival.clear();
     },
     close: () =>
       new Promise((resolve) => {
@@ -148,8 +159,9 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
         return xml(res, 403, `<Error><Code>SignatureDoesNotMatch</Code><Message>${recorded.signatureProblem}</Message></Error>`);
       }
       if (service === "sns") {
-        if (aws.snsError) {
-          const { status, code, message } = aws.snsError;
+        const snsError = aws.snsErrorsByArrival.get(aws.published().length) ?? aws.snsError;
+        if (snsError) {
+          const { status, code, message } = snsError;
           return xml(res, status, `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`);
         }
         return xml(res, 200, `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-${aws.published().length}</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>`);
