@@ -5,6 +5,9 @@
  * goes over the wire is what the protocol relies on: the Athena SDK client's ExecutionParameters, and the signed
  * S3 REST calls' If-None-Match: *, SHA-256 checksum header, manifest last, and SNS's Publish form.
  * One endpoint for all three (AWS_ENDPOINT_URL, the SDK's global override, which the REST calls honour too).
+ *
+ * The alert-notifier bundle, built the same way, runs the same way against the signature-checking loopback
+ * stand-in (loopback-aws.ts): it publishes with no SDK client, no credential chain and no classic zod inside.
  */
 import { spawn } from "child_process";
 import * as crypto from "crypto";
@@ -15,6 +18,7 @@ import * as path from "path";
 import { AddressInfo } from "net";
 import { bundleHandler } from "../../handlers/bundle";
 import { complianceReportPackage } from "../../handlers/compliance-report/package";
+import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
 
 interface Put {
   key: string;
@@ -83,29 +87,34 @@ function fakeAws() {
   return { server, objects, puts, athenaCalls, published };
 }
 
-/** Invokes the bundled handler in a fresh Node process; resolves with its result or rejects with its error. */
-function invokeBundle(dir: string, endpoint: string, event: object): Promise<any> {
+/** The report bundle's Lambda environment, every AWS call going to `endpoint`. */
+function reportEnvironment(endpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_SESSION_TOKEN: "session",
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_MAX_ATTEMPTS: "1",
+    ATHENA_WORKGROUP: "wg",
+    GLUE_DATABASE: "lake_db",
+    REPORTS_BUCKET: "reports-bucket",
+    SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:ops",
+    POLL_INITIAL_MS: "5",
+  };
+}
+
+/**
+ * Invokes the bundled handler in a fresh Node process with only PATH, `env` and Powertools' quiet settings in its
+ * environment; resolves with its result or rejects with its error.
+ */
+function invokeBundle(dir: string, env: Record<string, string>, event: object): Promise<any> {
   const script = `require(process.argv[1]).handler(${JSON.stringify(event)}).then(
     (r) => process.stdout.write(JSON.stringify({ ok: r })),
     (e) => process.stdout.write(JSON.stringify({ error: String(e && e.message) })))`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--no-warnings", "-e", script, path.join(dir, "index.js")], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: "eu-west-1",
-        AWS_ACCESS_KEY_ID: "AKIDTEST",
-        AWS_SECRET_ACCESS_KEY: "secret",
-        AWS_SESSION_TOKEN: "session",
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_MAX_ATTEMPTS: "1",
-        ATHENA_WORKGROUP: "wg",
-        GLUE_DATABASE: "lake_db",
-        REPORTS_BUCKET: "reports-bucket",
-        SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:ops",
-        POLL_INITIAL_MS: "5",
-        POWERTOOLS_LOG_LEVEL: "SILENT",
-        POWERTOOLS_METRICS_DISABLED: "true",
-      },
+      env: { PATH: process.env.PATH, ...env, POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" },
     });
     let out = "";
     let err = "";
@@ -141,7 +150,7 @@ describe("compliance-report bundle, as deployed", () => {
   });
 
   it("runs the queries, writes the bundle with conditional, checksummed PUTs, manifest last, and is idempotent", async () => {
-    const first = await invokeBundle(dir, endpoint, { date: "2026-11-10", site: "plant-a" });
+    const first = await invokeBundle(dir, reportEnvironment(endpoint), { date: "2026-11-10", site: "plant-a" });
     expect(first.error).toBeUndefined();
     expect(first.ok).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: "reports/2026-11-10/plant-a/manifest.json" });
 
@@ -173,9 +182,77 @@ describe("compliance-report bundle, as deployed", () => {
     expect(publish.get("Message")).toContain("s3://reports-bucket/reports/2026-11-10/plant-a/");
 
     const putsBefore = aws.puts.length;
-    const again = await invokeBundle(dir, endpoint, { date: "2026-11-10", site: "plant-a" });
+    const again = await invokeBundle(dir, reportEnvironment(endpoint), { date: "2026-11-10", site: "plant-a" });
     expect(again.ok).toMatchObject({ status: "unchanged" });
     expect(aws.puts.length).toBe(putsBefore);
+  });
+});
+
+describe("alert-notifier bundle, as deployed", () => {
+  const TOPIC = "arn:aws:sns:eu-west-1:123456789012:ops";
+  let dir: string;
+  let aws: LoopbackAws;
+  const bundle = bundleHandler("alert-notifier");
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "notifier-bundle-"));
+    fs.writeFileSync(path.join(dir, "index.js"), bundle.code);
+    aws = await startLoopbackAws();
+  });
+  afterAll(async () => {
+    await aws.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("publishes each transition with its attributes as a signed Publish, skips a malformed record, fails nothing", async () => {
+    const alert = {
+      device_id: "press-07", site: "plant-a", line: "line-2", metric: "temperature", rule: "static_limit", state: "open",
+      event_ts: Date.UTC(2026, 10, 23, 10, 15), episode_start: Date.UTC(2026, 10, 23, 10, 15), episode_end: null,
+      peak_value: 412.34, limit_value: 400, anomaly_count: 3, severity: "critical",
+    };
+    const kinesis = (seq: string, text: string) => ({ eventID: `shardId-000:${seq}`, kinesis: { data: Buffer.from(text).toString("base64"), sequenceNumber: seq, partitionKey: "press-07" } });
+    const result = await invokeBundle(dir, { ...aws.env, ALERTS_TOPIC_ARN: TOPIC }, {
+      Records: [kinesis("1", JSON.stringify(alert)), kinesis("2", "{not json"), kinesis("3", JSON.stringify({ ...alert, state: "cleared", episode_end: Date.UTC(2026, 10, 23, 10, 40) }))],
+    });
+    expect(result).toEqual({ ok: { batchItemFailures: [] } });
+    expect(aws.requests.map((r) => [r.service, r.method, r.signatureProblem])).toEqual([
+      ["sns", "POST", undefined],
+      ["sns", "POST", undefined],
+    ]);
+    const [opened, cleared] = aws.published().map((form) => Object.fromEntries(form));
+    expect(opened).toEqual({
+      Action: "Publish",
+      Version: "2010-03-31",
+      TopicArn: TOPIC,
+      Subject: "[CRITICAL] Alert: temperature on plant-a/line-2/press-07",
+      Message:
+        "OPEN critical alert on plant-a/line-2/press-07: temperature (rule static_limit)\n" +
+        "Peak 412.34 against limit 400; 3 anomalous reading(s)\n" +
+        "Episode started 2026-11-23T10:15:00Z",
+      "MessageAttributes.entry.1.Name": "device",
+      "MessageAttributes.entry.1.Value.DataType": "String",
+      "MessageAttributes.entry.1.Value.StringValue": "press-07",
+      "MessageAttributes.entry.2.Name": "metric",
+      "MessageAttributes.entry.2.Value.DataType": "String",
+      "MessageAttributes.entry.2.Value.StringValue": "temperature",
+      "MessageAttributes.entry.3.Name": "severity",
+      "MessageAttributes.entry.3.Value.DataType": "String",
+      "MessageAttributes.entry.3.Value.StringValue": "critical",
+      "MessageAttributes.entry.4.Name": "site",
+      "MessageAttributes.entry.4.Value.DataType": "String",
+      "MessageAttributes.entry.4.Value.StringValue": "plant-a",
+      "MessageAttributes.entry.5.Name": "state",
+      "MessageAttributes.entry.5.Value.DataType": "String",
+      "MessageAttributes.entry.5.Value.StringValue": "open",
+    });
+    expect(cleared).toMatchObject({ Subject: "[CRITICAL] Cleared: temperature on plant-a/line-2/press-07", "MessageAttributes.entry.5.Value.StringValue": "cleared" });
+  });
+
+  it("contains no SNS client, no SDK credential chain and no classic zod", () => {
+    const inputs = Object.keys(bundle.inputs);
+    expect(inputs.filter((f) => /@aws-sdk\/(client-sns|credential-provider-[a-z-]+|nested-clients|token-providers)\//.test(f))).toEqual([]);
+    expect(inputs.filter((f) => /node_modules\/zod\/(v4\/classic|v3)\//.test(f))).toEqual([]);
+    expect(inputs).toEqual(expect.arrayContaining(["handlers/shared/sns-publish.ts", "node_modules/zod/v4/mini/schemas.js"]));
   });
 });
 
