@@ -10,6 +10,7 @@
  * them to the Parquet `timestamp` columns of the Glue tables (its OpenX JSON SerDe reads epoch milliseconds).
  */
 import { DEFAULT_INGEST_POLICY, DUPLICATE_REASON, type IngestPolicy, QUARANTINE_REASONS } from "../contract/ingest-policy";
+import { STRICT_BASE64 } from "../contract/validation";
 import { AGGREGATES, ALERTS, ANOMALIES, type LakeColumnType, type LakeTable, QUARANTINE, READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
 import { flinkDialect as d, sqlString } from "./dialect";
@@ -111,8 +112,14 @@ function tsInRange(policy: IngestPolicy, ts = "ts"): string {
 /**
  * The payload's claimed event time, read leniently, for the watermark only (the judge decides validity): a
  * computed column cannot call the Python judge, and may not refer to another computed column.
+ * - JSON_VALUE's RETURNING accepts only VARCHAR, BOOLEAN, INTEGER and DOUBLE in Flink 1.20 (BIGINT fails code
+ *   generation; DOUBLE throws on integer values outside NULL ON ERROR: FLINK-40463), so the text is read and
+ *   TRY_CAST through DOUBLE (so 1763856000000.0, valid in the contract, reads too; NULL when not a number).
+ * - FROM_BASE64 throws on text that is not base64, which would restart the job on that record forever: the
+ *   canonical-base64 check (what the rule's encode(*, 'base64') writes) guards it. The judge still rejects
+ *   such a record with a reason.
  */
-const CLAIMED_TS = "JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' RETURNING BIGINT NULL ON ERROR)";
+const CLAIMED_TS = `CASE WHEN REGEXP(payload_base64, ${sqlString(STRICT_BASE64.source)}) THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END`;
 
 /** Name the runner registers the contract's validator under (flink-app/main.py JUDGE_FUNCTION). */
 export const FLINK_JUDGE_FUNCTION = "judge_telemetry";
@@ -143,8 +150,9 @@ SET 'table.exec.state.ttl' = '${stateTtlMs} ms';
     `Event time is the payload's ts when it is within the skew policy of the ingest clock, else the ingest time,`,
     "so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.",
     `Watermark: ${delay} s behind the newest event time (the allowed lateness); later readings are flagged late.`,
-    "Only the IoT rule can write the stream (IAM) and it always writes a JSON envelope; were a record ever not one,",
-    "the job skips it rather than stop, and the raw archive (raw_messages) still holds it.",
+    "Only the IoT rule can write the stream (IAM) and it always writes a JSON envelope of canonical base64; were a",
+    "record ever not one, the job skips it (or the judge rejects its payload) rather than stop, and the raw archive",
+    "(raw_messages) still holds it.",
     "The raw-archive Firehose reads the same shards: polling every 500 ms keeps the two within Kinesis' 5 reads/s",
     "per shard (the fetch-interval options need a connector newer than 5.0.0: see RAW_READER_OPTIONS).",
   ])}
