@@ -59,6 +59,10 @@ function flinkType(t: LakeColumnType): string {
  */
 const RAW_READER_OPTIONS: [string, string][] = [
   ["source.init.position", "TRIM_HORIZON"],
+  // POLLING or EFO, and the fan-out consumer's name (used only by EFO): set by the Flink component from its
+  // enhancedFanOut option, so one SQL file serves both.
+  ["source.reader.type", "${raw.reader.type}"],
+  ["source.efo.consumer.name", "${raw.efo.consumer.name}"],
   ["source.reader.empty-records-fetch-interval", "500 ms"],
   ["source.reader.nonempty-records-fetch-interval", "500 ms"],
 ];
@@ -310,7 +314,7 @@ INSERT INTO alerts_sink
 }
 
 /** Application property keys the SQL files expect (group `iotpipe`). */
-export const FLINK_PROPERTY_KEYS: string[] = ["raw.stream.arn", ...SINK_TABLES.map((t) => `${t.name}.stream.arn`), "aws.region"];
+export const FLINK_PROPERTY_KEYS: string[] = ["raw.stream.arn", "raw.reader.type", "raw.efo.consumer.name", ...SINK_TABLES.map((t) => `${t.name}.stream.arn`), "aws.region"];
 
 /**
  * Splits a SQL file into statements at top-level semicolons, ignoring those inside '…' strings, "…" or `…`

@@ -44,7 +44,9 @@ export const PROPERTY_KEYS = {
   outputStreamArn: (output: string) => `${output}.stream.arn`,
   /** Comma-separated SQL file names in execution order (only for the built zip). */
   sqlFiles: "sql.files",
-  /** Present when the raw stream is read with enhanced fan-out: the consumer name to register. */
+  /** How the source reads the raw stream: `POLLING` (GetRecords) or `EFO` (enhanced fan-out). */
+  readerType: "raw.reader.type",
+  /** The enhanced fan-out consumer the job registers (the application name; read only in EFO mode). */
   efoConsumerName: "raw.efo.consumer.name",
 } as const;
 
@@ -205,7 +207,8 @@ export class StreamAnalytics extends pulumi.ComponentResource {
       [PROPERTY_KEYS.rawStreamArn]: args.sourceStream.arn,
       ...Object.fromEntries(Object.entries(args.sinkStreams).map(([output, st]) => [PROPERTY_KEYS.outputStreamArn(output), st.arn])),
       ...(bundle ? { [PROPERTY_KEYS.sqlFiles]: bundle.sqlFiles.join(",") } : {}),
-      ...(s.enhancedFanOut ? { [PROPERTY_KEYS.efoConsumerName]: s.applicationName } : {}),
+      [PROPERTY_KEYS.readerType]: s.enhancedFanOut ? "EFO" : "POLLING",
+      [PROPERTY_KEYS.efoConsumerName]: s.applicationName,
     };
     const reused = Object.keys(args.extraProperties ?? {}).filter((k) => k in appProperties || k === PROPERTY_KEYS.region);
     if (reused.length > 0) throw new Error(`${where}: extraProperties must not override ${reused.join(", ")} (set by the component)`);

@@ -24,6 +24,8 @@ CREATE TABLE raw_envelopes (
   'stream.arn' = '${raw.stream.arn}',
   'aws.region' = '${aws.region}',
   'source.init.position' = 'TRIM_HORIZON',
+  'source.reader.type' = '${raw.reader.type}',
+  'source.efo.consumer.name' = '${raw.efo.consumer.name}',
   'source.reader.empty-records-fetch-interval' = '500 ms',
   'source.reader.nonempty-records-fetch-interval' = '500 ms',
   'format' = 'json',

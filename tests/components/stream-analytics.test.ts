@@ -136,6 +136,8 @@ describe("StreamAnalytics", () => {
           "readings.stream.arn": streamArn("readings"),
           "alerts.stream.arn": streamArn("alerts"),
           "sql.files": "01_sources.sql,10_inserts.sql",
+          "raw.reader.type": "POLLING",
+          "raw.efo.consumer.name": "iotpipe-test-flink",
         },
       },
     ]);
@@ -223,6 +225,7 @@ describe("StreamAnalytics", () => {
         "raw.stream.arn": streamArn("raw"),
         "readings.stream.arn": streamArn("readings"),
         "alerts.stream.arn": streamArn("alerts"),
+        "raw.reader.type": "EFO",
         "raw.efo.consumer.name": "plant-analytics",
         "ingest.max_future_skew_ms": "300000",
       },
