@@ -105,6 +105,8 @@ const damage = fc.oneof(
   { weight: 1, arbitrary: fc.constant((t: string) => `[${t}]`) },
   { weight: 1, arbitrary: fc.constant((t: string) => t.replace(/"(msg_id|unit)":"/, '"$1":"\\ud800')) },
   { weight: 1, arbitrary: fc.constant((t: string) => `${t.slice(0, -1)},"pad":"${"x".repeat(140_000)}"}`) },
+  // 1 MiB and more: over the replay line limit as well as the payload limit.
+  { weight: 1, arbitrary: fc.constant((t: string) => `${t.slice(0, -1)},"pad":"${"ü".repeat(530_000)}"}`) },
   { weight: 1, arbitrary: fc.constant((t: string) => t.replace(/"(msg_id|unit)":"/, '"$1":"\\u0000')) },
   { weight: 1, arbitrary: fc.constant((t: string) => `${t}\u0000`) },
 );

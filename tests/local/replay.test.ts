@@ -36,6 +36,8 @@ describe("replay of crafted JSON Lines", () => {
     ["non_finite", `{"topic":"telemetry/plant-a/line-1/dev-0","ts":${BASE},"readings":[{"metric":"temperature","value":1e999}]}`],
     ["bad_topic", `{"device_id":"x'; DROP TABLE readings;--","ts":${BASE},"readings":[{"metric":"temperature","value":1}]}`],
     ["too_large", tooLarge],
+    // Over the 1 MiB line limit (and 270 × the 4 KiB read chunk below): rejected unparsed, kept whole.
+    ["too_large", JSON.stringify({ topic: "telemetry/plant-a/line-1/dev-0", ts: BASE, readings: [{ metric: "temperature", value: 1 }], pad: "é".repeat(600_000) })],
     ["timestamp_out_of_range", `{"topic":"telemetry/plant-a/line-1/dev-0","ts":0,"readings":[{"metric":"temperature","value":1}]}`],
     ["schema", `{"topic":"telemetry/plant-a/line-1/dev-0","payload":"{\\"ts\\":${BASE},\\"readings\\":[]}"}`],
   ];
@@ -52,8 +54,8 @@ describe("replay of crafted JSON Lines", () => {
   });
 
   it("accounts for every record once and prints the conservation line", () => {
-    expect(result.counts).toEqual({ input: 32, accepted: 22, quarantined: 9, duplicates: 1, late: 1 });
-    expect(result.conservation).toBe("input 32 = accepted 22 + quarantined 9 + duplicates 1 (late 1 of 22)");
+    expect(result.counts).toEqual({ input: 33, accepted: 22, quarantined: 10, duplicates: 1, late: 1 });
+    expect(result.conservation).toBe("input 33 = accepted 22 + quarantined 10 + duplicates 1 (late 1 of 22)");
     expect(result.readings).toEqual({ accepted: 43, late: 2 });
   });
 
