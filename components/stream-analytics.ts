@@ -31,10 +31,12 @@ export const RUN_OPTIONS_GROUP = "kinesis.analytics.flink.run.options";
 /** Entry point of the runner inside the zip. */
 export const RUNNER_ENTRY = "main.py";
 /**
- * Python modules the runner's SQL functions import (the contract's message judge), shipped to the Python
- * workers through the `pyFiles` run option. A prebuilt artifact must carry them beside main.py.
+ * Python modules the runner's SQL functions need on the Python workers, shipped through the `pyFiles` run
+ * option: the contract's message judge, and the runner itself (the registered function is defined there; were
+ * it pickled by reference rather than by value, the workers must be able to import `main`). A prebuilt
+ * artifact must carry them at the zip's root.
  */
-export const RUNNER_MODULES = ["contract_constants.py", "telemetry_contract.py"];
+export const RUNNER_MODULES = ["contract_constants.py", "main.py", "telemetry_contract.py"];
 
 /** Property keys the runner reads from the application's own property group. */
 export const PROPERTY_KEYS = {
@@ -136,7 +138,7 @@ export interface FlinkCodeBundle {
   archive: pulumi.asset.AssetArchive;
   /** SQL file names in execution order. */
   sqlFiles: string[];
-  /** Python modules besides the entry point (the `pyFiles` run option). */
+  /** Every Python module of the zip (the `pyFiles` run option). */
   pyFiles: string[];
   /** SHA-256 over the Python files, the SQL files (names and contents) and the jar URL. */
   sha256: string;
@@ -171,7 +173,7 @@ export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string
   for (const f of sqlFiles) add(f, path.join(sqlDirectory, f));
   hash.update(`lib/${jar.fileName}\0${jar.url}`);
   assets[`lib/${jar.fileName}`] = new pulumi.asset.RemoteAsset(jar.url);
-  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, pyFiles: pythonFiles.filter((f) => f !== RUNNER_ENTRY), sha256: hash.digest("hex") };
+  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, pyFiles: pythonFiles, sha256: hash.digest("hex") };
 }
 
 /** The service's start options: the entry point, the connector jar, and the modules the Python workers import. */

@@ -55,7 +55,7 @@ describe("buildFlinkCodeBundle", () => {
   it("bundles the runner's .py files, every .sql file in name order and the pinned connector jar", async () => {
     const bundle = buildFlinkCodeBundle(codeDir, sqlDir);
     expect(bundle.sqlFiles).toEqual(["01_sources.sql", "10_inserts.sql"]);
-    expect(bundle.pyFiles).toEqual(["properties.py"]);
+    expect(bundle.pyFiles).toEqual(["main.py", "properties.py"]);
     const assets = await bundle.archive.assets;
     expect(Object.keys(assets).sort()).toEqual([
       "01_sources.sql", "10_inserts.sql", `lib/${KINESIS_CONNECTOR_JAR.fileName}`, "main.py", "properties.py",
@@ -127,7 +127,7 @@ describe("StreamAnalytics", () => {
       codeContent: { s3ContentLocation: { bucketArn: "arn:aws:s3:::code-bucket", fileKey } },
     });
     expect(config.environmentProperties.propertyGroups).toEqual([
-      { propertyGroupId: "kinesis.analytics.flink.run.options", propertyMap: { python: "main.py", jarfile: "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar", pyFiles: "properties.py" } },
+      { propertyGroupId: "kinesis.analytics.flink.run.options", propertyMap: { python: "main.py", jarfile: "lib/flink-sql-connector-kinesis-5.0.0-1.20.jar", pyFiles: "main.py,properties.py" } },
       {
         propertyGroupId: "iotpipe",
         propertyMap: {
