@@ -113,6 +113,9 @@ function tsInRange(policy: IngestPolicy, ts = "ts"): string {
   return `${ts} BETWEEN ingest_ts - ${policy.maxPastSkewMs} AND ingest_ts + ${policy.maxFutureSkewMs}`;
 }
 
+/** STRICT_BASE64 for Java's regex (Flink's REGEXP): `$` there also matches before a final line break, `\z` does not. */
+const JAVA_STRICT_BASE64 = STRICT_BASE64.source.replace(/\$$/, "\\z");
+
 /**
  * The payload's claimed event time, read leniently, for the watermark only (the judge decides validity): a
  * computed column cannot call the Python judge, and may not refer to another computed column.
@@ -123,7 +126,7 @@ function tsInRange(policy: IngestPolicy, ts = "ts"): string {
  *   canonical-base64 check (what the rule's encode(*, 'base64') writes) guards it. The judge still rejects
  *   such a record with a reason.
  */
-const CLAIMED_TS = `CASE WHEN REGEXP(payload_base64, ${sqlString(STRICT_BASE64.source)}) THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END`;
+const CLAIMED_TS = `CASE WHEN REGEXP(payload_base64, ${sqlString(JAVA_STRICT_BASE64)}) THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END`;
 
 /** Name the runner registers the contract's validator under (flink-app/main.py JUDGE_FUNCTION). */
 export const FLINK_JUDGE_FUNCTION = "judge_telemetry";
@@ -220,12 +223,14 @@ INSERT INTO quarantine_sink
 
   const readings = `${header("Accepted readings: de-duplicated on time, flagged when late; the input of every analytic.", [
     `A message is a duplicate when the same device sent the same msg_id (or seq) at most ${policy.duplicateWindowMs / 1000} s of event time before (as the local engine).`,
-    `Duplicates are dropped from the readings and counted: each is written to the quarantine table with reason '${DUPLICATE_REASON}'.`,
+    `Duplicates are dropped from the readings and counted: each is written to the quarantine table with reason '${DUPLICATE_REASON}'`,
+    "and its identity (its bytes stay in raw_messages: carrying them through the OVER window would double its state).",
+    "Sightings are compared in event-time order; the local engine compares them in arrival order.",
     "De-duplication is an OVER window per device and message id, so it keeps the event-time attribute the windows need.",
     "Late messages bypass it (an OVER window would drop them): they are written flagged late and not de-duplicated.",
   ])}
 CREATE TEMPORARY VIEW first_messages AS
-  SELECT device_id, site, line, ingest_ts, msg_id, ts, readings, event_ts, dedup_key, raw_payload,
+  SELECT device_id, site, line, ingest_ts, msg_id, ts, readings, event_ts, dedup_key,
     COUNT(*) OVER w AS seen,
     MIN(ts) OVER w AS previous_ts
   FROM checked_messages
@@ -246,8 +251,9 @@ CREATE TEMPORARY VIEW series AS
 
 INSERT INTO quarantine_sink
   SELECT ingest_ts AS received_ts, ${d.text(sqlString(DUPLICATE_REASON))} AS reason,
-    CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - previous_ts AS STRING), ' ms of event time after its first sighting') AS detail,
-    ${d.text("'flink'")} AS source, device_id, site, line, raw_payload
+    CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - previous_ts AS STRING), ' ms of event time after its previous sighting') AS detail,
+    ${d.text("'flink'")} AS source, device_id, site, line,
+    JSON_OBJECT('msg_id' VALUE msg_id, 'ts' VALUE ts, 'readings_count' VALUE CARDINALITY(readings)) AS raw_payload
   FROM deduplicated_messages
   WHERE duplicate;
 

@@ -142,10 +142,19 @@ def _parse_int(digits):
 
 def _parse_strict_object(text):
     try:
-        value = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_no_constants, parse_int=_parse_int)
+        value = _loads(text)
     except RecursionError:
-        # JSON.parse reads any depth; a structure this deep is never a device message.
-        raise Rejection("schema", "payload nests deeper than a device message can") from None
+        # Python's json stops at ~1000 levels; JSON.parse reads any depth, and classify's later checks still
+        # decide the reason. Check the syntax without recursion, then judge the text with every container below
+        # the reading objects replaced by null (an accepted message never nests deeper; null fails the schema
+        # wherever it lands, after the non_finite check, as a deep value does in classify).
+        try:
+            flat, lone_surrogate = _flatten_deep(text)
+        except ValueError as error:
+            raise Rejection("unparseable", f"payload is not valid JSON: {error}") from None
+        if lone_surrogate:
+            raise Rejection("unparseable", "payload has a lone UTF-16 surrogate escape") from None
+        value = _loads(flat)
     except ValueError as error:
         raise Rejection("unparseable", f"payload is not valid JSON: {error}") from None
     if not _well_formed(value):
@@ -159,6 +168,83 @@ def _parse_strict_object(text):
     if repeated is not None:
         raise Rejection("schema", f"payload repeats the key '{repeated}'")
     return value
+
+
+def _loads(text):
+    return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_no_constants, parse_int=_parse_int)
+
+
+_TOKEN = re.compile(
+    r'(?P<ws>[ \t\n\r]+)'
+    r'|(?P<string>"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*")'
+    r'|(?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)'
+    r'|(?P<literal>true|false|null)'
+    r'|(?P<punct>[{}\[\]:,])'
+)
+
+#: Containers deeper than this (top object 1, readings 2, a reading 3) cannot be part of a valid message.
+_KEPT_DEPTH = 3
+
+
+def _flatten_deep(text):
+    """Checks JSON syntax iteratively (RFC 8259, as JSON.parse) and returns (text with every container deeper than
+    _KEPT_DEPTH replaced by null, whether any string holds a lone surrogate escape). Raises ValueError if not JSON."""
+    out, stack = [], []
+    expect, skip_from, lone_surrogate, pos = "value", None, False, 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise ValueError(f"unexpected character at offset {pos}")
+        pos, kind, token = match.end(), match.lastgroup, match.group()
+        if kind == "ws":
+            continue
+        emit = skip_from is None
+        if expect in ("value", "value_or_end") and token in "{[" and kind == "punct":
+            stack.append(token)
+            if skip_from is None and len(stack) > _KEPT_DEPTH:
+                skip_from = len(stack)
+                out.append("null")
+            elif emit:
+                out.append(token)
+            expect = "key_or_end" if token == "{" else "value_or_end"
+            continue
+        closes = (token == "]" and expect in ("value_or_end", "comma_or_end") and stack and stack[-1] == "[") or (
+            token == "}" and expect in ("key_or_end", "comma_or_end") and stack and stack[-1] == "{"
+        )
+        if closes:
+            if skip_from == len(stack):
+                skip_from = None
+            elif emit:
+                out.append(token)
+            stack.pop()
+        elif expect in ("value", "value_or_end") and kind in ("string", "number", "literal"):
+            if kind == "string" and _LONE_SURROGATE.search(json.loads(token)):
+                lone_surrogate = True
+            if emit:
+                out.append(token)
+        elif expect in ("key", "key_or_end") and kind == "string":
+            if _LONE_SURROGATE.search(json.loads(token)):
+                lone_surrogate = True
+            if emit:
+                out.append(token)
+            expect = "colon"
+            continue
+        elif expect == "colon" and token == ":":
+            if emit:
+                out.append(token)
+            expect = "value"
+            continue
+        elif expect == "comma_or_end" and token == ",":
+            if emit:
+                out.append(token)
+            expect = "value" if stack[-1] == "[" else "key"
+            continue
+        else:
+            raise ValueError(f"unexpected '{token[:20]}' at offset {match.start()}")
+        expect = "comma_or_end" if stack else "end"
+    if expect != "end":
+        raise ValueError("unexpected end of text")
+    return "".join(out), lone_surrogate
 
 
 def _well_formed(root):
@@ -197,11 +283,6 @@ def _safe_integer(value):
             return None
         value = int(value)
     return value if abs(value) <= _MAX_SAFE_INTEGER else None
-
-
-def _utf16_length(text):
-    """JavaScript's string length (zod's max() counts UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _schema(detail):
@@ -253,7 +334,8 @@ def _validate_reading(index, reading):
     unit = None
     if "unit" in reading:
         unit = reading["unit"]
-        if not isinstance(unit, str) or _utf16_length(unit) > C.MAX_UNIT_LENGTH:
+        # zod's max() counts code points, as Python's len does (lone surrogates were rejected while parsing).
+        if not isinstance(unit, str) or len(unit) > C.MAX_UNIT_LENGTH:
             _schema(f"readings.{index}.unit: must be a string of at most {C.MAX_UNIT_LENGTH} characters")
     return (metric, float(value), unit)
 

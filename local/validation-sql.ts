@@ -53,9 +53,9 @@ function repeatsKey(j: string): string {
   return `(len(json_keys(${j})) <> len(list_distinct(json_keys(${j}))) OR coalesce(json_type(${j}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${j}, '$.readings[*]'), r -> json_type(r) = 'OBJECT' AND len(json_keys(r)) <> len(list_distinct(json_keys(r))))), false))`;
 }
 
-/** SQL: UTF-16 length of a string (what zod's max() measures): code points plus one per astral code point. */
-function utf16Length(x: string): string {
-  return `(length(${x}) + length(regexp_replace(${x}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')))`;
+/** SQL: length in Unicode code points, what zod's string max() measures (DuckDB's length counts code points). */
+function codePointLength(x: string): string {
+  return `length(${x})`;
 }
 
 /** SQL: the device message in JSON `m` (keys `mk`) matches deviceMessageSchema; keys for which `ignoredKey` holds are skipped. */
@@ -67,7 +67,7 @@ function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => 
       AND length(json_extract_string(r, '$.metric')) BETWEEN 1 AND ${LIMITS.maxMetricNameLength}
       AND regexp_full_match(json_extract_string(r, '$.metric'), '[a-z][a-z0-9_]*')
       AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)
-      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${utf16Length("json_extract_string(r, '$.unit')")} <= ${LIMITS.maxUnitLength})))`;
+      AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${codePointLength("json_extract_string(r, '$.unit')")} <= ${LIMITS.maxUnitLength})))`;
   return `(len(list_filter(${mk}, k -> k NOT IN (${allowed}) AND NOT ${ignoredKey("k")})) = 0
     AND (json_type(${m}, '$.msg_id') IS NULL OR (json_type(${m}, '$.msg_id') = 'VARCHAR' AND ${isIdent(`json_extract_string(${m}, '$.msg_id')`)}))
     AND (json_type(${m}, '$.seq') IS NULL OR ${isSafeInt(m, "$.seq", true)})
@@ -347,7 +347,7 @@ WITH split AS (
       WHEN value IS NULL OR event_ts IS NULL OR (seq_text IS NOT NULL AND seq IS NULL) THEN 'schema'
       WHEN NOT ((msg_id IS NULL OR ${isIdent("msg_id")}) AND coalesce(seq >= 0, true)
         AND coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, '[a-z][a-z0-9_]*'), false)
-        AND (unit IS NULL OR ${utf16Length("unit")} <= ${LIMITS.maxUnitLength})) THEN 'schema'
+        AND (unit IS NULL OR ${codePointLength("unit")} <= ${LIMITS.maxUnitLength})) THEN 'schema'
       WHEN ${timestampCheck("event_ts", "ingest", o)} THEN 'timestamp_out_of_range'
     END) AS reason
   FROM staged

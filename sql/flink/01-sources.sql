@@ -17,7 +17,7 @@ CREATE TABLE raw_envelopes (
   line STRING,
   ingest_ts BIGINT,
   payload_base64 STRING,
-  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 THEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
+  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 THEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
   WATERMARK FOR event_ts AS event_ts - INTERVAL '5' MINUTE
 ) WITH (
   'connector' = 'kinesis',

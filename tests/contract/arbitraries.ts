@@ -36,7 +36,8 @@ const tsText = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("0", "-1", "86400000", String(CLOCK + 86_400_000 * 400), "1763856000000.0", "1.5", "9007199254740993", "\"1763856000000\"", "null", "1e999") },
 );
 
-const unitArb = fc.option(fc.oneof(fc.constantFrom("degC", "mm/s", "bar", "A", "😀😀😀😀😀😀😀😀", "e\u0301".repeat(8), "x".repeat(17)), fc.string({ maxLength: 18 })), { nil: undefined });
+// Astral characters around the limit: zod counts a unit's length in code points (16 emoji fit, 17 do not).
+const unitArb = fc.option(fc.oneof(fc.constantFrom("degC", "mm/s", "bar", "A", "😀".repeat(8), "😀".repeat(9), "😀".repeat(16), "😀".repeat(17), "e\u0301".repeat(8), "x".repeat(17)), fc.string({ maxLength: 18 }), fc.string({ unit: "grapheme", maxLength: 18 })), { nil: undefined });
 
 /** A reading object's JSON text: usually valid, sometimes with a missing, extra, mistyped or repeated field. */
 const readingText = fc
@@ -221,7 +222,7 @@ const validLivePayload = fc
       fc.record({
         metric: fc.constantFrom(...METRIC_NAMES, "oil_temp_2", "a".repeat(64)),
         value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }).map((v) => JSON.stringify(v)), fc.constantFrom("-0", "1e12", "5e-324", "1.0")),
-        unit: fc.option(fc.constantFrom("degC", "bar", "°C", "mm/s", "", "😀".repeat(8)), { nil: undefined }),
+        unit: fc.option(fc.constantFrom("degC", "bar", "°C", "mm/s", "", "😀".repeat(8), "😀".repeat(16), "😀".repeat(17)), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 6 },
     ),
@@ -236,6 +237,15 @@ const validLivePayload = fc
     return `{${fields.join(",")}}`;
   });
 
+/** Nesting thousands of levels deep (Python's json gives up near 1000; JSON.parse does not), valid or not. */
+const deepNesting = fc.constantFrom(
+  (t: string) => t.replace(/^\{/, `{"x":${"[".repeat(3000)}${"]".repeat(3000)},`),
+  (t: string) => t.replace(/^\{/, `{"x":${"[".repeat(3000)}"\\ud800"${"]".repeat(3000)},`),
+  (t: string) => t.replace(/"value":[^,}]+/, `"value":${"[".repeat(3000)}${"]".repeat(3000)}`),
+  (t: string) => t.replace(/^\{/, `{"x":${"[".repeat(3000)},`),
+  () => "[".repeat(5000),
+);
+
 /** MQTT messages: valid ones, the message shapes above damaged or not, raw binary payloads; ids usual or hostile. */
 export const mqttMessageArb: fc.Arbitrary<MqttMessage> = fc
   .record({
@@ -243,11 +253,10 @@ export const mqttMessageArb: fc.Arbitrary<MqttMessage> = fc
     message: messagePartsWith(liveTsText),
     damage,
     valid: fc.option(validLivePayload, { nil: null, freq: 2 }),
+    deep: fc.option(deepNesting, { nil: null, freq: 12 }),
     binary: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) }),
   })
-  .map(({ ids: [site, line, device], message, damage: hurt, valid, binary }) => ({
-    site,
-    line,
-    device,
-    payload: binary ?? Buffer.from(valid ?? hurt(`{${messageFields(message).join(",")}}`), "utf8"),
-  }));
+  .map(({ ids: [site, line, device], message, damage: hurt, valid, deep, binary }) => {
+    const text = valid ?? hurt(`{${messageFields(message).join(",")}}`);
+    return { site, line, device, payload: binary ?? Buffer.from(deep ? deep(text) : text, "utf8") };
+  });
