@@ -225,7 +225,7 @@ INSERT INTO quarantine_sink
     `A message is a duplicate when the same device sent the same msg_id (or seq) at most ${policy.duplicateWindowMs / 1000} s of event time before (as the local engine).`,
     `Duplicates are dropped from the readings and counted: each is written to the quarantine table with reason '${DUPLICATE_REASON}'`,
     "and its identity (its bytes stay in raw_messages: carrying them through the OVER window would double its state).",
-    "Sightings are compared in event-time order; the local engine compares them in arrival order.",
+    "Sightings are compared in event-time order, as the local engine does (local/replay.ts).",
     "De-duplication is an OVER window per device and message id, so it keeps the event-time attribute the windows need.",
     "Late messages bypass it (an OVER window would drop them): they are written flagged late and not de-duplicated.",
   ])}

@@ -11,12 +11,13 @@
  *     duplicates, late flags, readings, aggregates/anomalies/alerts (analytics/duckdb.ts), quarantine; each lake
  *     table replaced atomically (local/lake-writer.ts). Idempotent, so re-running it after a crash is safe.
  *
- * Duplicates: same device and message identity (msg_id, else seq; for CSV rows without either, metric and ts)
- * seen again within duplicateWindowMs of event time of its previous sighting, in input order; dropped, counted.
  * Late: like a Flink source with one watermark (the Kinesis raw stream's watermark is per shard and shards mix
  * devices, so it is not per device): watermark = highest event time of the accepted records before this one in
  * input order; a record more than allowedLatenessMs behind it is flagged late (kept, counted, left out of
  * windows by the analytics). Input order is arrival order, so replay files should be in arrival order.
+ * Duplicates, as in the Flink job: among the on-time messages, the same device and message identity (msg_id,
+ * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
+ * previous sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
  */
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
@@ -265,14 +266,21 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   };
   const window = integerMs(policy.duplicateWindowMs, "duplicateWindowMs");
   const lateness = integerMs(policy.allowedLatenessMs, "allowedLatenessMs");
-  // Window functions over the narrow columns only; the readings lists join back afterwards.
+  // Window functions over the narrow columns only; the readings lists join back afterwards. The same order as
+  // the Flink job (sql/flink/04-readings.sql): lateness first, against every message before it in arrival order;
+  // then duplicates among the on-time messages, each compared with its previous sighting in event-time order.
+  // Late messages are kept (flagged), not de-duplicated, as Flink's OVER window would drop them.
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
-    WITH flagged AS (
-      SELECT pos, ts, coalesce(dedup_key IS NOT NULL AND abs(ts - lag(ts) OVER (PARTITION BY device_id, dedup_key ORDER BY pos)) <= ${window}, false) AS duplicate
+    WITH timed AS (
+      SELECT pos, ts, device_id, dedup_key,
+        coalesce(ts < max(ts) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
       FROM messages
+    ), flagged AS (
+      SELECT pos, late,
+        coalesce(NOT late AND dedup_key IS NOT NULL AND ts - lag(ts) OVER (PARTITION BY device_id, dedup_key, late ORDER BY ts, pos) <= ${window}, false) AS duplicate
+      FROM timed
     )
-    SELECT pos, coalesce(ts < max(ts) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
-    FROM flagged WHERE NOT duplicate`);
+    SELECT pos, late FROM flagged WHERE NOT duplicate`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_readings AS
     SELECT device_id, site, line, r.metric AS metric, r.value AS value, r.unit AS unit,
       make_timestamp(ts * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late

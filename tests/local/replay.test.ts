@@ -107,6 +107,33 @@ describe("replay of crafted JSON Lines", () => {
   });
 });
 
+describe("de-duplication and lateness in the Flink job's order", () => {
+  it("compares sightings in event-time order, and keeps a late re-send flagged instead of dropping it", async () => {
+    const sighting = (id: string, ts: number, arrival: number) =>
+      JSON.stringify({ topic: "telemetry/plant-a/line-1/dev-9", ingest_ts: arrival, msg_id: id, ts, readings: [{ metric: "current", value: 1 }] });
+    const lines = [
+      // Within the allowed lateness, out of order: the sighting with the later event time is the duplicate.
+      sighting("a", BASE + 60_000, BASE + 60_100),
+      sighting("a", BASE, BASE + 60_200),
+      // 5000 s then 2000 s later than "b" at BASE: the third sighting arrives 50 min behind the newest event time,
+      // so it is late, kept and flagged (the Flink job's OVER window would drop it), and not a duplicate.
+      sighting("b", BASE, BASE + 100),
+      sighting("b", BASE + 5_000_000, BASE + 5_000_100),
+      sighting("b", BASE + 2_000_000, BASE + 5_000_200),
+    ];
+    writeFileSync(join(dir, "order.jsonl"), `${lines.join("\n")}\n`);
+    const out = await replay({ inputPath: join(dir, "order.jsonl"), lakeDir: join(dir, "order-lake"), now: CLOCK });
+    expect(out.counts).toEqual({ input: 5, accepted: 4, quarantined: 0, duplicates: 1, late: 1 });
+    const readings = (await tableRows(join(dir, "order-lake"), READINGS)).map((row) => JSON.parse(String(row)) as { msg_id: string; event_ts: string; late: boolean });
+    expect(readings.filter((r) => r.msg_id === "a").map((r) => r.event_ts)).toEqual([new Date(BASE).toISOString()]);
+    expect(readings.filter((r) => r.msg_id === "b").map((r) => [r.event_ts, r.late]).sort()).toEqual([
+      [new Date(BASE).toISOString(), false],
+      [new Date(BASE + 2_000_000).toISOString(), true],
+      [new Date(BASE + 5_000_000).toISOString(), false],
+    ]);
+  });
+});
+
 describe("replay of an export of the cloud raw archive (raw_messages: the IoT rule's envelope)", () => {
   it("reads payload_base64 lines as the published bytes: the same lake as the device messages themselves", async () => {
     const published = [
