@@ -10,7 +10,7 @@
 import { DEFAULT_INGEST_POLICY, type IngestPolicy } from "../contract/ingest-policy";
 import { ADDRESS_KEYS, DEFAULT_LINE, DEFAULT_SITE, MAX_LINE_BYTES, MIN_EVENT_TS, type CsvColumn } from "../contract/replay-line";
 import { LIMITS, TOPIC } from "../contract/telemetry";
-import { ISO_TIMESTAMP_PATTERN, STRICT_BASE64, type ValidationMode } from "../contract/validation";
+import { ISO_TIMESTAMP_PATTERN, PAYLOAD_KEYS, STRICT_BASE64, type ValidationMode } from "../contract/validation";
 import { sqlString } from "./sql-string";
 
 export interface ValidationSqlOptions {
@@ -228,7 +228,7 @@ WITH parsed AS (
       WHEN NOT ${strictJson("raw", "j")} THEN 'unparseable'
       WHEN NOT is_object THEN 'schema'
       WHEN ${repeatsKey("j")} THEN 'schema'
-      WHEN is_envelope AND (len(list_filter(keys, k -> k NOT IN ('payload', 'payload_base64', ${addressKeys}))) > 0
+      WHEN is_envelope AND (len(list_filter(keys, k -> k NOT IN (${[...PAYLOAD_KEYS].map(sqlString).join(", ")}, ${addressKeys}))) > 0
         OR (is_b64 AND list_contains(keys, 'payload')) OR (NOT is_b64 AND json_type(j, '$.payload') <> 'VARCHAR') OR (is_b64 AND payload_blob IS NULL)) THEN 'schema'
       WHEN NOT is_envelope AND raw_bytes > ${LIMITS.maxPayloadBytes} THEN 'too_large'
       WHEN json_type(j, '$.ingest_ts') IS NOT NULL AND line_ingest_ts IS NULL THEN 'schema'
