@@ -59,12 +59,23 @@ export function parseDeviceTopic(topic: string): { site: string; line: string; d
   return { site: parts[1], line: parts[2], deviceId: parts[3] };
 }
 
+/**
+ * Whole-string patterns (no anchors; every engine matches them against the whole value): the one definition
+ * zod, the DuckDB validator (local/validation-sql.ts) and the Flink job's judge (flink-app/) use.
+ */
+export const PATTERNS = {
+  /** Site, line, device and message ids: printable, no MQTT wildcards or separators. */
+  identifier: "[A-Za-z0-9][A-Za-z0-9._:-]*",
+  /** Metric names: snake_case. */
+  metricName: "[a-z][a-z0-9_]*",
+} as const;
+
 /** Identifiers (site, line, device, message id): printable, no MQTT wildcards or separators. */
 export const identifier = z
   .string()
   .min(1)
   .max(LIMITS.maxIdLength)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits and . _ : - only, starting with a letter or digit");
+  .regex(new RegExp(`^${PATTERNS.identifier}$`), "letters, digits and . _ : - only, starting with a letter or digit");
 
 /** One measurement inside a device message. */
 export const readingSchema = z.strictObject({
@@ -72,7 +83,7 @@ export const readingSchema = z.strictObject({
     .string()
     .min(1)
     .max(LIMITS.maxMetricNameLength)
-    .regex(/^[a-z][a-z0-9_]*$/, "snake_case metric name"),
+    .regex(new RegExp(`^${PATTERNS.metricName}$`), "snake_case metric name"),
   value: z.number(),
   unit: z.string().max(LIMITS.maxUnitLength).optional(),
 });

@@ -9,7 +9,7 @@
  */
 import { DEFAULT_INGEST_POLICY, type IngestPolicy } from "../contract/ingest-policy";
 import { ADDRESS_KEYS, DEFAULT_LINE, DEFAULT_SITE, MAX_LINE_BYTES, MIN_EVENT_TS, type CsvColumn } from "../contract/replay-line";
-import { LIMITS, TOPIC } from "../contract/telemetry";
+import { LIMITS, PATTERNS, TOPIC } from "../contract/telemetry";
 import { ISO_TIMESTAMP_PATTERN, PAYLOAD_KEYS, STRICT_BASE64, type ValidationMode } from "../contract/validation";
 import { sqlString } from "./sql-string";
 
@@ -22,7 +22,7 @@ export interface ValidationSqlOptions {
 
 const MAX_SAFE = "9007199254740991";
 const NUMERIC_JSON = "('BIGINT','UBIGINT','DOUBLE')";
-const IDENT_RE = sqlString("[A-Za-z0-9][A-Za-z0-9._:-]*");
+const IDENT_RE = sqlString(PATTERNS.identifier);
 /** Lenient JSON that DuckDB accepts and JSON.parse does not: NaN/Infinity literals, trailing commas. */
 const LENIENT_RE = sqlString("(?i)nan|inf|,[ \\t\\r\\n]*[\\]}]");
 const JSON_STRING_RE = sqlString('"(?:[^"\\\\]|\\\\.)*"');
@@ -65,7 +65,7 @@ function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => 
       AND len(list_filter(json_keys(r), k -> k NOT IN ('metric', 'value', 'unit'))) = 0
       AND coalesce(json_type(r, '$.metric') = 'VARCHAR', false)
       AND length(json_extract_string(r, '$.metric')) BETWEEN 1 AND ${LIMITS.maxMetricNameLength}
-      AND regexp_full_match(json_extract_string(r, '$.metric'), '[a-z][a-z0-9_]*')
+      AND regexp_full_match(json_extract_string(r, '$.metric'), ${sqlString(PATTERNS.metricName)})
       AND coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)
       AND (json_type(r, '$.unit') IS NULL OR (json_type(r, '$.unit') = 'VARCHAR' AND ${codePointLength("json_extract_string(r, '$.unit')")} <= ${LIMITS.maxUnitLength})))`;
   return `(len(list_filter(${mk}, k -> k NOT IN (${allowed}) AND NOT ${ignoredKey("k")})) = 0
@@ -346,7 +346,7 @@ WITH split AS (
       WHEN value_non_finite_token OR NOT (abs(value) <= ${LIMITS.maxAbsValue}) THEN 'non_finite'
       WHEN value IS NULL OR event_ts IS NULL OR (seq_text IS NOT NULL AND seq IS NULL) THEN 'schema'
       WHEN NOT ((msg_id IS NULL OR ${isIdent("msg_id")}) AND coalesce(seq >= 0, true)
-        AND coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, '[a-z][a-z0-9_]*'), false)
+        AND coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, ${sqlString(PATTERNS.metricName)}), false)
         AND (unit IS NULL OR ${codePointLength("unit")} <= ${LIMITS.maxUnitLength})) THEN 'schema'
       WHEN ${timestampCheck("event_ts", "ingest", o)} THEN 'timestamp_out_of_range'
     END) AS reason
