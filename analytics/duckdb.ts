@@ -18,29 +18,74 @@ export interface DuckdbAnalytics {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 /** On-time readings as the shared stages expect them (epoch-ms columns beside the timestamps). */
-function seriesStage(input: string): Stage {
+function seriesStage(input: string): CteStage {
   return {
     name: "series",
+    materialized: true,
     about: "On-time readings (late ones are kept in the lake but judged by no window).",
     sql: `SELECT device_id, site, line, metric, CAST("value" AS DOUBLE) AS "value", event_ts,
-    epoch_ms(event_ts) AS event_ms, epoch_ms(ingest_ts) AS ingest_ms, hash(device_id, site, line, metric) AS series_id
+    epoch_ms(event_ts) AS event_ms, epoch_ms(ingest_ts) AS ingest_ms, hash(device_id, site, line, metric) AS series_id,
+    row_number() OVER () AS ${ROW_ID}
   FROM ${input}
   WHERE late IS NOT TRUE AND "value" IS NOT NULL AND event_ts IS NOT NULL`,
   };
 }
 
+/** A CTE; `materialized` when more than one later stage reads it (DuckDB would otherwise compute it twice). */
+type CteStage = Stage & { materialized?: boolean };
+
+/** Row identity the narrow window passes join back on (see anomalyCtes). */
+const ROW_ID = "series_row";
+/** Columns of the `series` stage. */
+const SERIES_COLUMNS = ["device_id", "site", "line", "metric", "value", "event_ts", "event_ms", "ingest_ms", "series_id", ROW_ID];
+/** Columns every series window sorts on (the dialect's partition and order). */
+const WINDOW_KEY = ["series_id", "event_ms", "ingest_ms", "value"];
+
+/** The output name of a select-list item (`... AS name`). */
+function alias(column: string): string {
+  const match = /\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(column);
+  if (!match) throw new Error(`internal: step column without an alias: ${column}`);
+  return match[1];
+}
+
+/**
+ * The same value from a cheaper window function, where DuckDB has one: every series window is `preceding` rows
+ * up to the current one, so the count of its rows is the row number capped at the frame size, and the
+ * extremes of a two-row frame are the current and the previous row's, and the earliest event time of a frame is
+ * its first row's (event_ms leads the order). DuckDB answers these without the segment
+ * tree its framed aggregates build (about a fifth of the scoring's window work). Exactly equal results.
+ */
+function cheaperWindowAggregate(column: string, preceding: number): string {
+  if (!d.seriesOrder.startsWith("event_ms,")) throw new Error("internal: the window rewrites assume event_ms leads the series order");
+  let out = column
+    .replace(/\bCOUNT\(\*\) OVER w\b/g, `LEAST(row_number() OVER w, ${preceding + 1})`)
+    // event_ms leads the window order, so its minimum over the frame is the frame's first row.
+    .replace(/\bMIN\(event_ms\) OVER w\b/g, "first_value(event_ms) OVER w");
+  if (preceding === 1) {
+    out = out.replace(/\b(MIN|MAX)\(([^()]+)\) OVER w\b/g, (_, fn: string, arg: string) =>
+      `${fn === "MAX" ? "GREATEST" : "LEAST"}(${arg}, coalesce(lag(${arg}) OVER w, ${arg}))`);
+  }
+  return out;
+}
+
 /**
  * The anomaly steps as CTEs. Window steps of one pass go into one SELECT with a named window each, so DuckDB
- * sorts the series once per pass instead of once per window.
+ * sorts the series once per pass instead of once per window. DuckDB's window operator sorts and materializes
+ * every column of its input, and the chain carries dozens by the last pass: so each pass windows a narrow
+ * projection (row id, sort key, the columns its aggregates read) and joins its results back on the row id.
+ * With the rewrites of cheaperWindowAggregate and the plan's fired-only scratch table, scoring 500k readings on
+ * one thread went from 4.5 s to 2.9 s (EXPLAIN ANALYZE; the last pass alone from 1.25 s to 0.3 s).
  */
-function anomalyCtes(def: AnalyticsDefinition): Stage[] {
+function anomalyCtes(def: AnalyticsDefinition): CteStage[] {
   const steps = anomalySteps(def, d);
-  const ctes: Stage[] = [];
+  const ctes: CteStage[] = [];
+  const available = new Set(SERIES_COLUMNS);
   let from = "series";
   for (let i = 0; i < steps.length; ) {
     const step = steps[i];
     if (!step.window) {
       ctes.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
+      for (const c of step.columns) available.add(alias(c));
       from = step.name;
       i++;
       continue;
@@ -48,21 +93,36 @@ function anomalyCtes(def: AnalyticsDefinition): Stage[] {
     const pass = step.window.pass;
     const group = steps.slice(i).filter((s, k) => steps.slice(i, i + k + 1).every((t) => t.window?.pass === pass));
     const name = `anomaly_pass_${pass}`;
-    const columns = group.flatMap((g) => g.columns.map((c) => c.replace(/OVER w\b/g, `OVER w_${g.name}`)));
-    const windows = group.map((g) => `w_${g.name} AS (${seriesWindowSpec(d, g.window!.preceding)})`).join(",\n    ");
+    const columns = group.flatMap((g) => g.columns.map((c) => cheaperWindowAggregate(c, g.window!.preceding).replace(/OVER w\b/g, `OVER w_${g.name}`)));
+    const windows = group.map((g) => `w_${g.name} AS (${seriesWindowSpec(d, g.window!.preceding)})`).join(",\n      ");
+    const words = new Set(columns.flatMap((c) => c.replace(/\bAS\s+\w+\s*$/, "").match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
+    const reads = [...available].filter((c) => words.has(c) && !WINDOW_KEY.includes(c));
+    const narrow = [ROW_ID, ...WINDOW_KEY, ...reads].map((c) => d.id(c)).join(", ");
+    // The previous stage is read twice (narrow and whole): materialize it once (`series` always is).
+    if (ctes.length > 0) ctes[ctes.length - 1] = { ...ctes[ctes.length - 1], materialized: true };
     ctes.push({
       name,
       about: group.map((g) => g.about).join(" "),
-      sql: `SELECT *,\n${columns.map((c) => `    ${c}`).join(",\n")}\n  FROM ${from}\n  WINDOW ${windows}`,
+      sql: `SELECT * FROM ${from} JOIN (
+    SELECT ${ROW_ID},
+${columns.map((c) => `      ${c}`).join(",\n")}
+    FROM (SELECT ${narrow} FROM ${from})
+    WINDOW ${windows}
+  ) USING (${ROW_ID})`,
     });
+    for (const c of columns) available.add(alias(c));
     from = name;
     i += group.length;
   }
   return ctes;
 }
 
-function withStages(stages: Stage[], body: string): string {
-  const ctes = stages.map((s) => `-- ${s.about}\n${s.name} AS (\n  ${s.sql}\n)`).join(",\n");
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function withStages(stages: CteStage[], body: string): string {
+  const ctes = stages.map((s) => `-- ${s.about}\n${s.name} AS ${s.materialized ? "MATERIALIZED " : ""}(\n  ${s.sql}\n)`).join(",\n");
   return `WITH\n${ctes}\n${body}`;
 }
 
@@ -132,13 +192,15 @@ export interface DuckdbAnalyticsPlan extends DuckdbAnalytics {
 
 /**
  * Like `duckdbAnalytics`, for large replays: the anomaly and alert queries share one scoring pass (a TEMP
- * table named `scratch`) instead of each recomputing it. Same results, about half the work.
+ * table named `scratch`) instead of each recomputing it. Same results, about half the work; the scored table keeps only the readings on which a rule fired.
  */
 export function duckdbAnalyticsPlan(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input", scratch = "iotpipe_scored"): DuckdbAnalyticsPlan {
   validateDefinition(def);
   checkInput(input);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(scratch)) throw new Error(`scratch table name '${scratch}' must be a plain identifier`);
-  const scoring = withStages([seriesStage(input), ...anomalyCtes(def)], "SELECT * FROM anomaly_scored");
+  // Both queries read only readings on which something fired (a few in a thousand): keep just those.
+  const fired = anomalySelects(def, d).map(({ sql }) => /\bWHERE (\w+)$/.exec(sql)?.[1] ?? fail(`internal: no fired flag in ${sql}`));
+  const scoring = withStages([seriesStage(input), ...anomalyCtes(def)], `SELECT * FROM anomaly_scored WHERE ${[...fired, "alert_fired"].join(" OR ")}`);
   const reuse: Stage = { name: "anomaly_scored", about: "Readings scored by the prepare step.", sql: `SELECT * FROM ${scratch}` };
   return {
     prepare: [`CREATE OR REPLACE TEMP TABLE ${scratch} AS\n${scoring}`],
@@ -146,4 +208,27 @@ export function duckdbAnalyticsPlan(def: AnalyticsDefinition = DEFAULT_ANALYTICS
     ...anomaliesAndAlerts(def, [reuse]),
     cleanup: [`DROP TABLE IF EXISTS ${scratch}`],
   };
+}
+
+/**
+ * Every reading scored by the steps written plainly, one SELECT per step with its own OVER window and no
+ * rewrite — the shape the Flink job runs. Slow; it is the reference the tests hold the optimized rendering to.
+ */
+export function referenceScoringSql(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): string {
+  validateDefinition(def);
+  checkInput(input);
+  let from = "series";
+  const stages: CteStage[] = [seriesStage(input)];
+  for (const step of anomalySteps(def, d)) {
+    stages.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
+    from = step.name;
+  }
+  return withStages(stages, "SELECT * FROM anomaly_scored");
+}
+
+/** The optimized rendering of the same scoring (what `duckdbAnalytics` runs), every reading kept. */
+export function scoringSql(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): string {
+  validateDefinition(def);
+  checkInput(input);
+  return withStages([seriesStage(input), ...anomalyCtes(def)], "SELECT * FROM anomaly_scored");
 }

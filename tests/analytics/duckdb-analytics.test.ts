@@ -4,7 +4,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS } from "../../analytics/definition";
-import { duckdbAnalytics, duckdbAnalyticsPlan } from "../../analytics/duckdb";
+import { duckdbAnalytics, duckdbAnalyticsPlan, referenceScoringSql, scoringSql } from "../../analytics/duckdb";
 import { AGGREGATES, ALERTS, ANOMALIES } from "../../lake/tables";
 
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00:00Z
@@ -100,6 +100,32 @@ describe("duckdbAnalyticsPlan", () => {
     expect(direct.alerts.length).toBe(4);
     for (const s of plan.cleanup) await conn.run(s);
     await expect(query("SELECT * FROM scored_tmp")).rejects.toThrow();
+  });
+});
+
+describe("the optimized DuckDB scoring", () => {
+  it("equals the steps run plainly, one OVER window per SELECT as in Flink, on every column of every reading", async () => {
+    // Three series of 1,500 readings (beyond the 1,320-row span) with what the rewrites must get right: tied
+    // event times (ties ordered by ingest time, then value), stuck runs, spikes, gaps and a short series.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const readings: Reading[] = [];
+    for (const device of ["dev-1", "dev-2", "dev-3"]) {
+      let ms = T0;
+      for (let i = 0; i < (device === "dev-3" ? 90 : 1500); i++) {
+        ms += random() < 0.05 ? 0 : random() < 0.01 ? 120_000 : 1000;
+        const value = i % 400 > 360 ? 42 : random() < 0.01 ? 90 : 20 + random();
+        readings.push({ device, metric: i % 2 ? "temperature" : "pressure", ms, value });
+      }
+    }
+    await load(readings);
+    const byRow = (rows: Row[]) => new Map(rows.map((r) => [r.series_row, r]));
+    const reference = byRow(await query(referenceScoringSql(DEFAULT_ANALYTICS, "input")));
+    const optimized = byRow(await query(scoringSql(DEFAULT_ANALYTICS, "input")));
+    expect(optimized.size).toBe(readings.length);
+    expect(reference.size).toBe(readings.length);
+    for (const [row, expected] of reference) expect(optimized.get(row)).toEqual(expected);
+    expect([...reference.values()].filter((r) => r.alert_fired).length).toBeGreaterThan(0);
   });
 });
 
