@@ -34,7 +34,7 @@ import { checkConservation, type ReplayCounts } from "./conservation";
 import { planChunks, readChunk, readFirstLine, type InputChunk } from "./input-chunks";
 import { publishLakeTable, removeLeftovers } from "./lake-writer";
 import { sqlString } from "./sql-string";
-import { classifyCsvRowsSql, classifyJsonLinesSql, LINES_FROM_TEXT_SQL } from "./validation-sql";
+import { classifyCsvRowsSql, classifyJsonLinesSql, loadRecordLines } from "./validation-sql";
 
 export type InputFormat = "jsonl" | "csv";
 
@@ -223,9 +223,10 @@ async function validateChunk(connection: DuckDBConnection, inputPath: string, ch
   }
   const options = { mode: context.mode, clockMs: context.clockMs, policy: context.policy };
   const classifySql = format === "csv" ? classifyCsvRowsSql("chunk_lines", header!, options) : classifyJsonLinesSql("chunk_lines", options);
+  // The lines table is this connection's scratch space, outside the chunk's transaction.
+  const lines = await loadRecordLines(connection, "chunk_lines", text, chunk.index);
   await connection.run(`BEGIN TRANSACTION`);
   try {
-    await connection.run(`CREATE OR REPLACE TEMP TABLE chunk_lines AS ${LINES_FROM_TEXT_SQL}`, [text, chunk.index]);
     await connection.run(`CREATE OR REPLACE TEMP TABLE chunk_verdicts AS ${classifySql}`);
     await connection.run(`INSERT INTO messages SELECT pos, device_id, site, line, received_ts, ts, coalesce(msg_id, CAST(seq AS VARCHAR)), ${dedupKeySql(format)}, readings
       FROM chunk_verdicts WHERE reason IS NULL`);
@@ -236,7 +237,6 @@ async function validateChunk(connection: DuckDBConnection, inputPath: string, ch
         pos, verdict.received_ts, verdict.reason, verdict.detail, verdict.address?.device_id ?? null, verdict.address?.site ?? null, verdict.address?.line ?? null, verdict.raw_payload,
       ]);
     }
-    const lines = Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM chunk_lines`)).getRowObjectsJS()[0].n);
     const records = lines + judgedHere.length;
     await connection.run(`INSERT INTO chunks VALUES ($1, $2, $3, $4)`, [chunk.index, chunk.start, chunk.end, records]);
     await connection.run(`COMMIT`);

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { classify, type Verdict } from "../../contract/validation";
-import { classifyCsvRowsSql, classifyJsonLinesSql, LINES_FROM_TEXT_SQL, type ValidationSqlOptions } from "../../local/validation-sql";
+import { classifyCsvRowsSql, classifyJsonLinesSql, loadRecordLines, type ValidationSqlOptions } from "../../local/validation-sql";
 import type { CsvColumn } from "../../contract/replay-line";
 import { CLOCK, CSV_HEADER, csvRowArb, jsonLineArb, validFlatLineArb } from "./arbitraries";
 
@@ -22,7 +22,7 @@ afterAll(() => connection.closeSync());
 interface SqlVerdict { reason: string | null; device_id: string | null; site: string | null; line: string | null; received_ts: number; raw_payload: string; ts: number | null; msg_id: string | null; seq: number | null; readings: { metric: string; value: number; unit: string | null }[] | null }
 
 async function sqlVerdicts(lines: string[], header: readonly CsvColumn[] | null, options: ValidationSqlOptions): Promise<SqlVerdict[]> {
-  await connection.run(`CREATE OR REPLACE TEMP TABLE lines AS ${LINES_FROM_TEXT_SQL}`, [lines.join("\n"), 0]);
+  await loadRecordLines(connection, "lines", lines.join("\n"), 0);
   const sql = header ? classifyCsvRowsSql("lines", header, options) : classifyJsonLinesSql("lines", options);
   const reader = await connection.runAndReadAll(`${sql} ORDER BY pos`);
   return reader.getRowObjectsJS().map((r) => ({
@@ -98,5 +98,21 @@ describe.each([
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe("loadRecordLines", () => {
+  it("keeps one record per non-blank line, numbered within its chunk, with trailing CRs dropped", async () => {
+    const text = ["a\r\r", "", " \t\r", "\u00a0", "x\0y", "b", ""].join("\n");
+    expect(await loadRecordLines(connection, "split_lines", text, 3)).toBe(4);
+    const rows = (await connection.runAndReadAll(`SELECT pos, raw FROM split_lines ORDER BY pos`)).getRowObjectsJS();
+    const base = 3n << 32n;
+    // A no-break space is not blank: the record is kept (and judged), never dropped.
+    expect(rows).toEqual([
+      { pos: base + 1n, raw: "a" },
+      { pos: base + 4n, raw: "\u00a0" },
+      { pos: base + 5n, raw: "x\0y" },
+      { pos: base + 6n, raw: "b" },
+    ]);
   });
 });
