@@ -33,6 +33,9 @@ export const HANDLER_BUILD_OPTIONS: BuildOptions = {
     // (SSO, SSO-OIDC, STS, sign-in nested clients, INI, process, IMDS) is ~100 KiB of code that can never run
     // there. Environment credentials only: 529 -> 427 KiB for the report Lambda before anything else.
     "@aws-sdk/credential-provider-node": path.join(__dirname, "lambda-credentials.ts"),
+    // No client used here has event-stream operations; their codec (19 KiB, and a node:zlib require for its
+    // CRC32) is dead code at every cold start: see lambda-no-event-streams.ts.
+    "@smithy/core/event-streams": path.join(__dirname, "lambda-no-event-streams.ts"),
   },
   write: false,
   legalComments: "none",

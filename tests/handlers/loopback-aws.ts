@@ -1,6 +1,8 @@
 /**
  * A loopback stand-in for the S3 reports bucket and the SNS Publish API, on 127.0.0.1, for the Lambdas' signed
- * REST calls (handlers/shared/aws-rest.ts: the report's S3 and SNS calls, the alert notifier's Publish). It behaves
+ * REST calls (handlers/shared/aws-rest.ts: the report's S3 and SNS calls, the alert notifier's Publish), and for
+ * Athena's JSON API (answered by the test's `athena` function) so the bundled SDK client's requests are checked
+ * the same way. It behaves
  * like the real services where the handlers rely on it (If-None-Match: * answers 412 when the key exists, 409
  * conflicts, 5xx, SNS errors on chosen publishes, XML errors) and checks every request's SigV4 signature with the
  * SDK's own signer (@smithy/signature-v4), so a request S3 or SNS would reject for its signature fails here too.
@@ -14,7 +16,7 @@ export const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: "AKIDLOOPBACK", AWS_SECRET_
 export const REGION = "eu-west-1";
 
 export interface RecordedRequest {
-  service: "s3" | "sns";
+  service: Service;
   method: string;
   /** The raw request path, as sent. */
   path: string;
@@ -34,6 +36,15 @@ export interface SnsError {
   message: string;
 }
 
+type Service = "s3" | "sns" | "athena";
+
+/** What the `athena` answerer returns: HTTP status (200 unless set) and the JSON body; `delayMs` holds it back. */
+export interface AthenaAnswer {
+  status?: number;
+  body: object;
+  delayMs?: number;
+}
+
 export interface LoopbackAws {
   url: string;
   /** The bucket's objects by key (one bucket: path-style requests name it, and it is recorded per request). */
@@ -51,6 +62,10 @@ export interface LoopbackAws {
   snsError?: SnsError;
   /** Publish requests by arrival number (1 = the first since reset, retries counted) that answer this error instead. */
   snsErrorsByArrival: Map<number, SnsError>;
+  /** Answers Athena JSON 1.1 calls (X-Amz-Target AmazonAthena.<operation>); unset, every call is a 400. */
+  athena?: (operation: string, input: any) => AthenaAnswer;
+  /** The Athena calls in arrival order: operation and parsed input. */
+  athenaCalls(): Array<{ operation: string; input: any }>;
   /** Environment for the code under test: service endpoint overrides, region, fake credentials. */
   env: Record<string, string>;
   reset(): void;
@@ -77,7 +92,7 @@ class NodeSha256 {
 }
 
 /** Re-signs the request with the SDK's signer over the headers it claims to sign; undefined when it matches. */
-async function signatureProblem(service: "s3" | "sns", req: http.IncomingMessage, body: Buffer): Promise<string | undefined> {
+async function signatureProblem(service: Service, req: http.IncomingMessage, body: Buffer): Promise<string | undefined> {
   const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
     String(req.headers.authorization ?? ""),
   );
@@ -118,6 +133,10 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
     requests: [],
     puts: () => aws.requests.filter((r) => r.service === "s3" && r.method === "PUT"),
     published: () => aws.requests.filter((r) => r.service === "sns").map((r) => new URLSearchParams(r.body.toString("utf8"))),
+    athenaCalls: () =>
+      aws.requests
+        .filter((r) => r.service === "athena")
+        .map((r) => ({ operation: String(r.headers["x-amz-target"]).replace(/^AmazonAthena\./, ""), input: JSON.parse(r.body.toString("utf8") || "{}") })),
     conflicts: 0,
     snsErrorsByArrival: new Map(),
     env: {},
@@ -128,6 +147,7 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
       aws.conflicts = 0;
       aws.snsError = undefined;
       aws.snsErrorsByArrival.clear();
+      aws.athena = undefined;
     },
     close: () =>
       new Promise((resolve) => {
@@ -142,8 +162,10 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
     req.on("end", async () => {
       const body = Buffer.concat(chunks);
       const path = new URL(req.url!, "http://loopback").pathname;
-      // SNS is POSTed to "/"; everything else is a path-style S3 object request: /<bucket>/<key>.
-      const service = req.method === "POST" && path === "/" ? "sns" : "s3";
+      // Athena and SNS are POSTed to "/" (Athena names its operation in X-Amz-Target); everything else is a
+      // path-style S3 object request: /<bucket>/<key>.
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const service: Service = req.method === "POST" && path === "/" ? (target.startsWith("AmazonAthena.") ? "athena" : "sns") : "s3";
       const [, bucket, ...key] = path.split("/");
       const recorded: RecordedRequest = {
         service,
@@ -155,8 +177,25 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
         ...(service === "s3" ? { bucket: decodeURIComponent(bucket), key: key.map(decodeURIComponent).join("/") } : {}),
       };
       aws.requests.push(recorded);
+      if (recorded.signatureProblem && service === "athena") {
+        res.statusCode = 403;
+        res.setHeader("content-type", "application/x-amz-json-1.1");
+        return res.end(JSON.stringify({ __type: "InvalidSignatureException", message: recorded.signatureProblem }));
+      }
       if (recorded.signatureProblem) {
         return xml(res, 403, `<Error><Code>SignatureDoesNotMatch</Code><Message>${recorded.signatureProblem}</Message></Error>`);
+      }
+      if (service === "athena") {
+        const operation = target.slice("AmazonAthena.".length);
+        const answer: AthenaAnswer = aws.athena?.(operation, JSON.parse(body.toString("utf8") || "{}")) ?? {
+          status: 400,
+          body: { __type: "InvalidRequestException", Message: `the loopback has no answer for ${operation}` },
+        };
+        if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+        if (res.destroyed) return; // the client gave up (abort or timeout)
+        res.statusCode = answer.status ?? 200;
+        res.setHeader("content-type", "application/x-amz-json-1.1");
+        return res.end(JSON.stringify(answer.body));
       }
       if (service === "sns") {
         const snsError = aws.snsErrorsByArrival.get(aws.published().length) ?? aws.snsError;
@@ -192,6 +231,6 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   aws.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  aws.env = { ...FAKE_CREDENTIALS, AWS_REGION: REGION, AWS_ENDPOINT_URL_S3: aws.url, AWS_ENDPOINT_URL_SNS: aws.url };
+  aws.env = { ...FAKE_CREDENTIALS, AWS_REGION: REGION, AWS_ENDPOINT_URL_S3: aws.url, AWS_ENDPOINT_URL_SNS: aws.url, AWS_ENDPOINT_URL_ATHENA: aws.url };
   return aws;
 }
