@@ -307,6 +307,29 @@ describe("compliance-report handler", () => {
     expect(() => loadConfig({ ...ENV, ATHENA_WORKGROUP: "", REPORT_TIMEZONE: "Mars/Olympus", SNS_TOPIC_ARN: "topic" })).toThrow(
       /ATHENA_WORKGROUP.*SNS_TOPIC_ARN: an SNS topic ARN.*REPORT_TIMEZONE: an IANA time zone/,
     );
+    expect(() => loadConfig({ ...ENV, GLUE_DATABASE: undefined, LOOKBACK_DAYS: "0", POLL_MAX_MS: "1.5", QUERY_CONCURRENCY: "three", MIN_GAP_SECONDS: "" })).toThrow(
+      "compliance-report configuration is invalid: GLUE_DATABASE: required, not set; LOOKBACK_DAYS: a positive integer, not '0'; " +
+        "MIN_GAP_SECONDS: a positive integer, not ''; POLL_MAX_MS: a positive integer, not '1.5'; QUERY_CONCURRENCY: a positive integer, not 'three'",
+    );
+  });
+
+  it("reads numbers from their text and fills in the defaults", () => {
+    const { REPORT_TIMEZONE, REPORT_SITE, LOOKBACK_DAYS, MIN_GAP_SECONDS, QUERY_TIMEOUT_SECONDS, ...rest } = ENV;
+    expect(loadConfig({ ...rest, QUERY_TIMEOUT_SECONDS: " 60 " })).toEqual({
+      ATHENA_WORKGROUP: ENV.ATHENA_WORKGROUP,
+      GLUE_DATABASE: ENV.GLUE_DATABASE,
+      REPORTS_BUCKET: ENV.REPORTS_BUCKET,
+      SNS_TOPIC_ARN: ENV.SNS_TOPIC_ARN,
+      REPORT_TIMEZONE: "UTC",
+      REPORT_SITE: "*",
+      LOOKBACK_DAYS: 7,
+      MIN_GAP_SECONDS: 900,
+      QUERY_TIMEOUT_SECONDS: 60,
+      POLL_INITIAL_MS: 500,
+      POLL_MAX_MS: 5000,
+      QUERY_CONCURRENCY: 3,
+    });
+    void [REPORT_TIMEZONE, REPORT_SITE, LOOKBACK_DAYS, MIN_GAP_SECONDS, QUERY_TIMEOUT_SECONDS];
   });
 
   it("the Lambda entry point reads its configuration from the environment", async () => {
