@@ -6,6 +6,9 @@
  * the load, the CPU time much less. Targets: ≤ 300 KB and ≤ 50 ms. Then where the report bundle's bytes come
  * from (per package, from esbuild's metafile: what to look at when it grows), and the alert notifier's bundle,
  * measured the same way and held to the same targets.
+ * Init is not the whole cold start: a change that lowers it by moving work into the first invocation (a builtin
+ * that Node's fetch loads anyway at the first S3 call, a client created lazily) does not make the function start
+ * faster. Sending Athena over fetch instead of node:https was such a change (README, bench:bundle row).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
