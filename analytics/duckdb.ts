@@ -21,7 +21,6 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 function seriesStage(input: string): CteStage {
   return {
     name: "series",
-    materialized: true,
     about: "On-time readings (late ones are kept in the lake but judged by no window).",
     sql: `SELECT device_id, site, line, metric, CAST("value" AS DOUBLE) AS "value", event_ts,
     epoch_ms(event_ts) AS event_ms, epoch_ms(ingest_ts) AS ingest_ms, hash(device_id, site, line, metric) AS series_id,
@@ -34,10 +33,12 @@ function seriesStage(input: string): CteStage {
 /** A CTE; `materialized` when more than one later stage reads it (DuckDB would otherwise compute it twice). */
 type CteStage = Stage & { materialized?: boolean };
 
-/** Row identity the narrow window passes join back on (see anomalyCtes). */
+/** Row identity the narrow window passes join back on (see scoringStages). */
 const ROW_ID = "series_row";
-/** Columns of the `series` stage. */
-const SERIES_COLUMNS = ["device_id", "site", "line", "metric", "value", "event_ts", "event_ms", "ingest_ms", "series_id", ROW_ID];
+/** The series key columns, constant within a series: carried as `series_id` until a step reads one of them. */
+const KEY_COLUMNS = ["device_id", "site", "line", "metric"];
+/** Columns of the narrow series the window passes start from. */
+const NARROW_COLUMNS = ["series_id", ROW_ID, "value", "event_ts", "event_ms", "ingest_ms"];
 /** Columns every series window sorts on (the dialect's partition and order). */
 const WINDOW_KEY = ["series_id", "event_ms", "ingest_ms", "value"];
 
@@ -46,6 +47,11 @@ function alias(column: string): string {
   const match = /\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(column);
   if (!match) throw new Error(`internal: step column without an alias: ${column}`);
   return match[1];
+}
+
+/** Identifiers an expression list reads (aliases left out). */
+function wordsRead(columns: string[]): Set<string> {
+  return new Set(columns.flatMap((c) => c.replace(/\bAS\s+\w+\s*$/, "").match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
 }
 
 /**
@@ -69,21 +75,42 @@ function cheaperWindowAggregate(column: string, preceding: number): string {
 }
 
 /**
- * The anomaly steps as CTEs. Window steps of one pass go into one SELECT with a named window each, so DuckDB
- * sorts the series once per pass instead of once per window. DuckDB's window operator sorts and materializes
- * every column of its input, and the chain carries dozens by the last pass: so each pass windows a narrow
- * projection (row id, sort key, the columns its aggregates read) and joins its results back on the row id.
- * With the rewrites of cheaperWindowAggregate and the plan's fired-only scratch table, scoring 500k readings on
- * one thread went from 4.5 s to 2.9 s (EXPLAIN ANALYZE; the last pass alone from 1.25 s to 0.3 s).
+ * The scoring as CTEs, from the input relation to `anomaly_scored`. DuckDB's window operator sorts and
+ * materializes every column of its input, so the chain is kept narrow while it windows:
+ * - the passes start from the readings without their four key strings (`series_narrow`); the strings come
+ *   back from a per-series table (`series_keys`, one row per series) just before the first step that reads one
+ *   (the static limits), a join on a few hundred rows instead of one per reading;
+ * - window steps of one pass share one SELECT with a named window each (one sort per pass);
+ * - a pass after that join, when the rows are wide, windows a narrow projection (row id, sort key, the
+ *   columns its aggregates read) and joins its results back on the row id.
+ * With the rewrites of cheaperWindowAggregate and the plan's fired-only scratch table: scoring 500k readings on
+ * one thread 4.5 s -> 2.9 s (EXPLAIN ANALYZE), and see bench:replay for 10 M.
  */
-function anomalyCtes(def: AnalyticsDefinition): CteStage[] {
+function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
   const steps = anomalySteps(def, d);
-  const ctes: CteStage[] = [];
-  const available = new Set(SERIES_COLUMNS);
-  let from = "series";
+  const ctes: CteStage[] = [
+    { ...seriesStage(input), materialized: true },
+    {
+      name: "series_keys",
+      about: "The key strings of each series, once.",
+      sql: `SELECT series_id, ${KEY_COLUMNS.map((k) => `any_value(${k}) AS ${k}`).join(", ")} FROM series GROUP BY series_id`,
+    },
+    { name: "series_narrow", about: "The readings as the window passes need them.", sql: `SELECT ${NARROW_COLUMNS.map((c) => d.id(c)).join(", ")} FROM series` },
+  ];
+  const available = new Set(NARROW_COLUMNS);
+  let from = "series_narrow";
+  let keyed = false;
+  const joinKeys = () => {
+    ctes.push({ name: "anomaly_keyed", about: "The series key strings joined back (static limits read them).", sql: `SELECT * FROM ${from} JOIN series_keys USING (series_id)` });
+    for (const k of KEY_COLUMNS) available.add(k);
+    from = "anomaly_keyed";
+    keyed = true;
+  };
   for (let i = 0; i < steps.length; ) {
     const step = steps[i];
+    const last = i === steps.length - 1;
     if (!step.window) {
+      if (!keyed && (last || KEY_COLUMNS.some((k) => wordsRead(step.columns).has(k)))) joinKeys();
       ctes.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
       for (const c of step.columns) available.add(alias(c));
       from = step.name;
@@ -95,24 +122,30 @@ function anomalyCtes(def: AnalyticsDefinition): CteStage[] {
     const name = `anomaly_pass_${pass}`;
     const columns = group.flatMap((g) => g.columns.map((c) => cheaperWindowAggregate(c, g.window!.preceding).replace(/OVER w\b/g, `OVER w_${g.name}`)));
     const windows = group.map((g) => `w_${g.name} AS (${seriesWindowSpec(d, g.window!.preceding)})`).join(",\n      ");
-    const words = new Set(columns.flatMap((c) => c.replace(/\bAS\s+\w+\s*$/, "").match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
-    const reads = [...available].filter((c) => words.has(c) && !WINDOW_KEY.includes(c));
-    const narrow = [ROW_ID, ...WINDOW_KEY, ...reads].map((c) => d.id(c)).join(", ");
-    // The previous stage is read twice (narrow and whole): materialize it once (`series` always is).
-    if (ctes.length > 0) ctes[ctes.length - 1] = { ...ctes[ctes.length - 1], materialized: true };
-    ctes.push({
-      name,
-      about: group.map((g) => g.about).join(" "),
-      sql: `SELECT * FROM ${from} JOIN (
+    const about = group.map((g) => g.about).join(" ");
+    if (!keyed) {
+      ctes.push({ name, about, sql: `SELECT *,\n${columns.map((c) => `    ${c}`).join(",\n")}\n  FROM ${from}\n  WINDOW ${windows}` });
+    } else {
+      const words = wordsRead(columns);
+      const reads = [...available].filter((c) => words.has(c) && !WINDOW_KEY.includes(c));
+      const narrow = [ROW_ID, ...WINDOW_KEY, ...reads].map((c) => d.id(c)).join(", ");
+      // The previous stage is read twice (narrow and whole): materialize it once.
+      ctes[ctes.length - 1] = { ...ctes[ctes.length - 1], materialized: true };
+      ctes.push({
+        name,
+        about,
+        sql: `SELECT * FROM ${from} JOIN (
     SELECT ${ROW_ID},
 ${columns.map((c) => `      ${c}`).join(",\n")}
     FROM (SELECT ${narrow} FROM ${from})
     WINDOW ${windows}
   ) USING (${ROW_ID})`,
-    });
+      });
+    }
     for (const c of columns) available.add(alias(c));
     from = name;
     i += group.length;
+    if (i === steps.length && !keyed) throw new Error("internal: the scoring must end with a plain step");
   }
   return ctes;
 }
@@ -179,7 +212,7 @@ ORDER BY device_id, metric, event_ts, state`,
 export function duckdbAnalytics(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): DuckdbAnalytics {
   validateDefinition(def);
   checkInput(input);
-  return { aggregates: aggregatesSql(def, input), ...anomaliesAndAlerts(def, [seriesStage(input), ...anomalyCtes(def)]) };
+  return { aggregates: aggregatesSql(def, input), ...anomaliesAndAlerts(def, scoringStages(def, input)) };
 }
 
 /** The same analytics with the per-reading scoring run once: `prepare`, then the three SELECTs, then `cleanup`. */
@@ -200,7 +233,7 @@ export function duckdbAnalyticsPlan(def: AnalyticsDefinition = DEFAULT_ANALYTICS
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(scratch)) throw new Error(`scratch table name '${scratch}' must be a plain identifier`);
   // Both queries read only readings on which something fired (a few in a thousand): keep just those.
   const fired = anomalySelects(def, d).map(({ sql }) => /\bWHERE (\w+)$/.exec(sql)?.[1] ?? fail(`internal: no fired flag in ${sql}`));
-  const scoring = withStages([seriesStage(input), ...anomalyCtes(def)], `SELECT * FROM anomaly_scored WHERE ${[...fired, "alert_fired"].join(" OR ")}`);
+  const scoring = withStages(scoringStages(def, input), `SELECT * FROM anomaly_scored WHERE ${[...fired, "alert_fired"].join(" OR ")}`);
   const reuse: Stage = { name: "anomaly_scored", about: "Readings scored by the prepare step.", sql: `SELECT * FROM ${scratch}` };
   return {
     prepare: [`CREATE OR REPLACE TEMP TABLE ${scratch} AS\n${scoring}`],
@@ -230,5 +263,5 @@ export function referenceScoringSql(def: AnalyticsDefinition = DEFAULT_ANALYTICS
 export function scoringSql(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): string {
   validateDefinition(def);
   checkInput(input);
-  return withStages([seriesStage(input), ...anomalyCtes(def)], "SELECT * FROM anomaly_scored");
+  return withStages(scoringStages(def, input), "SELECT * FROM anomaly_scored");
 }
