@@ -105,8 +105,9 @@ describe("duckdbAnalyticsPlan", () => {
 
 describe("the optimized DuckDB scoring", () => {
   it("equals the steps run plainly, one OVER window per SELECT as in Flink, on every column of every reading", async () => {
-    // Three series of 1,500 readings (beyond the 1,320-row span) with what the rewrites must get right: tied
-    // event times (ties ordered by ingest time, then value), stuck runs, spikes, gaps and a short series.
+    // Three devices of 1,500 readings alternating between two metrics (six series of 750 and 45 readings: the
+    // 1,320-row span never fills here; the short-window variants below fill every frame) with what the rewrites
+    // must get right: tied event times (ties ordered by ingest time, then value), stuck runs, spikes, gaps.
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const readings: Reading[] = [];
@@ -126,6 +127,69 @@ describe("the optimized DuckDB scoring", () => {
     expect(reference.size).toBe(readings.length);
     for (const [row, expected] of reference) expect(optimized.get(row)).toEqual(expected);
     expect([...reference.values()].filter((r) => r.alert_fired).length).toBeGreaterThan(0);
+  });
+
+  // Every shape of definition that changes the generated passes: windows of one and two rows (the lag and
+  // row_number rewrites), no evidence pass, no static limit at all (the key strings joined only at the end),
+  // per-line and per-site overrides, rules off. Short windows so every frame fills and slides.
+  const base = DEFAULT_ANALYTICS;
+  const small: AnalyticsDefinition = {
+    ...base,
+    baseline: { ...base.baseline, recentRows: 5, referenceRows: 40, minReferenceRows: 10 },
+    rules: { ...base.rules, rateOfChange: { ...base.rules.rateOfChange, baselineRows: 20, minBaselineRows: 5 }, flatline: { ...base.rules.flatline, rows: 6, maxRunProbability: 0.5 } },
+    alerts: { ...base.alerts, confirmation: { readings: 2, window: 4 } },
+  };
+  const variants: [string, AnalyticsDefinition][] = [
+    ["short windows", small],
+    ["confirmation.readings = 1", { ...small, alerts: { ...small.alerts, confirmation: { readings: 1, window: 1 } } }],
+    ["confirmation over two readings", { ...small, alerts: { ...small.alerts, confirmation: { readings: 2, window: 2 } } }],
+    ["flatline.rows = 2", { ...small, rules: { ...small.rules, flatline: { ...small.rules.flatline, rows: 2 } } }],
+    ["recentRows = 1, referenceRows = 2", { ...small, baseline: { ...small.baseline, recentRows: 1, referenceRows: 2, minReferenceRows: 2 } }],
+    ["rateOfChange.baselineRows = 1", { ...small, rules: { ...small.rules, rateOfChange: { ...small.rules.rateOfChange, baselineRows: 1, minBaselineRows: 1 } } }],
+    ["no static limits", { ...small, rules: { ...small.rules, staticLimit: { enabled: true, defaults: {}, overrides: [] } } }],
+    ["no static limits, no evidence pass", { ...small, rules: { ...small.rules, staticLimit: { enabled: false, defaults: {}, overrides: [] } }, alerts: { ...small.alerts, confirmation: { readings: 1, window: 3 } } }],
+    ["per-line and per-site overrides", { ...small, rules: { ...small.rules, staticLimit: { enabled: true, defaults: { temperature: { low: 19, high: 60, severity: "warning" } }, overrides: [
+      { site: "plant-b", line: "line-2", metric: "temperature", low: 20.2, high: 20.8, severity: "critical" },
+      { site: "plant-b", metric: "temperature", high: 41, severity: "warning" },
+      { site: "plant-a", metric: "pressure", low: 20.5, severity: "critical" },
+    ] } } }],
+    ["every rule off", { ...small, rules: {
+      staticLimit: { ...small.rules.staticLimit, enabled: false }, deviation: { ...small.rules.deviation, enabled: false }, levelShift: { ...small.rules.levelShift, enabled: false },
+      rateOfChange: { ...small.rules.rateOfChange, enabled: false }, flatline: { ...small.rules.flatline, enabled: false }, dataGap: { ...small.rules.dataGap, enabled: false },
+    } }],
+  ];
+  it.each(variants)("equals the plain steps with %s", async (_, def) => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const readings: Reading[] = [];
+    for (const [device, site, line, n] of [["dev-1", "plant-a", "line-1", 300], ["dev-2", "plant-b", "line-2", 300], ["dev-3", "plant-b", "line-3", 7]] as const) {
+      for (const metric of ["temperature", "pressure"]) {
+        let ms = T0;
+        for (let i = 0; i < n; i++) {
+          ms += random() < 0.1 ? 0 : random() < 0.02 ? 120_000 : 1000;
+          const value = i % 80 > 70 ? 42 : random() < 0.03 ? 90 : random() < 0.3 ? 20 : 20 + Math.round(random() * 10) / 10;
+          readings.push({ device, site, line, metric, ms, value });
+        }
+      }
+    }
+    await load(readings);
+    const byRow = (rows: Row[]) => new Map(rows.map((r) => [r.series_row, r]));
+    const reference = byRow(await query(referenceScoringSql(def, "input")));
+    const optimized = byRow(await query(scoringSql(def, "input")));
+    expect(optimized.size).toBe(readings.length);
+    expect(reference.size).toBe(readings.length);
+    for (const [row, expected] of reference) expect(optimized.get(row)).toEqual(expected);
+    const alerting = [...reference.values()].filter((r) => r.alert_fired).length;
+    if (def.rules.deviation.enabled) expect(alerting).toBeGreaterThan(0);
+    // The plan's scratch table keeps only readings on which a rule fired: enough for both of its readers.
+    const direct = duckdbAnalytics(def);
+    const plan = duckdbAnalyticsPlan(def, "input", "scored_variant");
+    for (const statement of plan.prepare) await conn.run(statement);
+    // Rows tied on the queries' ORDER BY (same series and event time) may come in either order: compare as sets.
+    const rows = async (sql: string) => (await query(sql)).map((r) => JSON.stringify(r, (_, v) => (typeof v === "bigint" ? `${v}n` : v))).sort();
+    expect(await rows(plan.anomalies)).toEqual(await rows(direct.anomalies));
+    expect(await rows(plan.alerts)).toEqual(await rows(direct.alerts));
+    for (const statement of plan.cleanup) await conn.run(statement);
   });
 });
 
