@@ -55,30 +55,49 @@ async function copyThrough(input: string, output: string): Promise<number> {
 
 /**
  * The floor of the analytics' design on this machine, from DuckDB's window operator over the replayed readings:
- * one sort per window pass, plus one framed aggregate (`SUM(...) OVER (... ROWS BETWEEN 1319 PRECEDING AND
- * CURRENT ROW)`, the reference span) per segment-tree aggregate the scoring needs (row_number, lag and
- * first_value are not counted). The marginal cost of an aggregate is measured as (3 SUMs − 1 SUM) / 2 over the
- * same window; the rest of the 1-SUM query is the sort. What the windows alone cost, whatever else is made faster.
+ * one sort per window pass, plus one framed aggregate per segment-tree aggregate the scoring needs (row_number,
+ * lag and first_value are not counted), each over its own frame size (a 30-row frame costs about half a
+ * 1,320-row one, so pricing every aggregate at the span's frame would overstate the floor). The marginal cost of
+ * an aggregate over a frame is measured as (3 SUMs − 1 SUM) / 2 over that window; the rest of the 1-SUM query is
+ * the sort (the smallest such estimate). What the windows alone cost, whatever else is made faster.
  */
-async function windowFloor(lakeDir: string): Promise<{ floorMs: number; framed: number; passes: number; sortMs: number; aggregateMs: number }> {
-  const connection = await (await DuckDBInstance.create(":memory:", { preserve_insertion_order: "false" })).connect();
+async function windowFloor(lakeDir: string): Promise<{ floorMs: number; framed: number; passes: number; sortMs: number; aggregateMs: Map<number, number> }> {
+  const sql = scoringSql();
+  // Frame size (rows preceding) of every named window, then of every framed aggregate over one.
+  const frames = new Map([...sql.matchAll(/\b(w_\w+) AS \(PARTITION BY [^()]* ROWS BETWEEN (\d+) PRECEDING/g)].map((m) => [m[1], Number(m[2])]));
+  const aggregates = [...sql.matchAll(/\b(?:SUM|AVG|MIN|MAX|COUNT)\((?:[^()]|\([^()]*\))*\) OVER (w_\w+)/g)].map((m) => {
+    const preceding = frames.get(m[1]);
+    if (preceding === undefined) throw new Error(`internal: no frame for window ${m[1]}`);
+    return preceding;
+  });
+  const passes = (sql.match(/^anomaly_pass_\d+ AS/gm) ?? []).length;
+  const instance = await DuckDBInstance.create(":memory:", { preserve_insertion_order: "false" });
+  const connection = await instance.connect();
   await connection.run(`CREATE TABLE series AS SELECT hash(device_id, site, line, metric) AS series_id, epoch_ms(event_ts) AS event_ms, "value"
-    FROM read_parquet(${sqlString(join(lakeDir, "readings", "**", "*.parquet"))})`);
-  const timed = async (sums: string[]) => {
+    FROM read_parquet(${sqlString(join(lakeDir, "readings", "**", "*.parquet"))}) WHERE late IS NOT TRUE`);
+  const timed = async (sums: string[], preceding: number) => {
     const t0 = performance.now();
     await connection.run(`CREATE OR REPLACE TABLE framed AS SELECT series_id, ${sums.map((e, i) => `SUM(${e}) OVER w AS s${i}`).join(", ")} FROM series
-      WINDOW w AS (PARTITION BY series_id ORDER BY event_ms ROWS BETWEEN 1319 PRECEDING AND CURRENT ROW)`);
+      WINDOW w AS (PARTITION BY series_id ORDER BY event_ms ROWS BETWEEN ${preceding} PRECEDING AND CURRENT ROW)`);
     return performance.now() - t0;
   };
-  const one = await timed([`"value"`]);
-  const three = await timed([`"value"`, `"value" * "value"`, `"value" + 1`]);
-  connection.closeSync();
-  const aggregateMs = Math.max((three - one) / 2, 0);
-  const sortMs = Math.max(one - aggregateMs, 0);
-  const sql = scoringSql();
-  const framed = (sql.match(/\b(SUM|AVG|MIN|MAX|COUNT)\((?:[^()]|\([^()]*\))*\) OVER w_/g) ?? []).length;
-  const passes = (sql.match(/^anomaly_pass_\d+ AS/gm) ?? []).length;
-  return { floorMs: passes * sortMs + framed * aggregateMs, framed, passes, sortMs, aggregateMs };
+  const aggregateMs = new Map<number, number>();
+  let sortMs = Infinity;
+  try {
+    for (const preceding of [...new Set(aggregates)].sort((a, b) => a - b)) {
+      const one = await timed([`"value"`], preceding);
+      const three = await timed([`"value"`, `"value" * "value"`, `"value" + 1`], preceding);
+      const aggregate = Math.max((three - one) / 2, 0);
+      aggregateMs.set(preceding, aggregate);
+      sortMs = Math.min(sortMs, Math.max(one - aggregate, 0));
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  if (!Number.isFinite(sortMs)) sortMs = 0;
+  const floorMs = passes * sortMs + aggregates.reduce((sum, preceding) => sum + aggregateMs.get(preceding)!, 0);
+  return { floorMs, framed: aggregates.length, passes, sortMs, aggregateMs };
 }
 
 async function main(): Promise<void> {
@@ -106,7 +125,8 @@ async function main(): Promise<void> {
     console.log(`DuckDB copy-through (read_json → COPY parquet):                  ${(copyMs / 1000).toFixed(2)} s, ${rate(total, copyMs)}`);
     console.log(`ratio full pipeline / copy-through throughput: ${(copyMs / pipelineMs).toFixed(2)}`);
     const floor = await windowFloor(join(dir, "lake"));
-    console.log(`window floor: a sort of these readings ${(floor.sortMs / 1000).toFixed(2)} s, a framed aggregate over them ${(floor.aggregateMs / 1000).toFixed(2)} s; ` +
+    const perFrame = [...floor.aggregateMs].map(([preceding, ms]) => `${(ms / 1000).toFixed(2)} s over ${preceding + 1} rows`).join(", ");
+    console.log(`window floor: a sort of these readings ${(floor.sortMs / 1000).toFixed(2)} s, a framed aggregate over them ${perFrame}; ` +
       `the scoring sorts ${floor.passes} times and needs ${floor.framed} framed aggregates per reading: ≈ ${(floor.floorMs / 1000).toFixed(1)} s, ` +
       `at most ${rate(total, floor.floorMs)} for the analytics as defined, before validation and the lake`);
     console.log(`target ≥ 1,000,000 readings/s: ${(total / pipelineMs) * 1000 >= 1_000_000 ? "met" : "NOT met"}`);
