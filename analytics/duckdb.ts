@@ -42,11 +42,31 @@ const NARROW_COLUMNS = ["series_id", ROW_ID, "value", "event_ts", "event_ms", "i
 /** Columns every series window sorts on (the dialect's partition and order). */
 const WINDOW_KEY = ["series_id", "event_ms", "ingest_ms", "value"];
 
-/** The output name of a select-list item (`... AS name`). */
-function alias(column: string): string {
-  const match = /\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(column);
-  if (!match) throw new Error(`internal: step column without an alias: ${column}`);
-  return match[1];
+/**
+ * The output names of a step column: one select-list item (`... AS name`) or several joined by top-level commas
+ * (the static-limit columns come as one string of four).
+ */
+function aliases(column: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < column.length; i++) {
+    const ch = column[i];
+    if (ch === "'") quoted = !quoted;
+    else if (!quoted && ch === "(") depth++;
+    else if (!quoted && ch === ")") depth--;
+    else if (!quoted && depth === 0 && ch === ",") {
+      items.push(column.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(column.slice(start));
+  return items.map((item) => {
+    const match = /\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(item);
+    if (!match) throw new Error(`internal: step column without an alias: ${item}`);
+    return match[1];
+  });
 }
 
 /** Identifiers an expression list reads (aliases left out). */
@@ -112,7 +132,7 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     if (!step.window) {
       if (!keyed && (last || KEY_COLUMNS.some((k) => wordsRead(step.columns).has(k)))) joinKeys();
       ctes.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
-      for (const c of step.columns) available.add(alias(c));
+      for (const c of step.columns) for (const name of aliases(c)) available.add(name);
       from = step.name;
       i++;
       continue;
@@ -142,7 +162,7 @@ ${columns.map((c) => `      ${c}`).join(",\n")}
   ) USING (${ROW_ID})`,
       });
     }
-    for (const c of columns) available.add(alias(c));
+    for (const c of columns) for (const name of aliases(c)) available.add(name);
     from = name;
     i += group.length;
     if (i === steps.length && !keyed) throw new Error("internal: the scoring must end with a plain step");

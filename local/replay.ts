@@ -224,7 +224,9 @@ async function validateChunk(connection: DuckDBConnection, inputPath: string, ch
   const options = { mode: context.mode, clockMs: context.clockMs, policy: context.policy };
   const classifySql = format === "csv" ? classifyCsvRowsSql("chunk_lines", header!, options) : classifyJsonLinesSql("chunk_lines", options);
   // The lines table is this connection's scratch space, outside the chunk's transaction.
-  const lines = await loadRecordLines(connection, "chunk_lines", text, chunk.index);
+  const lines = await loadRecordLines(connection, "chunk_lines", text, chunk.index).catch((error: Error) => {
+    throw new Error(`reading ${inputPath} bytes ${chunk.start}-${chunk.end} (chunk ${chunk.index}) failed: ${error.message}`);
+  });
   await connection.run(`BEGIN TRANSACTION`);
   try {
     await connection.run(`CREATE OR REPLACE TEMP TABLE chunk_verdicts AS ${classifySql}`);

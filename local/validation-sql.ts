@@ -395,19 +395,22 @@ export async function loadRecordLines(connection: DuckDBConnection, table: strin
   const base = chunkIndex * 2 ** 32;
   let records = 0;
   let index = 0;
-  for (let from = 0; from <= text.length; ) {
-    const nl = text.indexOf("\n", from);
-    const end = nl < 0 ? text.length : nl;
-    index += 1;
-    const line = text.slice(from, end);
-    if (!BLANK_LINE.test(line)) {
-      appender.appendBigInt(BigInt(base + index));
-      appender.appendVarchar(line.replace(TRAILING_CR, ""));
-      appender.endRow();
-      records += 1;
+  try {
+    for (let from = 0; from <= text.length; ) {
+      const nl = text.indexOf("\n", from);
+      const end = nl < 0 ? text.length : nl;
+      index += 1;
+      const line = text.slice(from, end);
+      if (!BLANK_LINE.test(line)) {
+        appender.appendBigInt(BigInt(base + index));
+        appender.appendVarchar(line.replace(TRAILING_CR, ""));
+        appender.endRow();
+        records += 1;
+      }
+      from = end + 1;
     }
-    from = end + 1;
+  } finally {
+    appender.closeSync();
   }
-  appender.closeSync();
   return records;
 }
