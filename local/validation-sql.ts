@@ -27,6 +27,22 @@ const IDENT_RE = sqlString(PATTERNS.identifier);
 /** Lenient JSON that DuckDB accepts and JSON.parse does not: NaN/Infinity literals, trailing commas. */
 const LENIENT_RE = sqlString("(?i)nan|inf|,[ \\t\\r\\n]*[\\]}]");
 const JSON_STRING_RE = sqlString('"(?:[^"\\\\]|\\\\.)*"');
+/**
+ * A trailing comma before `]` or `}`: the one lenient construct the fast path must look for in the raw line.
+ * NaN/Infinity literals cannot reach its verdict: every leaf it accepts must be a plain string, a digits-only
+ * integer or a JSON number literal, and unknown keys send the line to the exact rules.
+ */
+const TRAILING_COMMA_RE = sqlString(",[ \\t\\r\\n]*[\\]}]");
+
+/** The identifier pattern with its length limit inside (one regular expression for a whole topic). */
+function boundedIdentifier(): string {
+  const match = /^(\[[^\]]+\])(\[[^\]]+\])\*$/.exec(PATTERNS.identifier);
+  if (!match) throw new Error(`internal: PATTERNS.identifier changed shape (${PATTERNS.identifier}); update boundedIdentifier`);
+  return `${match[1]}${match[2]}{0,${LIMITS.maxIdLength - 1}}`;
+}
+
+/** A topic JSON string leaf (quotes included, no escapes) of an allowed telemetry/<site>/<line>/<device>. */
+const TOPIC_LEAF_RE = sqlString(`"${TOPIC.root.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/${boundedIdentifier()}/${boundedIdentifier()}/${boundedIdentifier()}"`);
 
 function int(value: number, what: string): string {
   if (!Number.isSafeInteger(value)) throw new Error(`${what} must be an integer number of milliseconds, got ${value}`);
@@ -117,7 +133,7 @@ export function classifyJsonLinesSql(source: string, o: ValidationSqlOptions): s
   return `
 WITH fast_parsed AS (
   SELECT pos, raw,
-    CASE WHEN strlen(raw) <= ${LIMITS.maxPayloadBytes} AND NOT contains(raw, chr(0)) AND NOT contains(raw, '\\') AND NOT regexp_matches(raw, ${LENIENT_RE})
+    CASE WHEN strlen(raw) <= ${LIMITS.maxPayloadBytes} AND NOT contains(raw, chr(0)) AND NOT contains(raw, '\\') AND NOT regexp_matches(raw, ${TRAILING_COMMA_RE})
       AND json_valid(raw) AND json_type(raw) = 'OBJECT' THEN json_transform(raw, ${leaves}) END AS t
   FROM ${source}
 ), fast_keyed AS (
@@ -132,8 +148,7 @@ WITH fast_parsed AS (
 ), fast_judged AS MATERIALIZED (
   SELECT *, coalesce(
     t IS NOT NULL AND len(k) = len(list_distinct(k)) AND len(list_filter(k, x -> x NOT IN (${topLevel}))) = 0
-    AND ${plainString("t.topic")} AND len(parts) = 4 AND parts[1] = ${sqlString(TOPIC.root)}
-    AND ${isIdent("parts[2]")} AND ${isIdent("parts[3]")} AND ${isIdent("parts[4]")}
+    AND regexp_full_match(t.topic, ${TOPIC_LEAF_RE})
     AND (NOT ${present("ingest_ts")} OR ${plainInt("t.ingest_ts")})
     AND (NOT ${present("msg_id")} OR (${plainString("t.msg_id")} AND ${isIdent(unquoted("t.msg_id"))}))
     AND (NOT ${present("seq")} OR ${plainInt("t.seq", true)})

@@ -84,6 +84,37 @@ describe.each([
     expect(verdicts).toEqual(["schema", "schema", "schema", "schema", "schema", "schema", "accepted", "accepted"]);
   });
 
+  it("on lines one lenient token or topic character away from the fast path", async () => {
+    const ok = (over: Partial<Record<"topic" | "ts" | "seq" | "value" | "tail" | "readingsTail", string>> = {}) =>
+      `{"topic":"${over.topic ?? "telemetry/plant-a/l1/d1"}","ingest_ts":${CLOCK},"seq":${over.seq ?? "7"},"ts":${over.ts ?? CLOCK - 1000},` +
+      `"readings":[{"metric":"temperature","value":${over.value ?? "69.4"},"unit":"degC"}${over.readingsTail ?? ""}]${over.tail ?? ""}}`;
+    const id128 = "a".repeat(128);
+    const cases: [string, string][] = [
+      [ok(), "accepted"],
+      [ok({ value: "NaN" }), "unparseable"],
+      [ok({ value: "-Infinity" }), "unparseable"],
+      [ok({ ts: "Infinity" }), "unparseable"],
+      [ok({ seq: "nan" }), "unparseable"],
+      [ok({ tail: " , " }), "unparseable"],
+      [ok({ readingsTail: ",\t" }), "unparseable"],
+      [ok({ topic: `telemetry/${id128}/l1/d1` }), "accepted"],
+      [ok({ topic: `telemetry/${id128}b/l1/d1` }), "bad_topic"],
+      [ok({ topic: `telemetry/plant-a/l1/${id128}b` }), "bad_topic"],
+      [ok({ topic: "telemetry/plant-a/l1/d1/x" }), "bad_topic"],
+      [ok({ topic: "telemetry/plant-a//d1" }), "bad_topic"],
+      [ok({ topic: "telemetryx/plant-a/l1/d1" }), "bad_topic"],
+      [ok({ topic: "telemetry/-a/l1/d1" }), "bad_topic"],
+      [ok({ topic: "telemetry/plant a/l1/d1" }), "bad_topic"],
+    ];
+    const rows = await sqlVerdicts(cases.map(([l]) => l), null, options);
+    const verdicts = cases.map(([l], i) => {
+      const reference = classify({ format: "jsonl", line: l }, { mode: options.mode, ingestTs: options.clockMs });
+      expect({ l, verdict: actual(rows[i], reference.outcome === "accepted") }).toEqual({ l, verdict: expected(reference) });
+      return reference.outcome === "accepted" ? "accepted" : reference.reason;
+    });
+    expect(verdicts).toEqual(cases.map(([, outcome]) => outcome));
+  });
+
   it("on CSV rows", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(csvRowArb, { minLength: 1, maxLength: 40 }), async (generated) => {
