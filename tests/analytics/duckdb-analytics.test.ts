@@ -103,13 +103,29 @@ describe("duckdbAnalyticsPlan", () => {
   });
 });
 
+/** A small deterministic generator (an LCG), so the crafted series are the same on every run. */
+function seededRandom(seed: number): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/** Loads the readings, checks the optimized scoring equals the plain steps on every column of every reading; returns the reference rows. */
+async function expectScoringEqualsReference(def: AnalyticsDefinition, readings: Reading[]): Promise<Row[]> {
+  await load(readings);
+  const byRow = (rows: Row[]) => new Map(rows.map((r) => [r.series_row, r]));
+  const reference = byRow(await query(referenceScoringSql(def, "input")));
+  const optimized = byRow(await query(scoringSql(def, "input")));
+  expect(optimized.size).toBe(readings.length);
+  expect(reference.size).toBe(readings.length);
+  for (const [row, expected] of reference) expect(optimized.get(row)).toEqual(expected);
+  return [...reference.values()];
+}
+
 describe("the optimized DuckDB scoring", () => {
   it("equals the steps run plainly, one OVER window per SELECT as in Flink, on every column of every reading", async () => {
     // Three devices of 1,500 readings alternating between two metrics (six series of 750 and 45 readings: the
     // 1,320-row span never fills here; the short-window variants below fill every frame) with what the rewrites
     // must get right: tied event times (ties ordered by ingest time, then value), stuck runs, spikes, gaps.
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = seededRandom(7);
     const readings: Reading[] = [];
     for (const device of ["dev-1", "dev-2", "dev-3"]) {
       let ms = T0;
@@ -119,14 +135,8 @@ describe("the optimized DuckDB scoring", () => {
         readings.push({ device, metric: i % 2 ? "temperature" : "pressure", ms, value });
       }
     }
-    await load(readings);
-    const byRow = (rows: Row[]) => new Map(rows.map((r) => [r.series_row, r]));
-    const reference = byRow(await query(referenceScoringSql(DEFAULT_ANALYTICS, "input")));
-    const optimized = byRow(await query(scoringSql(DEFAULT_ANALYTICS, "input")));
-    expect(optimized.size).toBe(readings.length);
-    expect(reference.size).toBe(readings.length);
-    for (const [row, expected] of reference) expect(optimized.get(row)).toEqual(expected);
-    expect([...reference.values()].filter((r) => r.alert_fired).length).toBeGreaterThan(0);
+    const reference = await expectScoringEqualsReference(DEFAULT_ANALYTICS, readings);
+    expect(reference.filter((r) => r.alert_fired).length).toBeGreaterThan(0);
   });
 
   // Every shape of definition that changes the generated passes: windows of one and two rows (the lag and
@@ -159,8 +169,7 @@ describe("the optimized DuckDB scoring", () => {
     } }],
   ];
   it.each(variants)("equals the plain steps with %s", async (_, def) => {
-    let seed = 11;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = seededRandom(11);
     const readings: Reading[] = [];
     for (const [device, site, line, n] of [["dev-1", "plant-a", "line-1", 300], ["dev-2", "plant-b", "line-2", 300], ["dev-3", "plant-b", "line-3", 7]] as const) {
       for (const metric of ["temperature", "pressure"]) {
@@ -172,14 +181,8 @@ describe("the optimized DuckDB scoring", () => {
         }
       }
     }
-    await load(readings);
-    const byRow = (rows: Row[]) => new Map(rows.map((r) => [r.series_row, r]));
-    const reference = byRow(await query(referenceScoringSql(def, "input")));
-    const optimized = byRow(await query(scoringSql(def, "input")));
-    expect(optimized.size).toBe(readings.length);
-    expect(reference.size).toBe(readings.length);
-    for (const [row, expected] of reference) expect(optimized.get(row)).toEqual(expected);
-    const alerting = [...reference.values()].filter((r) => r.alert_fired).length;
+    const reference = await expectScoringEqualsReference(def, readings);
+    const alerting = reference.filter((r) => r.alert_fired).length;
     if (def.rules.deviation.enabled) expect(alerting).toBeGreaterThan(0);
     // The plan's scratch table keeps only readings on which a rule fired: enough for both of its readers.
     const direct = duckdbAnalytics(def);
