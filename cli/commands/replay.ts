@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { ConservationError } from "../../local/conservation";
 import { replay, type ReplayResult } from "../../local/replay";
+import { alertLines, readAlertTransitions } from "../alert-log";
 import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
 import { integerIn, oneOf } from "../options";
@@ -92,6 +93,9 @@ and exits with code 3 if it does not hold. An interrupted replay resumes when ru
     .action(async (flags: ReplayFlags) => {
       const result = await replayWithProgress(flags, io);
       for (const line of replaySummary(result, flags.input)) io.out(line);
+      // Locally alerts are printed as well as stored (in the cloud the notifier sends them to SNS).
+      const alerts = path.join(path.relative(process.cwd(), result.lakeDir) || result.lakeDir, "alerts");
+      for (const line of alertLines(await readAlertTransitions(result.lakeDir), alerts)) io.out(line);
       const dates = lakeDates(result.lakeDir);
       if (dates.length > 1) io.out(`  event dates: ${dates[0]} .. ${dates[dates.length - 1]} (${dates.length} days)`);
       io.out(`next: iotpipe report --date ${dates[0] ?? "<YYYY-MM-DD>"} --lake ${flags.out}`);

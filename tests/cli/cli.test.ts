@@ -114,6 +114,31 @@ describe("iotpipe replay", () => {
     expect(fs.readdirSync(path.join(lake, "readings"))).toEqual(["dt=2026-11-02"]);
   });
 
+  test("prints the alert transitions it stored: one open and one cleared per episode", async () => {
+    // 60 readings every 5 s; three above temperature's 400 degC limit from 08:00:50: one critical episode.
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = Array.from({ length: 60 }, (_, i) =>
+      JSON.stringify({
+        topic: "telemetry/plant-a/line-1/oven-1",
+        ingest_ts: base + i * 5000 + 20,
+        msg_id: `m${i}`,
+        ts: base + i * 5000,
+        readings: [{ metric: "temperature", value: i >= 10 && i < 13 ? 450 + i : 20 + (i % 3) * 0.1, unit: "degC" }],
+      }),
+    );
+    const input = path.join(dir, "alerts.jsonl");
+    fs.writeFileSync(input, `${lines.join("\n")}\n`);
+    const lake = path.join(dir, "alerts-lake");
+    const r = await cli("replay", "--input", input, "--out", lake);
+    expect(r.code).toBe(EXIT.ok);
+    const printed = r.out.split("\n").filter((l) => /^  alerts:|^    2026/.test(l));
+    expect(printed).toEqual([
+      `  alerts: 1 episode opened, 1 cleared, 0 still open at the end of the input (stored in ${path.join(path.relative(process.cwd(), lake), "alerts")})`,
+      "    2026-11-22 08:00:50  open     plant-a/line-1/oven-1  temperature  static_limit  critical  peak 460 (limit 400)",
+      "    2026-11-22 08:03:00  cleared  plant-a/line-1/oven-1  temperature  static_limit  critical  peak 462 (limit 400), 3 anomalous readings",
+    ]);
+  });
+
   test("a missing input file says which and what to pass instead", async () => {
     const r = await cli("replay", "--input", path.join(dir, "nope.jsonl"), "--out", path.join(dir, "lake-never"));
     expect(r.code).toBe(EXIT.failed);

@@ -1,0 +1,89 @@
+/**
+ * The alert transitions a replay stored in the lake, as lines to print: locally, alerts are printed as well as
+ * stored (in the cloud the alert notifier publishes the same open/cleared rows to the operators' SNS topic).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { ALERTS } from "../lake/tables";
+
+/** One row of the alerts table: an episode opening or clearing. */
+export interface AlertTransition {
+  state: "open" | "cleared";
+  /** Time of the transition, epoch ms (first anomalous reading, or clear time). */
+  event_ms: number;
+  device_id: string;
+  site: string;
+  line: string;
+  metric: string;
+  rule: string;
+  severity: string;
+  peak_value: number | null;
+  limit_value: number | null;
+  anomaly_count: number;
+}
+
+/** Every transition in `<lakeDir>/alerts`, in time order (an episode's open before its clear); none without the table. */
+export async function readAlertTransitions(lakeDir: string): Promise<AlertTransition[]> {
+  const dir = path.join(lakeDir, ALERTS.name);
+  if (!fs.existsSync(dir)) return [];
+  const files = path.join(dir, "**", "*.parquet").replace(/'/g, "''");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const found = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob('${files}')`);
+    if (Number(found.getRowObjectsJS()[0].n) === 0) return [];
+    const reader = await connection.runAndReadAll(
+      `SELECT state, CAST(epoch_ms(event_ts) AS DOUBLE) AS event_ms, device_id, site, line, metric, rule, severity,
+              peak_value, limit_value, CAST(anomaly_count AS DOUBLE) AS anomaly_count
+         FROM read_parquet('${files}', hive_partitioning = false)
+        ORDER BY event_ts, device_id, metric, rule, state DESC`,
+    );
+    return reader.getRowObjectsJS().map((row) => ({
+      state: row.state === "open" ? "open" : "cleared",
+      event_ms: Number(row.event_ms),
+      device_id: String(row.device_id),
+      site: String(row.site),
+      line: String(row.line),
+      metric: String(row.metric),
+      rule: String(row.rule),
+      severity: String(row.severity),
+      peak_value: row.peak_value === null ? null : Number(row.peak_value),
+      limit_value: row.limit_value === null ? null : Number(row.limit_value),
+      anomaly_count: Number(row.anomaly_count),
+    }));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** A value as people read it: at most 4 significant digits after the point, no trailing zeros. */
+function readable(value: number | null): string {
+  if (value === null) return "-";
+  return Math.abs(value) >= 1000 ? value.toFixed(0) : String(Number(value.toPrecision(4)));
+}
+
+/**
+ * The summary line and up to `limit` transitions, one per line:
+ * `2026-11-22 08:00:50  open     plant-a/line-1/oven-1  temperature  static_limit  critical  peak 460 (limit 400)`.
+ */
+export function alertLines(transitions: AlertTransition[], where: string, limit = 20): string[] {
+  const opened = transitions.filter((t) => t.state === "open").length;
+  const cleared = transitions.length - opened;
+  const head = `  alerts: ${opened} episode${opened === 1 ? "" : "s"} opened, ${cleared} cleared, ${opened - cleared} still open at the end of the input (stored in ${where})`;
+  if (transitions.length === 0) return [head];
+  const rows = transitions.slice(0, limit).map((t) => [
+    new Date(t.event_ms).toISOString().replace("T", " ").slice(0, 19),
+    t.state,
+    `${t.site}/${t.line}/${t.device_id}`,
+    t.metric,
+    t.rule,
+    t.severity,
+    `peak ${readable(t.peak_value)} (limit ${readable(t.limit_value)})${t.state === "cleared" ? `, ${t.anomaly_count} anomalous reading${t.anomaly_count === 1 ? "" : "s"}` : ""}`,
+  ]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map((r) => `    ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")}`);
+  if (transitions.length > limit) lines.push(`    … ${transitions.length - limit} more transitions in ${where}`);
+  return [head, ...lines];
+}
