@@ -11,10 +11,13 @@
  *     duplicates, late flags, readings, aggregates/anomalies/alerts (analytics/duckdb.ts), quarantine; each lake
  *     table replaced atomically (local/lake-writer.ts). Idempotent, so re-running it after a crash is safe.
  *
- * Late: like a Flink source with one watermark (the Kinesis raw stream's watermark is per shard and shards mix
- * devices, so it is not per device): watermark = highest event time of the accepted records before this one in
- * input order; a record more than allowedLatenessMs behind it is flagged late (kept, counted, left out of
- * windows by the analytics). Input order is arrival order, so replay files should be in arrival order.
+ * Late: watermark = highest event time of the accepted records before this one in input order; a record more
+ * than allowedLatenessMs behind it is flagged late (kept, counted, left out of windows by the analytics).
+ * - live mode (a spool of what arrived): one watermark across devices, like the Flink source (the Kinesis raw
+ *   stream's watermark is per shard and shards mix devices), input order being arrival order;
+ * - replay mode (backfill): one watermark per device. History comes sorted by time, by device or by metric,
+ *   and a device's readings must not turn late because another device's came first in the file; a device's own
+ *   out-of-order readings are still judged.
  * Duplicates, as in the Flink job: among the on-time messages, the same device and message identity (msg_id,
  * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
  * previous sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
@@ -160,7 +163,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       for (const worker of workers) worker.closeSync();
     }
     const validateMs = Date.now() - validateStarted;
-    const published = await publish(connection, lakeDir, policy, options.definition ?? DEFAULT_ANALYTICS, options.onProgress);
+    const published = await publish(connection, lakeDir, policy, mode, options.definition ?? DEFAULT_ANALYTICS, options.onProgress);
     return { ...published, stageMs: { ...published.stageMs, validate: validateMs }, lakeDir, chunks: { total: chunks.length, resumed }, elapsedMs: Date.now() - started };
   } finally {
     connection.closeSync();
@@ -258,7 +261,7 @@ const LAKE_RELATIONS: [LakeTable, string][] = [
 ];
 
 /** Stage 2: duplicates, lateness, analytics and the lake, from everything validated. */
-async function publish(connection: DuckDBConnection, lakeDir: string, policy: IngestPolicy, definition: AnalyticsDefinition, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs" | "stageMs"> & { stageMs: Omit<ReplayResult["stageMs"], "validate"> }> {
+async function publish(connection: DuckDBConnection, lakeDir: string, policy: IngestPolicy, mode: ValidationMode, definition: AnalyticsDefinition, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs" | "stageMs"> & { stageMs: Omit<ReplayResult["stageMs"], "validate"> }> {
   let mark = Date.now();
   const lap = () => {
     const now = Date.now();
@@ -275,7 +278,7 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
     WITH timed AS (
       SELECT pos, ts, device_id, dedup_key,
-        coalesce(ts < max(ts) OVER (ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
+        coalesce(ts < max(ts) OVER (${mode === "live" ? "" : "PARTITION BY device_id "}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
       FROM messages
     ), flagged AS (
       SELECT pos, late,
