@@ -19,6 +19,18 @@ export function timestampMs(value: string): number {
 const num = (value: string | null): number | null => (value === null || value === "" ? null : Number(value));
 const fmt = (value: number): string => (Math.abs(value) >= 1000 ? value.toFixed(0) : String(Number(value.toPrecision(4))));
 
+/** A measured value as people read it (4 significant digits, whole numbers from 1000); text that is not a number as it is. */
+export function formatValue(value: string | null): string {
+  const n = num(value);
+  return n === null || !Number.isFinite(n) ? String(value ?? "") : fmt(n);
+}
+
+/** Characters of a 12 px label that fit beside a chart (about 7 px each), the rest cut with an ellipsis. */
+function fitLabel(label: string): string {
+  const max = Math.floor((LABEL_WIDTH - 12) / 7);
+  return label.length <= max ? label : `${label.slice(0, max - 1)}…`;
+}
+
 const LABEL_WIDTH = 250;
 const PLOT_WIDTH = 470;
 const VALUE_WIDTH = 200;
@@ -99,10 +111,10 @@ export function excursionTimeline(date: string, excursions: ResultRecord[]): str
     const to = Math.min(Math.max(end, from), dayEnd);
     const y = top + i * ROW_HEIGHT;
     const label = `${e.device_id} · ${e.metric} · ${e.rule}`;
-    const detail = `${label}: ${e.episode_start} to ${e.episode_end ?? "still open at midnight"}, peak ${e.peak_value}, limit ${e.limit_value}`;
+    const detail = `${label}: ${e.episode_start} to ${e.episode_end ?? "still open at midnight"}, peak ${formatValue(e.peak_value)}, limit ${formatValue(e.limit_value)}`;
     return [
       `<g class="episode ${escapeXml(e.severity ?? "warning")}">`,
-      `<text class="label" x="${LABEL_WIDTH - 8}" y="${y + 19}" text-anchor="end">${escapeXml(label)}</text>`,
+      `<text class="label" x="${LABEL_WIDTH - 8}" y="${y + 19}" text-anchor="end"><title>${escapeXml(label)}</title>${escapeXml(fitLabel(label))}</text>`,
       `<rect x="${x(from).toFixed(1)}" y="${y + 6}" width="${Math.max(x(to) - x(from), 3).toFixed(1)}" height="16" rx="2"><title>${escapeXml(detail)}</title></rect>`,
       start < dayStart ? `<path class="arrow" d="M${LABEL_WIDTH - 1} ${y + 14} l7 -6 v12 z"><title>began the day before</title></path>` : "",
       e.episode_end === null ? `<path class="arrow" d="M${LABEL_WIDTH + PLOT_WIDTH + 8} ${y + 14} l-7 -6 v12 z"><title>still open at midnight</title></path>` : "",

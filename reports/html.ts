@@ -4,7 +4,7 @@
  * Content-Security-Policy forbids them, so the file renders the same from a laptop, an archive or an email).
  * Deterministic: no clock reading, so a re-run over the same data gives byte-identical output.
  */
-import { dailyRangeChart, escapeXml, excursionTimeline } from "./charts";
+import { dailyRangeChart, escapeXml, excursionTimeline, formatValue } from "./charts";
 import { QueryResult, ReportData, recordsOf, resultOf } from "./model";
 import { COMPLIANCE_QUERIES, queryDescription, querySql } from "./queries";
 import { ReportSummary, summarize } from "./summary";
@@ -76,7 +76,7 @@ function attentionItems(data: ReportData): string[] {
   }
   for (const e of recordsOf(resultOf(data, "excursions"))) {
     const until = e.episode_end === null ? "still open at midnight" : `until ${e.episode_end} (${e.duration_seconds} s)`;
-    items.push(`${e.severity} excursion on ${e.device_id} ${e.metric}: from ${e.episode_start} ${until}, peak ${e.peak_value} past limit ${e.limit_value}.`);
+    items.push(`${e.severity} excursion on ${e.device_id} ${e.metric}: from ${e.episode_start} ${until}, peak ${formatValue(e.peak_value)} past limit ${formatValue(e.limit_value)}.`);
   }
   for (const c of recordsOf(resultOf(data, "data-completeness"))) {
     if (c.status === "incomplete") items.push(`${c.device_id} ${c.metric}: ${c.received_readings} of ${c.expected_readings} expected readings (${c.completeness_pct} %).`);

@@ -64,6 +64,20 @@ describe("HTML report", () => {
     expect(timeline.match(/class="arrow"/g)).toHaveLength(2);
   });
 
+  it("writes values as people read them and keeps long timeline labels inside their column", () => {
+    const data = sampleReport();
+    const excursions = data.results.find((r) => r.queryId === "excursions")!;
+    excursions.rows[0][2] = "compressor-line-7-station-04";
+    excursions.rows[0][10] = "91.23456789";
+    excursions.rows[0][11] = "34.60363903890583";
+    const page = renderHtml(data);
+    expect(page).toContain("critical excursion on compressor-line-7-station-04 temperature: from 2026-11-09 23:30:00.000 until 2026-11-10 00:45:00.000 (4500 s), peak 91.23 past limit 34.6.");
+    const timeline = page.slice(page.indexOf('id="excursion-timeline"'), page.indexOf("</svg>", page.indexOf('id="excursion-timeline"')));
+    // The whole label stays readable as the text's tooltip; what is drawn fits the 250 px label column.
+    expect(timeline).toContain("<title>compressor-line-7-station-04 · temperature · static_limit</title>compressor-line-7-station-04 · te…</text>");
+    for (const [, drawn] of timeline.matchAll(/<\/title>([^<]*)<\/text>/g)) expect(drawn.length).toBeLessThanOrEqual(34);
+  });
+
   it("escapes data (a device id cannot inject markup)", () => {
     const data = sampleReport();
     data.results[0].rows[0][2] = "<img src=x onerror=alert(1)>";
