@@ -1,6 +1,8 @@
 /**
  * The analytics a stack runs: the shipped definition (analytics/definition.ts) and ingest policy
- * (contract/ingest-policy.ts) with the stack's overrides applied (static limits, ingest tolerances).
+ * (contract/ingest-policy.ts) with the stack's overrides applied (static limits, aggregate windows, alert hold
+ * time, ingest tolerances). The cloud (Flink SQL) and the local replay (`iotpipe replay --stack-config`) both
+ * take a stack's analytics from here.
  *
  * The Flink SQL embeds these values, so a stack that overrides them needs SQL generated for it. A stack
  * without overrides runs the committed sql/flink/ files exactly; a stack with overrides runs the same
@@ -9,7 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_ANALYTICS, type AnalyticsDefinition, type StaticLimit, type StaticLimitOverride } from "../analytics/definition";
+import { DEFAULT_ANALYTICS, validateDefinition, type AnalyticsDefinition, type StaticLimit, type StaticLimitOverride } from "../analytics/definition";
 import { flinkSqlFiles } from "../analytics/flink";
 import type { IngestPolicy } from "../contract/ingest-policy";
 import type { StackConfig, StaticLimitSetting } from "./schema";
@@ -30,6 +32,7 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
   const shipped = DEFAULT_ANALYTICS.rules.staticLimit;
   const definition: AnalyticsDefinition = {
     ...DEFAULT_ANALYTICS,
+    windowSeconds: [...config.aggregateWindowSeconds],
     watermarkDelaySeconds: config.allowedLatenessMs / 1000,
     rules: {
       ...DEFAULT_ANALYTICS.rules,
@@ -39,6 +42,7 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
         overrides: [...shipped.overrides, ...overrides],
       },
     },
+    alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds: config.alertHoldSeconds },
   };
   const ingestPolicy: IngestPolicy = {
     maxFutureSkewMs: config.maxFutureSkewMs,
@@ -46,7 +50,7 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
     duplicateWindowMs: config.duplicateWindowMs,
     allowedLatenessMs: config.allowedLatenessMs,
   };
-  return { definition, ingestPolicy };
+  return { definition: validateDefinition(definition), ingestPolicy };
 }
 
 /** Where the committed Flink SQL lives. */

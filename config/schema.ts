@@ -9,13 +9,19 @@
 import { z } from "zod";
 import { identifier, METRIC_NAMES, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
+import { DEFAULT_ANALYTICS, definitionProblems } from "../analytics/definition";
 
 /** The config types a Pulumi project file can declare. */
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
 
+/** The item types of an array key (Pulumi.yaml `items: { type }`). */
+export type PulumiItemType = "string" | "integer";
+
 /** One configuration key: how Pulumi declares it, how we validate it, its default and what it means. */
 export interface ConfigKey<S extends z.ZodType = z.ZodType> {
   type: PulumiConfigType;
+  /** Array keys: the type of each item (default string). */
+  items?: PulumiItemType;
   /** Validates (and for some keys parses) the raw value. */
   schema: S;
   /** Default in its raw form, exactly as Pulumi.yaml declares it. */
@@ -23,8 +29,8 @@ export interface ConfigKey<S extends z.ZodType = z.ZodType> {
   description: string;
 }
 
-function key<S extends z.ZodType>(type: PulumiConfigType, schema: S, defaultValue: z.input<S>, description: string): ConfigKey<S> {
-  return { type, schema, default: defaultValue, description };
+function key<S extends z.ZodType>(type: PulumiConfigType, schema: S, defaultValue: z.input<S>, description: string, items?: PulumiItemType): ConfigKey<S> {
+  return { type, schema, default: defaultValue, description, ...(items && { items }) };
 }
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -87,6 +93,34 @@ const staticLimits = z.array(z.string()).transform((entries, ctx) => {
   return limits;
 });
 
+/**
+ * The analytics' checks of one definition parameter, applied to a config value: the shipped definition with
+ * `change` applied goes through `definitionProblems` (analytics/definition.ts), and the problems of the
+ * changed parameter (`param`, e.g. "windowSeconds") become issues of the key, without the parameter's name.
+ */
+function definitionChecked<T>(change: (value: T) => Partial<typeof DEFAULT_ANALYTICS>, param: string) {
+  const prefix = new RegExp(`^${param.replace(/\./g, "\\.")}(\\[\\])?:? ?`);
+  return (value: T, ctx: z.RefinementCtx) => {
+    for (const problem of definitionProblems({ ...DEFAULT_ANALYTICS, ...change(value) })) {
+      // The key's error line ends with "; got <value>" already.
+      const m = prefix.exec(problem);
+      if (m) ctx.addIssue({ code: "custom", message: `${m[1] ? "each entry " : ""}${problem.slice(m[0].length).replace(/, got [^,;]*$/, "")}`, input: value });
+    }
+  };
+}
+
+/** Pulumi may hand list items set with `config set --path` as strings: "300" is taken as 300. */
+const integerItem = z.preprocess((v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v), z.number().int());
+
+// The definition's checks run only on values of the right type (pipe), so a bad value gets one message.
+const aggregateWindowSeconds = z
+  .array(integerItem)
+  .pipe(z.array(z.number()).superRefine(definitionChecked((windowSeconds: number[]) => ({ windowSeconds }), "windowSeconds")));
+
+const alertHoldSeconds = int(1, 86_400).pipe(
+  z.number().superRefine(definitionChecked((holdSeconds: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds } }), "alerts.holdSeconds")),
+);
+
 /** EventBridge Scheduler cron: `cron(minutes hours day-of-month month day-of-week year)`, one of the days `?`. */
 const schedulerCron = z.string().refine((s) => {
   const m = /^cron\((.+)\)$/.exec(s.trim());
@@ -114,7 +148,7 @@ const email = z.email();
 /** How Pulumi.yaml declares a key (the project-level config schema Pulumi checks types against). */
 export interface PulumiConfigDeclaration {
   type: PulumiConfigType;
-  items?: { type: "string" };
+  items?: { type: PulumiItemType };
   default: unknown;
   description: string;
 }
@@ -184,6 +218,11 @@ export const CONFIG_KEYS = {
     "Watermark delay: readings later than this behind the newest event time are flagged late (kept, left out of windows); whole seconds"),
   staticLimits: key("array", staticLimits, [],
     "Anomaly static limits (critical): <metric>=<low>..<high> replaces a metric's default, <metric>@<site>[/<line>]=<low>..<high> overrides it there (line beats site); either bound may be empty. Overrides generate the stack's own Flink SQL"),
+  aggregateWindowSeconds: key("array", aggregateWindowSeconds, DEFAULT_ANALYTICS.windowSeconds,
+    "Tumbling aggregate windows in seconds (per device and metric, UTC, epoch-aligned); each must divide a day (86400). A change generates the stack's own Flink SQL",
+    "integer"),
+  alertHoldSeconds: key("integer", alertHoldSeconds, DEFAULT_ANALYTICS.alerts.holdSeconds,
+    "Alert hold time: an episode clears this long after its last anomalous reading (a fixed time, the Flink session gap). Set at least 2 x the reading interval of slow series, else each anomalous reading is its own episode. A change generates the stack's own Flink SQL"),
 };
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
@@ -218,7 +257,7 @@ export function pulumiConfigDeclarations(): Record<ConfigKeyName, PulumiConfigDe
   return Object.fromEntries(
     Object.entries(CONFIG_KEYS).map(([name, k]) => [
       name,
-      { type: k.type, ...(k.type === "array" && { items: { type: "string" as const } }), default: k.default, description: k.description },
+      { type: k.type, ...(k.type === "array" && { items: { type: (k as ConfigKey).items ?? "string" } }), default: k.default, description: k.description },
     ]),
   ) as Record<ConfigKeyName, PulumiConfigDeclaration>;
 }

@@ -54,3 +54,41 @@ it("a stack without overrides runs the committed SQL; one with overrides runs SQ
   flinkSqlDirectory(overridden, "plant", project);
   expect(fs.existsSync(path.join(own, "99-stale.sql"))).toBe(false);
 });
+
+describe("aggregate windows and alert hold time from config", () => {
+  const slow = parseStackConfig({ aggregateWindowSeconds: "[300]", alertHoldSeconds: "900" });
+
+  it("reach the definition", () => {
+    const { definition } = stackAnalytics(slow);
+    expect(definition.windowSeconds).toEqual([300]);
+    expect(definition.alerts).toEqual({ ...DEFAULT_ANALYTICS.alerts, holdSeconds: 900 });
+    expect(definition.rules).toEqual(DEFAULT_ANALYTICS.rules);
+  });
+
+  it("generate the stack's own Flink SQL: the session gap and open rule follow the hold, the aggregates the windows", () => {
+    const project = projectWithCommittedSql();
+    const own = flinkSqlDirectory(slow, "slow", project);
+    expect(own).toBe(path.join(project, ".iotpipe", "flink-sql", "slow"));
+    const alerts = fs.readFileSync(path.join(own, "07-alerts.sql"), "utf8");
+    const shipped = fs.readFileSync(path.join(project, "sql", "flink", "07-alerts.sql"), "utf8");
+    // The session gap is the hold less 1 ms (a reading exactly one hold after the last one opens a new episode).
+    expect(alerts).toContain("SESSION(event_ts, INTERVAL '0 00:14:59.999' DAY TO SECOND)");
+    expect(shipped).toContain("SESSION(event_ts, INTERVAL '0 00:01:59.999' DAY TO SECOND)");
+    expect(alerts).toContain("event_ms - pair_first_ms >= 900000");
+    expect(alerts).toContain("MAX(event_ms) + 900000 AS episode_end");
+    expect(alerts).not.toContain("120000");
+    expect(shipped).toContain(">= 120000");
+
+    const aggregates = fs.readFileSync(path.join(own, "05-aggregates.sql"), "utf8");
+    expect(aggregates).toContain("CAST(300 AS INT) AS window_seconds");
+    expect(aggregates).not.toContain("CAST(60 AS INT)");
+    expect(aggregates).not.toContain("CAST(3600 AS INT)");
+    expect(fs.readFileSync(path.join(project, "sql", "flink", "05-aggregates.sql"), "utf8")).toContain("CAST(3600 AS INT) AS window_seconds");
+  });
+
+  it("the defaults written out explicitly still run the committed SQL", () => {
+    const project = projectWithCommittedSql();
+    const explicit = parseStackConfig({ aggregateWindowSeconds: "[60,3600]", alertHoldSeconds: "120" });
+    expect(flinkSqlDirectory(explicit, "dev", project)).toBe(path.join(project, "sql", "flink"));
+  });
+});

@@ -37,7 +37,7 @@ describe("Pulumi.yaml", () => {
   it("uses only types a Pulumi project can declare", () => {
     for (const declaration of Object.values(project.config)) {
       expect(["string", "integer", "boolean", "array"]).toContain(declaration.type);
-      if (declaration.type === "array") expect(declaration.items).toEqual({ type: "string" });
+      if (declaration.type === "array") expect([{ type: "string" }, { type: "integer" }]).toContainEqual(declaration.items);
     }
   });
 
@@ -110,6 +110,14 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
     [{ staticLimits: '["pressure=10..1"]' }, "iotpipe:staticLimits[0] low 10 must be below high 1"],
     [{ staticLimits: '["pressure 1..2"]' }, "iotpipe:staticLimits[0] must look like <metric>[@<site>[/<line>]]=<low>..<high>"],
     [{ staticLimits: '["pressure=..2","pressure=..3"]' }, "iotpipe:staticLimits[1] a second limit for the same scope pressure@*/*"],
+    [{ aggregateWindowSeconds: "[60,7]" }, "iotpipe:aggregateWindowSeconds 7 must divide a day (86400 s) so windows align to UTC days; got [60,7]"],
+    [{ aggregateWindowSeconds: "[]" }, "iotpipe:aggregateWindowSeconds must list at least one window; got []"],
+    [{ aggregateWindowSeconds: "[300,300]" }, "iotpipe:aggregateWindowSeconds has duplicates; got [300,300]"],
+    [{ aggregateWindowSeconds: "[0,60]" }, "iotpipe:aggregateWindowSeconds each entry must be a positive integer; got [0,60]"],
+    [{ aggregateWindowSeconds: "[1.5]" }, "iotpipe:aggregateWindowSeconds[0] must be an integer; got 1.5"],
+    [{ aggregateWindowSeconds: "60" }, 'iotpipe:aggregateWindowSeconds must be a list (YAML list, or JSON array with --path); got "60"'],
+    [{ alertHoldSeconds: "0" }, "iotpipe:alertHoldSeconds must be at least 1; got 0"],
+    [{ alertHoldSeconds: "2 minutes" }, 'iotpipe:alertHoldSeconds must be an integer; got "2 minutes"'],
     [{ rawDataIaDays: "90", rawDataGlacierDays: "60" }, "iotpipe:rawDataGlacierDays must be at least 30 days after rawDataIaDays (90)"],
     [{ rawDataIaDays: "30", rawDataGlacierDays: "45" }, "iotpipe:rawDataGlacierDays must be at least 30 days after rawDataIaDays (30)"],
     [{ rawDataExpireDays: "60" }, "iotpipe:rawDataExpireDays must be 0 (keep forever) or greater than rawDataGlacierDays (90); got 60"],
@@ -123,6 +131,14 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
   it("reports every bad key at once, one line each", () => {
     const message = errorOf({ streamMode: "fast", logRetentionDays: "2", reportTimezone: "Nowhere" });
     expect(message.split("\n").filter((l) => l.startsWith("  iotpipe:"))).toHaveLength(3);
+  });
+
+  it("an invalid hold time gets one message, not the definition's as well", () => {
+    expect(errorOf({ alertHoldSeconds: "0" }).split("\n").filter((l) => l.includes("alertHoldSeconds"))).toHaveLength(1);
+  });
+
+  it("takes aggregate windows set item by item (`config set --path`, strings) as integers", () => {
+    expect(parseStackConfig({ aggregateWindowSeconds: '["300", 3600]' }).aggregateWindowSeconds).toEqual([300, 3600]);
   });
 
   it("accepts typed values as well as the strings Pulumi passes", () => {
