@@ -44,6 +44,14 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
   if (!fs.existsSync(file)) {
     throw new Error(`no stack file ${file}; stacks here: ${listStacks(projectDir).join(", ") || "none"}`);
   }
+  return readStackFile(file, projectDir);
+}
+
+/**
+ * The configuration a stack file (any path, e.g. a copy of Pulumi.prod.yaml) would pass with the project's
+ * declared defaults: `projectDir`'s Pulumi.yaml, by default this repository's.
+ */
+export function readStackFile(file: string, projectDir = PROJECT_DIR): Record<string, string> {
   const project = readProject(projectDir);
   const config: Record<string, string> = {};
   for (const [name, declaration] of Object.entries(project.config)) {
@@ -58,12 +66,22 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
   return config;
 }
 
-/** The project's own keys of a stack's configuration, without the namespace (`streamMode`, not `iotpipe:streamMode`). */
-export function readProjectKeys(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
+/** The project's own keys of a configuration, without the namespace (`streamMode`, not `iotpipe:streamMode`). */
+function projectKeys(config: Record<string, string>, projectDir: string): Record<string, string> {
   const namespace = `${readProject(projectDir).name}:`;
   return Object.fromEntries(
-    Object.entries(readStackConfig(stack, projectDir))
+    Object.entries(config)
       .filter(([key]) => key.startsWith(namespace))
       .map(([key, value]) => [key.slice(namespace.length), value]),
   );
+}
+
+/** The project's own keys of a stack's configuration, without the namespace (`streamMode`, not `iotpipe:streamMode`). */
+export function readProjectKeys(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
+  return projectKeys(readStackConfig(stack, projectDir), projectDir);
+}
+
+/** The project's own keys a stack file sets or inherits from the declared defaults (see readStackFile). */
+export function readStackFileKeys(file: string, projectDir = PROJECT_DIR): Record<string, string> {
+  return projectKeys(readStackFile(file, projectDir), projectDir);
 }

@@ -1,10 +1,17 @@
 /** `iotpipe replay`: recorded history (JSON Lines or CSV) through validation, de-duplication and analytics into a lake. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import type { AnalyticsDefinition } from "../../analytics/definition";
+import { stackAnalytics } from "../../config/analytics";
+import { parseStackConfig, StackConfigError } from "../../config/load";
+import type { ConfigKeyName } from "../../config/schema";
+import { readStackFileKeys } from "../../config/stack-file";
+import type { IngestPolicy } from "../../contract/ingest-policy";
 import { ConservationError } from "../../local/conservation";
 import { replay, type ReplayResult } from "../../local/replay";
 import { alertLines, readAlertTransitions } from "../alert-log";
+import { cadenceWarning, slowSeries } from "../cadence";
 import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
 import { integerIn, oneOf } from "../options";
@@ -16,6 +23,95 @@ export interface ReplayFlags {
   format?: "jsonl" | "csv";
   live?: boolean;
   threads?: number;
+  /** A stack file (Pulumi.<stack>.yaml) whose analytics and ingest policy the replay applies. */
+  stackConfig?: string;
+  /** Alert hold time in seconds, over the stack's (iotpipe:alertHoldSeconds). */
+  holdSeconds?: number;
+  /** Aggregate windows in seconds, over the stack's (iotpipe:aggregateWindowSeconds). */
+  windows?: number[];
+}
+
+/** The analytics a replay runs, and where they came from. */
+export interface ReplayAnalytics {
+  definition: AnalyticsDefinition;
+  ingestPolicy: IngestPolicy;
+  /** "Pulumi.prod.yaml, --hold-seconds"; null for the shipped defaults. */
+  source: string | null;
+}
+
+/**
+ * A command-line value for a stack config key, checked exactly as `pulumi up` checks the key (config/schema.ts),
+ * the key's message without its name: `--windows 60,7` is refused with "7 must divide a day (86400 s) …".
+ */
+function asStackKey<K extends ConfigKeyName>(key: K, value: unknown): ReturnType<typeof parseStackConfig>[K] {
+  try {
+    return parseStackConfig({ [key]: value })[key];
+  } catch (error) {
+    if (!(error instanceof StackConfigError)) throw error;
+    const name = new RegExp(`^iotpipe:${key}(\\[\\d+\\])? ?`);
+    throw new InvalidArgumentError(`${error.problems.map((p) => p.replace(name, "").replace(/; got .*$/, "")).join("; ")} (as iotpipe:${key})`);
+  }
+}
+
+/** `--hold-seconds <n>`: as iotpipe:alertHoldSeconds. */
+export function holdSecondsOption(text: string): number {
+  return asStackKey("alertHoldSeconds", text.trim());
+}
+
+/** `--windows <s,s>`: whole seconds separated by commas, as iotpipe:aggregateWindowSeconds. */
+export function windowsOption(text: string): number[] {
+  const parts = text.split(",").map((p) => p.trim());
+  if (!parts.every((p) => /^\d+$/.test(p))) throw new InvalidArgumentError("must be whole seconds separated by commas, e.g. 60,3600");
+  return asStackKey("aggregateWindowSeconds", parts.map(Number));
+}
+
+/**
+ * The analytics definition and ingest policy of a replay: the stack's, from the same `stackAnalytics` the cloud
+ * deploys with (config/analytics.ts), read from `--stack-config` (defaults without it), with --hold-seconds and
+ * --windows over it.
+ */
+export function replayAnalytics(flags: Pick<ReplayFlags, "stackConfig" | "holdSeconds" | "windows">): ReplayAnalytics {
+  let raw: Record<string, unknown> = {};
+  const sources: string[] = [];
+  if (flags.stackConfig !== undefined) {
+    const file = flags.stackConfig;
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      throw new CliError(`stack config ${file} does not exist or is not a file`, "pass a stack file such as Pulumi.prod.yaml (the project's Pulumi.<stack>.yaml)");
+    }
+    try {
+      raw = readStackFileKeys(path.resolve(file));
+    } catch (error) {
+      throw new CliError(`cannot read stack config ${file}: ${(error as Error).message}`, "pass a Pulumi stack file: a YAML mapping with a config: section");
+    }
+    sources.push(path.basename(file));
+  }
+  if (flags.windows !== undefined) {
+    raw.aggregateWindowSeconds = flags.windows;
+    sources.push("--windows");
+  }
+  if (flags.holdSeconds !== undefined) {
+    raw.alertHoldSeconds = flags.holdSeconds;
+    sources.push("--hold-seconds");
+  }
+  try {
+    const { definition, ingestPolicy } = stackAnalytics(parseStackConfig(raw));
+    return { definition, ingestPolicy, source: sources.length === 0 ? null : sources.join(", ") };
+  } catch (error) {
+    if (error instanceof StackConfigError) {
+      throw new CliError(`stack config ${flags.stackConfig}: ${error.message}`, "fix the key(s) in the stack file: `pulumi up` refuses them too");
+    }
+    throw error;
+  }
+}
+
+/** "analytics: Pulumi.prod.yaml: windows 60 s, 3600 s; alert hold 120 s; 4 static limits, 1 site/line override". */
+export function analyticsLine(analytics: ReplayAnalytics): string {
+  const { definition: d, source } = analytics;
+  const overrides = d.rules.staticLimit.overrides.length;
+  return (
+    `  analytics (${source ?? "shipped defaults"}): windows ${d.windowSeconds.map((w) => `${w} s`).join(", ")}; alert hold ${d.alerts.holdSeconds} s` +
+    (overrides > 0 ? `; ${overrides} site/line static limit override${overrides === 1 ? "" : "s"}` : "")
+  );
 }
 
 /** Quarantine reasons with a count, "unparseable 4, schema 2". */
@@ -25,7 +121,7 @@ export function reasonSummary(byReason: Record<string, number>): string {
 }
 
 /** Runs a replay with progress bars; a conservation failure becomes exit code 3. */
-export async function replayWithProgress(flags: ReplayFlags, io: Io): Promise<ReplayResult> {
+export async function replayWithProgress(flags: ReplayFlags, io: Io, analytics: ReplayAnalytics = replayAnalytics(flags)): Promise<ReplayResult> {
   const validate = progressBar("validate", "chunks");
   const publish = progressBar("analyse", "tables");
   try {
@@ -35,6 +131,8 @@ export async function replayWithProgress(flags: ReplayFlags, io: Io): Promise<Re
       format: flags.format,
       mode: flags.live ? "live" : "replay",
       threads: flags.threads,
+      definition: analytics.definition,
+      policy: analytics.ingestPolicy,
       onProgress: (p) => {
         if (p.phase === "validate") validate.update(p.done, p.total);
         else {
@@ -83,19 +181,31 @@ export function registerReplay(program: Command, io: Io): void {
     .option("--format <jsonl|csv>", "input format (default: from the extension)", oneOf("jsonl", "csv"))
     .option("--live", "judge event times against ingest time like live ingest (default: the data's own clock, for backfill)")
     .option("--threads <n>", "DuckDB threads (default: all cores)", integerIn(1, 256))
+    .option("--stack-config <file>", "apply a stack's analytics and ingest policy (static limits and overrides, windows, alert hold, tolerances) from its Pulumi.<stack>.yaml")
+    .option("--hold-seconds <n>", "alert hold time in seconds, as iotpipe:alertHoldSeconds (default 120, or the stack's)", holdSecondsOption)
+    .option("--windows <s,s>", "aggregate windows in seconds, as iotpipe:aggregateWindowSeconds (default 60,3600, or the stack's)", windowsOption)
     .addHelpText(
       "after",
       `
 Every run ends with the conservation line
   input N = accepted A + quarantined Q + duplicates D (late L of A)
-and exits with code 3 if it does not hold. An interrupted replay resumes when run again.`,
+and exits with code 3 if it does not hold. An interrupted replay resumes when run again.
+
+An alert episode clears after the hold time without an anomalous reading. Series that report less often than
+that get one episode per anomalous reading; the replay warns about them. Raise the hold to at least twice
+their interval (--hold-seconds here, iotpipe:alertHoldSeconds in the stack).`,
     )
     .action(async (flags: ReplayFlags) => {
-      const result = await replayWithProgress(flags, io);
+      const analytics = replayAnalytics(flags);
+      const result = await replayWithProgress(flags, io, analytics);
       for (const line of replaySummary(result, flags.input)) io.out(line);
+      if (analytics.source !== null) io.out(analyticsLine(analytics));
       // Locally alerts are printed as well as stored (in the cloud the notifier sends them to SNS).
       const alerts = path.join(path.relative(process.cwd(), result.lakeDir) || result.lakeDir, "alerts");
       for (const line of alertLines(await readAlertTransitions(result.lakeDir), alerts)) io.out(line);
+      const hold = analytics.definition.alerts.holdSeconds;
+      const slow = await slowSeries(result.lakeDir, hold);
+      if (slow !== null) io.err(`warning: ${cadenceWarning(slow, hold)}`);
       const dates = lakeDates(result.lakeDir);
       if (dates.length > 1) io.out(`  event dates: ${dates[0]} .. ${dates[dates.length - 1]} (${dates.length} days)`);
       io.out(`next: iotpipe report --date ${dates[0] ?? "<YYYY-MM-DD>"} --lake ${flags.out}`);

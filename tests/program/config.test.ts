@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, parseStaticLimit, pulumiConfigDeclarations } from "../../config/schema";
 import { loadStackConfig, parseStackConfig, StackConfigError } from "../../config/load";
-import { PROJECT_DIR, readProject, readProjectKeys, readStackConfig } from "../../config/stack-file";
+import { PROJECT_DIR, readProject, readProjectKeys, readStackConfig, readStackFile, readStackFileKeys } from "../../config/stack-file";
 import { renderConfigReference, renderProjectFile } from "../../config/pulumi-yaml";
 import * as fs from "fs";
 import * as path from "path";
@@ -78,6 +78,11 @@ describe("stack files", () => {
     expect(prod.alarmEmails.length).toBeGreaterThan(0);
     expect(dev.forceDestroy).toBe(true);
     expect(dev.reportsObjectLockMode).toBe("GOVERNANCE");
+  });
+
+  it("a stack file read by path (iotpipe replay --stack-config) gives what its stack gives", () => {
+    expect(readStackFile(path.join(PROJECT_DIR, "Pulumi.prod.yaml"))).toEqual(readStackConfig("prod"));
+    expect(readStackFileKeys(path.join(PROJECT_DIR, "Pulumi.dev.yaml"))).toEqual(readProjectKeys("dev"));
   });
 
   it("an unknown stack names the stacks that exist", () => {

@@ -1,0 +1,73 @@
+/**
+ * How often the series in a lake report, against the alert hold time. An episode clears once its series has
+ * been normal for the hold time (a fixed time: the cloud forms episodes with a Flink session window, whose gap
+ * must be a constant). A series that reports less often than that never has two anomalous readings within
+ * one hold, so each of them opens and clears its own episode; `iotpipe replay` warns about such series.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { READINGS } from "../lake/tables";
+
+/**
+ * Per series (device, site, line, metric): the median interval between its on-time readings, in ms. Late
+ * readings are left out, as the rules leave them out. `files` is a read_parquet glob of the readings table.
+ */
+export function seriesIntervalsSql(files: string): string {
+  return `WITH steps AS (
+  SELECT device_id, site, line, metric,
+         epoch_ms(event_ts) - lag(epoch_ms(event_ts)) OVER (PARTITION BY device_id, site, line, metric ORDER BY event_ts) AS step_ms
+    FROM read_parquet('${files.replace(/'/g, "''")}', hive_partitioning = false)
+   WHERE NOT late
+)
+SELECT device_id, site, line, metric, CAST(median(step_ms) AS DOUBLE) AS interval_ms
+  FROM steps
+ WHERE step_ms IS NOT NULL
+ GROUP BY device_id, site, line, metric`;
+}
+
+/** The series that report less often than the hold time: how many, and the range of their median intervals. */
+export interface SlowSeries {
+  count: number;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+}
+
+/** The lake's series whose median interval between readings exceeds `holdSeconds`; null when there are none. */
+export async function slowSeries(lakeDir: string, holdSeconds: number): Promise<SlowSeries | null> {
+  const dir = path.join(lakeDir, READINGS.name);
+  if (!fs.existsSync(dir)) return null;
+  const files = path.join(dir, "**", "*.parquet");
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const found = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob('${files.replace(/'/g, "''")}')`);
+    if (Number(found.getRowObjectsJS()[0].n) === 0) return null;
+    const reader = await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n, min(interval_ms) AS lo, max(interval_ms) AS hi
+         FROM (${seriesIntervalsSql(files)})
+        WHERE interval_ms > ${holdSeconds * 1000}`,
+    );
+    const row = reader.getRowObjectsJS()[0];
+    const count = Number(row.n);
+    return count === 0 ? null : { count, minIntervalMs: Number(row.lo), maxIntervalMs: Number(row.hi) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * The warning for series slower than the hold time: "1 series report every ~300 s, longer than the alert hold
+ * time (120 s): …". Suggests a hold of twice the slowest interval.
+ */
+export function cadenceWarning(slow: SlowSeries, holdSeconds: number): string {
+  const lo = Math.round(slow.minIntervalMs / 1000);
+  const hi = Math.round(slow.maxIntervalMs / 1000);
+  const every = lo === hi ? `~${lo} s` : `~${lo}–${hi} s`;
+  return (
+    `${slow.count} series report${slow.count === 1 ? "s" : ""} every ${every}, longer than the alert hold time (${holdSeconds} s): ` +
+    `each anomalous reading of theirs opens its own episode; set iotpipe:alertHoldSeconds (or --hold-seconds) to at least ` +
+    `2 × their interval (${2 * Math.ceil(slow.maxIntervalMs / 1000)} s)`
+  );
+}
