@@ -10,6 +10,7 @@ import { registerDemo } from "./commands/demo";
 import { registerReplay } from "./commands/replay";
 import { registerReport } from "./commands/report";
 import { registerSimulate } from "./commands/simulate";
+import { registerSql } from "./commands/sql";
 
 /** Builds the program; `io` receives all output (commander's too) so tests can read it. */
 export function buildProgram(io: Io = processIo): Command {
@@ -26,10 +27,11 @@ Start here:
   iotpipe simulate --out data/sim --hours 24     a day of telemetry with labelled faults
   iotpipe replay --input data/sim/messages.jsonl --out data/lake
   iotpipe report --date 2026-11-02 --lake data/lake
+  iotpipe sql --lake data/lake "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule"
 
 Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
     );
-  for (const register of [registerSimulate, registerReplay, registerReport, registerBroker, registerPublish, registerDemo]) {
+  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDemo]) {
     register(program, io);
   }
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -122,7 +122,7 @@ export function renderDemo(r: DemoResult): string[] {
     [`npm run iotpipe -- report --date ${date} --lake ${lake} --site plant-a`, "one site's report"],
     [`npm run iotpipe -- simulate --out data/sim --hours 24`, "your own factory; then replay --input data/sim/messages.jsonl --out data/lake"],
     [`npm run iotpipe -- broker`, "MQTT on 127.0.0.1:1883 into a spool for replay"],
-    [`duckdb -c "SELECT rule, count(*) FROM '${lake}/anomalies/*/*.parquet' GROUP BY rule"`, "the lake is plain Parquet"],
+    [`npm run iotpipe -- sql --lake ${lake} "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule"`, "query the lake (plain Parquet) with SQL"],
     ["npm run bench:anomaly; npm run bench:replay; npm test", "benchmarks and the test suite"],
   ];
   const width = Math.max(...next.map(([command]) => command.length));

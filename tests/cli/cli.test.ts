@@ -22,7 +22,7 @@ describe("command line errors", () => {
   test("--help lists the commands, the first steps and the exit codes", async () => {
     const r = await cli("--help");
     expect(r.code).toBe(EXIT.ok);
-    for (const command of ["simulate", "replay", "report", "broker", "publish", "demo"]) expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    for (const command of ["simulate", "replay", "report", "sql", "broker", "publish", "demo"]) expect(r.out).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     expect(r.out).toMatch(/npm run demo/);
     expect(r.out).toMatch(/3 conservation check failed/);
   });
@@ -82,6 +82,30 @@ describe("command line errors", () => {
     expect(r.code).toBe(EXIT.failed);
     expect(r.err).toMatch(/error: cannot connect to the MQTT broker at mqtt:\/\/127\.0\.0\.1:1/);
     expect(r.err).toMatch(/next: start a broker first/);
+  });
+});
+
+describe("iotpipe sql", () => {
+  test("queries the lake's tables by their Athena names and prints aligned rows; a bad query names the tables", async () => {
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-2", ts: base + i * 5000, msg_id: `s${i}`, readings: [{ metric: "temperature", value: i === 20 ? 455 : 20, unit: "degC" }] }),
+    );
+    const input = path.join(dir, "sql.jsonl");
+    fs.writeFileSync(input, `${lines.join("\n")}\n`);
+    const lake = path.join(dir, "sql-lake");
+    expect((await cli("replay", "--input", input, "--out", lake)).code).toBe(EXIT.ok);
+    const r = await cli("sql", "--lake", lake, "SELECT rule, count(*) AS n, max(value) AS peak FROM anomalies GROUP BY rule ORDER BY rule");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out.split("\n").slice(0, 4)).toEqual(["rule          n  peak", "------------  -  ----", "static_limit  1  455", "(1 row)"]);
+    const capped = await cli("sql", "--lake", lake, "SELECT device_id, event_ts FROM readings ORDER BY event_ts", "--max-rows", "2");
+    expect(capped.out).toMatch(/^oven-2\s+2026-11-22 08:00:00$/m);
+    expect(capped.out).toMatch(/\(30 rows, first 2 shown; --max-rows to see more\)/);
+    const bad = await cli("sql", "--lake", lake, "SELECT * FROM anomaly");
+    expect(bad.code).toBe(EXIT.failed);
+    expect(bad.err).toMatch(/query failed: .*anomaly/);
+    expect(bad.err).toMatch(/readings, aggregates, anomalies, alerts and quarantine/);
   });
 });
 
