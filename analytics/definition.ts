@@ -3,7 +3,9 @@
  *
  * Both engines are generated from it: `analytics/flink.ts` writes the Flink SQL that runs in Managed Flink
  * (committed under `sql/flink/`), `analytics/duckdb.ts` builds the DuckDB SQL the local engine runs. Change a
- * parameter here and both follow; a test fails when the committed Flink SQL is stale.
+ * parameter here and both follow; a test fails when the committed Flink SQL is stale. A stack overrides the
+ * aggregate windows, the alert hold time and static limits in its config (config/analytics.ts `stackAnalytics`,
+ * which `iotpipe replay --stack-config` applies locally too).
  *
  * Conventions every rule follows:
  * - Windows are per device and metric, in event time, `[window_start, window_end)`: a reading at exactly
