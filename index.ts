@@ -14,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
-import { flinkSqlDirectory } from "./config/analytics";
+import { flinkSqlDirectory, stackAnalytics } from "./config/analytics";
 import { DELIVERY_ERRORS, INGEST_ERRORS, LAKE_TABLES, RAW_MESSAGES } from "./lake/tables";
 import { EncryptionKey } from "./components/encryption-key";
 import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket";
@@ -196,6 +196,7 @@ const reports = new ComplianceReports("compliance-reports", {
   scheduleExpression: config.reportSchedule,
   scheduleTimezone: config.reportTimezone,
   logRetentionDays: config.logRetentionDays,
+  staticLimits: stackAnalytics(config).definition.rules.staticLimit,
 });
 
 // Outputs ---------------------------------------------------------------------------------------------------

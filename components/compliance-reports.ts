@@ -17,6 +17,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { StaticLimitRule } from "../analytics/definition";
 import { LAKE_TABLES } from "../lake/tables";
 import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
@@ -69,7 +70,9 @@ export interface ComplianceReportsArgs {
   timeoutSeconds?: number;
   /** Lambda runtime (nodejs20.x can no longer be created). */
   runtime?: LambdaNodeRuntime;
-  /** Function package; default: the handler bundled now plus the SQL files. */
+  /** The static limits the analytics judge against (the stack's), drawn on the report's range chart. */
+  staticLimits?: StaticLimitRule;
+  /** Function package; default: the handler bundled now plus the SQL files (and `staticLimits`). */
   code?: pulumi.asset.Archive;
 }
 
@@ -352,7 +355,7 @@ export class ComplianceReports extends pulumi.ComponentResource {
         runtime: cfg.runtime,
         architectures: ["arm64"],
         handler: "index.handler",
-        code: args.code ?? packaged(),
+        code: args.code ?? packaged(args.staticLimits),
         role: this.role.arn,
         memorySize: cfg.memoryMiB,
         timeout: cfg.timeoutSeconds,
@@ -509,9 +512,9 @@ export class ComplianceReports extends pulumi.ComponentResource {
   }
 }
 
-/** The handler bundled from the repository plus the SQL files it runs. */
-function packaged(): pulumi.asset.Archive {
-  const { files } = complianceReportPackage();
+/** The handler bundled from the repository plus the SQL files it runs and the static limits it draws. */
+function packaged(staticLimits?: StaticLimitRule): pulumi.asset.Archive {
+  const { files } = complianceReportPackage(staticLimits);
   return new pulumi.asset.AssetArchive(
     Object.fromEntries(Object.entries(files).map(([file, content]) => [file, new pulumi.asset.StringAsset(content)])),
   );

@@ -2,6 +2,7 @@
  * Inline SVG charts for the HTML report: drawn here as markup so the report renders offline, in any browser,
  * without scripts. Each chart is a pure function of the query rows.
  */
+import type { SensorLimits } from "./limits";
 import { ResultRecord } from "./model";
 
 /** Escapes text for HTML/SVG content and attribute values. */
@@ -38,18 +39,21 @@ const ROW_HEIGHT = 30;
 const WIDTH = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH;
 
 /**
- * Each sensor's daily range: a bar from minimum to maximum, a tick at the mean, dashed red lines at the limits
- * it crossed. Each row has its own scale (sensors measure different quantities); a row past a limit is red.
+ * Each sensor's daily range: a bar from minimum to maximum, a tick at the mean, dashed red lines at its limits:
+ * the ones it crossed that day (from the anomalies), else the ones it is judged against (`limitsOf`, the
+ * stack's static limits). Each row has its own scale, wide enough for its limits (sensors measure different
+ * quantities); a row past a limit is red.
  */
-export function dailyRangeChart(log: ResultRecord[]): string {
+export function dailyRangeChart(log: ResultRecord[], limitsOf: (row: ResultRecord) => SensorLimits | undefined = () => undefined): string {
   if (log.length === 0) return `<p class="empty">No readings on this day.</p>`;
   const height = log.length * ROW_HEIGHT + 10;
   const rows = log.map((r, i) => {
     const min = num(r.min_value)!;
     const max = num(r.max_value)!;
     const avg = num(r.avg_value)!;
-    const lower = num(r.lower_limit);
-    const upper = num(r.upper_limit);
+    const configured = limitsOf(r);
+    const lower = num(r.lower_limit) ?? configured?.low ?? null;
+    const upper = num(r.upper_limit) ?? configured?.high ?? null;
     const values = [min, max, ...(lower === null ? [] : [lower]), ...(upper === null ? [] : [upper])];
     let lo = Math.min(...values);
     let hi = Math.max(...values);

@@ -5,6 +5,7 @@
  * Deterministic: no clock reading, so a re-run over the same data gives byte-identical output.
  */
 import { dailyRangeChart, escapeXml, excursionTimeline, formatValue } from "./charts";
+import { sensorLimits } from "./limits";
 import { QueryResult, ReportData, recordsOf, resultOf } from "./model";
 import { COMPLIANCE_QUERIES, queryDescription, querySql } from "./queries";
 import { ReportSummary, summarize } from "./summary";
@@ -117,7 +118,7 @@ ${attention.length ? `<h3>Needs attention</h3><ul class="attention">${attention.
 </section>
 <section id="charts-ranges"><h2>Daily range of each sensor against its limits</h2>
 <p class="meta">Bar: minimum to maximum; dark tick: mean; dashed red: a limit crossed on the day (from static-limit anomalies).</p>
-${dailyRangeChart(recordsOf(resultOf(data, "daily-sensor-log")))}
+${dailyRangeChart(recordsOf(resultOf(data, "daily-sensor-log")), (r) => (data.staticLimits && r.site && r.line && r.metric ? sensorLimits(data.staticLimits, r.site, r.line, r.metric) : undefined))}
 </section>
 <section id="charts-timeline"><h2>Excursion timeline</h2>
 <p class="meta">Midnight to midnight (UTC); orange: warning, red: critical; arrows: began the day before / still open at midnight.</p>

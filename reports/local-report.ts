@@ -4,6 +4,7 @@
  * `iotpipe report --date YYYY-MM-DD --lake <dir> [--out <dir>] [--site S]` calls `runLocalReport`.
  */
 import * as path from "path";
+import { DEFAULT_ANALYTICS, type StaticLimitRule } from "../analytics/definition";
 import { renderBundle } from "./bundle";
 import { LocalBundleWriter, writeBundle } from "./bundle-writer";
 import { openLocalLake, runLocalQuery } from "./duckdb-lake";
@@ -31,6 +32,8 @@ export interface LocalReportOptions {
   lookbackDays?: number;
   /** Gaps longer than this many seconds are listed (default 900). */
   minGapSeconds?: number;
+  /** The static limits drawn on the range chart (a stack's, see `iotpipe report --stack-config`); default the shipped ones. */
+  staticLimits?: StaticLimitRule;
 }
 
 export interface LocalReportResult {
@@ -64,6 +67,7 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
       engine: "duckdb",
       parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
       results,
+      staticLimits: options.staticLimits ?? DEFAULT_ANALYTICS.rules.staticLimit,
     };
   } finally {
     connection.closeSync();

@@ -3,6 +3,7 @@
  * GetQueryResults returns them (`VarCharValue`), null for SQL NULL, so the cloud and local reports are rendered
  * by the same code from the same shapes.
  */
+import type { StaticLimitRule } from "../analytics/definition";
 
 /** A result column: name and engine type name (`varchar`, `bigint`, `double`, `timestamp`, `boolean`, ...). */
 export interface ResultColumn {
@@ -28,6 +29,8 @@ export interface ReportData {
   engine: "athena" | "duckdb";
   parameters: { lookbackDays: number; minGapSeconds: number };
   results: QueryResult[];
+  /** The static limits the analytics judge against (the stack's), drawn on the range chart; absent: only limits crossed. */
+  staticLimits?: StaticLimitRule;
 }
 
 /** One row as an object keyed by column name. */

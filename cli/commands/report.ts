@@ -7,6 +7,7 @@ import { summaryText } from "../../reports/summary";
 import { CliError } from "../errors";
 import type { Io } from "../io";
 import { integerIn, isoDate } from "../options";
+import { replayAnalytics } from "./replay";
 
 export interface ReportFlags {
   date: string;
@@ -15,6 +16,7 @@ export interface ReportFlags {
   site?: string;
   lookbackDays?: number;
   minGapSeconds?: number;
+  stackConfig?: string;
 }
 
 /** Runs the report and prints its summary and where it is; failures name the lake and the next step. */
@@ -22,6 +24,8 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
   if (!fs.existsSync(flags.lake)) {
     throw new CliError(`lake directory ${flags.lake} does not exist`, "write one with `iotpipe replay --input <file> --out <lake-dir>` (or run `npm run demo`)");
   }
+  // The limits drawn on the range chart: the stack's (the same `stackAnalytics` as replay and the cloud), else the shipped ones.
+  const staticLimits = replayAnalytics({ stackConfig: flags.stackConfig }).definition.rules.staticLimit;
   let result: LocalReportResult;
   try {
     result = await runLocalReport({
@@ -31,6 +35,7 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
       site: flags.site,
       lookbackDays: flags.lookbackDays,
       minGapSeconds: flags.minGapSeconds,
+      staticLimits,
     });
   } catch (error) {
     throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, "check the date has data in the lake (ls <lake>/readings/)");
@@ -51,6 +56,7 @@ export function registerReport(program: Command, io: Io): void {
     .option("--site <id>", "one site (default: all sites)")
     .option("--lookback-days <n>", "days before the report day that define known sensors", integerIn(1, 366))
     .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400))
+    .option("--stack-config <file>", "draw a stack's static limits (its Pulumi.<stack>.yaml) on the range chart instead of the shipped ones")
     .action(async (flags: ReportFlags) => {
       await reportCommand(flags, io);
     });

@@ -3,10 +3,14 @@
  * invoke it with `{"date": "YYYY-MM-DD"}` to re-run a day). Clients and configuration are created once per
  * container; every failure is logged with its context, counted, and rethrown so the invocation fails visibly.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { AthenaClient } from "@aws-sdk/client-athena";
+import type { StaticLimitRule } from "../../analytics/definition";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { loadConfig } from "./config";
+import { STATIC_LIMITS_FILE } from "./package-files";
 import { ReportEvent, ReportJobResult, runComplianceReport } from "./job";
 import { S3BundleWriter } from "./s3-bundle-writer";
 import { SnsPublisher } from "../shared/sns-publish";
@@ -18,9 +22,17 @@ const metrics = new Metrics({ namespace: "iotpipe", serviceName: "compliance-rep
 const athena = new AthenaClient({});
 const sns = new SnsPublisher();
 
+/** The stack's static limits packaged beside this file (handlers/compliance-report/package.ts), read once. */
+function packagedStaticLimits(): StaticLimitRule | undefined {
+  const file = path.join(__dirname, STATIC_LIMITS_FILE);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as StaticLimitRule) : undefined;
+}
+let staticLimits: StaticLimitRule | undefined | null = null;
+
 export async function handler(event: ReportEvent = {}): Promise<ReportJobResult> {
   try {
     const config = loadConfig();
+    if (staticLimits === null) staticLimits = packagedStaticLimits();
     return await runComplianceReport(event ?? {}, {
       athena,
       bundles: new S3BundleWriter(config.REPORTS_BUCKET),
@@ -28,6 +40,7 @@ export async function handler(event: ReportEvent = {}): Promise<ReportJobResult>
       logger,
       metrics,
       config,
+      staticLimits,
     });
   } catch (error) {
     metrics.addMetric("ReportsFailed", MetricUnit.Count, 1);

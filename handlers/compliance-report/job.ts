@@ -5,6 +5,7 @@
  * missing or silently partial.
  */
 import { AthenaClient } from "@aws-sdk/client-athena";
+import type { StaticLimitRule } from "../../analytics/definition";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { bundlePrefix, renderBundle } from "../../reports/bundle";
@@ -44,6 +45,8 @@ export interface ReportJobDeps {
   metrics: Metrics;
   config: ReportJobConfig;
   clock?: Clock;
+  /** The stack's static limits, drawn on the range chart (the package's static-limits.json); absent: only limits crossed. */
+  staticLimits?: StaticLimitRule;
 }
 
 export interface ReportJobResult {
@@ -151,6 +154,7 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     engine: "athena",
     parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
     results,
+    ...(deps.staticLimits && { staticLimits: deps.staticLimits }),
   };
   const bundle = renderBundle(data, new Date(clock.now()));
   const written = await writeBundle(deps.bundles, bundle);

@@ -1,11 +1,14 @@
 /**
- * What the compliance-report Lambda package contains: the bundled handler as `index.js` and the compliance SQL
- * files beside it under `sql/athena/` (the handler reads them at run time; reports/queries.ts looks there first).
+ * What the compliance-report Lambda package contains: the bundled handler as `index.js`, the compliance SQL
+ * files beside it under `sql/athena/` (the handler reads them at run time; reports/queries.ts looks there first)
+ * and the stack's static limits as `static-limits.json` (drawn on the report's range chart).
  * One definition for the Pulumi component, `npm run build:handlers` and the bundle benchmark.
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { StaticLimitRule } from "../../analytics/definition";
 import { bundleHandler, HandlerBundle } from "../bundle";
+import { STATIC_LIMITS_FILE } from "./package-files";
 import { COMPLIANCE_QUERIES, sqlDirectory } from "../../reports/queries";
 
 export interface LambdaPackage {
@@ -14,9 +17,11 @@ export interface LambdaPackage {
   bundle: HandlerBundle;
 }
 
-export function complianceReportPackage(): LambdaPackage {
+/** The package; `staticLimits` (the stack's, config/analytics.ts) travels as a JSON file for the range chart. */
+export function complianceReportPackage(staticLimits?: StaticLimitRule): LambdaPackage {
   const bundle = bundleHandler("compliance-report");
   const files: Record<string, string> = { "index.js": bundle.code };
+  if (staticLimits) files[STATIC_LIMITS_FILE] = `${JSON.stringify(staticLimits, null, 2)}\n`;
   for (const spec of COMPLIANCE_QUERIES) {
     files[`sql/athena/${spec.file}`] = fs.readFileSync(path.join(sqlDirectory(), spec.file), "utf8");
   }

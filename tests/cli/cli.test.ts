@@ -109,6 +109,28 @@ describe("iotpipe sql", () => {
   });
 });
 
+describe("iotpipe report --stack-config", () => {
+  test("draws the stack's static limits on the range chart", async () => {
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-3", ts: base + i * 5000, msg_id: `r${i}`, readings: [{ metric: "temperature", value: 20 + i, unit: "degC" }] }),
+    );
+    const input = path.join(dir, "limits.jsonl");
+    fs.writeFileSync(input, `${lines.join("\n")}\n`);
+    const lake = path.join(dir, "limits-lake");
+    expect((await cli("replay", "--input", input, "--out", lake)).code).toBe(EXIT.ok);
+    const stackFile = path.join(dir, "Pulumi.plant.yaml");
+    fs.writeFileSync(stackFile, "config:\n  iotpipe:staticLimits:\n    - temperature@plant-a/line-1=5..90\n");
+    const out = path.join(dir, "limits-reports");
+    const r = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--stack-config", stackFile);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    const html = fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8");
+    expect(html).toContain("<title>Lower limit 5</title>");
+    expect(html).toContain("<title>Upper limit 90</title>");
+  });
+});
+
 describe("iotpipe simulate", () => {
   test("writes messages and labels, and says what it wrote and what to run next", async () => {
     const out = path.join(dir, "sim");

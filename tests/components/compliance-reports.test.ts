@@ -197,6 +197,13 @@ describe("ComplianceReports", () => {
     });
   });
 
+  it("packages the stack's static limits beside the handler, for the report's range chart", async () => {
+    const staticLimits = { enabled: true, defaults: { temperature: { low: -20, high: 120, severity: "critical" as const } }, overrides: [{ site: "plant-a", line: "line-2", metric: "temperature", high: 95, severity: "critical" as const }] };
+    const withLimits = new ComplianceReports("limits", { ...ARGS, staticLimits });
+    const archive = (await resolve(withLimits.function.code)) as any;
+    expect(JSON.parse(await archive.assets["static-limits.json"].text)).toEqual(staticLimits);
+  });
+
   it("exposes functionName, scheduleName and dlqUrl", async () => {
     expect(await resolve(component.functionName)).toBe("compliance-function");
     expect(await resolve(component.scheduleName)).toBe("compliance-schedule");

@@ -137,6 +137,20 @@ function expectAllSigned() {
 }
 
 describe("compliance-report handler", () => {
+  it("draws the stack's static limits (packaged beside the handler) on the report's range chart", async () => {
+    const limit = { low: -123.5, high: 123.5, severity: "critical" as const };
+    const staticLimits = { enabled: true, defaults: Object.fromEntries(["temperature", "pressure", "vibration", "current"].map((m) => [m, limit])), overrides: [] };
+    const html = async (extra: Partial<ReportJobDeps>) => {
+      fakeAthena();
+      fakeBucket();
+      aws.reset();
+      await runComplianceReport({ scheduledTime: "2026-11-11T00:30:00Z" }, { ...deps(), ...extra });
+      return aws.puts().find((p) => p.key!.endsWith("report.html"))!.body.toString();
+    };
+    expect(await html({ staticLimits })).toContain("<title>Upper limit 123.5</title>");
+    expect(await html({})).not.toContain("limit 123.5");
+  });
+
   it("runs every query with bound parameters, writes the bundle manifest last and publishes a summary", async () => {
     fakeAthena();
     const store = fakeBucket();

@@ -78,6 +78,26 @@ describe("HTML report", () => {
     for (const [, drawn] of timeline.matchAll(/<\/title>([^<]*)<\/text>/g)) expect(drawn.length).toBeLessThanOrEqual(34);
   });
 
+  it("draws the limits a sensor is judged against when it crossed none, with a line override beating the default", () => {
+    const data = sampleReport();
+    const log = data.results.find((r) => r.queryId === "daily-sensor-log")!;
+    const col = (name: string) => log.columns.findIndex((c) => c.name === name);
+    const quiet = log.rows.find((row) => row[col("upper_limit")] === null && row[col("lower_limit")] === null)!;
+    const [site, line, metric] = [quiet[col("site")]!, quiet[col("line")]!, quiet[col("metric")]!];
+    const chart = (page: string) => page.slice(page.indexOf('id="daily-range-chart"'), page.indexOf("</svg>", page.indexOf('id="daily-range-chart"')));
+    const before = chart(renderHtml(data)).match(/<line class="limit"/g)?.length ?? 0;
+    data.staticLimits = {
+      enabled: true,
+      defaults: { [metric]: { low: -1000, high: 1000, severity: "critical" } },
+      overrides: [{ site, line, metric, low: -50, high: 250, severity: "critical" }],
+    };
+    const ranges = chart(renderHtml(data));
+    expect(ranges).toContain("<title>Lower limit -50</title>");
+    expect(ranges).toContain("<title>Upper limit 250</title>");
+    expect(ranges).not.toContain("limit 1000</title>");
+    expect(ranges.match(/<line class="limit"/g)!.length).toBeGreaterThanOrEqual(before + 2);
+  });
+
   it("escapes data (a device id cannot inject markup)", () => {
     const data = sampleReport();
     data.results[0].rows[0][2] = "<img src=x onerror=alert(1)>";
