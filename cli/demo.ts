@@ -45,12 +45,12 @@ export interface DemoOptions {
   report: boolean;
   /** Called as each step starts. */
   onStep?: (step: DemoStep) => void;
-  /** Called as a long step advances: what is counted ("ticks", "chunks", "tables"), done of total. */
+  /** Called as a long step advances: what is counted ("ticks", "chunks", "steps"), done of total. */
   onProgress?: (unit: ProgressUnit, done: number, total: number) => void;
 }
 
 export type DemoStep = "simulate" | "replay" | "score" | "mqtt" | "report";
-export type ProgressUnit = "ticks" | "chunks" | "tables";
+export type ProgressUnit = "ticks" | "chunks" | "steps";
 
 /** Replay input per durable chunk in the demo: small enough that validation shows progress. */
 const DEMO_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -102,7 +102,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       inputPath: simulation.messagesPath,
       lakeDir,
       chunkBytes: DEMO_CHUNK_BYTES,
-      onProgress: (p) => options.onProgress?.(p.phase === "validate" ? "chunks" : "tables", p.done, p.total),
+      onProgress: (p) => options.onProgress?.(p.phase === "validate" ? "chunks" : "steps", p.done, p.total),
     }),
   );
   const scorecard = await step("score", async () => scoreDetections(simulation.truth.faults, await readAlertEpisodes(lakeDir)));

@@ -43,10 +43,13 @@ export type InputFormat = "jsonl" | "csv";
 
 export interface ReplayProgress {
   phase: "validate" | "publish";
-  /** validate: chunks done (including ones a previous run finished); publish: tables written. */
+  /**
+   * validate: chunks done (including ones a previous run finished); publish: steps done of de-duplication,
+   * aggregates, scoring, anomalies, alerts and writing each lake table.
+   */
   done: number;
   total: number;
-  /** Records validated so far (validate phase). */
+  /** Records validated so far (validate phase); all of them (publish phase). */
   records: number;
 }
 
@@ -271,6 +274,12 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   };
   const window = integerMs(policy.duplicateWindowMs, "duplicateWindowMs");
   const lateness = integerMs(policy.allowedLatenessMs, "allowedLatenessMs");
+  // Progress over the steps: de-duplication, aggregates, scoring, anomalies, alerts, then one per lake table.
+  const records = Number((await connection.runAndReadAll(`SELECT coalesce(sum(records), 0) AS n FROM chunks`)).getRowObjectsJS()[0].n);
+  const steps = 5 + LAKE_RELATIONS.length;
+  let stepsDone = 0;
+  const advance = () => onProgress?.({ phase: "publish", done: ++stepsDone, total: steps, records });
+  onProgress?.({ phase: "publish", done: 0, total: steps, records });
   // Window functions over the narrow columns only; the readings lists join back afterwards. The same order as
   // the Flink job (sql/flink/04-readings.sql): lateness first, against every message before it in arrival order;
   // then duplicates among the on-time messages, each compared with its previous sighting in event-time order.
@@ -291,12 +300,17 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
       make_timestamp(ts * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late
     FROM (SELECT m.*, k.late, unnest(m.readings) AS r FROM messages m JOIN kept k USING (pos))`);
   const dedupeMs = lap();
+  advance();
   // Anomalies and alerts read one scoring pass (the per-reading windows are most of the analytics' work).
   const analytics = duckdbAnalyticsPlan(definition, "lake_readings", "replay_scored");
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_aggregates AS ${analytics.aggregates}`);
+  advance();
   for (const statement of analytics.prepare) await connection.run(statement);
+  advance();
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_anomalies AS ${analytics.anomalies}`);
+  advance();
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_alerts AS ${analytics.alerts}`);
+  advance();
   for (const statement of analytics.cleanup) await connection.run(statement);
   await connection.run(`CREATE OR REPLACE TEMP VIEW lake_quarantine AS
     SELECT make_timestamp(received_ts * 1000) AS received_ts, reason, detail, 'local' AS source, device_id, site, line, raw_payload FROM rejected`);
@@ -315,9 +329,9 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
 
   removeLeftovers(lakeDir);
   const filesWritten: string[] = [];
-  for (const [index, [table, relation]] of LAKE_RELATIONS.entries()) {
+  for (const [table, relation] of LAKE_RELATIONS) {
     filesWritten.push(...(await publishLakeTable(connection, lakeDir, table, relation)));
-    onProgress?.({ phase: "publish", done: index + 1, total: LAKE_RELATIONS.length, records: counts.input });
+    advance();
   }
   const readings = Number(row.readings);
   const written = readings === 0 ? 0 : Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${sqlString(join(lakeDir, READINGS.name, "**", "*.parquet"))})`)).getRowObjectsJS()[0].n);

@@ -184,7 +184,7 @@ export function registerDemo(program: Command, io: Io): void {
           onProgress: (unit, done, total) => {
             if (bar?.unit !== unit) {
               stopBar();
-              bar = { unit, progress: progressBar({ ticks: "simulate", chunks: "validate", tables: "write" }[unit], unit) };
+              bar = { unit, progress: progressBar({ ticks: "simulate", chunks: "validate", steps: "analyse" }[unit], unit) };
             }
             bar.progress.update(done, total);
           },

@@ -123,7 +123,7 @@ export function reasonSummary(byReason: Record<string, number>): string {
 /** Runs a replay with progress bars; a conservation failure becomes exit code 3. */
 export async function replayWithProgress(flags: ReplayFlags, io: Io, analytics: ReplayAnalytics = replayAnalytics(flags)): Promise<ReplayResult> {
   const validate = progressBar("validate", "chunks");
-  const publish = progressBar("analyse", "tables");
+  const publish = progressBar("analyse", "steps");
   try {
     return await replay({
       inputPath: flags.input,

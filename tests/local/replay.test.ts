@@ -183,6 +183,20 @@ describe("lateness", () => {
   });
 });
 
+describe("progress", () => {
+  it("reports every chunk, then every publish step from 0 (the analytics too, not only the table writes)", async () => {
+    const input = join(dir, "progress.jsonl");
+    writeFileSync(input, `${Array.from({ length: 50 }, (_, i) => message(`dev-${i % 3}`, `p${i}`, BASE + i * 1000)).join("\n")}\n`);
+    const events: string[] = [];
+    await replay({ inputPath: input, lakeDir: join(dir, "progress-lake"), now: CLOCK, chunkBytes: 2048, onProgress: (p) => events.push(`${p.phase} ${p.done}/${p.total} ${p.records}`) });
+    const validate = events.filter((e) => e.startsWith("validate"));
+    const chunks = Number(validate[0].split("/")[1].split(" ")[0]);
+    expect(chunks).toBeGreaterThan(2);
+    expect(validate.at(-1)).toBe(`validate ${chunks}/${chunks} 50`);
+    expect(events.filter((e) => e.startsWith("publish"))).toEqual(Array.from({ length: 11 }, (_, i) => `publish ${i}/10 50`));
+  });
+});
+
 describe("replay of CSV long form", () => {
   it("reads ISO-8601 and epoch-ms rows, defaults site and line, quarantines bad rows", async () => {
     const input = join(dir, "long.csv");
