@@ -173,6 +173,18 @@ describe("lateness", () => {
     expect(result.counts).toEqual({ input: 721, accepted: 721, quarantined: 0, duplicates: 0, late: 1 });
   });
 
+  it("is judged per device and metric in a backfill, so a CSV sorted by metric loses nothing to lateness", async () => {
+    // Every device's temperature hour, then every device's pressure hour: each pressure row is an hour behind its
+    // device's newest temperature row, but not behind anything of its own series.
+    const byMetric = ["ts,device_id,metric,value"];
+    for (const metric of ["temperature", "pressure"]) for (const device of ["pump-1", "pump-2"]) for (let i = 0; i < 360; i++) byMetric.push(`${BASE + i * 10_000},${device},${metric},${20 + (i % 7) / 10}`);
+    byMetric.push(`${BASE + 359 * 10_000 - 400_000},pump-1,pressure,20`);
+    const input = join(dir, "by-metric.csv");
+    writeFileSync(input, byMetric.join("\n"));
+    const result = await replay({ inputPath: input, lakeDir: join(dir, "by-metric-lake"), now: CLOCK });
+    expect(result.counts).toEqual({ input: 1441, accepted: 1441, quarantined: 0, duplicates: 0, late: 1 });
+  });
+
   it("is judged across devices in arrival order in live mode, as the Flink source does", async () => {
     const input = join(dir, "by-device-live.csv");
     // Live mode judges event times against ingest time: give every row an ingest time just after its event time.
