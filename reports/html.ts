@@ -117,7 +117,7 @@ export function renderHtml(data: ReportData): string {
 ${attention.length ? `<h3>Needs attention</h3><ul class="attention">${attention.map((a) => `<li>${escapeXml(a)}</li>`).join("")}</ul>` : `<p>Nothing needs attention.</p>`}
 </section>
 <section id="charts-ranges"><h2>Daily range of each sensor against its limits</h2>
-<p class="meta">Bar: minimum to maximum; dark tick: mean; dashed red: a limit crossed on the day (from static-limit anomalies).</p>
+<p class="meta">Bar: minimum to maximum; dark tick: mean; ${data.staticLimits ? "dashed red: the sensor's static limits (line override, site override, else the metric's default; where one was crossed on the day, the one crossed, from the static-limit anomalies)" : "dashed red: a limit crossed on the day (from static-limit anomalies)"}.</p>
 ${dailyRangeChart(recordsOf(resultOf(data, "daily-sensor-log")), (r) => (data.staticLimits && r.site && r.line && r.metric ? sensorLimits(data.staticLimits, r.site, r.line, r.metric) : undefined))}
 </section>
 <section id="charts-timeline"><h2>Excursion timeline</h2>

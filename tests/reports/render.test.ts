@@ -98,6 +98,16 @@ describe("HTML report", () => {
     expect(ranges.match(/<line class="limit"/g)!.length).toBeGreaterThanOrEqual(before + 2);
   });
 
+  it("says what the dashed limit lines are: crossed limits only without the stack's, its static limits with them", () => {
+    const data = sampleReport();
+    const caption = (page: string) => /<section id="charts-ranges">[\s\S]*?<p class="meta">([^<]*)<\/p>/.exec(page)![1];
+    expect(caption(renderHtml(data))).toContain("dashed red: a limit crossed on the day");
+    data.staticLimits = { enabled: true, defaults: { temperature: { low: 0, high: 100, severity: "critical" } }, overrides: [] };
+    const withLimits = caption(renderHtml(data));
+    expect(withLimits).not.toContain("dashed red: a limit crossed on the day");
+    expect(withLimits).toContain("dashed red: the sensor's static limits");
+  });
+
   it("escapes data (a device id cannot inject markup)", () => {
     const data = sampleReport();
     data.results[0].rows[0][2] = "<img src=x onerror=alert(1)>";
