@@ -57,17 +57,21 @@ export async function slowSeries(lakeDir: string, holdSeconds: number): Promise<
   }
 }
 
+/** The longest hold iotpipe:alertHoldSeconds accepts (config/schema.ts: one day). */
+const MAX_HOLD_SECONDS = 86_400;
+
 /**
  * The warning for series slower than the hold time: "1 series report every ~300 s, longer than the alert hold
- * time (120 s): …". Suggests a hold of twice the slowest interval.
+ * time (120 s): …". Suggests a hold of twice the slowest interval, at most what the config key accepts.
  */
 export function cadenceWarning(slow: SlowSeries, holdSeconds: number): string {
   const lo = Math.round(slow.minIntervalMs / 1000);
   const hi = Math.round(slow.maxIntervalMs / 1000);
   const every = lo === hi ? `~${lo} s` : `~${lo}–${hi} s`;
+  const twice = 2 * Math.ceil(slow.maxIntervalMs / 1000);
   return (
     `${slow.count} series report${slow.count === 1 ? "s" : ""} every ${every}, longer than the alert hold time (${holdSeconds} s): ` +
-    `each anomalous reading of theirs opens its own episode; set iotpipe:alertHoldSeconds (or --hold-seconds) to at least ` +
-    `2 × their interval (${2 * Math.ceil(slow.maxIntervalMs / 1000)} s)`
+    `each anomalous reading of theirs opens its own episode; set iotpipe:alertHoldSeconds (or --hold-seconds) to ` +
+    (twice <= MAX_HOLD_SECONDS ? `at least 2 × their interval (${twice} s)` : `its maximum, one day, short of 2 × their interval (${MAX_HOLD_SECONDS} s)`)
   );
 }

@@ -10,7 +10,7 @@ import { run } from "../../cli/program";
 import { EXIT } from "../../cli/errors";
 import type { Io } from "../../cli/io";
 import { cadenceWarning, slowSeries } from "../../cli/cadence";
-import { replayAnalytics } from "../../cli/commands/replay";
+import { holdSecondsOption, replayAnalytics } from "../../cli/commands/replay";
 import { stackAnalytics } from "../../config/analytics";
 import { parseStackConfig } from "../../config/load";
 import { PROJECT_DIR, readProjectKeys } from "../../config/stack-file";
@@ -160,6 +160,11 @@ describe("alert hold time on slow data", () => {
     expect(cadenceWarning({ count: 4, minIntervalMs: 60_500, maxIntervalMs: 300_000 }, 30)).toMatch(
       /^4 series report every ~61–300 s, longer than the alert hold time \(30 s\): .* at least 2 × their interval \(600 s\)$/,
     );
+    // Daily readings: twice the interval is more than iotpipe:alertHoldSeconds accepts; suggest what it does accept.
+    const daily = cadenceWarning({ count: 1, minIntervalMs: 86_400_000, maxIntervalMs: 86_400_000 }, 120);
+    const suggested = Number(/\((\d+) s\)$/.exec(daily)![1]);
+    expect(() => holdSecondsOption(String(suggested))).not.toThrow();
+    expect(suggested).toBe(86_400);
   });
 });
 
