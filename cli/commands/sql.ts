@@ -23,7 +23,7 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-/** Runs one query and prints its rows as aligned columns (at most `maxRows`, saying when more were left out). */
+/** Runs one query and prints its rows as aligned columns (at most `maxRows`, saying when there were more). */
 export async function sqlCommand(query: string, flags: SqlFlags, io: Io): Promise<number> {
   if (!fs.existsSync(flags.lake)) {
     throw new CliError(`lake directory ${flags.lake} does not exist`, "write one with `iotpipe replay --input <file> --out <lake-dir>` (or run `npm run demo`)");
@@ -32,7 +32,8 @@ export async function sqlCommand(query: string, flags: SqlFlags, io: Io): Promis
   try {
     let reader;
     try {
-      reader = await connection.runAndReadAll(query);
+      // Read one row past what is shown, no more: a query over every reading prints its first rows at once.
+      reader = await connection.runAndReadUntil(query, flags.maxRows + 1);
     } catch (error) {
       throw new CliError(`query failed: ${(error as Error).message}`, "the tables are readings, aggregates, anomalies, alerts and quarantine (columns as in the Glue catalog)");
     }
@@ -42,7 +43,7 @@ export async function sqlCommand(query: string, flags: SqlFlags, io: Io): Promis
     const widths = columns.map((c, i) => Math.max(c.length, ...shown.map((r) => r[i].length)));
     const line = (cells: string[]) => cells.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
     io.out([line(columns), line(widths.map((w) => "-".repeat(w))), ...shown.map(line)].join("\n"));
-    io.out(rows.length > shown.length ? `(${rows.length} rows, first ${shown.length} shown; --max-rows to see more)` : `(${rows.length} row${rows.length === 1 ? "" : "s"})`);
+    io.out(rows.length > shown.length ? `(first ${shown.length} rows shown, more not read; --max-rows to see more)` : `(${rows.length} row${rows.length === 1 ? "" : "s"})`);
     return rows.length;
   } finally {
     connection.closeSync();

@@ -101,7 +101,8 @@ describe("iotpipe sql", () => {
     expect(r.out.split("\n").slice(0, 4)).toEqual(["rule          n  peak", "------------  -  ----", "static_limit  1  455", "(1 row)"]);
     const capped = await cli("sql", "--lake", lake, "SELECT device_id, event_ts FROM readings ORDER BY event_ts", "--max-rows", "2");
     expect(capped.out).toMatch(/^oven-2\s+2026-11-22 08:00:00$/m);
-    expect(capped.out).toMatch(/\(30 rows, first 2 shown; --max-rows to see more\)/);
+    expect(capped.out).toMatch(/\(first 2 rows shown, more not read; --max-rows to see more\)/);
+    expect(capped.out.split("\n").filter((l) => l.startsWith("oven-2"))).toHaveLength(2);
     const bad = await cli("sql", "--lake", lake, "SELECT * FROM anomaly");
     expect(bad.code).toBe(EXIT.failed);
     expect(bad.err).toMatch(/query failed: .*anomaly/);
