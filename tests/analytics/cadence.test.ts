@@ -3,7 +3,7 @@
  * raises the same anomalies on the same readings, with the same severities (data_gap's allowed silence scales with
  * the series' own interval, capped at maxGapSeconds).
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { memoryDuckDb } from "./memory-duckdb";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { duckdbAnalytics } from "../../analytics/duckdb";
 
@@ -26,26 +26,17 @@ function series(): Array<{ index: number; value: number } | null> {
   });
 }
 
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(":memory:");
-  conn = await instance.connect();
-});
-afterAll(() => {
-  conn.closeSync();
-  instance.closeSync();
-});
+const db = memoryDuckDb();
 
 async function analyse(intervalMs: number) {
   const rows = series().filter((r): r is { index: number; value: number } => r !== null);
-  await conn.run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
+  await db().run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
     unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
   const values = rows.map((r) => `('dev-1', 'plant-a', 'line-1', 'temperature', ${r.value}, 'degC', epoch_ms(${T0 + r.index * intervalMs}::BIGINT),
     epoch_ms(${T0 + r.index * intervalMs}::BIGINT), 'm${r.index}', FALSE)`);
-  await conn.run(`INSERT INTO input VALUES ${values.join(",")}`);
+  await db().run(`INSERT INTO input VALUES ${values.join(",")}`);
   const q = duckdbAnalytics(DEFAULT_ANALYTICS);
-  const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
+  const read = async (sql: string) => (await db().runAndReadAll(sql)).getRowObjectsJS();
   const index = (v: unknown) => ((v as Date).getTime() - T0) / intervalMs;
   const anomalies = (await read(q.anomalies)).map((a) => `${a.rule}@${index(a.event_ts)} ${a.severity}`).sort();
   return { anomalies };

@@ -2,7 +2,7 @@
  * The analytics on DuckDB, on small crafted inputs: exact aggregates and window edges, late readings left out,
  * each anomaly rule firing on its case and silent on a clean series, alert episodes opening and clearing once.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { memoryDuckDb } from "./memory-duckdb";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { duckdbAnalytics, duckdbAnalyticsPlan, referenceScoringSql, scoringSql } from "../../analytics/duckdb";
 import { AGGREGATES, ALERTS, ANOMALIES } from "../../lake/tables";
@@ -24,33 +24,23 @@ function cleanSeries(n: number, opts: Partial<Reading> = {}): Reading[] {
   return Array.from({ length: n }, (_, i) => ({ ...opts, ms: T0 + i * 1000, value: 20 + ((i * 7) % 11) / 10 }));
 }
 
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
-
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(":memory:");
-  conn = await instance.connect();
-});
-afterAll(() => {
-  conn.closeSync();
-  instance.closeSync();
-});
+const db = memoryDuckDb();
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 async function load(readings: Reading[]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
+  await db().run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
     unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
   const rows = readings.map((r, i) =>
     `(${sqlText(r.device ?? "dev-1")}, ${sqlText(r.site ?? "plant-a")}, ${sqlText(r.line ?? "line-1")}, ${sqlText(r.metric ?? "temperature")},
       ${r.value}, 'degC', epoch_ms(${r.ms}::BIGINT), epoch_ms(${r.ms}::BIGINT), 'm${i}', ${r.late ? "TRUE" : "FALSE"})`);
-  for (let i = 0; i < rows.length; i += 500) await conn.run(`INSERT INTO input VALUES ${rows.slice(i, i + 500).join(",")}`);
+  for (let i = 0; i < rows.length; i += 500) await db().run(`INSERT INTO input VALUES ${rows.slice(i, i + 500).join(",")}`);
 }
 
 type Row = Record<string, unknown>;
 
 async function query(sql: string): Promise<Row[]> {
-  const reader = await conn.runAndReadAll(sql);
+  const reader = await db().runAndReadAll(sql);
   return reader.getRowObjectsJS() as Row[];
 }
 
@@ -66,9 +56,9 @@ async function run(readings: Reading[], def: AnalyticsDefinition = DEFAULT_ANALY
     anomalies: await query(q.anomalies),
     alerts: await query(q.alerts),
     columns: {
-      aggregates: (await conn.runAndReadAll(q.aggregates)).columnNames(),
-      anomalies: (await conn.runAndReadAll(q.anomalies)).columnNames(),
-      alerts: (await conn.runAndReadAll(q.alerts)).columnNames(),
+      aggregates: (await db().runAndReadAll(q.aggregates)).columnNames(),
+      anomalies: (await db().runAndReadAll(q.anomalies)).columnNames(),
+      alerts: (await db().runAndReadAll(q.alerts)).columnNames(),
     },
   };
 }
@@ -93,12 +83,12 @@ describe("duckdbAnalyticsPlan", () => {
     for (const i of [300, 310, 620]) readings[i].value = 35;
     const direct = await run(readings);
     const plan = duckdbAnalyticsPlan(DEFAULT_ANALYTICS, "input", "scored_tmp");
-    for (const s of plan.prepare) await conn.run(s);
+    for (const s of plan.prepare) await db().run(s);
     expect(await query(plan.aggregates)).toEqual(direct.aggregates);
     expect(await query(plan.anomalies)).toEqual(direct.anomalies);
     expect(await query(plan.alerts)).toEqual(direct.alerts);
     expect(direct.alerts.length).toBe(4);
-    for (const s of plan.cleanup) await conn.run(s);
+    for (const s of plan.cleanup) await db().run(s);
     await expect(query("SELECT * FROM scored_tmp")).rejects.toThrow();
   });
 });
@@ -200,12 +190,12 @@ describe("the optimized DuckDB scoring", () => {
     // The plan's scratch table keeps only readings on which a rule fired: enough for both of its readers.
     const direct = duckdbAnalytics(def);
     const plan = duckdbAnalyticsPlan(def, "input", "scored_variant");
-    for (const statement of plan.prepare) await conn.run(statement);
+    for (const statement of plan.prepare) await db().run(statement);
     // Rows tied on the queries' ORDER BY (same series and event time) may come in either order: compare as sets.
     const rows = async (sql: string) => (await query(sql)).map((r) => JSON.stringify(r, (_, v) => (typeof v === "bigint" ? `${v}n` : v))).sort();
     expect(await rows(plan.anomalies)).toEqual(await rows(direct.anomalies));
     expect(await rows(plan.alerts)).toEqual(await rows(direct.alerts));
-    for (const statement of plan.cleanup) await conn.run(statement);
+    for (const statement of plan.cleanup) await db().run(statement);
   });
 });
 

@@ -6,9 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { run } from "../../cli/program";
 import { EXIT } from "../../cli/errors";
-import type { Io } from "../../cli/io";
+import { cli } from "./run-cli";
 import { cadenceWarning, slowSeries } from "../../cli/cadence";
 import { holdSecondsOption, replayAnalytics } from "../../cli/commands/replay";
 import { stackAnalytics } from "../../config/analytics";
@@ -17,13 +16,6 @@ import { PROJECT_DIR, readProjectKeys } from "../../config/stack-file";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { DEFAULT_INGEST_POLICY } from "../../contract/ingest-policy";
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = { out: (t) => void (out += t.endsWith("\n") ? t : `${t}\n`), err: (t) => void (err += t.endsWith("\n") ? t : `${t}\n`) };
-  const code = await run(args, io);
-  return { code, out, err };
-}
 
 let dir: string;
 beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-replay-analytics-"))));
