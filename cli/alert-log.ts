@@ -2,10 +2,9 @@
  * The alert transitions a replay stored in the lake, as lines to print: locally, alerts are printed as well as
  * stored (in the cloud the alert notifier publishes the same open/cleared rows to the operators' SNS topic).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { ALERTS } from "../lake/tables";
+import { queryLakeTable } from "../local/lake-query";
+import { formatNumber } from "../reports/charts";
 
 /** One row of the alerts table: an episode opening or clearing. */
 export interface AlertTransition {
@@ -25,43 +24,32 @@ export interface AlertTransition {
 
 /** Every transition in `<lakeDir>/alerts`, in time order (an episode's open before its clear); none without the table. */
 export async function readAlertTransitions(lakeDir: string): Promise<AlertTransition[]> {
-  const dir = path.join(lakeDir, ALERTS.name);
-  if (!fs.existsSync(dir)) return [];
-  const files = path.join(dir, "**", "*.parquet").replace(/'/g, "''");
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const found = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob('${files}')`);
-    if (Number(found.getRowObjectsJS()[0].n) === 0) return [];
-    const reader = await connection.runAndReadAll(
-      `SELECT state, CAST(epoch_ms(event_ts) AS DOUBLE) AS event_ms, device_id, site, line, metric, rule, severity,
+  const rows = await queryLakeTable(
+    lakeDir,
+    ALERTS.name,
+    (from) => `SELECT state, CAST(epoch_ms(event_ts) AS DOUBLE) AS event_ms, device_id, site, line, metric, rule, severity,
               peak_value, limit_value, CAST(anomaly_count AS DOUBLE) AS anomaly_count
-         FROM read_parquet('${files}', hive_partitioning = false)
+         FROM ${from}
         ORDER BY event_ts, device_id, metric, rule, state DESC`,
-    );
-    return reader.getRowObjectsJS().map((row) => ({
-      state: row.state === "open" ? "open" : "cleared",
-      event_ms: Number(row.event_ms),
-      device_id: String(row.device_id),
-      site: String(row.site),
-      line: String(row.line),
-      metric: String(row.metric),
-      rule: String(row.rule),
-      severity: String(row.severity),
-      peak_value: row.peak_value === null ? null : Number(row.peak_value),
-      limit_value: row.limit_value === null ? null : Number(row.limit_value),
-      anomaly_count: Number(row.anomaly_count),
-    }));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  );
+  return rows.map((row) => ({
+    state: row.state === "open" ? "open" : "cleared",
+    event_ms: Number(row.event_ms),
+    device_id: String(row.device_id),
+    site: String(row.site),
+    line: String(row.line),
+    metric: String(row.metric),
+    rule: String(row.rule),
+    severity: String(row.severity),
+    peak_value: row.peak_value === null ? null : Number(row.peak_value),
+    limit_value: row.limit_value === null ? null : Number(row.limit_value),
+    anomaly_count: Number(row.anomaly_count),
+  }));
 }
 
-/** A value as people read it: at most 4 significant digits after the point, no trailing zeros. */
+/** A value as people read it (the report's format), "-" when absent. */
 function readable(value: number | null): string {
-  if (value === null) return "-";
-  return Math.abs(value) >= 1000 ? value.toFixed(0) : String(Number(value.toPrecision(4)));
+  return value === null ? "-" : formatNumber(value);
 }
 
 /**

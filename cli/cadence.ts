@@ -4,20 +4,18 @@
  * must be a constant). A series that reports less often than that never has two anomalous readings within
  * one hold, so each of them opens and clears its own episode; `iotpipe replay` warns about such series.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { READINGS } from "../lake/tables";
+import { queryLakeTable } from "../local/lake-query";
 
 /**
  * Per series (device, site, line, metric): the median interval between its on-time readings, in ms. Late
- * readings are left out, as the rules leave them out. `files` is a read_parquet glob of the readings table.
+ * readings are left out, as the rules leave them out. `from` is the readings table as a relation.
  */
-export function seriesIntervalsSql(files: string): string {
+export function seriesIntervalsSql(from: string): string {
   return `WITH steps AS (
   SELECT device_id, site, line, metric,
          epoch_ms(event_ts) - lag(epoch_ms(event_ts)) OVER (PARTITION BY device_id, site, line, metric ORDER BY event_ts) AS step_ms
-    FROM read_parquet('${files.replace(/'/g, "''")}', hive_partitioning = false)
+    FROM ${from}
    WHERE NOT late
 )
 SELECT device_id, site, line, metric, CAST(median(step_ms) AS DOUBLE) AS interval_ms
@@ -35,26 +33,15 @@ export interface SlowSeries {
 
 /** The lake's series whose median interval between readings exceeds `holdSeconds`; null when there are none. */
 export async function slowSeries(lakeDir: string, holdSeconds: number): Promise<SlowSeries | null> {
-  const dir = path.join(lakeDir, READINGS.name);
-  if (!fs.existsSync(dir)) return null;
-  const files = path.join(dir, "**", "*.parquet");
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const found = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob('${files.replace(/'/g, "''")}')`);
-    if (Number(found.getRowObjectsJS()[0].n) === 0) return null;
-    const reader = await connection.runAndReadAll(
-      `SELECT count(*)::INTEGER AS n, min(interval_ms) AS lo, max(interval_ms) AS hi
-         FROM (${seriesIntervalsSql(files)})
+  const [row] = await queryLakeTable(
+    lakeDir,
+    READINGS.name,
+    (from) => `SELECT count(*)::INTEGER AS n, min(interval_ms) AS lo, max(interval_ms) AS hi
+         FROM (${seriesIntervalsSql(from)})
         WHERE interval_ms > ${holdSeconds * 1000}`,
-    );
-    const row = reader.getRowObjectsJS()[0];
-    const count = Number(row.n);
-    return count === 0 ? null : { count, minIntervalMs: Number(row.lo), maxIntervalMs: Number(row.hi) };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  );
+  const count = Number(row?.n ?? 0);
+  return count === 0 ? null : { count, minIntervalMs: Number(row.lo), maxIntervalMs: Number(row.hi) };
 }
 
 /** The longest hold iotpipe:alertHoldSeconds accepts (config/schema.ts: one day). */

@@ -18,12 +18,15 @@ export function timestampMs(value: string): number {
 }
 
 const num = (value: string | null): number | null => (value === null || value === "" ? null : Number(value));
-const fmt = (value: number): string => (Math.abs(value) >= 1000 ? value.toFixed(0) : String(Number(value.toPrecision(4))));
+/** A measured number as people read it: 4 significant digits, whole numbers from 1000 (the report's and the CLI's format). */
+export function formatNumber(value: number): string {
+  return Math.abs(value) >= 1000 ? value.toFixed(0) : String(Number(value.toPrecision(4)));
+}
 
 /** A measured value as people read it (4 significant digits, whole numbers from 1000); text that is not a number as it is. */
 export function formatValue(value: string | null): string {
   const n = num(value);
-  return n === null || !Number.isFinite(n) ? String(value ?? "") : fmt(n);
+  return n === null || !Number.isFinite(n) ? String(value ?? "") : formatNumber(n);
 }
 
 /** Characters of a 12 px label that fit beside a chart (about 7 px each), the rest cut with an ellipsis. */
@@ -66,17 +69,17 @@ export function dailyRangeChart(log: ResultRecord[], limitsOf: (row: ResultRecor
     const label = `${r.device_id} · ${r.metric}`;
     const limitLine = (v: number, side: string) =>
       `<line class="limit" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${y + 2}" y2="${y + ROW_HEIGHT - 4}">` +
-      `<title>${side} limit ${fmt(v)}</title></line>`;
+      `<title>${side} limit ${formatNumber(v)}</title></line>`;
     return [
       `<g class="sensor${breached ? " breached" : ""}">`,
       `<text class="label" x="${LABEL_WIDTH - 8}" y="${y + 19}" text-anchor="end">${escapeXml(label)}</text>`,
       `<line class="axis" x1="${LABEL_WIDTH}" x2="${LABEL_WIDTH + PLOT_WIDTH}" y1="${y + 14}" y2="${y + 14}"/>`,
       `<rect class="range" x="${x(min).toFixed(1)}" y="${y + 7}" width="${Math.max(x(max) - x(min), 2).toFixed(1)}" height="14" rx="3">`,
-      `<title>${escapeXml(label)}: min ${fmt(min)}, mean ${fmt(avg)}, max ${fmt(max)} ${escapeXml(r.unit ?? "")}</title></rect>`,
+      `<title>${escapeXml(label)}: min ${formatNumber(min)}, mean ${formatNumber(avg)}, max ${formatNumber(max)} ${escapeXml(r.unit ?? "")}</title></rect>`,
       `<line class="mean" x1="${x(avg).toFixed(1)}" x2="${x(avg).toFixed(1)}" y1="${y + 4}" y2="${y + 24}"/>`,
       lower === null ? "" : limitLine(lower, "Lower"),
       upper === null ? "" : limitLine(upper, "Upper"),
-      `<text class="values" x="${LABEL_WIDTH + PLOT_WIDTH + 10}" y="${y + 19}">${fmt(min)} / ${fmt(avg)} / ${fmt(max)} ${escapeXml(r.unit ?? "")}</text>`,
+      `<text class="values" x="${LABEL_WIDTH + PLOT_WIDTH + 10}" y="${y + 19}">${formatNumber(min)} / ${formatNumber(avg)} / ${formatNumber(max)} ${escapeXml(r.unit ?? "")}</text>`,
       `</g>`,
     ].join("");
   });

@@ -3,9 +3,8 @@
  * how fast, and which alerts nobody asked for (false alerts). Alerts, not anomaly rows, are the unit: an
  * operator sees one notification per episode, so that is what recall and false alerts are counted in.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { ALERTS } from "../lake/tables";
+import { queryLakeTable } from "../local/lake-query";
 import type { FaultLabel } from "./faults";
 import type { ExpectedCounts } from "./simulate";
 
@@ -170,31 +169,21 @@ export function checkDelivery(expected: ExpectedCounts, replayed: ReplayFigures)
  * `alerts/dt=*`). A lake without an alerts directory has raised no alert: that is an empty list, not an error.
  */
 export async function readAlertEpisodes(lakeDir: string): Promise<AlertEpisode[]> {
-  const alertsDir = path.join(lakeDir, "alerts");
-  if (!fs.existsSync(alertsDir)) return [];
-  const files = path.join(alertsDir, "**", "*.parquet").replace(/'/g, "''");
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    const hasFiles = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob('${files}')`);
-    if (Number(hasFiles.getRowObjectsJS()[0].n) === 0) return [];
-    const reader = await connection.runAndReadAll(
-      `SELECT device_id, site, line, metric, rule, CAST(epoch_ms(episode_start) AS DOUBLE) AS episode_start, severity
-         FROM read_parquet('${files}', hive_partitioning = false)
+  const rows = await queryLakeTable(
+    lakeDir,
+    ALERTS.name,
+    (from) => `SELECT device_id, site, line, metric, rule, CAST(epoch_ms(episode_start) AS DOUBLE) AS episode_start, severity
+         FROM ${from}
         WHERE state = 'open'
         ORDER BY episode_start, device_id, metric, rule`,
-    );
-    return reader.getRowObjectsJS().map((row) => ({
-      device_id: String(row.device_id),
-      site: String(row.site),
-      line: String(row.line),
-      metric: row.metric === null ? null : String(row.metric),
-      rule: String(row.rule),
-      episode_start: Number(row.episode_start),
-      severity: String(row.severity),
-    }));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  );
+  return rows.map((row) => ({
+    device_id: String(row.device_id),
+    site: String(row.site),
+    line: String(row.line),
+    metric: row.metric === null ? null : String(row.metric),
+    rule: String(row.rule),
+    episode_start: Number(row.episode_start),
+    severity: String(row.severity),
+  }));
 }
