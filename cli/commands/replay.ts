@@ -1,13 +1,7 @@
 /** `iotpipe replay`: recorded history (JSON Lines or CSV) through validation, de-duplication and analytics into a lake. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
-import type { AnalyticsDefinition } from "../../analytics/definition";
-import { stackAnalytics } from "../../config/analytics";
-import { parseStackConfig, StackConfigError } from "../../config/load";
-import type { ConfigKeyName } from "../../config/schema";
-import { readStackFileKeys } from "../../config/stack-file";
-import type { IngestPolicy } from "../../contract/ingest-policy";
+import type { Command } from "commander";
 import { ConservationError } from "../../local/conservation";
 import { replay, type ReplayResult } from "../../local/replay";
 import { alertLines, readAlertTransitions } from "../alert-log";
@@ -16,102 +10,14 @@ import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
 import { integerIn, oneOf } from "../options";
 import { progressBar } from "../progress";
+import { analyticsFromFlags, analyticsLine, holdSecondsOption, windowsOption, type AnalyticsFlags, type CliAnalytics } from "../stack-analytics";
 
-export interface ReplayFlags {
+export interface ReplayFlags extends AnalyticsFlags {
   input: string;
   out: string;
   format?: "jsonl" | "csv";
   live?: boolean;
   threads?: number;
-  /** A stack file (Pulumi.<stack>.yaml) whose analytics and ingest policy the replay applies. */
-  stackConfig?: string;
-  /** Alert hold time in seconds, over the stack's (iotpipe:alertHoldSeconds). */
-  holdSeconds?: number;
-  /** Aggregate windows in seconds, over the stack's (iotpipe:aggregateWindowSeconds). */
-  windows?: number[];
-}
-
-/** The analytics a replay runs, and where they came from. */
-export interface ReplayAnalytics {
-  definition: AnalyticsDefinition;
-  ingestPolicy: IngestPolicy;
-  /** "Pulumi.prod.yaml, --hold-seconds"; null for the shipped defaults. */
-  source: string | null;
-}
-
-/**
- * A command-line value for a stack config key, checked exactly as `pulumi up` checks the key (config/schema.ts),
- * the key's message without its name: `--windows 60,7` is refused with "7 must divide a day (86400 s) …".
- */
-function asStackKey<K extends ConfigKeyName>(key: K, value: unknown): ReturnType<typeof parseStackConfig>[K] {
-  try {
-    return parseStackConfig({ [key]: value })[key];
-  } catch (error) {
-    if (!(error instanceof StackConfigError)) throw error;
-    const name = new RegExp(`^iotpipe:${key}(\\[\\d+\\])? ?`);
-    throw new InvalidArgumentError(`${error.problems.map((p) => p.replace(name, "").replace(/; got .*$/, "")).join("; ")} (as iotpipe:${key})`);
-  }
-}
-
-/** `--hold-seconds <n>`: as iotpipe:alertHoldSeconds. */
-export function holdSecondsOption(text: string): number {
-  return asStackKey("alertHoldSeconds", text.trim());
-}
-
-/** `--windows <s,s>`: whole seconds separated by commas, as iotpipe:aggregateWindowSeconds. */
-export function windowsOption(text: string): number[] {
-  const parts = text.split(",").map((p) => p.trim());
-  if (!parts.every((p) => /^\d+$/.test(p))) throw new InvalidArgumentError("must be whole seconds separated by commas, e.g. 60,3600");
-  return asStackKey("aggregateWindowSeconds", parts.map(Number));
-}
-
-/**
- * The analytics definition and ingest policy of a replay: the stack's, from the same `stackAnalytics` the cloud
- * deploys with (config/analytics.ts), read from `--stack-config` (defaults without it), with --hold-seconds and
- * --windows over it.
- */
-export function replayAnalytics(flags: Pick<ReplayFlags, "stackConfig" | "holdSeconds" | "windows">): ReplayAnalytics {
-  let raw: Record<string, unknown> = {};
-  const sources: string[] = [];
-  if (flags.stackConfig !== undefined) {
-    const file = flags.stackConfig;
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      throw new CliError(`stack config ${file} does not exist or is not a file`, "pass a stack file such as Pulumi.prod.yaml (the project's Pulumi.<stack>.yaml)");
-    }
-    try {
-      raw = readStackFileKeys(path.resolve(file));
-    } catch (error) {
-      throw new CliError(`cannot read stack config ${file}: ${(error as Error).message}`, "pass a Pulumi stack file: a YAML mapping with a config: section");
-    }
-    sources.push(path.basename(file));
-  }
-  if (flags.windows !== undefined) {
-    raw.aggregateWindowSeconds = flags.windows;
-    sources.push("--windows");
-  }
-  if (flags.holdSeconds !== undefined) {
-    raw.alertHoldSeconds = flags.holdSeconds;
-    sources.push("--hold-seconds");
-  }
-  try {
-    const { definition, ingestPolicy } = stackAnalytics(parseStackConfig(raw));
-    return { definition, ingestPolicy, source: sources.length === 0 ? null : sources.join(", ") };
-  } catch (error) {
-    if (error instanceof StackConfigError) {
-      throw new CliError(`stack config ${flags.stackConfig}: ${error.message}`, "fix the key(s) in the stack file: `pulumi up` refuses them too");
-    }
-    throw error;
-  }
-}
-
-/** "analytics: Pulumi.prod.yaml: windows 60 s, 3600 s; alert hold 120 s; 4 static limits, 1 site/line override". */
-export function analyticsLine(analytics: ReplayAnalytics): string {
-  const { definition: d, source } = analytics;
-  const overrides = d.rules.staticLimit.overrides.length;
-  return (
-    `  analytics (${source ?? "shipped defaults"}): windows ${d.windowSeconds.map((w) => `${w} s`).join(", ")}; alert hold ${d.alerts.holdSeconds} s` +
-    (overrides > 0 ? `; ${overrides} site/line static limit override${overrides === 1 ? "" : "s"}` : "")
-  );
 }
 
 /** Quarantine reasons with a count, "unparseable 4, schema 2". */
@@ -121,7 +27,7 @@ export function reasonSummary(byReason: Record<string, number>): string {
 }
 
 /** Runs a replay with progress bars; a conservation failure becomes exit code 3. */
-export async function replayWithProgress(flags: ReplayFlags, io: Io, analytics: ReplayAnalytics = replayAnalytics(flags)): Promise<ReplayResult> {
+export async function replayWithProgress(flags: ReplayFlags, io: Io, analytics: CliAnalytics = analyticsFromFlags(flags)): Promise<ReplayResult> {
   const validate = progressBar("validate", "chunks");
   const publish = progressBar("analyse", "steps");
   try {
@@ -196,7 +102,7 @@ that get one episode per anomalous reading; the replay warns about them. Raise t
 their interval (--hold-seconds here, iotpipe:alertHoldSeconds in the stack).`,
     )
     .action(async (flags: ReplayFlags) => {
-      const analytics = replayAnalytics(flags);
+      const analytics = analyticsFromFlags(flags);
       const result = await replayWithProgress(flags, io, analytics);
       for (const line of replaySummary(result, flags.input)) io.out(line);
       if (analytics.source !== null) io.out(analyticsLine(analytics));

@@ -7,7 +7,7 @@ import { summaryText } from "../../reports/summary";
 import { CliError } from "../errors";
 import type { Io } from "../io";
 import { integerIn, isoDate } from "../options";
-import { replayAnalytics } from "./replay";
+import { analyticsFromFlags } from "../stack-analytics";
 
 export interface ReportFlags {
   date: string;
@@ -25,7 +25,7 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
     throw new CliError(`lake directory ${flags.lake} does not exist`, "write one with `iotpipe replay --input <file> --out <lake-dir>` (or run `npm run demo`)");
   }
   // The limits drawn on the range chart: the stack's (the same `stackAnalytics` as replay and the cloud), else the shipped ones.
-  const staticLimits = replayAnalytics({ stackConfig: flags.stackConfig }).definition.rules.staticLimit;
+  const staticLimits = analyticsFromFlags({ stackConfig: flags.stackConfig }).definition.rules.staticLimit;
   let result: LocalReportResult;
   try {
     result = await runLocalReport({

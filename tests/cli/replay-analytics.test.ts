@@ -9,7 +9,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { EXIT } from "../../cli/errors";
 import { cli } from "./run-cli";
 import { cadenceWarning, slowSeries } from "../../cli/cadence";
-import { holdSecondsOption, replayAnalytics } from "../../cli/commands/replay";
+import { analyticsFromFlags, holdSecondsOption } from "../../cli/stack-analytics";
 import { stackAnalytics } from "../../config/analytics";
 import { parseStackConfig } from "../../config/load";
 import { PROJECT_DIR, readProjectKeys } from "../../config/stack-file";
@@ -56,10 +56,10 @@ describe("--stack-config", () => {
   test("runs exactly the analytics the stack deploys (the same stackAnalytics), flags over them", () => {
     for (const stack of ["dev", "prod"]) {
       const deployed = stackAnalytics(parseStackConfig(readProjectKeys(stack)));
-      expect(replayAnalytics({ stackConfig: path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`) })).toEqual({ ...deployed, source: `Pulumi.${stack}.yaml` });
+      expect(analyticsFromFlags({ stackConfig: path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`) })).toEqual({ ...deployed, source: `Pulumi.${stack}.yaml` });
     }
-    expect(replayAnalytics({})).toEqual({ definition: DEFAULT_ANALYTICS, ingestPolicy: DEFAULT_INGEST_POLICY, source: null });
-    const prod = replayAnalytics({ stackConfig: path.join(PROJECT_DIR, "Pulumi.prod.yaml"), holdSeconds: 600, windows: [300] });
+    expect(analyticsFromFlags({})).toEqual({ definition: DEFAULT_ANALYTICS, ingestPolicy: DEFAULT_INGEST_POLICY, source: null });
+    const prod = analyticsFromFlags({ stackConfig: path.join(PROJECT_DIR, "Pulumi.prod.yaml"), holdSeconds: 600, windows: [300] });
     expect(prod.definition.alerts.holdSeconds).toBe(600);
     expect(prod.definition.windowSeconds).toEqual([300]);
     expect(prod.definition.rules.staticLimit.defaults.pressure.high).toBe(16);
