@@ -4,6 +4,7 @@
  * must be a constant). A series that reports less often than that never has two anomalous readings within
  * one hold, so each of them opens and clears its own episode; `iotpipe replay` warns about such series.
  */
+import { MAX_ALERT_HOLD_SECONDS } from "../config/schema";
 import { READINGS } from "../lake/tables";
 import { queryLakeTable } from "../local/lake-query";
 
@@ -44,9 +45,6 @@ export async function slowSeries(lakeDir: string, holdSeconds: number): Promise<
   return count === 0 ? null : { count, minIntervalMs: Number(row.lo), maxIntervalMs: Number(row.hi) };
 }
 
-/** The longest hold iotpipe:alertHoldSeconds accepts (config/schema.ts: one day). */
-const MAX_HOLD_SECONDS = 86_400;
-
 /**
  * The warning for series slower than the hold time: "1 series report every ~300 s, longer than the alert hold
  * time (120 s): …". Suggests a hold of twice the slowest interval, at most what the config key accepts.
@@ -59,6 +57,6 @@ export function cadenceWarning(slow: SlowSeries, holdSeconds: number): string {
   return (
     `${slow.count} series report${slow.count === 1 ? "s" : ""} every ${every}, longer than the alert hold time (${holdSeconds} s): ` +
     `each anomalous reading of theirs opens its own episode; set iotpipe:alertHoldSeconds (or --hold-seconds) to ` +
-    (twice <= MAX_HOLD_SECONDS ? `at least 2 × their interval (${twice} s)` : `its maximum, one day, short of 2 × their interval (${MAX_HOLD_SECONDS} s)`)
+    (twice <= MAX_ALERT_HOLD_SECONDS ? `at least 2 × their interval (${twice} s)` : `its maximum, one day, short of 2 × their interval (${MAX_ALERT_HOLD_SECONDS} s)`)
   );
 }

@@ -117,7 +117,10 @@ const aggregateWindowSeconds = z
   .array(integerItem)
   .pipe(z.array(z.number()).superRefine(definitionChecked((windowSeconds: number[]) => ({ windowSeconds }), "windowSeconds")));
 
-const alertHoldSeconds = int(1, 86_400).pipe(
+/** The longest alert hold a stack may set: one day. */
+export const MAX_ALERT_HOLD_SECONDS = 86_400;
+
+const alertHoldSeconds = int(1, MAX_ALERT_HOLD_SECONDS).pipe(
   z.number().superRefine(definitionChecked((holdSeconds: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds } }), "alerts.holdSeconds")),
 );
 
