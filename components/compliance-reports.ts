@@ -194,12 +194,13 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
         Resource: [`${p.reportsBucketArn}/reports/*`],
       },
       {
-        // Without ListBucket a missing key reads as 403, not 404: the idempotency check needs to tell them apart.
+        // Without ListBucket a missing key reads as 403, not 404, and the idempotency check must tell them apart.
+        // S3 checks ListBucket for the GetObject request itself, which carries no s3:prefix: a condition on
+        // s3:prefix never matches it, so the grant is unconditioned (the bucket holds nothing but reports).
         Sid: "ListReports",
         Effect: "Allow",
         Action: ["s3:ListBucket"],
         Resource: [p.reportsBucketArn],
-        Condition: { StringLike: { "s3:prefix": ["reports/*"] } },
       },
       { Sid: "PublishSummary", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
       { Sid: "RecordFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },

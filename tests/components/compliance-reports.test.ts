@@ -111,7 +111,8 @@ describe("ComplianceReports", () => {
       { Sid: "ListQueryResults", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::results-bucket"], Condition: { StringLike: { "s3:prefix": ["results/*"] } } },
       { Sid: "LocateResultsBucket", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::results-bucket"], Condition: undefined },
       { Sid: "CreateReports", Action: ["s3:PutObject", "s3:GetObject"], Resource: ["arn:aws:s3:::reports-bucket/reports/*"], Condition: undefined },
-      { Sid: "ListReports", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::reports-bucket"], Condition: { StringLike: { "s3:prefix": ["reports/*"] } } },
+      // Unconditioned: S3 checks ListBucket for a GetObject of a missing key (404, not 403), and that request has no s3:prefix.
+      { Sid: "ListReports", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::reports-bucket"], Condition: undefined },
       { Sid: "PublishSummary", Action: ["sns:Publish"], Resource: [ARGS.topicArn], Condition: undefined },
       { Sid: "RecordFailedRuns", Action: ["sqs:SendMessage"], Resource: [DLQ_ARN], Condition: undefined },
       { Sid: "OwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${LOG_GROUP_ARN}:*`], Condition: undefined },

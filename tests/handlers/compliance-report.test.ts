@@ -277,6 +277,17 @@ describe("compliance-report handler", () => {
     expect(aws.published()).toHaveLength(0);
   });
 
+  it("fails naming the missing s3:ListBucket when S3 answers 403 for a manifest that does not exist yet", async () => {
+    fakeAthena();
+    fakeBucket();
+    aws.deniesMissingKeys = true;
+    const run = runComplianceReport({ date: "2026-11-10" }, deps());
+    await expect(run).rejects.toThrow(`reading s3://iotpipe-reports-bucket/${PREFIX}manifest.json was denied (HTTP 403 AccessDenied: Access Denied)`);
+    await expect(run).rejects.toThrow("s3:ListBucket on bucket iotpipe-reports-bucket with no s3:prefix condition");
+    expect(aws.puts()).toHaveLength(0);
+    expect(aws.published()).toHaveLength(0);
+  });
+
   it("completes the partial bundle on the retry, then a re-run is a no-op with the same keys", async () => {
     fakeAthena();
     const store = fakeBucket(/report\.html$/);

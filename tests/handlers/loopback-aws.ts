@@ -56,6 +56,8 @@ export interface LoopbackAws {
   published(): URLSearchParams[];
   /** PUTs of keys matching this answer 500 InternalError (every attempt). */
   failPuts?: RegExp;
+  /** GETs of missing keys answer 403 AccessDenied, as S3 does for a caller without s3:ListBucket on the bucket. */
+  deniesMissingKeys?: boolean;
   /** The next this-many PUTs answer 409 ConditionalRequestConflict. */
   conflicts: number;
   /** When set, Publish answers this SNS XML error. */
@@ -144,6 +146,7 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
       aws.objects.clear();
       aws.requests.length = 0;
       aws.failPuts = undefined;
+      aws.deniesMissingKeys = undefined;
       aws.conflicts = 0;
       aws.snsError = undefined;
       aws.snsErrorsByArrival.clear();
@@ -226,6 +229,7 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
         res.setHeader("content-type", "application/octet-stream");
         return res.end(aws.objects.get(objectKey));
       }
+      if (aws.deniesMissingKeys) return xml(res, 403, `<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`);
       return xml(res, 404, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${objectKey}</Key></Error>`);
     });
   });
