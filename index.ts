@@ -104,6 +104,10 @@ const ingest = new DeviceIngest("ingest", {
 
 const streamRef = (name: string) => ({ name: streams.outputs[name].name, arn: streams.outputs[name].arn });
 
+// This stack's own last deployment: the SQL hash its Flink job runs, so a SQL change starts the job without
+// restoring a snapshot the new statements cannot read (StreamAnalytics restorePlan; nothing on a first deployment).
+const deployed = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+
 const analytics = new StreamAnalytics("analytics", {
   sourceStream: { name: streams.raw.name, arn: streams.raw.arn },
   sinkStreams: Object.fromEntries(Object.keys(streams.outputs).map((name) => [name, streamRef(name)])),
@@ -117,6 +121,7 @@ const analytics = new StreamAnalytics("analytics", {
   parallelismPerKpu: config.flinkParallelismPerKpu,
   autoScalingEnabled: config.flinkAutoScaling,
   logRetentionDays: config.logRetentionDays,
+  deployedSqlSha256: deployed.getOutput("flinkSqlSha256") as pulumi.Output<string | undefined>,
 });
 
 const lake = new ParquetLake("lake", {
@@ -208,6 +213,8 @@ export const iotRuleName = ingest.ruleName;
 export const devicePolicyName = ingest.policyName;
 export const thingGroupName = ingest.thingGroupName;
 export const flinkApplicationName = analytics.applicationName;
+/** The SQL graph the Flink job runs; the next deployment compares against it (see `deployed` above). */
+export const flinkSqlSha256 = analytics.sqlSha256;
 export const glueDatabase = lake.databaseName;
 export const athenaWorkgroup = athena.workgroupName;
 export const lakeBucketName = lakeBucket.name;

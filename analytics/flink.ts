@@ -58,7 +58,9 @@ function flinkType(t: LakeColumnType): string {
  * jar each source polls as fast as GetRecords returns and the pair can be throttled on busy shards.
  */
 const RAW_READER_OPTIONS: [string, string][] = [
-  ["source.init.position", "TRIM_HORIZON"],
+  // TRIM_HORIZON, or LATEST when a SQL change starts the job without state (components/stream-analytics.ts
+  // restorePlan); only read when no snapshot is restored.
+  ["source.init.position", "${raw.init.position}"],
   // POLLING or EFO, and the fan-out consumer's name (used only by EFO): set by the Flink component from its
   // enhancedFanOut option, so one SQL file serves both.
   ["source.reader.type", "${raw.reader.type}"],
@@ -320,7 +322,7 @@ INSERT INTO alerts_sink
 }
 
 /** Application property keys the SQL files expect (group `iotpipe`). */
-export const FLINK_PROPERTY_KEYS: string[] = ["raw.stream.arn", "raw.reader.type", "raw.efo.consumer.name", ...SINK_TABLES.map((t) => `${t.name}.stream.arn`), "aws.region"];
+export const FLINK_PROPERTY_KEYS: string[] = ["raw.stream.arn", "raw.reader.type", "raw.efo.consumer.name", "raw.init.position", ...SINK_TABLES.map((t) => `${t.name}.stream.arn`), "aws.region"];
 
 /**
  * Splits a SQL file into statements at top-level semicolons, ignoring those inside '…' strings, "…" or `…`

@@ -50,6 +50,8 @@ export const PROPERTY_KEYS = {
   readerType: "raw.reader.type",
   /** The enhanced fan-out consumer the job registers (the application name; read only in EFO mode). */
   efoConsumerName: "raw.efo.consumer.name",
+  /** Where the source starts when the job starts without state: `TRIM_HORIZON`, or `LATEST` after a SQL change. */
+  startPosition: "raw.init.position",
 } as const;
 
 /** CloudWatch Logs accepts only these retention values (days). */
@@ -65,6 +67,8 @@ export interface ApplicationArtifact {
   objectVersion?: pulumi.Input<string>;
   /** CMK encrypting the object, if SSE-KMS: the service role gets kms:Decrypt on it. */
   kmsKeyArn?: pulumi.Input<string>;
+  /** `sqlGraphSha256` of the SQL inside: without it a changed SQL is not detected (see `restorePlan`). */
+  sqlSha256?: string;
 }
 
 export interface StreamAnalyticsArgs {
@@ -117,6 +121,11 @@ export interface StreamAnalyticsArgs {
   logKmsKeyArn?: pulumi.Input<string>;
   /** Start the application after deploying it. Default true. */
   startApplication?: boolean;
+  /**
+   * The SQL hash the running application was deployed with (the stack's previous `flinkSqlSha256` output).
+   * When it differs from this deployment's, the job starts without restoring state: see `restorePlan`.
+   */
+  deployedSqlSha256?: pulumi.Input<string | undefined>;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -142,6 +151,49 @@ export interface FlinkCodeBundle {
   pyFiles: string[];
   /** SHA-256 over the Python files, the SQL files (names and contents) and the jar URL. */
   sha256: string;
+  /** SHA-256 of the SQL statements alone (`sqlGraphSha256`): what decides whether saved state still fits. */
+  sqlSha256: string;
+}
+
+/**
+ * SHA-256 of the SQL files' statements in execution order, comment lines and blank lines left out: a comment
+ * change keeps the job's state, any change to a statement (a new rule, a window, a limit) counts as a new graph.
+ */
+export function sqlGraphSha256(files: { name: string; sql: string }[]): string {
+  const hash = crypto.createHash("sha256");
+  for (const f of files) {
+    const statements = f.sql
+      .split("\n")
+      .map((l) => l.trimEnd())
+      .filter((l) => l.trim() !== "" && !/^\s*--/.test(l))
+      .join("\n");
+    hash.update(`${f.name}\0${statements}\0`);
+  }
+  return hash.digest("hex");
+}
+
+/** How the application starts on this deployment. */
+export interface RestorePlan {
+  applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" | "SKIP_RESTORE_FROM_SNAPSHOT";
+  /** The source's `source.init.position`, used only when no state is restored. */
+  startPosition: "TRIM_HORIZON" | "LATEST";
+}
+
+/**
+ * The restore policy. Flink SQL derives operator ids and state layouts from the statement graph, so a snapshot
+ * taken by different SQL may not fit the new job (restore fails and the job crash-loops, or with
+ * allowNonRestoredState silently drops some operators' state and keeps others'). So:
+ * - same SQL as deployed (or nothing known about the deployed one): restore the latest snapshot, every operator's
+ *   state must map (allowNonRestoredState stays false: a mismatch fails loudly);
+ * - different SQL: start without state, reading the raw stream from LATEST. Reading from TRIM_HORIZON instead would
+ *   emit the whole stream retention a second time into the lake (duplicate readings and aggregates); LATEST loses
+ *   the analytics of the minute or two the update takes, which `raw_messages` still holds (README, runbook).
+ */
+export function restorePlan(deployedSqlSha256: string | undefined, sqlSha256: string | undefined): RestorePlan {
+  const changed = deployedSqlSha256 !== undefined && sqlSha256 !== undefined && deployedSqlSha256 !== sqlSha256;
+  return changed
+    ? { applicationRestoreType: "SKIP_RESTORE_FROM_SNAPSHOT", startPosition: "LATEST" }
+    : { applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT", startPosition: "TRIM_HORIZON" };
 }
 
 /**
@@ -165,6 +217,7 @@ export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string
 
   const hash = crypto.createHash("sha256");
   const assets: Record<string, pulumi.asset.Asset> = {};
+  const sqlSha256 = sqlGraphSha256(sqlFiles.map((f) => ({ name: f, sql: fs.readFileSync(path.join(sqlDirectory, f), "utf8") })));
   const add = (zipPath: string, file: string) => {
     hash.update(`${zipPath}\0`).update(fs.readFileSync(file)).update("\0");
     assets[zipPath] = new pulumi.asset.FileAsset(file);
@@ -173,7 +226,7 @@ export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string
   for (const f of sqlFiles) add(f, path.join(sqlDirectory, f));
   hash.update(`lib/${jar.fileName}\0${jar.url}`);
   assets[`lib/${jar.fileName}`] = new pulumi.asset.RemoteAsset(jar.url);
-  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, pyFiles: pythonFiles, sha256: hash.digest("hex") };
+  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, pyFiles: pythonFiles, sha256: hash.digest("hex"), sqlSha256 };
 }
 
 /** The service's start options: the entry point, the connector jar, and the modules the Python workers import. */
@@ -191,6 +244,10 @@ export class StreamAnalytics extends pulumi.ComponentResource {
   readonly codeObject?: aws.s3.BucketObjectv2;
   /** What was bundled, when the program built the zip. */
   readonly codeBundle?: FlinkCodeBundle;
+  /** The SQL hash this deployment runs (record it, e.g. as a stack output, and pass it back as `deployedSqlSha256`). */
+  readonly sqlSha256?: string;
+  /** How the application starts on this deployment. */
+  readonly restorePlan: pulumi.Output<RestorePlan>;
 
   readonly applicationName: pulumi.Output<string>;
   readonly applicationArn: pulumi.Output<string>;
@@ -205,12 +262,16 @@ export class StreamAnalytics extends pulumi.ComponentResource {
       ? undefined
       : buildFlinkCodeBundle(args.codeDirectory ?? path.join(REPO_ROOT, "flink-app"), args.sqlDirectory ?? path.join(REPO_ROOT, "sql", "flink"));
     this.codeBundle = bundle;
+    this.sqlSha256 = bundle ? bundle.sqlSha256 : args.artifact!.sqlSha256;
+    const sqlSha256 = this.sqlSha256;
+    this.restorePlan = pulumi.output(args.deployedSqlSha256).apply((deployed) => restorePlan(deployed ?? undefined, sqlSha256));
     const appProperties: Record<string, pulumi.Input<string>> = {
       [PROPERTY_KEYS.rawStreamArn]: args.sourceStream.arn,
       ...Object.fromEntries(Object.entries(args.sinkStreams).map(([output, st]) => [PROPERTY_KEYS.outputStreamArn(output), st.arn])),
       ...(bundle ? { [PROPERTY_KEYS.sqlFiles]: bundle.sqlFiles.join(",") } : {}),
       [PROPERTY_KEYS.readerType]: s.enhancedFanOut ? "EFO" : "POLLING",
       [PROPERTY_KEYS.efoConsumerName]: s.applicationName,
+      [PROPERTY_KEYS.startPosition]: this.restorePlan.startPosition,
     };
     const reused = Object.keys(args.extraProperties ?? {}).filter((k) => k in appProperties || k === PROPERTY_KEYS.region);
     if (reused.length > 0) throw new Error(`${where}: extraProperties must not override ${reused.join(", ")} (set by the component)`);
@@ -310,8 +371,9 @@ export class StreamAnalytics extends pulumi.ComponentResource {
           },
           applicationSnapshotConfiguration: { snapshotsEnabled: true },
           runConfiguration: {
-            applicationRestoreConfiguration: { applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" },
-            // A changed SQL that drops an operator must fail loudly rather than silently lose that state.
+            // Latest snapshot, or none after a SQL change (restorePlan).
+            applicationRestoreConfiguration: { applicationRestoreType: this.restorePlan.applicationRestoreType },
+            // A snapshot that does not fit must fail loudly rather than silently lose part of the state.
             flinkRunConfiguration: { allowNonRestoredState: false },
           },
         },

@@ -18,6 +18,7 @@ REPO_SQL = Path(__file__).resolve().parent.parent / "sql" / "flink"
 PROPERTIES = {
     "raw.stream.arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/raw",
     "raw.reader.type": "POLLING",
+    "raw.init.position": "TRIM_HORIZON",
     "raw.efo.consumer.name": "iotpipe-dev-analytics",
     "readings.stream.arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/readings",
     "aggregates.stream.arn": "arn:aws:kinesis:eu-west-1:123456789012:stream/aggregates",

@@ -29,18 +29,25 @@ async function main(): Promise<number> {
     .description("Render the Pulumi program offline under mocks and check it against the security policy")
     .requiredOption("-s, --stack <stack>", `stack to render (${listStacks().join(", ")})`)
     .option("-o, --out <file>", "write the plan as JSON: { stack, resources: [{ type, name, parent, inputs }], outputs }")
+    .option("-d, --deployed <file>", "a plan.json of what is deployed: its outputs are the stack's previous outputs (e.g. the Flink SQL hash)")
     .parse(process.argv);
-  const { stack, out } = program.opts<{ stack: string; out?: string }>();
+  const { stack, out, deployed } = program.opts<{ stack: string; out?: string; deployed?: string }>();
 
   let plan: Plan;
   try {
-    plan = await renderPlan(stack);
+    const deployedOutputs = deployed ? (JSON.parse(fs.readFileSync(deployed, "utf8")) as Plan).outputs : undefined;
+    plan = await renderPlan(stack, { deployedOutputs });
   } catch (e) {
     console.error(`plan for stack ${stack} failed:\n${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
   console.log(`Stack ${stack}: ${plan.resources.length} resources\n`);
   console.log(summary(plan));
+  const flink = plan.resources.find((r) => r.type === "aws:kinesisanalyticsv2/application:Application");
+  const restore = flink?.inputs.applicationConfiguration?.runConfiguration?.applicationRestoreConfiguration?.applicationRestoreType;
+  if (restore === "SKIP_RESTORE_FROM_SNAPSHOT") {
+    console.log("\nFlink SQL changed since the deployed plan: the job restarts WITHOUT its state (README, Operations runbook).");
+  }
   if (out) {
     fs.writeFileSync(out, `${JSON.stringify(plan, null, 2)}\n`);
     console.log(`\nplan written to ${out}`);

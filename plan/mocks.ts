@@ -86,7 +86,11 @@ export interface MockOptions {
   stack?: string;
   /** Stack configuration, keys fully qualified (`iotpipe:retentionHours`, `aws:region`); `aws:region` sets the mock region. */
   config?: Record<string, string>;
+  /** The stack's outputs from its last deployment, as the program's self-StackReference reads them; default none. */
+  deployedOutputs?: Record<string, unknown>;
 }
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 /** Installs the mocks and returns the live list of recorded resources. */
 export function installMocks(options: MockOptions = {}): RecordedResource[] {
@@ -100,6 +104,8 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
   pulumi.runtime.setMocks(
     {
       newResource(args) {
+        // A read of stack outputs, not a cloud resource: answered, not recorded.
+        if (args.type === STACK_REFERENCE) return { id: args.name, state: { name: args.name, outputs: options.deployedOutputs ?? {} } };
         const state = args.custom === false ? { ...args.inputs } : synthesizedState(args.type, args.name, args.inputs, region);
         recorded.push({
           type: args.type,
@@ -130,6 +136,7 @@ export function installMocks(options: MockOptions = {}): RecordedResource[] {
     project,
     options.stack ?? "test",
     false,
+    "organization", // what a self-managed backend calls every stack's organization
   );
   // The mocks API does not pass the parent; the mock monitor's request has it. newResource runs synchronously
   // inside registerResource, so the parent captured here belongs to the resource being recorded.

@@ -30,13 +30,15 @@ export interface RenderOptions {
   projectDir?: string;
   /** Program module to load; default `<projectDir>/index` (Pulumi.yaml `main`). */
   program?: string;
+  /** The stack's outputs from its last deployment (e.g. an earlier plan's `outputs`); default none, a first deployment. */
+  deployedOutputs?: Record<string, unknown>;
 }
 
 /** Renders `stack`. Call once per process (or jest test file): the mocks and the program's modules are global. */
 export async function renderPlan(stack: string, options: RenderOptions = {}): Promise<Plan> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
   const config = readStackConfig(stack, projectDir);
-  const recorded = installMocks({ project: "iotpipe", stack, config });
+  const recorded = installMocks({ project: "iotpipe", stack, config, deployedOutputs: options.deployedOutputs });
 
   // An exception inside an apply() surfaces only as an unhandled rejection; a plan that hides one would lie.
   const failures: unknown[] = [];

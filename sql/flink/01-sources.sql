@@ -23,7 +23,7 @@ CREATE TABLE raw_envelopes (
   'connector' = 'kinesis',
   'stream.arn' = '${raw.stream.arn}',
   'aws.region' = '${aws.region}',
-  'source.init.position' = 'TRIM_HORIZON',
+  'source.init.position' = '${raw.init.position}',
   'source.reader.type' = '${raw.reader.type}',
   'source.efo.consumer.name' = '${raw.efo.consumer.name}',
   'source.reader.empty-records-fetch-interval' = '500 ms',

@@ -11,7 +11,7 @@ import { installMocks, settle, oneOf, ofType, statementsOf, resolve, MOCK_ACCOUN
 import type * as AnalyticsModule from "../../components/stream-analytics";
 
 const recorded = installMocks();
-const { StreamAnalytics, buildFlinkCodeBundle, KINESIS_CONNECTOR_JAR, RUNNER_MODULES } = require("../../components/stream-analytics") as typeof AnalyticsModule;
+const { StreamAnalytics, buildFlinkCodeBundle, restorePlan, sqlGraphSha256, KINESIS_CONNECTOR_JAR, RUNNER_MODULES } = require("../../components/stream-analytics") as typeof AnalyticsModule;
 
 const A = MOCK_ACCOUNT;
 const R = MOCK_REGION;
@@ -85,6 +85,18 @@ describe("buildFlinkCodeBundle", () => {
     expect(buildFlinkCodeBundle(codeDir, sqlDir, { fileName: KINESIS_CONNECTOR_JAR.fileName, url: "https://example.org/other.jar" } as any).sha256).not.toBe(before);
   });
 
+  it("the SQL hash follows the statements, not their comments", () => {
+    const before = buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256;
+    const sql = path.join(sqlDir, "10_inserts.sql");
+    const original = fs.readFileSync(sql, "utf8");
+    fs.writeFileSync(sql, `-- a reworded comment\n\n${original}`);
+    expect(buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256).toBe(before);
+    fs.writeFileSync(sql, original.replace("*", "x"));
+    expect(buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256).not.toBe(before);
+    fs.writeFileSync(sql, original);
+    expect(sqlGraphSha256([{ name: "a.sql", sql: "SELECT 1;" }])).not.toBe(sqlGraphSha256([{ name: "b.sql", sql: "SELECT 1;" }]));
+  });
+
   it("fails with the path and the remedy when code or SQL is missing", () => {
     const empty = fs.mkdtempSync(path.join(work, "empty-"));
     expect(() => buildFlinkCodeBundle(empty, sqlDir)).toThrow(`Flink runner not found: ${path.join(empty, "main.py")} is missing`);
@@ -138,6 +150,7 @@ describe("StreamAnalytics", () => {
           "sql.files": "01_sources.sql,10_inserts.sql",
           "raw.reader.type": "POLLING",
           "raw.efo.consumer.name": "iotpipe-test-flink",
+          "raw.init.position": "TRIM_HORIZON",
         },
       },
     ]);
@@ -227,6 +240,7 @@ describe("StreamAnalytics", () => {
         "alerts.stream.arn": streamArn("alerts"),
         "raw.reader.type": "EFO",
         "raw.efo.consumer.name": "plant-analytics",
+        "raw.init.position": "TRIM_HORIZON",
         "ingest.max_future_skew_ms": "300000",
       },
     });
@@ -282,6 +296,29 @@ describe("StreamAnalytics", () => {
     } else {
       expect(() => new StreamAnalytics("repo", rest)).toThrow(`no .sql files in ${path.join(repo, "sql", "flink")}`);
     }
+  });
+
+  it("restore policy: the latest snapshot while the SQL is unchanged, no state (from LATEST) after a SQL change", () => {
+    const keep = { applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT", startPosition: "TRIM_HORIZON" };
+    expect(restorePlan("abc", "abc")).toEqual(keep);
+    expect(restorePlan(undefined, "abc")).toEqual(keep); // first deployment, or a stack from before the hash existed
+    expect(restorePlan("abc", undefined)).toEqual(keep); // a prebuilt artifact without its SQL hash
+    expect(restorePlan("old", "new")).toEqual({ applicationRestoreType: "SKIP_RESTORE_FROM_SNAPSHOT", startPosition: "LATEST" });
+  });
+
+  it("a deployment whose SQL differs from the deployed one starts the job without restoring the snapshot", async () => {
+    const changed = new StreamAnalytics("changed", { ...baseArgs(), deployedSqlSha256: "0".repeat(64) });
+    new StreamAnalytics("same", { ...baseArgs(), deployedSqlSha256: buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256 });
+    expect(changed.sqlSha256).toBe(buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256);
+    await settle(recorded);
+    const run = (n: string) => oneOf(recorded, APP, n).inputs.applicationConfiguration;
+    expect(run("changed-app").runConfiguration).toEqual({
+      applicationRestoreConfiguration: { applicationRestoreType: "SKIP_RESTORE_FROM_SNAPSHOT" },
+      flinkRunConfiguration: { allowNonRestoredState: false },
+    });
+    expect(run("changed-app").environmentProperties.propertyGroups[1].propertyMap["raw.init.position"]).toBe("LATEST");
+    expect(run("same-app").runConfiguration.applicationRestoreConfiguration).toEqual({ applicationRestoreType: "RESTORE_FROM_LATEST_SNAPSHOT" });
+    expect(run("same-app").environmentProperties.propertyGroups[1].propertyMap["raw.init.position"]).toBe("TRIM_HORIZON");
   });
 
   it("two instances do not collide", async () => {
