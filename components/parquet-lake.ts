@@ -48,11 +48,16 @@ const PARQUET: StorageFormat = {
   outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
 };
 
-/** JSON lines written by the IoT rule and Firehose error output; a malformed line reads as nulls, not an error. */
-const OPENX_JSON: StorageFormat = {
+/**
+ * JSON lines written by the IoT rule, Firehose's error output and the raw archive, read with the Hive JSON SerDe:
+ * Athena documents that the OpenX SerDe (with `ignore.malformed.json`) can return extra, missing or null rows,
+ * while this one fails the query on a malformed line instead of silently reading it as nulls. It matches JSON
+ * keys to the (lowercase) Glue columns without regard to case, so `ruleName` still fills `rulename`.
+ */
+const HIVE_JSON: StorageFormat = {
   classification: "json",
-  serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
-  serDeParameters: { "ignore.malformed.json": "true" },
+  serializationLibrary: "org.apache.hive.hcatalog.data.JsonSerDe",
+  serDeParameters: {},
   inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
   outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
 };
@@ -391,12 +396,12 @@ export class ParquetLake extends pulumi.ComponentResource {
 
     if (cfg.errorTables) {
       addTable({
-        table: INGEST_ERRORS, prefix: `${INGEST_ERRORS.name}/`, format: OPENX_JSON, columns: [...glueColumnsFor(INGEST_ERRORS), INGEST_ERRORS_FAILURES],
+        table: INGEST_ERRORS, prefix: `${INGEST_ERRORS.name}/`, format: HIVE_JSON, columns: [...glueColumnsFor(INGEST_ERRORS), INGEST_ERRORS_FAILURES],
         projection: (bucket) => projectionParameters(bucket, INGEST_ERRORS, cfg.lakeStartDate),
         partitionKeys: byDate("Partition: UTC date the rule received the message"),
       });
       addTable({
-        table: DELIVERY_ERRORS, prefix: `${DELIVERY_ERRORS.prefix}/`, format: OPENX_JSON, columns: DELIVERY_ERRORS.columns,
+        table: DELIVERY_ERRORS, prefix: `${DELIVERY_ERRORS.prefix}/`, format: HIVE_JSON, columns: DELIVERY_ERRORS.columns,
         projection: (bucket) => deliveryErrorsParameters(bucket, cfg.lakeStartDate),
         partitionKeys: [
           { name: "source_table", type: "string", comment: "Lake table whose Firehose failed the record" },
@@ -408,7 +413,7 @@ export class ParquetLake extends pulumi.ComponentResource {
 
     if (args.rawSource) {
       addTable({
-        table: RAW_MESSAGES, prefix: `${RAW_MESSAGES.name}/`, format: OPENX_JSON, columns: glueColumnsFor(RAW_MESSAGES),
+        table: RAW_MESSAGES, prefix: `${RAW_MESSAGES.name}/`, format: HIVE_JSON, columns: glueColumnsFor(RAW_MESSAGES),
         projection: (bucket) => projectionParameters(bucket, RAW_MESSAGES, cfg.lakeStartDate),
         partitionKeys: byDate("Partition: UTC date the rules engine received the message"),
       });

@@ -130,7 +130,7 @@ export const QUARANTINE: LakeTable = {
 
 /**
  * The IoT rule error action's message (AWS IoT developer guide, "Error action message format"), one JSON object
- * per S3 object. Glue lowercases column names and the OpenX SerDe matches keys case-insensitively, so `ruleName`
+ * per S3 object. Glue lowercases column names and the Hive JSON SerDe matches keys case-insensitively, so `ruleName`
  * arrives in `rulename`. Partitioned by the date the rule received the message (the key the error action writes).
  */
 export const INGEST_ERRORS: LakeTable = {
@@ -168,7 +168,12 @@ export const DELIVERY_ERRORS = {
   name: "delivery_errors",
   /** Key prefix of every Firehose's error output (`<prefix>/<table>/<error type>/dt=…/`). */
   prefix: "errors",
-  description: "Records a Firehose could not partition or convert to Parquet, with the raw record and the error",
+  // error_type is an injected projection (Firehose names its error types, no list of them is published), so Athena
+  // rejects a query without a static equality filter on it: the description says so where analysts look.
+  description:
+    "Records a Firehose could not partition or convert to Parquet, with the raw record and the error. " +
+    "Every query must filter error_type with static values, e.g. WHERE error_type = 'format-conversion-failed' " +
+    "(or an IN list; the types present are the folders under errors/<table>/), else Athena rejects it with CONSTRAINT_VIOLATION",
   columns: [
     { name: "attemptsmade", type: "bigint", comment: "Delivery attempts" },
     { name: "arrivaltimestamp", type: "bigint", comment: "When Firehose received the record (epoch ms)" },

@@ -188,7 +188,7 @@ describe("ParquetLake with every lake table fed by a stream", () => {
 
   it("makes rejected IoT deliveries queryable: ingest_errors is a JSON table over the error-action message", () => {
     const glue = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "full-ingest_errors").inputs;
-    expect(glue.storageDescriptor.serDeInfo.serializationLibrary).toBe("org.openx.data.jsonserde.JsonSerDe");
+    expect(glue.storageDescriptor.serDeInfo).toEqual({ serializationLibrary: "org.apache.hive.hcatalog.data.JsonSerDe", parameters: {} });
     expect(glue.storageDescriptor.columns.map((c: { name: string }) => c.name)).toEqual([
       "rulename", "topic", "cloudwatchtraceid", "clientid", "base64originalpayload", "failures",
     ]);
@@ -205,6 +205,9 @@ describe("Firehose error output is queryable", () => {
     expect(glue.partitionKeys.map((k: { name: string }) => k.name)).toEqual(["source_table", "error_type", "dt"]);
     expect(glue.parameters["projection.source_table.values"]).toBe([...LAKE_TABLES.map((t) => t.name), "raw_messages"].join(","));
     expect(glue.parameters["projection.error_type.type"]).toBe("injected");
+    // Injected: a query without a static error_type filter fails, so the table tells analysts how to query it.
+    expect(glue.description).toContain("Every query must filter error_type with static values, e.g. WHERE error_type = 'format-conversion-failed'");
+    expect(glue.storageDescriptor.serDeInfo).toEqual({ serializationLibrary: "org.apache.hive.hcatalog.data.JsonSerDe", parameters: {} });
     const prefix = oneOf(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "errs-readings").inputs.extendedS3Configuration.errorOutputPrefix;
     const written = `s3://${BUCKET}/` + prefix.replace("!{firehose:error-output-type}", "format-conversion-failed").replace("!{timestamp:yyyy-MM-dd}", "2026-11-23");
     const read = glue.parameters["storage.location.template"]
@@ -221,7 +224,7 @@ describe("raw stream archive", () => {
     const c = new lake.ParquetLake("rawlake", { ...baseArgs(), rawSource: { streamArn: streamArn("raw") } });
     await settle(recorded);
     const glue = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "rawlake-raw_messages").inputs;
-    expect(glue.storageDescriptor.serDeInfo.serializationLibrary).toBe("org.openx.data.jsonserde.JsonSerDe");
+    expect(glue.storageDescriptor.serDeInfo).toEqual({ serializationLibrary: "org.apache.hive.hcatalog.data.JsonSerDe", parameters: {} });
     // The envelope the IoT rule writes (its SELECT aliases) is what the archive catalogs and what Flink reads.
     const ruleFields = [...ingestSql().matchAll(/ AS (\w+)/g)].map((m) => m[1]);
     expect(glue.storageDescriptor.columns.map((col: { name: string }) => col.name)).toEqual(["device_id", "site", "line", "ingest_ts", "payload_base64"]);
