@@ -19,7 +19,9 @@ export interface AlarmThresholds {
   throttledMinutesOf5: number;
   /** Flink `downtime` in ms (Maximum over 1 minute). */
   flinkDowntimeMs: number;
-  /** Flink `numberOfFailedCheckpoints` since the job started. */
+  /** Minutes in a row the job must be down (downtime above the threshold, or no metrics at all) before it alarms. */
+  flinkDownMinutes: number;
+  /** New failed checkpoints (increase of the cumulative `numberOfFailedCheckpoints`) within 5 minutes. */
   flinkFailedCheckpoints: number;
   /** Increase of Flink `fullRestarts` within 5 minutes. */
   flinkRestartsPer5Min: number;
@@ -49,6 +51,9 @@ export const DEFAULT_THRESHOLDS: AlarmThresholds = {
   throttledMinutesOf5: 3,
   // Any downtime means the analytics (and alerts) stopped: no tolerance (kda-monitoring DOWNTIME_THRESHOLD).
   flinkDowntimeMs: 0,
+  // ... for 10 minutes in a row: a deployment stops the job, snapshots and starts it again (a few minutes with
+  // downtime or no metrics at all); a job still down after 10 minutes did not come back by itself.
+  flinkDownMinutes: 10,
   // A failed checkpoint means a restart would replay or lose progress: no tolerance (FAILED_CHECKPOINTS_THRESHOLD).
   flinkFailedCheckpoints: 0,
   // A healthy job never restarts on its own; each restart replays from the last checkpoint and delays alerts.
@@ -125,6 +130,27 @@ export interface AlarmSpec {
 const minute = 60;
 const fiveMinutes = 300;
 
+/** Minutes a counter alarm looks back: an increase anywhere in the last 5 minutes fires it, none for 5 clears it. */
+export const COUNTER_WINDOW_MINUTES = 5;
+
+/**
+ * Metric math for "a cumulative counter went up": DIFF of its per-minute Maximum. The alarm fetches the last
+ * COUNTER_WINDOW_MINUTES one-minute points and fires on one breaching difference: each increase is seen by every
+ * evaluation whose range holds the point before and the point after it. (DIFF over a single 5-minute point has no
+ * previous value and never fires; the raw counter's Maximum would stay above 0 until the job restarts.) A counter
+ * reset by a job restart gives a negative difference, which does not fire.
+ */
+export function counterIncreaseQueries(
+  id: string,
+  metric: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>> },
+  label: string,
+): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  return [
+    { id, metric: queryMetric({ ...metric, statistic: "Maximum", period: minute }), returnData: false },
+    { id: "increase", expression: `DIFF(${id})`, label, returnData: true },
+  ];
+}
+
 /** The alarms for the given resources, keyed by a stable label (`<kind>-<resource label>`). Pure: tested directly. */
 export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<string, AlarmSpec> {
   const specs: Record<string, AlarmSpec> = {};
@@ -168,30 +194,32 @@ export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<str
       statistic,
       period,
     });
+    const application = { namespace: "AWS/KinesisAnalytics", dimensions: { Application: args.applicationName! } };
     specs["flink-downtime"] = {
-      description: "Flink: the application is down (analytics and alerts stopped)",
+      description: `Flink: the application has been down for ${t.flinkDownMinutes} minutes (analytics and alerts stopped)`,
       metric: flink("downtime", "Maximum", minute),
       threshold: t.flinkDowntimeMs,
-      evaluationPeriods: 1,
-      // A running job reports every minute: silence means it is not running.
+      evaluationPeriods: t.flinkDownMinutes,
+      datapointsToAlarm: t.flinkDownMinutes,
+      // A running job reports every minute: silence means it is not running (or is being redeployed, which the
+      // minutes in a row allow for).
       treatMissingData: "breaching",
     };
     specs["flink-failed-checkpoints"] = {
-      description: "Flink: a checkpoint failed since the job started",
-      metric: flink("numberOfFailedCheckpoints", "Maximum", minute),
+      description: `Flink: a checkpoint failed in the last ${COUNTER_WINDOW_MINUTES} minutes`,
+      metricQueries: counterIncreaseQueries("failed", { ...application, metricName: "numberOfFailedCheckpoints" }, "new failed checkpoints"),
       threshold: t.flinkFailedCheckpoints,
-      evaluationPeriods: 1,
+      evaluationPeriods: COUNTER_WINDOW_MINUTES,
+      datapointsToAlarm: 1,
       // Silence is the downtime alarm's business; do not page twice.
       treatMissingData: "notBreaching",
     };
     specs["flink-restarts"] = {
-      description: "Flink: the job restarted (fullRestarts increased)",
-      metricQueries: [
-        { id: "restarts", metric: queryMetric(flink("fullRestarts", "Maximum", fiveMinutes)), returnData: false },
-        { id: "increase", expression: "DIFF(restarts)", label: "fullRestarts increase", returnData: true },
-      ],
+      description: `Flink: the job restarted in the last ${COUNTER_WINDOW_MINUTES} minutes (fullRestarts increased)`,
+      metricQueries: counterIncreaseQueries("restarts", { ...application, metricName: "fullRestarts" }, "fullRestarts increase"),
       threshold: t.flinkRestartsPer5Min,
-      evaluationPeriods: 1,
+      evaluationPeriods: COUNTER_WINDOW_MINUTES,
+      datapointsToAlarm: 1,
       treatMissingData: "notBreaching",
     };
   }

@@ -59,7 +59,6 @@ describe("Monitoring with every kind of resource", () => {
       ["write-throttled-raw", "AWS/Kinesis", "WriteProvisionedThroughputExceeded", { StreamName: "iotpipe-raw" }],
       ["read-throttled-quarantine", "AWS/Kinesis", "ReadProvisionedThroughputExceeded", { StreamName: "iotpipe-quarantine" }],
       ["flink-downtime", "AWS/KinesisAnalytics", "downtime", { Application: "iotpipe-flink" }],
-      ["flink-failed-checkpoints", "AWS/KinesisAnalytics", "numberOfFailedCheckpoints", { Application: "iotpipe-flink" }],
       ["firehose-freshness-readings", "AWS/Firehose", "DeliveryToS3.DataFreshness", { DeliveryStreamName: "iotpipe-readings-fh" }],
       ["firehose-conversion-readings", "AWS/Firehose", "FailedConversion.Records", { DeliveryStreamName: "iotpipe-readings-fh" }],
       ["rule-parse-errors-telemetry", "AWS/IoT", "ParseError", { RuleName: "iotpipe_telemetry" }],
@@ -90,18 +89,24 @@ describe("Monitoring with every kind of resource", () => {
     const t = mon.DEFAULT_THRESHOLDS;
     expect(alarm("ops-iterator-age-raw").inputs).toMatchObject({ threshold: t.iteratorAgeMs, statistic: "Maximum", treatMissingData: "breaching" });
     expect(alarm("ops-write-throttled-raw").inputs).toMatchObject({ threshold: 0, evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: "notBreaching" });
-    expect(alarm("ops-flink-downtime").inputs).toMatchObject({ threshold: 0, treatMissingData: "breaching" });
+    expect(alarm("ops-flink-downtime").inputs).toMatchObject({ threshold: 0, evaluationPeriods: 10, datapointsToAlarm: 10, treatMissingData: "breaching" });
     expect(alarm("ops-firehose-freshness-readings").inputs).toMatchObject({ threshold: 900, statistic: "Maximum" });
     expect(alarm("ops-dlq-notifier").inputs).toMatchObject({ threshold: 0, statistic: "Maximum", treatMissingData: "notBreaching" });
   });
 
-  it("alarms on an increase of Flink fullRestarts with metric math on the application", () => {
-    const a = alarm("ops-flink-restarts").inputs;
-    expect(a.metricName).toBeUndefined();
-    expect(a.metricQueries).toEqual([
-      { id: "restarts", metric: { namespace: "AWS/KinesisAnalytics", metricName: "fullRestarts", dimensions: { Application: "iotpipe-flink" }, stat: "Maximum", period: 300 }, returnData: false },
-      { id: "increase", expression: "DIFF(restarts)", label: "fullRestarts increase", returnData: true },
-    ]);
+  it("alarms on increases of Flink's cumulative counters (restarts, failed checkpoints) with metric math on the application", () => {
+    for (const [key, id, metricName, label] of [
+      ["ops-flink-restarts", "restarts", "fullRestarts", "fullRestarts increase"],
+      ["ops-flink-failed-checkpoints", "failed", "numberOfFailedCheckpoints", "new failed checkpoints"],
+    ]) {
+      const a = alarm(key).inputs;
+      expect(a.metricName).toBeUndefined();
+      expect(a).toMatchObject({ threshold: 0, evaluationPeriods: 5, datapointsToAlarm: 1, treatMissingData: "notBreaching" });
+      expect(a.metricQueries).toEqual([
+        { id, metric: { namespace: "AWS/KinesisAnalytics", metricName, dimensions: { Application: "iotpipe-flink" }, stat: "Maximum", period: 60 }, returnData: false },
+        { id: "increase", expression: `DIFF(${id})`, label, returnData: true },
+      ]);
+    }
   });
 
   it("alarms on the rule's action failures of any action type with a Metrics Insights query on the rule name", () => {
