@@ -21,6 +21,7 @@ import type { StaticLimitRule } from "../analytics/definition";
 import { LAKE_TABLES } from "../lake/tables";
 import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
+import { scheduleDstProblem } from "../config/report-schedule";
 import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 
 export interface ComplianceReportsArgs {
@@ -47,7 +48,10 @@ export interface ComplianceReportsArgs {
   topicKeyArn: pulumi.Input<string>;
   /** CMK for the dead-letter queue and the log group (its key policy must allow CloudWatch Logs for this group). */
   keyArn: pulumi.Input<string>;
-  /** EventBridge Scheduler expression. Default `cron(30 2 * * ? *)`: 02:30 every day in `scheduleTimezone`. */
+  /**
+   * EventBridge Scheduler expression. Default `cron(30 2 * * ? *)`: 02:30 every day in `scheduleTimezone`. A time
+   * the zone skips on its spring-forward day is rejected (Scheduler would skip that day's run silently).
+   */
   scheduleExpression?: string;
   /** IANA time zone of the schedule and of "yesterday". Default `UTC`. */
   scheduleTimezone?: string;
@@ -267,6 +271,8 @@ function settings(name: string, args: ComplianceReportsArgs) {
   } catch {
     throw new Error(`${where}: scheduleTimezone '${cfg.scheduleTimezone}' is not an IANA time zone`);
   }
+  const dst = scheduleDstProblem(cfg.scheduleExpression, cfg.scheduleTimezone, new Date());
+  if (dst) throw new Error(`${where}: scheduleExpression ${dst}`);
   checkIntRange(where, "retryPolicy.maximumRetryAttempts", cfg.retryPolicy.maximumRetryAttempts, 0, 185);
   checkIntRange(where, "retryPolicy.maximumEventAgeInSeconds", cfg.retryPolicy.maximumEventAgeInSeconds, 60, 86400);
   // The same checks the function makes at run time, at deploy time.

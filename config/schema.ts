@@ -10,6 +10,7 @@ import { z } from "zod";
 import { identifier, METRIC_NAMES, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
 import { DEFAULT_ANALYTICS, definitionProblems } from "../analytics/definition";
+import { scheduleDstProblem } from "./report-schedule";
 
 /** The config types a Pulumi project file can declare. */
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
@@ -202,7 +203,7 @@ export const CONFIG_KEYS = {
   alarmEmails: key("array", z.array(email), [],
     "Operator e-mail addresses subscribed to the operators' topic (alarms, alerts, report summaries; each must confirm)"),
   reportSchedule: key("string", schedulerCron, "cron(30 1 * * ? *)",
-    "When the daily compliance report runs (EventBridge Scheduler cron, evaluated in reportTimezone)"),
+    "When the daily compliance report runs (EventBridge Scheduler cron, evaluated in reportTimezone; a time the zone skips when clocks spring forward is rejected)"),
   reportTimezone: key("string", ianaTimezone, "UTC",
     "IANA time zone of reportSchedule, e.g. Europe/Berlin"),
   deletionProtection: key("boolean", z.boolean(), true,
@@ -247,6 +248,14 @@ export const stackConfigSchema = z.strictObject(shape).superRefine((c, ctx) => {
   if (c.rawDataExpireDays !== 0 && c.rawDataExpireDays <= c.rawDataGlacierDays) {
     problem("rawDataExpireDays", `must be 0 (keep forever) or greater than rawDataGlacierDays (${c.rawDataGlacierDays})`);
   }
+  // Scheduler skips a run whose local time does not exist on the spring-forward day: one report a year, silently.
+  let dst: string | undefined;
+  try {
+    dst = scheduleDstProblem(c.reportSchedule, c.reportTimezone, new Date());
+  } catch {
+    // An invalid zone or expression: its own key's check has reported it.
+  }
+  if (dst) problem("reportSchedule", dst);
   if (c.environment === "prod" && c.reportsObjectLockMode !== "COMPLIANCE") {
     problem("reportsObjectLockMode", "must be COMPLIANCE when environment is prod: a governance lock can be lifted");
   }

@@ -215,6 +215,9 @@ describe("ComplianceReports", () => {
     const code = new (require("@pulumi/pulumi").asset.AssetArchive)({});
     expect(() => new ComplianceReports("bad1", { ...ARGS, code, scheduleExpression: "0 2 * * *" })).toThrow(/ComplianceReports 'bad1': scheduleExpression/);
     expect(() => new ComplianceReports("bad2", { ...ARGS, code, scheduleTimezone: "Mars/Olympus" })).toThrow(/scheduleTimezone/);
+    expect(() => new ComplianceReports("bad7", { ...ARGS, code, scheduleExpression: "cron(30 2 * * ? *)", scheduleTimezone: "Europe/Berlin" })).toThrow(
+      /ComplianceReports 'bad7': scheduleExpression cron\(30 2 \* \* \? \*\) names 02:30, a time that does not exist in Europe\/Berlin/,
+    );
     expect(() => new ComplianceReports("bad3", { ...ARGS, code, queryTimeoutSeconds: 600, queryConcurrency: 2 })).toThrow(/do not fit in timeoutSeconds 900/);
     expect(() => new ComplianceReports("bad4", { ...ARGS, code, retryPolicy: { maximumRetryAttempts: 200, maximumEventAgeInSeconds: 60 } })).toThrow(/maximumRetryAttempts/);
     expect(() => new ComplianceReports("bad5", { ...ARGS, code, site: "x' OR 1=1" })).toThrow(/not a valid site id/);

@@ -109,6 +109,11 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
     [{ reportTimezone: "CEST" }, 'iotpipe:reportTimezone must be an IANA time zone such as UTC, Europe/Berlin or America/Chicago; got "CEST"'],
     [{ reportSchedule: "0 1 * * *" }, 'iotpipe:reportSchedule must be an EventBridge Scheduler cron expression'],
     [{ reportSchedule: "cron(0 1 * * * *)" }, "exactly one of day-of-month/day-of-week set to ?"],
+    [
+      { reportSchedule: "cron(30 2 * * ? *)", reportTimezone: "Europe/Berlin" },
+      "iotpipe:reportSchedule cron(30 2 * * ? *) names 02:30, a time that does not exist in Europe/Berlin on ",
+    ],
+    [{ reportSchedule: "cron(15 0 * * ? *)", reportTimezone: "America/Santiago" }, "(clocks jump from 00:00 to 01:00)"],
     [{ lakeStartDate: "2026-02-30" }, 'iotpipe:lakeStartDate must be a date YYYY-MM-DD; got "2026-02-30"'],
     [{ lakeStartDate: "yesterday" }, 'iotpipe:lakeStartDate must be a date YYYY-MM-DD; got "yesterday"'],
     [{ staticLimits: '["temp=0..1"]' }, "iotpipe:staticLimits[0] unknown metric 'temp'; known: temperature, vibration, pressure, current"],
