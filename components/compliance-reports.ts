@@ -21,6 +21,7 @@ import type { StaticLimitRule } from "../analytics/definition";
 import { LAKE_TABLES } from "../lake/tables";
 import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
+import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
 import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 
@@ -69,6 +70,12 @@ export interface ComplianceReportsArgs {
   queryTimeoutSeconds?: number;
   /** Queries in flight at once. Default 3. */
   queryConcurrency?: number;
+  /**
+   * How long a run waits for its day to be final in the lake (an aggregate window ends at midnight) before it
+   * reports the day marked incomplete. Default 180 s, asked every `freshnessPollSeconds` (default 60 s).
+   */
+  freshnessWaitSeconds?: number;
+  freshnessPollSeconds?: number;
   logRetentionDays?: number;
   memoryMiB?: number;
   timeoutSeconds?: number;
@@ -95,6 +102,9 @@ export const COMPLIANCE_REPORTS_DEFAULTS = {
   minGapSeconds: 900,
   queryTimeoutSeconds: 300,
   queryConcurrency: 3,
+  /** Three more looks at the lake, a minute apart: with the schedule hours after midnight a lag beyond that is an incident. */
+  freshnessWaitSeconds: 180,
+  freshnessPollSeconds: 60,
   /** Log retention outlives a quarterly audit. */
   logRetentionDays: 400,
   /** Rendering is light; memory also buys CPU for the SHA-256 and HTML of large days. */
@@ -255,6 +265,8 @@ function settings(name: string, args: ComplianceReportsArgs) {
     minGapSeconds: args.minGapSeconds ?? d.minGapSeconds,
     queryTimeoutSeconds: checkIntRange(where, "queryTimeoutSeconds", args.queryTimeoutSeconds ?? d.queryTimeoutSeconds, 10, 880),
     queryConcurrency: checkIntRange(where, "queryConcurrency", args.queryConcurrency ?? d.queryConcurrency, 1, COMPLIANCE_QUERIES.length),
+    freshnessWaitSeconds: checkIntRange(where, "freshnessWaitSeconds", args.freshnessWaitSeconds ?? d.freshnessWaitSeconds, 0, 600),
+    freshnessPollSeconds: checkIntRange(where, "freshnessPollSeconds", args.freshnessPollSeconds ?? d.freshnessPollSeconds, 5, 600),
     logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
     memoryMiB: checkIntRange(where, "memoryMiB", args.memoryMiB ?? d.memoryMiB, 128, 10240),
     timeoutSeconds: checkIntRange(where, "timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
@@ -278,10 +290,11 @@ function settings(name: string, args: ComplianceReportsArgs) {
   // The same checks the function makes at run time, at deploy time.
   validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds });
   const waves = Math.ceil(COMPLIANCE_QUERIES.length / cfg.queryConcurrency);
-  if (waves * cfg.queryTimeoutSeconds + 20 > cfg.timeoutSeconds) {
+  // The freshness gate (its wait plus one last check) comes before the queries, in the same invocation.
+  if (waves * cfg.queryTimeoutSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 > cfg.timeoutSeconds) {
     throw new Error(
-      `${where}: ${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} do not fit in timeoutSeconds ${cfg.timeoutSeconds}; ` +
-        `lower the query timeout or raise queryConcurrency`,
+      `${where}: ${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} after a freshness wait of ` +
+        `${cfg.freshnessWaitSeconds} s do not fit in timeoutSeconds ${cfg.timeoutSeconds}; lower the query timeout or the wait, or raise queryConcurrency`,
     );
   }
   checkLambdaRuntime(where, cfg.runtime);
@@ -379,6 +392,8 @@ export class ComplianceReports extends pulumi.ComponentResource {
             MIN_GAP_SECONDS: String(cfg.minGapSeconds),
             QUERY_TIMEOUT_SECONDS: String(cfg.queryTimeoutSeconds),
             QUERY_CONCURRENCY: String(cfg.queryConcurrency),
+            FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
+            FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
             POWERTOOLS_SERVICE_NAME: "compliance-report",
             POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
           },

@@ -29,6 +29,8 @@ export interface BundleManifest {
   generator: { name: string; version: string };
   generatedAt: string;
   parameters: ReportData["parameters"];
+  /** The freshness gate's verdict, when the engine checked it (the cloud job). */
+  lakeFreshness?: ReportData["lakeFreshness"];
   queries: Array<{ id: string; sqlFile: string; sqlSha256: string; executionId: string; rows: number; csv: string }>;
   files: Array<{ name: string; contentType: string; bytes: number; sha256: string }>;
   /** SHA-256 over the sorted `name sha256` lines of the files: equal exactly when the report says the same. */
@@ -74,6 +76,7 @@ export function renderBundle(data: ReportData, now: Date = new Date()): Bundle {
     generator: { name: "iotpipe", version: generatorVersion },
     generatedAt: now.toISOString(),
     parameters: data.parameters,
+    ...(data.lakeFreshness && { lakeFreshness: data.lakeFreshness }),
     queries: COMPLIANCE_QUERIES.map((spec) => {
       const result = resultOf(data, spec.id);
       return {

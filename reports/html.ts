@@ -113,7 +113,7 @@ export function renderHtml(data: ReportData): string {
 <h1>Daily compliance report: ${escapeXml(data.date)}</h1>
 <p class="meta">${escapeXml(scope)} · UTC day · engine ${escapeXml(data.engine)} · known sensors from the previous ${data.parameters.lookbackDays} days · gaps longer than ${data.parameters.minGapSeconds} s</p>
 </header>
-<section id="summary"><h2>Summary</h2><div class="cards">${summaryCards(summary)}</div>
+${data.lakeFreshness && !data.lakeFreshness.complete ? `<p id="incomplete" class="attention"><strong>${escapeXml(data.lakeFreshness.detail)}</strong></p>\n` : ""}<section id="summary"><h2>Summary</h2><div class="cards">${summaryCards(summary)}</div>
 ${attention.length ? `<h3>Needs attention</h3><ul class="attention">${attention.map((a) => `<li>${escapeXml(a)}</li>`).join("")}</ul>` : `<p>Nothing needs attention.</p>`}
 </section>
 <section id="charts-ranges"><h2>Daily range of each sensor against its limits</h2>

@@ -31,6 +31,11 @@ export interface ReportData {
   results: QueryResult[];
   /** The static limits the analytics judge against (the stack's), drawn on the range chart; absent: only limits crossed. */
   staticLimits?: StaticLimitRule;
+  /**
+   * Whether the day was final in the lake when the report ran (the cloud job's freshness gate); absent when not
+   * checked (a local report over a finished replay). Incomplete reports say so at the top and in the manifest.
+   */
+  lakeFreshness?: { complete: boolean; detail: string };
 }
 
 /** One row as an object keyed by column name. */

@@ -54,6 +54,20 @@ export const COMPLIANCE_QUERIES: readonly QuerySpec[] = [
   },
 ];
 
+/**
+ * Not part of the report: whether the report day is final in the lake (the latest aggregate window ends at the
+ * next midnight). The cloud job asks it before the compliance queries (handlers/compliance-report/freshness.ts).
+ */
+export const LAKE_FRESHNESS_QUERY: QuerySpec = {
+  id: "lake-freshness",
+  file: "lake-freshness.sql",
+  title: "Lake freshness",
+  params: ["date", "site"],
+};
+
+/** Every query a report run issues: the compliance queries and the freshness check. */
+export const REPORT_RUN_QUERIES: readonly QuerySpec[] = [...COMPLIANCE_QUERIES, LAKE_FRESHNESS_QUERY];
+
 /** What a report is about and how strict it is; everything a query parameter is derived from. */
 export interface ReportParameters {
   /** Report day, `YYYY-MM-DD` (UTC partition date). */
@@ -154,12 +168,12 @@ export function queryDescription(sql: string): string {
 }
 
 /**
- * The lake tables the compliance queries read (from the SQL files themselves), so the report job's IAM policy
+ * The lake tables a report run reads (from the SQL files themselves), so the report job's IAM policy
  * names exactly those tables and prefixes and cannot drift from the SQL.
  */
 export function tablesReadByQueries(tableNames: readonly string[], dir = sqlDirectory()): string[] {
   const read = new Set<string>();
-  for (const spec of COMPLIANCE_QUERIES) {
+  for (const spec of REPORT_RUN_QUERIES) {
     const sql = querySql(spec, dir).replace(/--[^\n]*/g, "");
     for (const name of tableNames) if (new RegExp(`\\b(FROM|JOIN)\\s+${name}\\b`, "i").test(sql)) read.add(name);
   }

@@ -3,7 +3,7 @@
  * Validated at the start of each invocation (cheap) so a misconfigured function fails at once with every problem
  * named, not halfway through a report.
  */
-// Twelve environment variables, each a string, a pattern or a positive integer: plain checks rather than a
+// Fourteen environment variables, each a string, a pattern or a positive integer: plain checks rather than a
 // schema library. zod/mini did the same with the same messages where it matters, but its module and schema
 // construction were ~5 ms of every cold start of a ~45 ms init budget (npm run bench:bundle).
 import { ALL_SITES, DEFAULT_LOOKBACK_DAYS, DEFAULT_MIN_GAP_SECONDS } from "../../reports/queries";
@@ -26,6 +26,10 @@ export interface ReportJobConfig {
   POLL_MAX_MS: number;
   /** Queries run at the same time (Athena counts concurrent DML queries against an account quota). */
   QUERY_CONCURRENCY: number;
+  /** How long a report waits for its day to be final in the lake before it goes out marked incomplete (0: no wait). */
+  FRESHNESS_WAIT_SECONDS: number;
+  /** Time between two freshness checks. */
+  FRESHNESS_POLL_SECONDS: number;
 }
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
@@ -57,6 +61,15 @@ const timeZone =
     }
   };
 
+/** A whole number ≥ 0, as text; the fallback when unset. */
+const nonNegativeInt =
+  (fallback: number): Check<number> =>
+  (value) => {
+    if (value === undefined) return { value: fallback };
+    const number = Number(value);
+    return Number.isInteger(number) && number >= 0 ? { value: number } : { problem: `a whole number of 0 or more, not '${value}'` };
+  };
+
 /** A positive integer, as text (Number() of it: " 60 " and "6e1" are 60); the fallback when unset. */
 const positiveInt =
   (fallback: number): Check<number> =>
@@ -79,6 +92,8 @@ const CHECKS: { [K in keyof ReportJobConfig]: Check<ReportJobConfig[K]> } = {
   POLL_INITIAL_MS: positiveInt(500),
   POLL_MAX_MS: positiveInt(5000),
   QUERY_CONCURRENCY: positiveInt(3),
+  FRESHNESS_WAIT_SECONDS: nonNegativeInt(180),
+  FRESHNESS_POLL_SECONDS: positiveInt(60),
 };
 
 /** Parses the environment; throws one error listing every invalid or missing variable. */

@@ -29,7 +29,12 @@ function packagedStaticLimits(): StaticLimitRule | undefined {
 }
 let staticLimits: StaticLimitRule | undefined | null = null;
 
-export async function handler(event: ReportEvent = {}): Promise<ReportJobResult> {
+/** What the handler uses of Lambda's context object. */
+interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export async function handler(event: ReportEvent = {}, context?: InvocationContext): Promise<ReportJobResult> {
   try {
     const config = loadConfig();
     if (staticLimits === null) staticLimits = packagedStaticLimits();
@@ -41,6 +46,7 @@ export async function handler(event: ReportEvent = {}): Promise<ReportJobResult>
       metrics,
       config,
       staticLimits,
+      ...(context && { remainingMs: () => context.getRemainingTimeInMillis() }),
     });
   } catch (error) {
     metrics.addMetric("ReportsFailed", MetricUnit.Count, 1);

@@ -1,18 +1,21 @@
 /**
- * One run of the compliance report: pick the day, run every query on Athena, render the bundle, write it to the
- * Object Lock bucket (manifest last, nothing overwritten), tell the operators. Any failure throws, so the
- * invocation fails, EventBridge Scheduler retries it, and the Errors alarm fires: a report is never silently
- * missing or silently partial.
+ * One run of the compliance report: pick the day, wait (a bounded time) for it to be final in the lake, run every
+ * query on Athena, render the bundle, write it to the Object Lock bucket (manifest last, nothing overwritten), tell
+ * the operators. Any failure throws, so the invocation fails, EventBridge Scheduler retries it, and the Errors
+ * alarm fires: a report is never silently missing or silently partial (a day still not final after the wait is
+ * reported and marked incomplete). A scheduled run then writes any day of its lookback that has no report yet
+ * (a run skipped by the scheduler, or dead-lettered), as far as the invocation's remaining time allows.
  */
 import { AthenaClient } from "@aws-sdk/client-athena";
 import type { StaticLimitRule } from "../../analytics/definition";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import { bundlePrefix, renderBundle } from "../../reports/bundle";
+import { bundlePrefix, MANIFEST_NAME, renderBundle } from "../../reports/bundle";
 import { BundleWriter, BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
 import { QueryResult, ReportData } from "../../reports/model";
 import {
   COMPLIANCE_QUERIES,
+  LAKE_FRESHNESS_QUERY,
   QuerySpec,
   ReportParameters,
   assertReportDate,
@@ -24,6 +27,7 @@ import {
 import { ReportSummary, summarize, summaryText } from "../../reports/summary";
 import { Clock, realClock, runAthenaQuery } from "./athena";
 import { ReportJobConfig } from "./config";
+import { awaitFinalDay, FRESHNESS_QUERY_TIMEOUT_SECONDS, LakeFreshness } from "./freshness";
 
 /** What EventBridge Scheduler sends (the schedule's input), or what an operator sends to re-run a day. */
 export interface ReportEvent {
@@ -47,7 +51,10 @@ export interface ReportJobDeps {
   clock?: Clock;
   /** The stack's static limits, drawn on the range chart (the package's static-limits.json); absent: only limits crossed. */
   staticLimits?: StaticLimitRule;
+  /** Milliseconds left in the invocation (Lambda's context.getRemainingTimeInMillis); bounds the catch-up of missing days. */
+  remainingMs?: () => number;
 }
+
 
 export interface ReportJobResult {
   date: string;
@@ -56,7 +63,15 @@ export interface ReportJobResult {
   manifestKey: string;
   executionIds: Record<string, string>;
   summary: ReportSummary;
+  /** Whether the day was final in the lake (else the report says INCOMPLETE). */
+  lakeFreshness: LakeFreshness;
+  /** Earlier days of the lookback that had no report and were written by this run. */
+  backfilled: string[];
+  /** Earlier days still without a report (no time left in this invocation): the next run tries again. */
+  stillMissing: string[];
 }
+
+type DayReport = Omit<ReportJobResult, "backfilled" | "stillMissing">;
 
 /** The calendar date of an instant in a time zone. */
 function dateIn(instant: Date, timeZone: string): string {
@@ -105,15 +120,63 @@ async function runAll<T>(
 }
 
 export async function runComplianceReport(event: ReportEvent, deps: ReportJobDeps): Promise<ReportJobResult> {
-  const { config, logger, metrics } = deps;
+  const { config } = deps;
   const clock = deps.clock ?? realClock;
   const instant = event.scheduledTime ? new Date(event.scheduledTime) : new Date(clock.now());
   if (Number.isNaN(instant.getTime())) throw new Error(`scheduledTime '${event.scheduledTime}' is not an ISO-8601 instant`);
   const date = event.date ?? defaultReportDate(instant, config.REPORT_TIMEZONE);
   assertReportDate(date);
+  const site = event.site ?? config.REPORT_SITE;
+  const report = await reportDay(date, site, deps);
+  // An operator's re-run of one day is just that; a scheduled run also catches up what earlier runs left out.
+  const { backfilled, stillMissing } = event.date === undefined ? await fillMissingDays(date, site, deps) : { backfilled: [], stillMissing: [] };
+  return { ...report, backfilled, stillMissing };
+}
+
+/**
+ * Days of the lookback before `date` with no report although an earlier day of it has one: the scheduler skipped
+ * the run, or its invocation was dead-lettered. (Days before the first report in the lookback are a new stack's
+ * history, not gaps.) Each is written oldest first while the invocation still has time for a whole report.
+ */
+async function fillMissingDays(date: string, site: string, deps: ReportJobDeps): Promise<{ backfilled: string[]; stillMissing: string[] }> {
+  const { config, logger, metrics } = deps;
+  const days = Array.from({ length: config.LOOKBACK_DAYS }, (_, i) => shiftDate(date, i - config.LOOKBACK_DAYS));
+  const reported = await Promise.all(days.map(async (d) => (await deps.bundles.read(`${bundlePrefix(d, site)}${MANIFEST_NAME}`)) !== null));
+  const first = reported.indexOf(true);
+  const missing = first < 0 ? [] : days.filter((_, i) => i > first && !reported[i]);
+  const waves = Math.ceil(COMPLIANCE_QUERIES.length / config.QUERY_CONCURRENCY);
+  const reportBudgetMs =
+    (waves * config.QUERY_TIMEOUT_SECONDS + FRESHNESS_QUERY_TIMEOUT_SECONDS + config.FRESHNESS_WAIT_SECONDS + 20) * 1000;
+  const backfilled: string[] = [];
+  const stillMissing: string[] = [];
+  for (const day of missing) {
+    if (stillMissing.length === 0 && (deps.remainingMs?.() ?? Infinity) > reportBudgetMs) {
+      logger.info("writing a missing report", { missingDate: day });
+      await reportDay(day, site, deps);
+      backfilled.push(day);
+    } else {
+      stillMissing.push(day);
+    }
+  }
+  if (stillMissing.length > 0) {
+    logger.warn("reports still missing; the next scheduled run writes them", { stillMissing });
+    metrics.addMetric("ReportsMissing", MetricUnit.Count, stillMissing.length);
+    await deps.notify(
+      `Compliance reports missing: ${stillMissing.join(", ")}`.slice(0, 100),
+      `No report exists for ${stillMissing.join(", ")} (${site === "*" ? "all sites" : `site ${site}`}). The next scheduled run ` +
+        `writes them; to write one now, invoke the report function with {"date": "YYYY-MM-DD"}.`,
+    );
+  }
+  return { backfilled, stillMissing };
+}
+
+/** One day's report: freshness gate, queries, bundle, notification, metrics. */
+async function reportDay(date: string, site: string, deps: ReportJobDeps): Promise<DayReport> {
+  const { config, logger, metrics } = deps;
+  const clock = deps.clock ?? realClock;
   const parameters: ReportParameters = validateParameters({
     date,
-    site: event.site ?? config.REPORT_SITE,
+    site,
     lookbackDays: config.LOOKBACK_DAYS,
     minGapSeconds: config.MIN_GAP_SECONDS,
   });
@@ -128,6 +191,27 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     pollMaxMs: config.POLL_MAX_MS,
   };
   let scanned = 0;
+  const lakeFreshness = await awaitFinalDay(
+    date,
+    async () => {
+      const spec = LAKE_FRESHNESS_QUERY;
+      const outcome = await runAthenaQuery(
+        deps.athena,
+        spec,
+        querySql(spec),
+        athenaExecutionParameters(spec, parameters),
+        { ...settings, timeoutMs: FRESHNESS_QUERY_TIMEOUT_SECONDS * 1000 },
+        clock,
+      );
+      scanned += outcome.dataScannedBytes;
+      return outcome.result.rows[0]?.[0] ?? null;
+    },
+    config.FRESHNESS_WAIT_SECONDS * 1000,
+    config.FRESHNESS_POLL_SECONDS * 1000,
+    clock,
+  );
+  if (!lakeFreshness.complete) logger.warn("report day not final in the lake: reporting it as incomplete", { detail: lakeFreshness.detail });
+
   const results: QueryResult[] = await runAll(COMPLIANCE_QUERIES, config.QUERY_CONCURRENCY, async (spec, signal) => {
     const outcome = await runAthenaQuery(
       deps.athena,
@@ -155,6 +239,7 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
     results,
     ...(deps.staticLimits && { staticLimits: deps.staticLimits }),
+    lakeFreshness: { complete: lakeFreshness.complete, detail: lakeFreshness.detail },
   };
   const bundle = renderBundle(data, new Date(clock.now()));
   const written = await writeBundle(deps.bundles, bundle);
@@ -162,12 +247,14 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
   const location = `${deps.bundles.location}/${bundlePrefix(date, parameters.site)}`;
   logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, contentSha256: bundle.manifest.contentSha256 });
 
+  const scope = parameters.site === "*" ? "all sites" : parameters.site;
   await deps.notify(
-    `Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
-    summaryText(summary, location),
+    `${lakeFreshness.complete ? "" : "INCOMPLETE "}Compliance report ${date} ${scope}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
+    lakeFreshness.complete ? summaryText(summary, location) : `${lakeFreshness.detail}\n${summaryText(summary, location)}`,
   );
 
   metrics.addMetric(written.status === "written" ? "ReportsWritten" : "ReportsUnchanged", MetricUnit.Count, 1);
+  if (!lakeFreshness.complete) metrics.addMetric("ReportsIncomplete", MetricUnit.Count, 1);
   metrics.addMetric("DataScannedBytes", MetricUnit.Bytes, scanned);
   metrics.addMetric("Excursions", MetricUnit.Count, summary.excursions);
   metrics.addMetric("SilentSensors", MetricUnit.Count, summary.silentSensors);
@@ -180,5 +267,6 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     manifestKey: written.manifestKey,
     executionIds: Object.fromEntries(results.map((r) => [r.queryId, r.executionId])),
     summary,
+    lakeFreshness,
   };
 }

@@ -9,7 +9,7 @@ import * as path from "path";
 import type { StaticLimitRule } from "../../analytics/definition";
 import { bundleHandler, HandlerBundle } from "../bundle";
 import { STATIC_LIMITS_FILE } from "./package-files";
-import { COMPLIANCE_QUERIES, sqlDirectory } from "../../reports/queries";
+import { REPORT_RUN_QUERIES, sqlDirectory } from "../../reports/queries";
 
 export interface LambdaPackage {
   /** Archive path → file content. */
@@ -22,7 +22,7 @@ export function complianceReportPackage(staticLimits?: StaticLimitRule): LambdaP
   const bundle = bundleHandler("compliance-report");
   const files: Record<string, string> = { "index.js": bundle.code };
   if (staticLimits) files[STATIC_LIMITS_FILE] = `${JSON.stringify(staticLimits, null, 2)}\n`;
-  for (const spec of COMPLIANCE_QUERIES) {
+  for (const spec of REPORT_RUN_QUERIES) {
     files[`sql/athena/${spec.file}`] = fs.readFileSync(path.join(sqlDirectory(), spec.file), "utf8");
   }
   return { files, bundle };

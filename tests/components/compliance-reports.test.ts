@@ -72,6 +72,8 @@ describe("ComplianceReports", () => {
       MIN_GAP_SECONDS: "900",
       QUERY_TIMEOUT_SECONDS: "300",
       QUERY_CONCURRENCY: "3",
+      FRESHNESS_WAIT_SECONDS: "180",
+      FRESHNESS_POLL_SECONDS: "60",
       POWERTOOLS_SERVICE_NAME: "compliance-report",
       POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
     });
@@ -85,6 +87,7 @@ describe("ComplianceReports", () => {
       "sql/athena/data-gaps.sql",
       "sql/athena/device-inventory.sql",
       "sql/athena/excursions.sql",
+      "sql/athena/lake-freshness.sql",
     ]);
     expect(await archive.assets["index.js"].text).toMatch(/exports|handler/);
     expect(await archive.assets["sql/athena/data-gaps.sql"].text).toContain("FROM readings");
@@ -101,11 +104,11 @@ describe("ComplianceReports", () => {
       {
         Sid: "ReadLakeCatalog",
         Action: ["glue:GetDatabase", "glue:GetTable"],
-        Resource: [`${glue}:catalog`, `${glue}:database/iotpipe_lake`, `${glue}:table/iotpipe_lake/readings`, `${glue}:table/iotpipe_lake/anomalies`, `${glue}:table/iotpipe_lake/alerts`],
+        Resource: [`${glue}:catalog`, `${glue}:database/iotpipe_lake`, `${glue}:table/iotpipe_lake/readings`, `${glue}:table/iotpipe_lake/aggregates`, `${glue}:table/iotpipe_lake/anomalies`, `${glue}:table/iotpipe_lake/alerts`],
         Condition: undefined,
       },
-      { Sid: "ReadLakeObjects", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::lake-bucket/readings/*", "arn:aws:s3:::lake-bucket/anomalies/*", "arn:aws:s3:::lake-bucket/alerts/*"], Condition: undefined },
-      { Sid: "ListLakePrefixes", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: { StringLike: { "s3:prefix": ["readings/*", "anomalies/*", "alerts/*"] } } },
+      { Sid: "ReadLakeObjects", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::lake-bucket/readings/*", "arn:aws:s3:::lake-bucket/aggregates/*", "arn:aws:s3:::lake-bucket/anomalies/*", "arn:aws:s3:::lake-bucket/alerts/*"], Condition: undefined },
+      { Sid: "ListLakePrefixes", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: { StringLike: { "s3:prefix": ["readings/*", "aggregates/*", "anomalies/*", "alerts/*"] } } },
       { Sid: "LocateLakeBucket", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: undefined },
       { Sid: "WriteQueryResults", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: ["arn:aws:s3:::results-bucket/results/*"], Condition: undefined },
       { Sid: "ListQueryResults", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::results-bucket"], Condition: { StringLike: { "s3:prefix": ["results/*"] } } },
@@ -219,6 +222,8 @@ describe("ComplianceReports", () => {
       /ComplianceReports 'bad7': scheduleExpression cron\(30 2 \* \* \? \*\) names 02:30, a time that does not exist in Europe\/Berlin/,
     );
     expect(() => new ComplianceReports("bad3", { ...ARGS, code, queryTimeoutSeconds: 600, queryConcurrency: 2 })).toThrow(/do not fit in timeoutSeconds 900/);
+    // The freshness gate's wait counts too: 2 waves × 300 s + 300 s wait + its last 60 s check + 20 s > 900 s.
+    expect(() => new ComplianceReports("bad8", { ...ARGS, code, freshnessWaitSeconds: 300 })).toThrow(/after a freshness wait of 300 s do not fit in timeoutSeconds 900/);
     expect(() => new ComplianceReports("bad4", { ...ARGS, code, retryPolicy: { maximumRetryAttempts: 200, maximumEventAgeInSeconds: 60 } })).toThrow(/maximumRetryAttempts/);
     expect(() => new ComplianceReports("bad5", { ...ARGS, code, site: "x' OR 1=1" })).toThrow(/not a valid site id/);
     expect(() => new ComplianceReports("bad6", { ...ARGS, code, athenaResultsPrefix: "results" })).toThrow(/athenaResultsPrefix 'results' must be empty or end with '\/'/);

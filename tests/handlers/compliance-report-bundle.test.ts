@@ -101,6 +101,8 @@ function reportEnvironment(endpoint: string): Record<string, string> {
     REPORTS_BUCKET: "reports-bucket",
     SNS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:ops",
     POLL_INITIAL_MS: "5",
+    // The stand-in's aggregates are empty: report at once, marked incomplete, instead of waiting for the lake.
+    FRESHNESS_WAIT_SECONDS: "0",
   };
 }
 
@@ -155,7 +157,9 @@ describe("compliance-report bundle, as deployed", () => {
     expect(first.ok).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: "reports/2026-11-10/plant-a/manifest.json" });
 
     const starts = aws.athenaCalls.filter((c) => c.target === "AmazonAthena.StartQueryExecution").map((c) => c.body);
-    expect(starts).toHaveLength(6);
+    // The freshness check (sql/athena/lake-freshness.sql, packaged beside the handler), then the six queries.
+    expect(starts).toHaveLength(7);
+    expect(starts[0].QueryString).toMatch(/^-- Lake freshness/);
     for (const s of starts) {
       expect(s).toMatchObject({ WorkGroup: "wg", QueryExecutionContext: { Catalog: "AwsDataCatalog", Database: "lake_db" } });
       expect(s.QueryString).toMatch(/^-- /);
@@ -178,7 +182,8 @@ describe("compliance-report bundle, as deployed", () => {
     const publish = new URLSearchParams(aws.published[0]);
     expect(publish.get("Action")).toBe("Publish");
     expect(publish.get("TopicArn")).toBe("arn:aws:sns:eu-west-1:123456789012:ops");
-    expect(publish.get("Subject")).toBe("Compliance report 2026-11-10 plant-a");
+    // The stand-in's lake has no aggregate windows, and FRESHNESS_WAIT_SECONDS is 0: reported at once, marked so.
+    expect(publish.get("Subject")).toBe("INCOMPLETE Compliance report 2026-11-10 plant-a");
     expect(publish.get("Message")).toContain("s3://reports-bucket/reports/2026-11-10/plant-a/");
 
     const putsBefore = aws.puts.length;

@@ -16,7 +16,7 @@ import {
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as crypto from "crypto";
-import { COMPLIANCE_QUERIES, querySql } from "../../reports/queries";
+import { COMPLIANCE_QUERIES, REPORT_RUN_QUERIES, querySql } from "../../reports/queries";
 import { QueryResult } from "../../reports/model";
 import { BundleConflictError } from "../../reports/bundle-writer";
 import { loadConfig } from "../../handlers/compliance-report/config";
@@ -43,7 +43,7 @@ const ENV = {
 };
 
 /** Query id from the SQL text Athena received (each spec has its own file). */
-const specBySql = new Map(COMPLIANCE_QUERIES.map((q) => [querySql(q), q.id]));
+const specBySql = new Map(REPORT_RUN_QUERIES.map((q) => [querySql(q), q.id]));
 
 interface AthenaScenario {
   /** State sequence per query id (last state repeats); default QUEUED, RUNNING, SUCCEEDED. */
@@ -51,19 +51,30 @@ interface AthenaScenario {
   reason?: string;
   /** Results per query id; default the sample report's. */
   results?: Record<string, QueryResult>;
+  /** The lake's latest aggregate window end at each freshness check (the last repeats); default: midnight, final. */
+  lastWindowEnds?: Array<string | null>;
 }
+
+const freshnessResult = (lastWindowEnd: string | null, executionId: string): QueryResult => ({
+  queryId: "lake-freshness",
+  executionId,
+  columns: [{ name: "last_window_end", type: "timestamp" }, { name: "windows", type: "bigint" }],
+  rows: [[lastWindowEnd, lastWindowEnd === null ? "0" : "1440"]],
+});
 
 function fakeAthena(scenario: AthenaScenario = {}) {
   const polls = new Map<string, number>();
   const results = Object.fromEntries(sampleReport().results.map((r) => [r.queryId, r]));
   Object.assign(results, scenario.results ?? {});
+  let freshnessChecks = 0;
   athenaMock.on(StartQueryExecutionCommand).callsFake((input) => {
     const id = specBySql.get(input.QueryString);
     if (!id) throw new Error("unexpected SQL text");
-    return { QueryExecutionId: `exec-${id}` };
+    // Each freshness check is its own execution: `exec-lake-freshness#<n>`.
+    return { QueryExecutionId: id === "lake-freshness" ? `exec-${id}#${++freshnessChecks}` : `exec-${id}` };
   });
   athenaMock.on(GetQueryExecutionCommand).callsFake((input) => {
-    const id = input.QueryExecutionId.replace(/^exec-/, "");
+    const id = input.QueryExecutionId.replace(/^exec-/, "").replace(/#\d+$/, "");
     const sequence = scenario.states?.[id] ?? ["QUEUED", "RUNNING", "SUCCEEDED"];
     const n = polls.get(id) ?? 0;
     polls.set(id, n + 1);
@@ -77,7 +88,11 @@ function fakeAthena(scenario: AthenaScenario = {}) {
     };
   });
   athenaMock.on(GetQueryResultsCommand).callsFake((input) => {
-    const result = results[input.QueryExecutionId.replace(/^exec-/, "")];
+    const check = /^exec-lake-freshness#(\d+)$/.exec(input.QueryExecutionId);
+    const ends = scenario.lastWindowEnds ?? ["2026-11-11 00:00:00.000"];
+    const result = check
+      ? freshnessResult(ends[Math.min(Number(check[1]), ends.length) - 1], input.QueryExecutionId)
+      : results[input.QueryExecutionId.replace(/^exec-/, "")];
     const all = [result.columns.map((c) => c.name), ...result.rows];
     const start = input.NextToken ? Number(input.NextToken) : 0;
     const end = Math.min(start + (input.MaxResults ?? 1000), all.length);
@@ -159,7 +174,7 @@ describe("compliance-report handler", () => {
     expect(result).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: `${PREFIX}manifest.json` });
     expect(result.executionIds["data-gaps"]).toBe("exec-data-gaps");
     const starts = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
-    expect(starts).toHaveLength(6);
+    expect(starts.map((s) => specBySql.get(s.QueryString!))).toEqual(["lake-freshness", ...COMPLIANCE_QUERIES.map((q) => q.id)]);
     for (const start of starts) {
       expect(start.WorkGroup).toBe("iotpipe-reports");
       expect(start.QueryExecutionContext).toEqual({ Catalog: "AwsDataCatalog", Database: "iotpipe_lake" });
@@ -184,7 +199,7 @@ describe("compliance-report handler", () => {
     expect(puts.find((p) => p.key!.endsWith("report.html"))!.headers["content-type"]).toMatch(/^text\/html/);
     expectAllSigned();
     const manifest = JSON.parse(store.get(`${PREFIX}manifest.json`)!.toString());
-    expect(manifest).toMatchObject({ date: "2026-11-10", site: "plant-a", engine: "athena" });
+    expect(manifest).toMatchObject({ date: "2026-11-10", site: "plant-a", engine: "athena", lakeFreshness: { complete: true } });
     expect(manifest.queries.find((q: any) => q.id === "excursions").executionId).toBe("exec-excursions");
     for (const f of manifest.files) {
       expect(crypto.createHash("sha256").update(store.get(`${PREFIX}${f.name}`)!).digest("hex")).toBe(f.sha256);
@@ -211,7 +226,7 @@ describe("compliance-report handler", () => {
   });
 
   it("stops a query that runs past the timeout, backing off between polls, and fails", async () => {
-    fakeAthena({ states: { "data-completeness": ["QUEUED", "RUNNING"] } });
+    fakeAthena({ states: { "lake-freshness": ["SUCCEEDED"], "data-completeness": ["QUEUED", "RUNNING"] } });
     const store = fakeBucket();
     const d = deps();
     const started = d.clockMs();
@@ -234,7 +249,7 @@ describe("compliance-report handler", () => {
     expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(["exec-data-completeness"]);
     // Nothing after the failure was started.
     const started = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!));
-    expect(started).toEqual(["daily-sensor-log", "excursions", "data-completeness"]);
+    expect(started).toEqual(["lake-freshness", "daily-sensor-log", "excursions", "data-completeness"]);
   });
 
   it("a query told to stop is stopped in Athena and says why", async () => {
@@ -286,6 +301,58 @@ describe("compliance-report handler", () => {
     await expect(run).rejects.toThrow("s3:ListBucket on bucket iotpipe-reports-bucket with no s3:prefix condition");
     expect(aws.puts()).toHaveLength(0);
     expect(aws.published()).toHaveLength(0);
+  });
+
+  it("waits for the day to be final in the lake, asking once a minute, then reports it complete", async () => {
+    fakeAthena({ lastWindowEnds: ["2026-11-10 23:41:00.000", "2026-11-10 23:59:00.000", "2026-11-11 00:00:00.000"] });
+    const store = fakeBucket();
+    const d = deps();
+    const started = d.clockMs();
+    const result = await runComplianceReport({ date: "2026-11-10" }, d);
+    expect(result.lakeFreshness).toMatchObject({ complete: true, checks: 3 });
+    expect(d.clockMs() - started).toBeGreaterThanOrEqual(120_000);
+    expect(aws.published().at(-1)!.get("Subject")).toBe("Compliance report 2026-11-10 plant-a");
+    expect(store.get(`${PREFIX}report.html`)!.toString()).not.toContain("INCOMPLETE");
+  });
+
+  it("after the wait, reports a day that is still not final and says INCOMPLETE in the subject, the report and the manifest", async () => {
+    // Freshness checks that answer at once: the gate's own schedule (0, 60, 120, 180 s) decides the count.
+    fakeAthena({ lastWindowEnds: ["2026-11-10 23:41:00.000"], states: { "lake-freshness": ["SUCCEEDED"] } });
+    const store = fakeBucket();
+    const result = await runComplianceReport({ date: "2026-11-10" }, deps());
+    const detail =
+      "INCOMPLETE: the latest aggregate window of 2026-11-10 ends at 2026-11-10 23:41:00.000, not at midnight, after 4 check(s) over 180 s.";
+    expect(result.lakeFreshness.complete).toBe(false);
+    expect(result.lakeFreshness.detail).toContain(detail);
+    expect(result.status).toBe("written");
+    expect(aws.published().at(-1)!.get("Subject")).toBe("INCOMPLETE Compliance report 2026-11-10 plant-a");
+    expect(aws.published().at(-1)!.get("Message")).toMatch(/^INCOMPLETE: the latest aggregate window/);
+    expect(store.get(`${PREFIX}report.html`)!.toString()).toContain(detail);
+    expect(JSON.parse(store.get(`${PREFIX}manifest.json`)!.toString()).lakeFreshness).toEqual({ complete: false, detail: result.lakeFreshness.detail });
+  });
+
+  it("a scheduled run also writes an earlier day of its lookback that has no report (a run the scheduler skipped)", async () => {
+    fakeAthena();
+    const store = fakeBucket();
+    for (const date of ["2026-11-05", "2026-11-06"]) await runComplianceReport({ date }, deps());
+    // 2026-11-07 was never reported (e.g. its run fell into a DST gap); the run for 2026-11-08 catches up.
+    const result = await runComplianceReport({ scheduledTime: "2026-11-09T00:30:00Z" }, deps());
+    expect(result).toMatchObject({ date: "2026-11-08", backfilled: ["2026-11-07"], stillMissing: [] });
+    expect(store.has("reports/2026-11-07/plant-a/manifest.json")).toBe(true);
+    // Days before the first report in the lookback are a new stack's past, not gaps: nothing written for them.
+    expect([...store.keys()].filter((k) => k.endsWith("manifest.json")).sort()).toEqual(
+      ["2026-11-05", "2026-11-06", "2026-11-07", "2026-11-08"].map((d) => `reports/${d}/plant-a/manifest.json`),
+    );
+  });
+
+  it("leaves a missing day to the next run when the invocation has no time for it, and says so", async () => {
+    fakeAthena();
+    const store = fakeBucket();
+    await runComplianceReport({ date: "2026-11-05" }, deps());
+    const result = await runComplianceReport({ scheduledTime: "2026-11-08T00:30:00Z" }, { ...deps(), remainingMs: () => 300_000 });
+    expect(result).toMatchObject({ date: "2026-11-07", backfilled: [], stillMissing: ["2026-11-06"] });
+    expect(store.has("reports/2026-11-06/plant-a/manifest.json")).toBe(false);
+    expect(aws.published().at(-1)!.get("Subject")).toBe("Compliance reports missing: 2026-11-06");
   });
 
   it("completes the partial bundle on the retry, then a re-run is a no-op with the same keys", async () => {
@@ -353,6 +420,8 @@ describe("compliance-report handler", () => {
       POLL_INITIAL_MS: 500,
       POLL_MAX_MS: 5000,
       QUERY_CONCURRENCY: 3,
+      FRESHNESS_WAIT_SECONDS: 180,
+      FRESHNESS_POLL_SECONDS: 60,
     });
     void [REPORT_TIMEZONE, REPORT_SITE, LOOKBACK_DAYS, MIN_GAP_SECONDS, QUERY_TIMEOUT_SECONDS];
   });

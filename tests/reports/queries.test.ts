@@ -11,6 +11,7 @@ import * as fc from "fast-check";
 import { identifier } from "../../contract/telemetry";
 import {
   COMPLIANCE_QUERIES,
+  REPORT_RUN_QUERIES,
   SITE_ID_PATTERN,
   ReportParameters,
   athenaExecutionParameters,
@@ -33,7 +34,7 @@ describe("sql/athena files", () => {
   const files = fs.readdirSync(sqlDirectory()).filter((f) => f.endsWith(".sql")).sort();
 
   it("every file is in the registry and every registry entry has a file", () => {
-    expect(COMPLIANCE_QUERIES.map((q) => q.file).sort()).toEqual(files);
+    expect(REPORT_RUN_QUERIES.map((q) => q.file).sort()).toEqual(files);
   });
 
   it("every file parses as Trino SQL with zero errors", () => {
@@ -46,7 +47,7 @@ describe("sql/athena files", () => {
     expect(parser.validate("SELECT FROM readings WHERE").length).toBeGreaterThan(0);
   });
 
-  it.each(COMPLIANCE_QUERIES.map((q) => [q.id, q] as const))("%s: header, placeholders and partition filter", (_id, spec) => {
+  it.each(REPORT_RUN_QUERIES.map((q) => [q.id, q] as const))("%s: header, placeholders and partition filter", (_id, spec) => {
     const sql = querySql(spec);
     expect(queryDescription(sql).length).toBeGreaterThan(40);
     const paramsLine = sql.split("\n").find((l) => l.startsWith("-- params:"));
