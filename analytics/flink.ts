@@ -128,6 +128,9 @@ const JAVA_STRICT_BASE64 = STRICT_BASE64.source.replace(/\$$/, "\\z");
  *   canonical-base64 check (what the rule's encode(*, 'base64') writes) guards it. The judge still rejects
  *   such a record with a reason.
  */
+/** A message's event time in epoch ms, as the source's event_ts: its ts, but never after its ingest time. */
+const eventMs = (m: string) => `CASE WHEN ${m}.ts <= ${m}.ingest_ts THEN ${m}.ts ELSE ${m}.ingest_ts END`;
+
 const CLAIMED_TS = `CASE WHEN REGEXP(payload_base64, ${sqlString(JAVA_STRICT_BASE64)}) THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END`;
 
 /** Name the runner registers the contract's validator under (flink-app/main.py JUDGE_FUNCTION). */
@@ -156,8 +159,10 @@ SET 'table.exec.state.ttl' = '${stateTtlMs} ms';
     "payload_base64 is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to",
     "parsing: 03-validate.sql judges it with the contract and quarantines what fails with the original bytes.",
     "device_id, site and line come from the topic and ingest_ts from the rules engine, never from the payload.",
-    `Event time is the payload's ts when it is within the skew policy of the ingest clock, else the ingest time,`,
-    "so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.",
+    `Event time is the payload's ts when it is within the skew policy of the ingest clock and not after the ingest`,
+    "time, else the ingest time: a device clock in 1970 or next year can neither hold back nor run ahead the",
+    "watermark, and a clock a few minutes fast cannot move it past the ingest time, which would turn every other",
+    "device's readings on the subtask late (a reading cannot have happened after it arrived).",
     `Watermark: ${delay} s behind the newest event time (the allowed lateness); later readings are flagged late.`,
     "Only the IoT rule can write the stream (IAM) and it always writes a JSON envelope of canonical base64; were a",
     "record ever not one, the job skips it (or the judge rejects its payload) rather than stop, and the raw archive",
@@ -171,7 +176,7 @@ CREATE TABLE raw_envelopes (
   line STRING,
   ingest_ts BIGINT,
   payload_base64 STRING,
-  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN ${tsInRange(policy, CLAIMED_TS)} THEN ${CLAIMED_TS} ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
+  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN ${tsInRange(policy, CLAIMED_TS)} AND ${CLAIMED_TS} <= ingest_ts THEN ${CLAIMED_TS} ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
   WATERMARK FOR event_ts AS event_ts - ${flinkInterval(delay * 1000)}
 ) WITH (
 ${kinesisOptions("raw.stream.arn", [...RAW_READER_OPTIONS, ["format", "json"], ["json.ignore-parse-errors", "true"], ["json.fail-on-missing-field", "false"]])}
@@ -246,7 +251,7 @@ CREATE TEMPORARY VIEW deduplicated_messages AS
 -- On-time, first-seen readings with epoch-ms columns: the series every analytic reads.
 CREATE TEMPORARY VIEW series AS
   SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, m.msg_id, m.event_ts,
-    m.ts AS event_ms, m.ingest_ts AS ingest_ms
+    ${eventMs("m")} AS event_ms, m.ingest_ts AS ingest_ms
   FROM deduplicated_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
   WHERE NOT m.duplicate;
@@ -264,7 +269,7 @@ INSERT INTO readings_sink
   FROM series;
 
 INSERT INTO readings_sink
-  SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, m.ts AS event_ts, m.ingest_ts, m.msg_id, TRUE AS late
+  SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, ${eventMs("m")} AS event_ts, m.ingest_ts, m.msg_id, TRUE AS late
   FROM checked_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
   WHERE m.late AND m.reason IS NULL;

@@ -14,7 +14,8 @@
  * Late: watermark = highest event time of the accepted records before this one in input order; a record more
  * than allowedLatenessMs behind it is flagged late (kept, counted, left out of windows by the analytics).
  * - live mode (a spool of what arrived): one watermark across devices, like the Flink source (the Kinesis raw
- *   stream's watermark is per shard and shards mix devices), input order being arrival order;
+ *   source's watermark is per subtask, over every shard it reads, and shards mix devices), input order being
+ *   arrival order; event time there is ts bounded by ingest_ts, as the Flink source's event_ts;
  * - replay mode (backfill): one watermark per device, and per device and metric for CSV (one reading a row).
  *   History comes sorted by time, by device or by metric, and readings must not turn late because another
  *   device's (or, in a CSV, another metric's) came first in the file; a series' own out-of-order readings are
@@ -295,20 +296,24 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   // the Flink job (sql/flink/04-readings.sql): lateness first, against every message before it in arrival order;
   // then duplicates among the on-time messages, each compared with its previous sighting in event-time order.
   // Late messages are kept (flagged), not de-duplicated, as Flink's OVER window would drop them.
+  // Event time (event_ms): in live mode a message's ts but never after its arrival, as the Flink source's event_ts,
+  // so one device with a fast clock cannot move the shared watermark past the ingest time and turn every other
+  // device's readings late; a backfill judges history against its own clock (one watermark per device anyway).
+  const eventMs = mode === "live" ? "least(ts, ingest_ts)" : "ts";
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
     WITH timed AS (
-      SELECT pos, ts, device_id, dedup_key,
-        coalesce(ts < max(ts) OVER (${watermarkPartition(mode, format)}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
+      SELECT pos, ts, ${eventMs} AS event_ms, device_id, dedup_key,
+        coalesce(${eventMs} < max(${eventMs}) OVER (${watermarkPartition(mode, format)}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
       FROM messages
     ), flagged AS (
       SELECT pos, late,
-        coalesce(NOT late AND dedup_key IS NOT NULL AND ts - lag(ts) OVER (PARTITION BY device_id, dedup_key, late ORDER BY ts, pos) <= ${window}, false) AS duplicate
+        coalesce(NOT late AND dedup_key IS NOT NULL AND ts - lag(ts) OVER (PARTITION BY device_id, dedup_key, late ORDER BY event_ms, pos) <= ${window}, false) AS duplicate
       FROM timed
     )
     SELECT pos, late FROM flagged WHERE NOT duplicate`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_readings AS
     SELECT device_id, site, line, r.metric AS metric, r.value AS value, r.unit AS unit,
-      make_timestamp(ts * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late
+      make_timestamp(${eventMs} * 1000) AS event_ts, make_timestamp(ingest_ts * 1000) AS ingest_ts, msg_id, late
     FROM (SELECT m.*, k.late, unnest(m.readings) AS r FROM messages m JOIN kept k USING (pos))`);
   const dedupeMs = lap();
   advance();

@@ -2,8 +2,10 @@
 -- payload_base64 is the published bytes, base64 (the rule's encode(*, 'base64')), so nothing a device sends is lost to
 -- parsing: 03-validate.sql judges it with the contract and quarantines what fails with the original bytes.
 -- device_id, site and line come from the topic and ingest_ts from the rules engine, never from the payload.
--- Event time is the payload's ts when it is within the skew policy of the ingest clock, else the ingest time,
--- so a device clock in 1970 or next year can neither hold back nor run ahead the watermark.
+-- Event time is the payload's ts when it is within the skew policy of the ingest clock and not after the ingest
+-- time, else the ingest time: a device clock in 1970 or next year can neither hold back nor run ahead the
+-- watermark, and a clock a few minutes fast cannot move it past the ingest time, which would turn every other
+-- device's readings on the subtask late (a reading cannot have happened after it arrived).
 -- Watermark: 300 s behind the newest event time (the allowed lateness); later readings are flagged late.
 -- Only the IoT rule can write the stream (IAM) and it always writes a JSON envelope of canonical base64; were a
 -- record ever not one, the job skips it (or the judge rejects its payload) rather than stop, and the raw archive
@@ -17,7 +19,7 @@ CREATE TABLE raw_envelopes (
   line STRING,
   ingest_ts BIGINT,
   payload_base64 STRING,
-  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 THEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
+  event_ts AS TO_TIMESTAMP_LTZ(CASE WHEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END BETWEEN ingest_ts - 604800000 AND ingest_ts + 300000 AND CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END <= ingest_ts THEN CASE WHEN REGEXP(payload_base64, '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\z') THEN CAST(TRY_CAST(JSON_VALUE(FROM_BASE64(payload_base64), '$.ts' NULL ON ERROR) AS DOUBLE) AS BIGINT) END ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3),
   WATERMARK FOR event_ts AS event_ts - INTERVAL '5' MINUTE
 ) WITH (
   'connector' = 'kinesis',

@@ -21,7 +21,7 @@ CREATE TEMPORARY VIEW deduplicated_messages AS
 -- On-time, first-seen readings with epoch-ms columns: the series every analytic reads.
 CREATE TEMPORARY VIEW series AS
   SELECT m.device_id, m.site, m.line, r.metric, r.`value`, r.unit, m.msg_id, m.event_ts,
-    m.ts AS event_ms, m.ingest_ts AS ingest_ms
+    CASE WHEN m.ts <= m.ingest_ts THEN m.ts ELSE m.ingest_ts END AS event_ms, m.ingest_ts AS ingest_ms
   FROM deduplicated_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, `value`, unit)
   WHERE NOT m.duplicate;
@@ -39,7 +39,7 @@ INSERT INTO readings_sink
   FROM series;
 
 INSERT INTO readings_sink
-  SELECT m.device_id, m.site, m.line, r.metric, r.`value`, r.unit, m.ts AS event_ts, m.ingest_ts, m.msg_id, TRUE AS late
+  SELECT m.device_id, m.site, m.line, r.metric, r.`value`, r.unit, CASE WHEN m.ts <= m.ingest_ts THEN m.ts ELSE m.ingest_ts END AS event_ts, m.ingest_ts, m.msg_id, TRUE AS late
   FROM checked_messages AS m
   CROSS JOIN UNNEST(m.readings) AS r (metric, `value`, unit)
   WHERE m.late AND m.reason IS NULL;

@@ -131,6 +131,19 @@ describe("Flink SQL structure", () => {
     for (const [, pattern] of guards) expect(pattern.endsWith("\\z")).toBe(true);
   });
 
+  it("bounds event time by the ingest time, so a fast device clock cannot push the watermark past it (source and series)", () => {
+    // The watermark is event_ts - lateness per source subtask: a claimed ts ahead of ingest_ts would carry every
+    // other device's readings on that subtask behind it. The local engine holds the same rule (tests/local/fast-clock.test.ts).
+    const source = statements.find((s) => s.code.startsWith("CREATE TABLE raw_envelopes"))!.code;
+    const claimed = /CASE WHEN REGEXP\(payload_base64, '[^']+'\) THEN CAST\(TRY_CAST\(JSON_VALUE\(FROM_BASE64\(payload_base64\), '\$\.ts' NULL ON ERROR\) AS DOUBLE\) AS BIGINT\) END/.exec(source)![0];
+    expect(source).toContain(`AND ${claimed} <= ingest_ts THEN ${claimed} ELSE COALESCE(ingest_ts, CAST(0 AS BIGINT)) END, 3)`);
+    expect(source).toContain("WATERMARK FOR event_ts AS event_ts - INTERVAL '5' MINUTE");
+    const clamp = "CASE WHEN m.ts <= m.ingest_ts THEN m.ts ELSE m.ingest_ts END";
+    expect(statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW series"))!.code).toContain(`${clamp} AS event_ms`);
+    const lateReadings = statements.filter((s) => s.code.startsWith("INSERT INTO readings_sink")).find((s) => s.code.includes("TRUE AS late"))!.code;
+    expect(lateReadings).toContain(`${clamp} AS event_ts`);
+  });
+
   it("drops exactly the duplicates from the series: same device and id within the window, neither late nor rejected", () => {
     const dedup = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW deduplicated_messages"))!.code;
     expect(dedup).toContain(`(dedup_key IS NOT NULL AND seen > 1 AND ts - previous_ts <= ${DEFAULT_INGEST_POLICY.duplicateWindowMs}) AS duplicate`);
