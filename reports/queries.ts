@@ -42,7 +42,7 @@ export const COMPLIANCE_QUERIES: readonly QuerySpec[] = [
     id: "data-completeness",
     file: "data-completeness.sql",
     title: "Data completeness",
-    params: ["lookbackStart", "date", "site", "date"],
+    params: ["lookbackStart", "date", "site", "date", "site"],
   },
   { id: "data-gaps", file: "data-gaps.sql", title: "Data gaps", params: ["date", "site", "minGapSeconds"] },
   { id: "anomaly-summary", file: "anomaly-summary.sql", title: "Anomaly summary", params: ["date", "site"] },
@@ -50,7 +50,7 @@ export const COMPLIANCE_QUERIES: readonly QuerySpec[] = [
     id: "device-inventory",
     file: "device-inventory.sql",
     title: "Device inventory",
-    params: ["lookbackStart", "date", "site", "date", "lookbackStart", "date", "site"],
+    params: ["lookbackStart", "date", "site", "date", "site", "lookbackStart", "date", "site"],
   },
 ];
 

@@ -61,15 +61,18 @@ export class S3BundleWriter implements BundleWriter {
       await discardBody(response);
       return null;
     }
-    if (response.status === 403) {
-      // S3 hides whether a key exists from a caller without s3:ListBucket: a missing manifest reads as 403.
-      throw new Error(
-        `reading ${where} was denied (${await describeFailure(response)}): the role needs s3:GetObject on ` +
-          `that key and s3:ListBucket on bucket ${this.bucket} with no s3:prefix condition ` +
-          `(without ListBucket, S3 answers 403 instead of 404 for a key that does not exist yet)`,
-      );
+    if (!response.ok) {
+      const failure = await describeFailure(response);
+      // S3 hides whether a key exists from a caller without s3:ListBucket: a missing manifest reads as AccessDenied.
+      if (/^HTTP 403 AccessDenied\b/.test(failure)) {
+        throw new Error(
+          `reading ${where} was denied (${failure}): the role needs s3:GetObject on that key and s3:ListBucket on ` +
+            `bucket ${this.bucket} with no s3:prefix condition (without ListBucket, S3 answers 403 instead of 404 ` +
+            `for a key that does not exist yet)`,
+        );
+      }
+      throw new Error(`reading ${where} failed: ${failure}`);
     }
-    if (!response.ok) throw new Error(`reading ${where} failed: ${await describeFailure(response)}`);
     return Buffer.from(await response.arrayBuffer());
   }
 

@@ -1,33 +1,44 @@
 -- Data completeness: expected versus received readings per device and metric for the report day, from each sensor's typical reporting interval, with sensors silent all day, for auditors checking that the record is whole.
--- params: 1 lookback start 'YYYY-MM-DD' (date minus lookback days), 2 date 'YYYY-MM-DD' (report day), 3 site (site id, or '*'), 4 date
--- reads: readings dt from lookback start to date (device_id, site, line, metric, event_ts).
+-- params: 1 lookback start 'YYYY-MM-DD' (date minus lookback days), 2 date 'YYYY-MM-DD' (report day), 3 site (site id, or '*'), 4 date, 5 site
+-- reads: aggregates dt from lookback start to date (device_id, site, line, metric, window_seconds, window_start, sample_count, last_event_ts);
+--        readings dt = date (device_id, site, line, metric).
 -- A sensor is known if it reported at any time in the lookback window; one that reported nothing on the report day
--- is 'silent'. Its typical interval is the median gap between consecutive readings over the window.
-WITH history AS (
-  SELECT device_id, site, line, metric, event_ts, dt
-  FROM readings
+-- is 'silent'. Its typical interval is the median, over its windows of the coarsest aggregate size, of the mean gap
+-- between readings ending in the window (time from the previous window's last reading to this window's last,
+-- divided by the window's readings): the exact gap when a window holds one reading, the mean for regular cadence.
+-- The lookback comes from the aggregates (a few rows per sensor and hour), never from 8 days of readings; the
+-- received count is the report day's readings, late ones included.
+WITH windows AS (
+  SELECT device_id, site, line, metric, window_seconds, window_start, sample_count, last_event_ts
+  FROM aggregates
   WHERE dt BETWEEN ? AND ? AND ? IN ('*', site)
 ),
-intervals AS (
-  SELECT site, line, device_id, metric,
-         date_diff('millisecond', lag(event_ts) OVER (PARTITION BY device_id, metric ORDER BY event_ts), event_ts) AS interval_ms
-  FROM history
+coarsest AS (
+  SELECT device_id, site, line, metric, window_start, sample_count, last_event_ts
+  FROM windows
+  WHERE window_seconds = (SELECT max(window_seconds) FROM windows)
+),
+spans AS (
+  SELECT site, line, device_id, metric, sample_count,
+         date_diff('millisecond', lag(last_event_ts) OVER (PARTITION BY device_id, metric ORDER BY window_start), last_event_ts) AS span_ms
+  FROM coarsest
 ),
 cadence AS (
-  SELECT site, line, device_id, metric, approx_percentile(interval_ms, 0.5) AS typical_interval_ms
-  FROM intervals
-  WHERE interval_ms > 0
+  SELECT site, line, device_id, metric, approx_percentile(CAST(span_ms AS double) / sample_count, 0.5) AS typical_interval_ms
+  FROM spans
+  WHERE span_ms > 0
   GROUP BY site, line, device_id, metric
 ),
-known_sensors AS (
-  SELECT DISTINCT site, line, device_id, metric
-  FROM history
-),
 received AS (
-  SELECT device_id, metric, count(*) AS received_readings
-  FROM history
-  WHERE dt = ?
-  GROUP BY device_id, metric
+  SELECT device_id, site, line, metric, count(*) AS received_readings
+  FROM readings
+  WHERE dt = ? AND ? IN ('*', site)
+  GROUP BY device_id, site, line, metric
+),
+known_sensors AS (
+  SELECT site, line, device_id, metric FROM coarsest
+  UNION
+  SELECT site, line, device_id, metric FROM received
 ),
 expected AS (
   SELECT k.site, k.line, k.device_id, k.metric, c.typical_interval_ms,

@@ -53,7 +53,45 @@ function anomaly(sensor: Sensor, ts: string, value: number, rule: string, score:
   return { ...where, event_ts: ts, value, rule, score, baseline, limit_value: limit, severity };
 }
 
+type Reading = ReturnType<typeof reading>;
+const stamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+
+/**
+ * The aggregates the engine computes from these readings: per device, metric and tumbling window, on-time readings
+ * only (late ones stay out of windows), for each window size the default definition has (1 minute, 1 hour).
+ */
+function aggregatesOf(readings: Reading[], windowSeconds = [60, 3600]) {
+  const rows: Array<Record<string, unknown>> = [];
+  for (const size of windowSeconds) {
+    const groups = new Map<string, Reading[]>();
+    for (const r of readings.filter((x) => !x.late)) {
+      const start = Math.floor(Date.parse(`${r.event_ts}Z`) / (size * 1000)) * size * 1000;
+      const key = `${r.device_id}|${r.metric}|${start}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    for (const [key, group] of groups) {
+      const start = Number(key.split("|")[2]);
+      const values = group.map((g) => g.value);
+      const times = group.map((g) => Date.parse(`${g.event_ts}Z`));
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const { device_id, site, line, metric } = group[0];
+      rows.push({
+        device_id, site, line, metric, window_seconds: size, window_start: stamp(start), window_end: stamp(start + size * 1000),
+        sample_count: group.length, valid_count: group.length, min_value: Math.min(...values), max_value: Math.max(...values), avg_value: mean,
+        stddev_value: values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1)) : null,
+        first_event_ts: stamp(Math.min(...times)), last_event_ts: stamp(Math.max(...times)),
+      });
+    }
+  }
+  return rows;
+}
+
 export function complianceLake(): LakeRows {
+  const lake = complianceRows();
+  return { ...lake, aggregates: aggregatesOf(lake.readings as Reading[]) };
+}
+
+function complianceRows(): LakeRows {
   const pressureDay = (day: string, spike: boolean) =>
     Array.from({ length: 48 }, (_, i) => {
       const ts = at(day, Math.floor(i / 2), (i % 2) * 30);

@@ -37,6 +37,17 @@ describe("sql/athena files", () => {
     expect(REPORT_RUN_QUERIES.map((q) => q.file).sort()).toEqual(files);
   });
 
+  it("the lookback comes from the aggregates: no query reads more than the report day of readings", () => {
+    // 8 days of readings with window functions would not finish within the query timeout at fleet volume.
+    for (const spec of REPORT_RUN_QUERIES) {
+      const sql = querySql(spec).replace(/--[^\n]*/g, "");
+      for (const scan of sql.match(/FROM readings\b[\s\S]*?WHERE ([^\n]*)/g) ?? []) expect({ spec: spec.id, scan }).toEqual({ spec: spec.id, scan: expect.stringMatching(/WHERE dt = \?/) });
+    }
+    for (const id of ["data-completeness", "device-inventory"]) {
+      expect(querySql(REPORT_RUN_QUERIES.find((q) => q.id === id)!)).toMatch(/FROM aggregates\s+WHERE dt BETWEEN \? AND \?/);
+    }
+  });
+
   it("every file parses as Trino SQL with zero errors", () => {
     const parser = loadTrinoParser();
     for (const file of files) {
