@@ -234,15 +234,18 @@ INSERT INTO quarantine_sink
     "and its identity (its bytes stay in raw_messages: carrying them through the OVER window would double its state).",
     "Sightings are compared in event-time order, as the local engine does (local/replay.ts).",
     "De-duplication is an OVER window per device and message id, so it keeps the event-time attribute the windows need.",
+    "Its frame is ROWS UNBOUNDED PRECEDING with COUNT and LAG only: what a key keeps between messages is a count and the",
+    "previous ts (the accumulators), not the previous message with its readings, which a bounded frame would hold for",
+    "the state TTL; whole messages wait in state only until the watermark passes them.",
     "Late messages bypass it (an OVER window would drop them): they are written flagged late and not de-duplicated.",
   ])}
 CREATE TEMPORARY VIEW first_messages AS
   SELECT device_id, site, line, ingest_ts, msg_id, ts, readings, event_ts, dedup_key,
     COUNT(*) OVER w AS seen,
-    MIN(ts) OVER w AS previous_ts
+    LAG(ts) OVER w AS previous_ts
   FROM checked_messages
   WHERE reason IS NULL AND NOT late
-  WINDOW w AS (PARTITION BY device_id, dedup_key ORDER BY event_ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
+  WINDOW w AS (PARTITION BY device_id, dedup_key ORDER BY event_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 
 CREATE TEMPORARY VIEW deduplicated_messages AS
   SELECT *, (dedup_key IS NOT NULL AND seen > 1 AND ts - previous_ts <= ${policy.duplicateWindowMs}) AS duplicate

@@ -86,7 +86,7 @@ describe("Flink SQL structure", () => {
     for (const s of withOver) {
       const windows = [...s.code.matchAll(/WINDOW w AS \(([^)]*)\)/g)];
       expect({ file: s.file, windows: windows.length }).toEqual({ file: s.file, windows: 1 });
-      expect(windows[0][1]).toMatch(/^PARTITION BY [a-z_, ]+ ORDER BY event_ts ROWS BETWEEN \d+ PRECEDING AND CURRENT ROW$/);
+      expect(windows[0][1]).toMatch(/^PARTITION BY [a-z_, ]+ ORDER BY event_ts ROWS BETWEEN (\d+|UNBOUNDED) PRECEDING AND CURRENT ROW$/);
       expect([...s.code.matchAll(/OVER (\w+)/g)].every((m) => m[1] === "w")).toBe(true);
       expect(s.code).not.toMatch(/STDDEV|VAR_SAMP|VAR_POP/);
     }
@@ -142,6 +142,18 @@ describe("Flink SQL structure", () => {
     expect(statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW series"))!.code).toContain(`${clamp} AS event_ms`);
     const lateReadings = statements.filter((s) => s.code.startsWith("INSERT INTO readings_sink")).find((s) => s.code.includes("TRUE AS late"))!.code;
     expect(lateReadings).toContain(`${clamp} AS event_ts`);
+  });
+
+  it("keeps only counts and times in de-duplication state, never a message with its readings beyond the watermark", () => {
+    // A bounded ROWS frame keeps its preceding input rows (whole messages, readings included) for the state TTL;
+    // an unbounded frame keeps only its accumulators (COUNT, LAG's previous ts) per device and message id.
+    const first = statements.find((s) => s.code.startsWith("CREATE TEMPORARY VIEW first_messages"))!.code;
+    expect(first).toContain("ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW");
+    expect([...first.matchAll(/(\w+)\(([^()]*)\) OVER w/g)].map((m) => `${m[1]}(${m[2]})`)).toEqual(["COUNT(*)", "LAG(ts)"]);
+    // Every other OVER window reads one reading's columns per row, never a message's readings array.
+    for (const s of statements.filter((x) => /\bOVER\b/.test(x.code) && x !== statements.find((y) => y.code === first))) {
+      expect({ file: s.file, readingsArray: /\breadings\b/.test(s.code.split(/\bFROM\b/)[0]) }).toEqual({ file: s.file, readingsArray: false });
+    }
   });
 
   it("drops exactly the duplicates from the series: same device and id within the window, neither late nor rejected", () => {
