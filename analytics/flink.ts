@@ -229,26 +229,27 @@ INSERT INTO quarantine_sink
 `;
 
   const readings = `${header("Accepted readings: de-duplicated on time, flagged when late; the input of every analytic.", [
-    `A message is a duplicate when the same device sent the same msg_id (or seq) at most ${policy.duplicateWindowMs / 1000} s of event time before (as the local engine).`,
+    `A message is a duplicate when the same device sent the same msg_id (or seq) first at most ${policy.duplicateWindowMs / 1000} s of event time before (as the local engine).`,
     `Duplicates are dropped from the readings and counted: each is written to the quarantine table with reason '${DUPLICATE_REASON}'`,
     "and its identity (its bytes stay in raw_messages: carrying them through the OVER window would double its state).",
-    "Sightings are compared in event-time order, as the local engine does (local/replay.ts).",
+    "Sightings are taken in event-time order, as the local engine does (local/replay.ts).",
     "De-duplication is an OVER window per device and message id, so it keeps the event-time attribute the windows need.",
-    "Its frame is ROWS UNBOUNDED PRECEDING with COUNT and LAG only: what a key keeps between messages is a count and the",
-    "previous ts (the accumulators), not the previous message with its readings, which a bounded frame would hold for",
-    "the state TTL; whole messages wait in state only until the watermark passes them.",
+    "Its frame is ROWS UNBOUNDED PRECEDING with COUNT and MIN only: what a key keeps between messages is a count and",
+    "the first sighting's ts (the accumulators), not the previous message with its readings, which a bounded frame",
+    "would hold for the state TTL; whole messages wait in state only until the watermark passes them. (LAG would give",
+    "the previous sighting but allows no frame, and the default RANGE frame would count equal event times together.)",
     "Late messages bypass it (an OVER window would drop them): they are written flagged late and not de-duplicated.",
   ])}
 CREATE TEMPORARY VIEW first_messages AS
   SELECT device_id, site, line, ingest_ts, msg_id, ts, readings, event_ts, dedup_key,
     COUNT(*) OVER w AS seen,
-    LAG(ts) OVER w AS previous_ts
+    MIN(ts) OVER w AS first_ts
   FROM checked_messages
   WHERE reason IS NULL AND NOT late
   WINDOW w AS (PARTITION BY device_id, dedup_key ORDER BY event_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
 
 CREATE TEMPORARY VIEW deduplicated_messages AS
-  SELECT *, (dedup_key IS NOT NULL AND seen > 1 AND ts - previous_ts <= ${policy.duplicateWindowMs}) AS duplicate
+  SELECT *, (dedup_key IS NOT NULL AND seen > 1 AND ts - first_ts <= ${policy.duplicateWindowMs}) AS duplicate
   FROM first_messages;
 
 -- On-time, first-seen readings with epoch-ms columns: the series every analytic reads.
@@ -261,7 +262,7 @@ CREATE TEMPORARY VIEW series AS
 
 INSERT INTO quarantine_sink
   SELECT ingest_ts AS received_ts, ${d.text(sqlString(DUPLICATE_REASON))} AS reason,
-    CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - previous_ts AS STRING), ' ms of event time after its previous sighting') AS detail,
+    CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - first_ts AS STRING), ' ms of event time after its first sighting') AS detail,
     ${d.text("'flink'")} AS source, device_id, site, line,
     JSON_OBJECT('msg_id' VALUE msg_id, 'ts' VALUE ts, 'readings_count' VALUE CARDINALITY(readings)) AS raw_payload
   FROM deduplicated_messages

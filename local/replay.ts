@@ -22,7 +22,7 @@
  *   still judged. JSON Lines messages carry several metrics each, so they keep one watermark per device.
  * Duplicates, as in the Flink job: among the on-time messages, the same device and message identity (msg_id,
  * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
- * previous sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
+ * first sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
  */
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
@@ -294,7 +294,8 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   onProgress?.({ phase: "publish", done: 0, total: steps, records });
   // Window functions over the narrow columns only; the readings lists join back afterwards. The same order as
   // the Flink job (sql/flink/04-readings.sql): lateness first, against every message before it in arrival order;
-  // then duplicates among the on-time messages, each compared with its previous sighting in event-time order.
+  // then duplicates among the on-time messages, each compared with the first sighting in event-time order (what the
+  // Flink job's OVER window keeps per message id: a count and the first ts, not the previous message).
   // Late messages are kept (flagged), not de-duplicated, as Flink's OVER window would drop them.
   // Event time (event_ms): in live mode a message's ts but never after its arrival, as the Flink source's event_ts,
   // so one device with a fast clock cannot move the shared watermark past the ingest time and turn every other
@@ -307,8 +308,9 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
       FROM messages
     ), flagged AS (
       SELECT pos, late,
-        coalesce(NOT late AND dedup_key IS NOT NULL AND ts - lag(ts) OVER (PARTITION BY device_id, dedup_key, late ORDER BY event_ms, pos) <= ${window}, false) AS duplicate
+        coalesce(NOT late AND dedup_key IS NOT NULL AND row_number() OVER sightings > 1 AND ts - min(ts) OVER sightings <= ${window}, false) AS duplicate
       FROM timed
+      WINDOW sightings AS (PARTITION BY device_id, dedup_key, late ORDER BY event_ms, pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     )
     SELECT pos, late FROM flagged WHERE NOT duplicate`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE lake_readings AS
