@@ -30,12 +30,14 @@ export interface RenderOptions {
   projectDir?: string;
   /** Program module to load; default `<projectDir>/index` (Pulumi.yaml `main`). */
   program?: string;
+  /** The full configuration to render with (fully qualified keys), instead of reading Pulumi.<stack>.yaml. */
+  config?: Record<string, string>;
 }
 
 /** Renders `stack`. Call once per process (or jest test file): the mocks and the program's modules are global. */
 export async function renderPlan(stack: string, options: RenderOptions = {}): Promise<Plan> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
-  const config = readStackConfig(stack, projectDir);
+  const config = options.config ?? readStackConfig(stack, projectDir);
   const recorded = installMocks({ project: "iotpipe", stack, config });
 
   // An exception inside an apply() surfaces only as an unhandled rejection; a plan that hides one would lie.
