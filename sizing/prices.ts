@@ -84,8 +84,8 @@ export const PRICES = {
   iotConnectionMinutesPerMillion: {
     service: "AWS IoT Core", unit: "per million minutes of connection",
     regions: {
-      "us-east-1": notFound(PAGES.iot, "only the page's Europe (Ireland) example gave a number"),
-      "eu-central-1": notFound(PAGES.iot, "only the page's Europe (Ireland) example gave a number"),
+      "us-east-1": notFound(PAGES.iot, "not found: only the page's Europe (Ireland) example gave a number"),
+      "eu-central-1": notFound(PAGES.iot, "not found: only the page's Europe (Ireland) example gave a number"),
       "eu-west-1": { usd: 0.08, source: PAGES.iot, note: "the page's pricing example, Europe (Ireland)" },
     },
   },

@@ -1,0 +1,38 @@
+/**
+ * The price table is complete: every entry has a column for every Region with its source (a null price says it
+ * was not found, with a note), and every resource type the shipped stacks create maps to a service with prices.
+ */
+import { renderPlan, type Plan } from "../../plan/render";
+import { PRICED_REGIONS, PRICES, SERVICES } from "../../sizing/prices";
+import { RESOURCE_SERVICES } from "../../sizing/resource-services";
+
+let plan: Plan;
+beforeAll(async () => {
+  // prod creates every type dev does plus the operators' e-mail subscription.
+  plan = await renderPlan("prod");
+});
+
+it("gives every price a column per Region, with its page, and a note where no number was found", () => {
+  for (const [key, entry] of Object.entries(PRICES)) {
+    expect(Object.keys(entry.regions).sort()).toEqual([...PRICED_REGIONS].sort());
+    for (const region of PRICED_REGIONS) {
+      const price = entry.regions[region];
+      expect(price.source).toMatch(/^https:\/\//);
+      if (price.usd === null) expect({ key, region, note: price.note }).toEqual({ key, region, note: expect.stringMatching(/not found|not searched/) });
+      else expect(price.usd).toBeGreaterThanOrEqual(0);
+    }
+  }
+});
+
+it("maps every resource type the stack creates to a service the price table prices", () => {
+  const types = [...new Set(plan.resources.map((r) => r.type))].filter((t) => t.startsWith("aws:"));
+  const unmapped = types.filter((t) => !(t in RESOURCE_SERVICES));
+  expect(unmapped).toEqual([]);
+  const pricedServices = new Set(Object.values(PRICES).map((p) => p.service));
+  for (const t of types) expect({ type: t, priced: pricedServices.has(RESOURCE_SERVICES[t]) }).toEqual({ type: t, priced: true });
+});
+
+it("prices every service it names", () => {
+  const pricedServices = new Set(Object.values(PRICES).map((p) => p.service));
+  expect(SERVICES.filter((s) => !pricedServices.has(s))).toEqual([]);
+});
