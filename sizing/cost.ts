@@ -109,8 +109,9 @@ class Bill {
 }
 
 function tierLabel(floor: number, ceiling: number, unit: string): string {
-  const n = (v: number) => v.toExponential(0).replace("e+", "e");
-  return Number.isFinite(ceiling) ? `${n(floor)}–${n(ceiling)} ${unit}` : `above ${n(floor)} ${unit}`;
+  const n = (v: number) => v.toLocaleString("en-US");
+  if (!Number.isFinite(ceiling)) return `above ${n(floor)} ${unit}`;
+  return floor === 0 ? `up to ${n(ceiling)} ${unit}` : `${n(floor)}–${n(ceiling)} ${unit}`;
 }
 
 /** Days of a lake object's life spent in each storage class, `ageDays` after the lake started. */
