@@ -153,6 +153,10 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
     bill.add("Kinesis Data Streams", "data written", "kinesisOnDemandGbWritten", bytesWritten / GB, "GB");
     // Every stream has one reader (Flink on raw, a Firehose on each, the notifier also on alerts; raw has Flink and its archive).
     bill.add("Kinesis Data Streams", "data read", "kinesisOnDemandGbRead", (bytesWritten + perMonth(plan.streams.raw.recordsPerSecond) * plan.streams.raw.recordBytes) / GB, "GB");
+    if (settings.streamRetentionHours > 24) {
+      const extraHours = Math.min(settings.streamRetentionHours, 168) - 24;
+      bill.add("Kinesis Data Streams", "retention up to 7 days", "kinesisOnDemandExtendedRetentionGbMonth", (bytesWritten / SECONDS_PER_MONTH) * extraHours * 3_600 / GB, "GB-months");
+    }
   }
   if (settings.streamRetentionHours > 168) {
     const retainedGb = (bytesWritten / SECONDS_PER_MONTH) * (settings.streamRetentionHours - 168) * 3_600 / GB;
@@ -188,6 +192,15 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
   bill.add("Amazon S3", `Standard-IA, month ${a.storageMonth}`, "s3StandardIaGbMonth", storedPerDayGb * days.ia, "GB-months");
   bill.add("Amazon S3", `Glacier Flexible Retrieval, month ${a.storageMonth}`, "s3GlacierFlexibleGbMonth", storedPerDayGb * days.glacier, "GB-months");
   bill.add("Amazon S3", "PUT requests (Firehose objects)", "s3PutPer1000", objectsPerMonth, "requests", 1_000);
+  // A year in, every month's objects reach the tiers once each (expiry is free).
+  const lakeAgeDays = a.storageMonth * DAYS_PER_MONTH;
+  const expiresBefore = (days: number) => settings.rawDataExpireDays > 0 && settings.rawDataExpireDays <= days;
+  if (lakeAgeDays > settings.rawDataIaDays && !expiresBefore(settings.rawDataIaDays)) {
+    bill.add("Amazon S3", "lifecycle transitions to Standard-IA", "s3TransitionToIaPer1000", objectsPerMonth, "transitions", 1_000);
+  }
+  if (lakeAgeDays > settings.rawDataGlacierDays && !expiresBefore(settings.rawDataGlacierDays)) {
+    bill.add("Amazon S3", "lifecycle transitions to Glacier", "s3TransitionToGlacierPer1000", objectsPerMonth, "transitions", 1_000);
+  }
 
   // Glue and Athena: the daily compliance queries and analysts, each over one day of readings.
   const readingsParquetPerDay = (plan.rates.readingsPerSecond * plan.streams.outputs.readings.recordBytes * 86_400 * a.parquetFractionOfJson);

@@ -1,8 +1,13 @@
 /** `iotpipe size` as a user runs it: a command-line fleet sized, quota-checked and priced beside the seed-style design. */
 import { cli } from "./run-cli";
 
-it("prints the model's capacities, the quotas and the monthly cost by service for a fleet", async () => {
-  const run = await cli("size", "--devices", "1000", "--metrics", "4", "--interval", "5", "--compare");
+let run: Awaited<ReturnType<typeof cli>>;
+beforeAll(async () => {
+  // Renders the Pulumi program under mocks: slow on a loaded machine.
+  run = await cli("size", "--devices", "1000", "--metrics", "4", "--interval", "5", "--compare");
+}, 180_000);
+
+it("prints the model's capacities, the quotas and the monthly cost by service for a fleet", () => {
   expect(run.err).toBe("");
   expect(run.code).toBe(0);
   expect(run.out).toContain("Fleet: 1,000 devices × 4 metrics every 5 s, 272 B per message (200 messages/s, 800 readings/s)");

@@ -69,6 +69,15 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
     expect(line(week, "retention up to 7 days").usd).toBeCloseTo(7 * 730 * 0.02, 6);
   });
 
+  it("bills lifecycle transitions once per object a year in, and the tiers by age", () => {
+    const transitions = line(bill, "lifecycle transitions to Standard-IA");
+    expect(line(bill, "lifecycle transitions to Glacier").quantity).toBe(transitions.quantity);
+    expect(transitions.usd).toBeCloseTo((transitions.quantity / 1_000) * 0.01, 6);
+    // Expired before reaching Glacier: no Glacier transitions.
+    const short = platformCost(sizeFleet(plant), deployed, { ...settings, rawDataExpireDays: 60 }, "us-east-1");
+    expect(short.lines.some((l) => l.item === "lifecycle transitions to Glacier")).toBe(false);
+  });
+
   it("prices nothing it has no Frankfurt price for", () => {
     const frankfurt = platformCost(sizeFleet(plant), deployed, settings, "eu-central-1");
     expect(line(frankfurt, "7 shards").usd).toBeNull();
@@ -77,7 +86,11 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
 
   it("bills on-demand streams per stream-hour and GB instead of shards", () => {
     const onDemand = platformCost(sizeFleet(plant), { ...deployed, streamMode: "ON_DEMAND", shards: {} }, settings, "us-east-1");
-    expect(line(onDemand, "6 on-demand streams")).toMatchObject({ quantity: 6 * 730, usd: null });
+    expect(line(onDemand, "6 on-demand streams").usd).toBeCloseTo(6 * 730 * 0.04, 6);
+    // Written: every record of every stream; read: the same once more plus the raw stream's second reader (its archive).
+    const written = line(onDemand, "data written");
+    expect(line(onDemand, "data read").quantity).toBeGreaterThan(written.quantity);
+    expect(written.usd).toBeCloseTo(written.quantity * 0.08, 6);
     expect(onDemand.lines.some((l) => l.price === "kinesisShardHour")).toBe(false);
   });
 });
