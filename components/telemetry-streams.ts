@@ -2,8 +2,9 @@
  * The Kinesis data streams of the pipeline: the raw telemetry stream the IoT rule writes to, and one output stream
  * per analytics result (by default one per lake table), all encrypted with a customer managed key.
  *
- * Capacity is on-demand by default (no sizing to get wrong, pay per use). Provisioned mode sizes every stream
- * from the expected load with `shardsFor`, which is cheaper at a steady, known rate.
+ * Capacity is on-demand by default (no sizing to get wrong, pay per use). Provisioned mode, cheaper at a steady,
+ * known rate, either sizes every stream from the expected load with `shardsFor` or takes a shard count for each
+ * stream (the sizing model's, sizing/capacity.ts, which sizes each output for its own records).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
