@@ -135,8 +135,8 @@ export function flinkParallelismFor(peakReadingsPerSecond: number, readingsPerKp
   return Math.max(1, Math.ceil(peakReadingsPerSecond / readingsPerKpu));
 }
 
-/** Sizes the stack for a fleet. */
-export function sizeFleet(f: FleetShape, assumptions: Partial<SizingAssumptions> = {}): CapacityPlan {
+/** Sizes the stack for a fleet; `region`, when given, picks the Region's default quotas where they differ. */
+export function sizeFleet(f: FleetShape, assumptions: Partial<SizingAssumptions> = {}, region?: string): CapacityPlan {
   const a = { ...DEFAULT_ASSUMPTIONS, ...assumptions };
   const rates = fleetRates(f);
   const series = f.devices * f.metricsPerMessage;
@@ -183,7 +183,7 @@ export function sizeFleet(f: FleetShape, assumptions: Partial<SizingAssumptions>
     firehose: { bufferingSizeMiB: MAX_BUFFER_MIB, bufferingIntervalSeconds, ingestBytesPerSecond, objectsPerDay: firehoseObjects },
     lambda: { alertNotifierConcurrency, reportConcurrency: 1 },
   };
-  return { ...plan, quotas: quotaChecks(plan) };
+  return { ...plan, quotas: quotaChecks(plan, region) };
 }
 
 /** Total provisioned shards of a plan. */
@@ -208,15 +208,26 @@ function verdict(needed: number, defaultValue: number | null): QuotaCheck["verdi
  * project's search of stored pages); where a page gave no number for an account-wide rate, the default is
  * left null and the verdict is "check" rather than a guessed number.
  */
-function quotaChecks(plan: Omit<CapacityPlan, "quotas">): QuotaCheck[] {
-  const shards = totalShards(plan);
+/** Regions whose default provisioned-shard quota is 20,000 per account; every other Region has 1,000 or 6,000. */
+export const LARGE_SHARD_QUOTA_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"];
+
+function shardQuota(shards: number, region: string | undefined): QuotaCheck {
+  const quota = "Shards per account and Region (provisioned)";
+  const base = { service: "Kinesis Data Streams", quota, needed: shards, source: QUOTA_PAGES.kinesis };
+  if (region !== undefined && LARGE_SHARD_QUOTA_REGIONS.includes(region)) {
+    return { ...base, defaultValue: 20_000, defaultText: `20,000 in ${region} (adjustable)`, verdict: verdict(shards, 20_000) };
+  }
+  const where = region === undefined ? "in most Regions (20,000 in us-east-1, us-west-2, eu-west-1)" : `in ${region}`;
+  return {
+    ...base, defaultValue: 1_000, defaultText: `1,000 or 6,000 ${where} (adjustable)`,
+    verdict: shards > (region === undefined ? 20_000 : 6_000) ? "raise" : shards > 1_000 ? "check" : "ok",
+  };
+}
+
+function quotaChecks(plan: Omit<CapacityPlan, "quotas">, region: string | undefined): QuotaCheck[] {
   const peakMessages = plan.rates.peakMessagesPerSecond;
   return [
-    {
-      service: "Kinesis Data Streams", quota: "Shards per account and Region (provisioned)",
-      defaultValue: 1_000, defaultText: "20,000 in the largest Regions; 1,000 or 6,000 in the others (adjustable)",
-      needed: shards, verdict: shards > 20_000 ? "raise" : shards > 1_000 ? "check" : "ok", source: QUOTA_PAGES.kinesis,
-    },
+    shardQuota(totalShards(plan), region),
     {
       service: "Kinesis Data Streams", quota: "Writes per shard (records/s, MiB/s; hard)",
       defaultValue: SHARD_LIMITS.recordsPerSecond, defaultText: "1,000 records/s and 1 MiB/s per shard: the model adds shards instead",

@@ -67,7 +67,7 @@ export async function sizeCommand(flags: SizeFlags, io: Io): Promise<void> {
     throw error;
   }
   const assumptions = { ...stackAssumptions(config), ...(flags.readingsPerKpu !== undefined && { readingsPerKpu: flags.readingsPerKpu }) };
-  const model = sizeFleet(stackFleet(config), assumptions);
+  const model = sizeFleet(stackFleet(config), assumptions, region);
   const deployed = deployedStack(await renderPlan(flags.stackConfig ? "size" : "fleet", { config: raw }));
   const settings = {
     streamRetentionHours: config.streamRetentionHours,

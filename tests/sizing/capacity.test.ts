@@ -125,4 +125,12 @@ describe("quotas", () => {
     expect(v["Shards per account and Region (provisioned)"]).toBe("check");
     expect(plan.quotas.find((q) => q.quota === "Concurrent connections per account")).toMatchObject({ needed: 1_000_000, defaultValue: 500_000 });
   });
+
+  it("knows the Regions whose shard quota starts at 20,000", () => {
+    const shardVerdict = (region: string) => sizeFleet(million, {}, region).quotas.find((q) => q.quota.startsWith("Shards"));
+    expect(shardVerdict("us-east-1")).toMatchObject({ defaultValue: 20_000, verdict: "ok" });
+    // 7,756 shards exceed both of the other Regions' defaults (1,000 or 6,000).
+    expect(shardVerdict("eu-central-1")).toMatchObject({ defaultValue: 1_000, verdict: "raise" });
+    expect(sizeFleet(fleet({ devices: 400_000, metricsPerMessage: 4, messageIntervalSeconds: 1 }), {}, "eu-central-1").quotas[0].verdict).toBe("check");
+  });
 });

@@ -69,6 +69,17 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
     expect(line(week, "retention up to 7 days").usd).toBeCloseTo(7 * 730 * 0.02, 6);
   });
 
+  it("stores a year of the lake by tier: Parquet at 5 % of the JSON, the raw archive gzip at 25 %", () => {
+    // JSON bytes a second: readings 800 x 224, aggregates 4,000 x (1/60 + 1/3600) x 380, anomalies and alerts at
+    // their fractions of 800 readings (247 and 326 bytes), quarantine 10 x 474; the raw archive 200 x 474.
+    const lakeJson = 800 * 224 + 4_000 * (1 / 60 + 1 / 3_600) * 380 + ((800 * 3_441) / 274_328) * 247 + ((800 * 100) / 274_328) * 326 + 10 * 474;
+    const perDayGb = ((lakeJson * 0.05 + 200 * 474 * 0.25) * 86_400) / 1e9;
+    // Month 12 with IA after 30 days and Glacier after 90: 30 days Standard, 60 IA, the rest (365 - 90) Glacier.
+    expect(line(bill, "Standard, month 12").quantity).toBeCloseTo(perDayGb * 30, 6);
+    expect(line(bill, "Standard-IA, month 12").usd).toBeCloseTo(perDayGb * 60 * 0.0125, 6);
+    expect(line(bill, "Glacier Flexible Retrieval, month 12").quantity).toBeCloseTo(perDayGb * (365 - 90), 6);
+  });
+
   it("bills lifecycle transitions once per object a year in, and the tiers by age", () => {
     const transitions = line(bill, "lifecycle transitions to Standard-IA");
     expect(line(bill, "lifecycle transitions to Glacier").quantity).toBe(transitions.quantity);
