@@ -66,6 +66,8 @@ export interface QuotaCheck {
 export interface CapacityPlan {
   fleet: FleetShape;
   rates: FleetRates;
+  /** What the sizing assumed (defaults with the stack's and the caller's overrides). */
+  assumptions: SizingAssumptions;
   /** Always provisioned for a stated fleet: steady, known telemetry is what provisioned shards are for. */
   streamMode: "PROVISIONED";
   streams: { raw: StreamLoad; outputs: Record<string, StreamLoad> };
@@ -177,6 +179,7 @@ export function sizeFleet(f: FleetShape, assumptions: Partial<SizingAssumptions>
   const plan: Omit<CapacityPlan, "quotas"> = {
     fleet: f,
     rates,
+    assumptions: a,
     streamMode: "PROVISIONED",
     streams: { raw, outputs },
     flink: { parallelism, parallelismPerKpu: 1, kpus: parallelism, billedKpus: parallelism + 1, stateBytes },

@@ -40,6 +40,7 @@ export function capacitySection(model: CapacityPlan, deployed: DeployedStack, st
     `  Flink: parallelism ${n(deployed.flink.parallelism)} at ${deployed.flink.parallelismPerKpu} per KPU = ${n(kpus)} KPUs + 1 orchestration (model: ${n(model.flink.parallelism)}); keyed state ≈ ${bytes(model.flink.stateBytes)}`,
     `  Firehose: ${deployed.firehose.deliveryStreams} delivery streams, ${deployed.firehose.bufferingSizeMiB} MiB / ${deployed.firehose.bufferingIntervalSeconds} s buffers (model: ${model.firehose.bufferingSizeMiB} MiB / ${model.firehose.bufferingIntervalSeconds} s); objects a day: ${Object.entries(model.firehose.objectsPerDay).map(([t, o]) => `${t} ${n(o)}`).join(", ")}`,
     `  Lambda: alert notifier concurrency ${model.lambda.alertNotifierConcurrency} (one batch per alerts shard), report ${model.lambda.reportConcurrency}`,
+    `  Assumed: ${n(model.assumptions.readingsPerKpu)} readings/s per KPU (not measured on Flink: --readings-per-kpu), anomalies ${n(model.assumptions.anomalyFraction * 100, 2)} % of readings, alert transitions ${n(model.assumptions.alertTransitionFraction * 100, 2)} %, quarantine ${n(model.assumptions.quarantineFraction * 100, 1)} % of messages, windows ${model.assumptions.windowSeconds.join(", ")} s`,
   ];
 }
 

@@ -1,8 +1,11 @@
 /**
- * The price table is complete: every entry has a column for every Region with its source (a null price says it
- * was not found, with a note), and every resource type the shipped stacks create maps to a service with prices.
+ * The prod plan, priced: the cost model reads what it deploys (shards, parallelism, buffering, fixed-price
+ * resources), the price table is complete (every entry has a column for every Region with its source; a null
+ * price says it was not found, with a note), and every resource type the stack creates maps to a priced service.
  */
 import { renderPlan, type Plan } from "../../plan/render";
+import { deployedStack } from "../../sizing/deployed";
+import { shardsFor } from "../../components/telemetry-streams";
 import { PRICED_REGIONS, PRICES, SERVICES } from "../../sizing/prices";
 import { RESOURCE_SERVICES } from "../../sizing/resource-services";
 
@@ -10,6 +13,20 @@ let plan: Plan;
 beforeAll(async () => {
   // prod creates every type dev does plus the operators' e-mail subscription.
   plan = await renderPlan("prod");
+});
+
+it("reads what the prod plan deploys: provisioned shards per stream, Flink parallelism, buffering, fixed-price resources", () => {
+  const d = deployedStack(plan);
+  expect(d.streamMode).toBe("PROVISIONED");
+  expect(d.streamCount).toBe(6);
+  expect(Object.values(d.shards)).toEqual(Array(6).fill(shardsFor(5000, 800)));
+  expect(d.flink).toEqual({ parallelism: 4, parallelismPerKpu: 1 });
+  expect(d.firehose).toEqual({ deliveryStreams: 6, bufferingIntervalSeconds: 300, bufferingSizeMiB: 128 });
+  expect(d.counts.kmsKeys).toBe(4);
+  expect(d.counts.dashboards).toBe(1);
+  expect(d.counts.namedQueries).toBe(plan.resources.filter((r) => r.type === "aws:athena/namedQuery:NamedQuery").length);
+  expect(d.counts.alarms).toBeGreaterThan(10);
+  expect(Object.keys(d.lambdaMemoryMiB)).toHaveLength(2);
 });
 
 it("gives every price a column per Region, with its page, and a note where no number was found", () => {
