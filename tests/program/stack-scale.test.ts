@@ -11,9 +11,10 @@ import { sizeFleet } from "../../sizing/capacity";
 import { LAKE_TABLES } from "../../lake/tables";
 
 let stack: RenderedStack;
+// Rendering the whole program under mocks takes over a minute when the test files share a loaded machine.
 beforeAll(async () => {
   stack = await renderStack("scale");
-});
+}, 180_000);
 
 const config = parseStackConfig(readProjectKeys("scale"));
 const model = sizeFleet(stackFleet(config), stackAssumptions(config));

@@ -13,7 +13,7 @@ let plan: Plan;
 beforeAll(async () => {
   // prod creates every type dev does plus the operators' e-mail subscription.
   plan = await renderPlan("prod");
-});
+}, 180_000);
 
 it("reads what the prod plan deploys: provisioned shards per stream, Flink parallelism, buffering, fixed-price resources", () => {
   const d = deployedStack(plan);
