@@ -15,6 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { flinkSqlDirectory, stackAnalytics } from "./config/analytics";
+import { stackCapacities } from "./config/fleet";
 import { DELIVERY_ERRORS, INGEST_ERRORS, LAKE_TABLES, RAW_MESSAGES } from "./lake/tables";
 import { EncryptionKey } from "./components/encryption-key";
 import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket";
@@ -28,6 +29,8 @@ import { AlertNotifier } from "./components/alert-notifier";
 import { ComplianceReports } from "./components/compliance-reports";
 
 const config = loadStackConfig();
+/** Shards, Flink parallelism and Firehose buffering: the sizing model's for a stated fleet, else the raw keys'. */
+const capacities = stackCapacities(config);
 
 /**
  * Resources that hold data or make it readable: with deletion protection they refuse `pulumi destroy` (and
@@ -90,9 +93,7 @@ const reportsBucket = new HardenedBucket("reports-archive", {
 const streams = new TelemetryStreams("telemetry", {
   kmsKeyArn: streamsKey.arn,
   retentionHours: config.streamRetentionHours,
-  capacity: config.streamMode === "provisioned"
-    ? { mode: "PROVISIONED", expectedReadingsPerSecond: config.expectedReadingsPerSecond, averageMessageBytes: config.averageMessageBytes }
-    : { mode: "ON_DEMAND" },
+  capacity: capacities.streams,
 }, stateful);
 
 const ingest = new DeviceIngest("ingest", {
@@ -117,8 +118,8 @@ const analytics = new StreamAnalytics("analytics", {
   // The committed sql/flink/, or SQL generated for this stack's static limits and ingest tolerances.
   sqlDirectory: flinkSqlDirectory(config, pulumi.getStack(), __dirname),
   checkpointIntervalMs: config.checkpointIntervalMs,
-  parallelism: config.flinkParallelism,
-  parallelismPerKpu: config.flinkParallelismPerKpu,
+  parallelism: capacities.flink.parallelism,
+  parallelismPerKpu: capacities.flink.parallelismPerKpu,
   autoScalingEnabled: config.flinkAutoScaling,
   logRetentionDays: config.logRetentionDays,
   deployedSqlSha256: deployed.getOutput("flinkSqlSha256") as pulumi.Output<string | undefined>,
@@ -134,6 +135,7 @@ const lake = new ParquetLake("lake", {
   // evidence for any record the validation rejected.
   rawSource: { streamArn: streams.raw.arn },
   lakeStartDate: config.lakeStartDate,
+  ...(capacities.firehoseBufferingIntervalSeconds !== undefined && { bufferingIntervalSeconds: capacities.firehoseBufferingIntervalSeconds }),
   logRetentionDays: config.logRetentionDays,
   logKmsKeyArn: lakeKey.arn,
   errorTables: true,

@@ -10,6 +10,7 @@ import { registerDemo } from "./commands/demo";
 import { registerReplay } from "./commands/replay";
 import { registerReport } from "./commands/report";
 import { registerSimulate } from "./commands/simulate";
+import { registerSize } from "./commands/size";
 import { registerSql } from "./commands/sql";
 
 /** Builds the program; `io` receives all output (commander's too) so tests can read it. */
@@ -28,10 +29,11 @@ Start here:
   iotpipe replay --input data/sim/messages.jsonl --out data/lake
   iotpipe report --date 2026-11-02 --lake data/lake
   iotpipe sql --lake data/lake "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule"
+  iotpipe size --devices 1000 --metrics 4 --interval 5 --compare   capacities, quotas and monthly cost
 
 Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
     );
-  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDemo]) {
+  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDemo, registerSize]) {
     register(program, io);
   }
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -2,8 +2,9 @@
  * The Kinesis data streams of the pipeline: the raw telemetry stream the IoT rule writes to, and one output stream
  * per analytics result (by default one per lake table), all encrypted with a customer managed key.
  *
- * Capacity is on-demand by default (no sizing to get wrong, pay per use). Provisioned mode sizes every stream
- * from the expected load with `shardsFor`, which is cheaper at a steady, known rate.
+ * Capacity is on-demand by default (no sizing to get wrong, pay per use). Provisioned mode, cheaper at a steady,
+ * known rate, either sizes every stream from the expected load with `shardsFor` or takes a shard count for each
+ * stream (the sizing model's, sizing/capacity.ts, which sizes each output for its own records).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -48,7 +49,16 @@ export interface ProvisionedCapacity {
   readingsPerMessage?: number;
 }
 
-export type StreamCapacity = { mode: "ON_DEMAND" } | ProvisionedCapacity;
+/**
+ * Provisioned capacity with the shard count of every stream given (the sizing model's, sizing/capacity.ts): each
+ * output stream sized for its own records rather than all like the raw stream.
+ */
+export interface ShardCountCapacity {
+  mode: "PROVISIONED";
+  shards: { raw: number; outputs: Record<string, number> };
+}
+
+export type StreamCapacity = { mode: "ON_DEMAND" } | ProvisionedCapacity | ShardCountCapacity;
 
 export interface TelemetryStreamsArgs {
   /** CMK for stream encryption. Default: a dedicated `EncryptionKey` is created as a child. */
@@ -73,8 +83,10 @@ export class TelemetryStreams extends pulumi.ComponentResource {
   readonly encryptionKey?: EncryptionKey;
   /** ARN of the key that encrypts every stream: producers need kms:GenerateDataKey, consumers kms:Decrypt. */
   readonly kmsKeyArn: pulumi.Output<string>;
-  /** Shards per stream in provisioned mode (raw and each output); undefined on demand. */
+  /** Shards per stream when sized from the expected load (raw and each output); undefined otherwise. */
   readonly shardCounts?: { raw: number; output: number };
+  /** Shards of every stream by role (`raw` and each output name) in provisioned mode; undefined on demand. */
+  readonly shardsByStream?: Record<string, number>;
 
   constructor(name: string, args: TelemetryStreamsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:streaming:TelemetryStreams", name, {}, opts);
@@ -85,7 +97,15 @@ export class TelemetryStreams extends pulumi.ComponentResource {
     if (capacity.mode !== "ON_DEMAND" && capacity.mode !== "PROVISIONED") {
       throw new Error(`${where}: capacity.mode must be ON_DEMAND or PROVISIONED (got '${(capacity as { mode: string }).mode}')`);
     }
-    this.shardCounts = capacity.mode === "PROVISIONED" ? provisionedShards(where, capacity) : undefined;
+    if (capacity.mode === "PROVISIONED") {
+      if ("shards" in capacity) {
+        this.shardsByStream = givenShards(where, capacity, outputNames);
+      } else {
+        this.shardCounts = provisionedShards(where, capacity);
+        const counts = this.shardCounts;
+        this.shardsByStream = Object.fromEntries([["raw", counts.raw], ...outputNames.map((o) => [o, counts.output])]);
+      }
+    }
 
     if (args.kmsKeyArn === undefined) {
       this.encryptionKey = new EncryptionKey(`${name}-key`, { description: `iotpipe streams ${name}` }, { parent: this });
@@ -107,8 +127,8 @@ export class TelemetryStreams extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    this.raw = stream("raw", this.shardCounts?.raw);
-    this.outputs = Object.fromEntries(outputNames.map((output) => [output, stream(output, this.shardCounts?.output)]));
+    this.raw = stream("raw", this.shardsByStream?.raw);
+    this.outputs = Object.fromEntries(outputNames.map((output) => [output, stream(output, this.shardsByStream?.[output])]));
 
     this.registerOutputs({
       rawStreamName: this.raw.name,
@@ -145,4 +165,15 @@ function provisionedShards(where: string, c: ProvisionedCapacity): { raw: number
   const bytes = positive("averageMessageBytes", c.averageMessageBytes);
   const perMessage = positive("readingsPerMessage", c.readingsPerMessage ?? 1);
   return { raw: shardsFor(readings / perMessage, bytes), output: shardsFor(readings, bytes) };
+}
+
+/** Shard counts given per stream: one whole number of at least 1 for the raw stream and for every output, no others. */
+function givenShards(where: string, c: ShardCountCapacity, outputNames: string[]): Record<string, number> {
+  const count = (stream: string, v: number | undefined) => {
+    if (v === undefined || !Number.isInteger(v) || v < 1) throw new Error(`${where}: capacity.shards for '${stream}' must be a whole number of at least 1 (got ${v})`);
+    return v;
+  };
+  const unknown = Object.keys(c.shards.outputs).filter((o) => !outputNames.includes(o));
+  if (unknown.length > 0) throw new Error(`${where}: capacity.shards names streams that do not exist: ${unknown.join(", ")}; outputs are ${outputNames.join(", ")}`);
+  return Object.fromEntries([["raw", count("raw", c.shards.raw)], ...outputNames.map((o) => [o, count(o, c.shards.outputs[o])])]);
 }

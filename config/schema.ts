@@ -227,6 +227,16 @@ export const CONFIG_KEYS = {
     "integer"),
   alertHoldSeconds: key("integer", alertHoldSeconds, DEFAULT_ANALYTICS.alerts.holdSeconds,
     "Alert hold time: an episode clears this long after its last anomalous reading (a fixed time, the Flink session gap). Set at least 2 x the reading interval of slow series, else each anomalous reading is its own episode. A change generates the stack's own Flink SQL"),
+  fleetDevices: key("integer", int(0, 100_000_000), 0,
+    "Devices in the fleet. 0 states no fleet: capacities come from the keys above. Set, the sizing model (sizing/) sizes provisioned shards per stream, Flink parallelism and Firehose buffering from the fleet keys; flinkParallelism/flinkParallelismPerKpu set to other than their defaults still win"),
+  fleetMetricsPerMessage: key("integer", int(1, 1000), 4,
+    "Readings in one device message (used with fleetDevices)"),
+  fleetMessageIntervalSeconds: key("integer", int(1, 86_400), 5,
+    "Seconds between two messages of one device (used with fleetDevices)"),
+  fleetPayloadBytes: key("integer", int(0, 128 * 1024), 0,
+    "Average message size in bytes as published; 0 estimates it from fleetMetricsPerMessage (used with fleetDevices)"),
+  fleetPeakPercent: key("integer", int(100, 1000), 100,
+    "Peak load as a percentage of the average, 100 for steady periodic telemetry (used with fleetDevices; shards keep their own 1.5x headroom)"),
 };
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
@@ -258,6 +268,10 @@ export const stackConfigSchema = z.strictObject(shape).superRefine((c, ctx) => {
   if (dst) problem("reportSchedule", dst);
   if (c.environment === "prod" && c.reportsObjectLockMode !== "COMPLIANCE") {
     problem("reportsObjectLockMode", "must be COMPLIANCE when environment is prod: a governance lock can be lifted");
+  }
+  // A fleet states the load; the load keys state it too: two answers to one question.
+  if (c.fleetDevices > 0 && (c.expectedReadingsPerSecond !== CONFIG_KEYS.expectedReadingsPerSecond.default || c.averageMessageBytes !== CONFIG_KEYS.averageMessageBytes.default)) {
+    problem("fleetDevices", "states the load, as do expectedReadingsPerSecond and averageMessageBytes: set the fleet keys or those two, not both");
   }
   if (c.environment === "prod" && !c.deletionProtection) {
     problem("deletionProtection", "must be true when environment is prod");

@@ -38,6 +38,18 @@ export function readProject(projectDir = PROJECT_DIR): { name: string; config: R
   return { name: String(project.name), config: project.config ?? {} };
 }
 
+/** The configuration a stack with no stack file of its own would get: Pulumi.yaml's declared defaults, fully qualified. */
+export function readProjectDefaults(projectDir = PROJECT_DIR): Record<string, string> {
+  const project = readProject(projectDir);
+  const config: Record<string, string> = {};
+  for (const [name, declaration] of Object.entries(project.config)) {
+    const fullKey = name.includes(":") ? name : `${project.name}:${name}`;
+    const value = declaration !== null && typeof declaration === "object" && "type" in declaration ? declaration.default : declaration;
+    if (value !== undefined) config[fullKey] = asConfigString(value);
+  }
+  return config;
+}
+
 /** The configuration `pulumi up --stack <stack>` would pass: declared defaults overlaid with the stack file. */
 export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -53,12 +65,7 @@ export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record
  */
 export function readStackFile(file: string, projectDir = PROJECT_DIR): Record<string, string> {
   const project = readProject(projectDir);
-  const config: Record<string, string> = {};
-  for (const [name, declaration] of Object.entries(project.config)) {
-    const fullKey = name.includes(":") ? name : `${project.name}:${name}`;
-    const value = declaration !== null && typeof declaration === "object" && "type" in declaration ? declaration.default : declaration;
-    if (value !== undefined) config[fullKey] = asConfigString(value);
-  }
+  const config = readProjectDefaults(projectDir);
   for (const [name, value] of Object.entries(readYaml(file).config ?? {})) {
     const fullKey = name.includes(":") ? name : `${project.name}:${name}`;
     config[fullKey] = asConfigString(value);

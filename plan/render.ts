@@ -32,12 +32,14 @@ export interface RenderOptions {
   program?: string;
   /** The stack's outputs from its last deployment (e.g. an earlier plan's `outputs`); default none, a first deployment. */
   deployedOutputs?: Record<string, unknown>;
+  /** The full configuration to render with (fully qualified keys), instead of reading Pulumi.<stack>.yaml. */
+  config?: Record<string, string>;
 }
 
 /** Renders `stack`. Call once per process (or jest test file): the mocks and the program's modules are global. */
 export async function renderPlan(stack: string, options: RenderOptions = {}): Promise<Plan> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
-  const config = readStackConfig(stack, projectDir);
+  const config = options.config ?? readStackConfig(stack, projectDir);
   const recorded = installMocks({ project: "iotpipe", stack, config, deployedOutputs: options.deployedOutputs });
 
   // An exception inside an apply() surfaces only as an unhandled rejection; a plan that hides one would lie.

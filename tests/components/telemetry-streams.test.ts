@@ -71,6 +71,31 @@ describe("TelemetryStreams", () => {
     expect(await resolve(s.kmsKeyArn)).toBe(KEY);
   });
 
+  it("provisioned with a shard count per stream (the sizing model's): each stream gets its own", async () => {
+    const s = new TelemetryStreams("given", {
+      kmsKeyArn: KEY,
+      outputNames: ["readings", "alerts"],
+      capacity: { mode: "PROVISIONED", shards: { raw: 4, outputs: { readings: 9, alerts: 1 } } },
+    });
+    expect(s.shardsByStream).toEqual({ raw: 4, readings: 9, alerts: 1 });
+    expect(s.shardCounts).toBeUndefined();
+    await settle(recorded);
+    expect(oneOf(recorded, STREAM, "given-raw").inputs).toMatchObject({ shardCount: 4, streamModeDetails: { streamMode: "PROVISIONED" } });
+    expect(oneOf(recorded, STREAM, "given-readings").inputs.shardCount).toBe(9);
+    expect(oneOf(recorded, STREAM, "given-alerts").inputs.shardCount).toBe(1);
+  });
+
+  it("refuses a shard count per stream that misses a stream, names an unknown one or is not a whole number", () => {
+    const outputNames = ["readings", "alerts"];
+    const shards = (raw: number, outputs: Record<string, number>) => ({ mode: "PROVISIONED" as const, shards: { raw, outputs } });
+    expect(() => new TelemetryStreams("g1", { outputNames, capacity: shards(2, { readings: 3 }) }))
+      .toThrow("TelemetryStreams 'g1': capacity.shards for 'alerts' must be a whole number of at least 1 (got undefined)");
+    expect(() => new TelemetryStreams("g2", { outputNames, capacity: shards(2, { readings: 3, alerts: 1, anomalies: 1 }) }))
+      .toThrow("capacity.shards names streams that do not exist: anomalies; outputs are readings, alerts");
+    expect(() => new TelemetryStreams("g3", { outputNames, capacity: shards(0.5, { readings: 3, alerts: 1 }) }))
+      .toThrow("capacity.shards for 'raw' must be a whole number of at least 1 (got 0.5)");
+  });
+
   it("two instances do not collide", async () => {
     new TelemetryStreams("t1", { kmsKeyArn: KEY });
     new TelemetryStreams("t2", { kmsKeyArn: KEY });

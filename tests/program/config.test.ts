@@ -86,7 +86,7 @@ describe("stack files", () => {
   });
 
   it("an unknown stack names the stacks that exist", () => {
-    expect(() => readStackConfig("staging")).toThrow(/no stack file .*Pulumi\.staging\.yaml; stacks here: dev, prod/);
+    expect(() => readStackConfig("staging")).toThrow(/no stack file .*Pulumi\.staging\.yaml; stacks here: dev, prod, scale/);
   });
 });
 

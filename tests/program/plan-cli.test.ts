@@ -40,5 +40,5 @@ it("renders dev, prints counts by type, writes the plan and passes the policy", 
 it("fails with exit code 2 and the known stacks for an unknown stack", () => {
   const run = plan("--stack", "staging");
   expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(/no stack file .*Pulumi\.staging\.yaml; stacks here: dev, prod/);
+  expect(run.stderr).toMatch(/no stack file .*Pulumi\.staging\.yaml; stacks here: dev, prod, scale/);
 });

@@ -30,9 +30,10 @@ const T = {
 };
 
 let stack: RenderedStack;
+// Rendering the whole program under mocks takes over a minute when the test files share a loaded machine.
 beforeAll(async () => {
   stack = await renderStack("dev");
-});
+}, 180_000);
 
 const stream = (name: string) => stack.one(T.stream, `telemetry-${name}`);
 const key = (name: string) => stack.one(T.key, `${name}-key-key`);

@@ -8,9 +8,10 @@ import { shardsFor } from "../../components/telemetry-streams";
 import { LAKE_TABLES } from "../../lake/tables";
 
 let stack: RenderedStack;
+// Rendering the whole program under mocks takes over a minute when the test files share a loaded machine.
 beforeAll(async () => {
   stack = await renderStack("prod");
-});
+}, 180_000);
 
 const DATA_TYPES = ["aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:kinesis/stream:Stream", "aws:glue/catalogDatabase:CatalogDatabase"];
 

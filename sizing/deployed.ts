@@ -1,0 +1,65 @@
+/**
+ * What a rendered plan (plan/render.ts) deploys, in the terms the cost model bills: stream mode and shards per
+ * stream, Flink parallelism, Firehose buffering, and the counts of fixed-price resources (keys, alarms,
+ * dashboards, named queries, functions). Reading them from the plan, not from config, prices what `pulumi up`
+ * would create, whoever set the capacities (the sizing model or an explicit key).
+ */
+import type { Plan, PlanResource } from "../plan/render";
+
+export interface DeployedStack {
+  streamMode: "PROVISIONED" | "ON_DEMAND";
+  /** Shards by stream logical name (e.g. `telemetry-raw`); empty for on-demand streams. */
+  shards: Record<string, number>;
+  streamCount: number;
+  flink: { parallelism: number; parallelismPerKpu: number };
+  firehose: { deliveryStreams: number; bufferingIntervalSeconds: number; bufferingSizeMiB: number };
+  /** Memory of each Lambda function, MiB, by logical name. */
+  lambdaMemoryMiB: Record<string, number>;
+  counts: { kmsKeys: number; alarms: number; dashboards: number; namedQueries: number; glueTables: number };
+}
+
+const TYPES = {
+  stream: "aws:kinesis/stream:Stream",
+  flink: "aws:kinesisanalyticsv2/application:Application",
+  firehose: "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+  lambda: "aws:lambda/function:Function",
+  key: "aws:kms/key:Key",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  namedQuery: "aws:athena/namedQuery:NamedQuery",
+  glueTable: "aws:glue/catalogTable:CatalogTable",
+} as const;
+
+function ofType(plan: Plan, type: string): PlanResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+/** Reads the deployed capacities and fixed-price counts from a plan; throws when the plan lacks the pipeline. */
+export function deployedStack(plan: Plan): DeployedStack {
+  const streams = ofType(plan, TYPES.stream);
+  const flink = ofType(plan, TYPES.flink)[0];
+  const firehoses = ofType(plan, TYPES.firehose);
+  if (streams.length === 0 || !flink || firehoses.length === 0) {
+    throw new Error(`plan for stack ${plan.stack} has no Kinesis streams, Flink application or Firehose: nothing to size`);
+  }
+  const modes = new Set(streams.map((s) => s.inputs.streamModeDetails?.streamMode ?? "PROVISIONED"));
+  if (modes.size !== 1) throw new Error(`plan for stack ${plan.stack} mixes stream modes (${[...modes].join(", ")})`);
+  const streamMode = [...modes][0] as DeployedStack["streamMode"];
+  const parallelismConfiguration = flink.inputs.applicationConfiguration.flinkApplicationConfiguration.parallelismConfiguration;
+  const s3 = firehoses[0].inputs.extendedS3Configuration;
+  return {
+    streamMode,
+    shards: streamMode === "PROVISIONED" ? Object.fromEntries(streams.map((s) => [s.name, s.inputs.shardCount as number])) : {},
+    streamCount: streams.length,
+    flink: { parallelism: parallelismConfiguration.parallelism, parallelismPerKpu: parallelismConfiguration.parallelismPerKpu },
+    firehose: { deliveryStreams: firehoses.length, bufferingIntervalSeconds: s3.bufferingInterval, bufferingSizeMiB: s3.bufferingSize },
+    lambdaMemoryMiB: Object.fromEntries(ofType(plan, TYPES.lambda).map((f) => [f.name, f.inputs.memorySize ?? 128])),
+    counts: {
+      kmsKeys: ofType(plan, TYPES.key).length,
+      alarms: ofType(plan, TYPES.alarm).length,
+      dashboards: ofType(plan, TYPES.dashboard).length,
+      namedQueries: ofType(plan, TYPES.namedQuery).length,
+      glueTables: ofType(plan, TYPES.glueTable).length,
+    },
+  };
+}

