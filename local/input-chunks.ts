@@ -2,7 +2,8 @@
  * Cuts an input file into chunks of whole lines by byte range. The cut points depend only on the file and the
  * chunk size, so an interrupted replay finds the same chunks again and skips the ones it finished.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 
 export interface InputChunk {
   index: number;
@@ -72,4 +73,32 @@ export function readFirstLine(path: string): { line: string; next: number } {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * One pass over the input: the SHA-256 of its bytes (the input's identity in the lake's ledger) and the line
+ * number each chunk starts at (1-based, counting every line, a CSV header and blank lines included), so that a
+ * quarantined record names the line of the file it came from.
+ */
+export async function scanInput(path: string, chunks: InputChunk[]): Promise<{ sha256: string; firstLines: number[] }> {
+  const hash = createHash("sha256");
+  const starts = chunks.map((c) => c.start);
+  const firstLines: number[] = new Array<number>(chunks.length).fill(1);
+  let newlines = 0;
+  let offset = 0;
+  let next = 0;
+  for await (const data of createReadStream(path)) {
+    const block = data as Buffer;
+    hash.update(block);
+    for (let at = block.indexOf(NEWLINE); ; at = block.indexOf(NEWLINE, at + 1)) {
+      const end = at < 0 ? block.length : at;
+      // Chunks starting at or before this newline's offset start after the newlines counted so far.
+      while (next < starts.length && starts[next] <= offset + end) firstLines[next++] = newlines + 1;
+      if (at < 0) break;
+      newlines += 1;
+    }
+    offset += block.length;
+  }
+  while (next < starts.length) firstLines[next++] = newlines + 1;
+  return { sha256: hash.digest("hex"), firstLines };
 }

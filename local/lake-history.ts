@@ -14,13 +14,19 @@ export function priorView(table: LakeTable): string {
   return `prior_${table.name}`;
 }
 
-/** Whether `<lakeDir>/<table>` holds any Parquet file in a partition directory. */
-function hasParquet(lakeDir: string, table: LakeTable): boolean {
+/** The partition values of `<lakeDir>/<table>` that hold a Parquet file, sorted. */
+function partitionsWithFiles(lakeDir: string, table: LakeTable): string[] {
   const dir = join(lakeDir, table.name);
-  if (!existsSync(dir)) return false;
-  return readdirSync(dir, { withFileTypes: true }).some(
-    (p) => p.isDirectory() && p.name.startsWith(`${table.partitionKey}=`) && readdirSync(join(dir, p.name)).some((f) => f.endsWith(".parquet")),
-  );
+  if (!existsSync(dir)) return [];
+  const prefix = `${table.partitionKey}=`;
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((p) => p.isDirectory() && p.name.startsWith(prefix) && readdirSync(join(dir, p.name)).some((f) => f.endsWith(".parquet")))
+    .map((p) => p.name.slice(prefix.length))
+    .sort();
+}
+
+function hasParquet(lakeDir: string, table: LakeTable): boolean {
+  return partitionsWithFiles(lakeDir, table).length > 0;
 }
 
 /** `SELECT <columns>, dt` over a table's files, or the same columns with no rows. */
@@ -54,8 +60,10 @@ export async function lakeInventory(lakeDir: string, tables: LakeTable[]): Promi
   try {
     const out: TableInventory[] = [];
     for (const table of tables) {
-      const row = (await connection.runAndReadAll(`SELECT count(*) AS n, min(dt) AS first, max(dt) AS last FROM (${tableRowsSql(lakeDir, table)})`)).getRowObjectsJS()[0];
-      out.push({ table: table.name, rows: Number(row.n), first: (row.first as string | null) ?? null, last: (row.last as string | null) ?? null });
+      // The date range from the directory names: DuckDB 1.5.5 fails an assertion on count(*) beside min(dt).
+      const partitions = partitionsWithFiles(lakeDir, table);
+      const rows = partitions.length === 0 ? 0 : Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM (${tableRowsSql(lakeDir, table)})`)).getRowObjectsJS()[0].n);
+      out.push({ table: table.name, rows, first: partitions[0] ?? null, last: partitions[partitions.length - 1] ?? null });
     }
     return out;
   } finally {

@@ -4,7 +4,6 @@
  * analytics settings, and the partition swaps of a replay that committed but may not have finished publishing.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ReplayCounts } from "./conservation";
 import { applySwap, removeStaging, type PartitionSwap } from "./lake-writer";
@@ -33,13 +32,6 @@ export interface AppliedSummary {
   counts: ReplayCounts;
   byReason: Record<string, number>;
   readings: { accepted: number; late: number };
-}
-
-/** SHA-256 of a file's bytes, streamed. */
-export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const block of createReadStream(path)) hash.update(block as Buffer);
-  return hash.digest("hex");
 }
 
 /** SHA-256 of a settings object's JSON (key order as written by the one caller). */

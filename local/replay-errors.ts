@@ -6,11 +6,11 @@
 
 export const REPLAY_PROBLEMS = [
   "input_missing",
+  "input_unreadable",
   "input_empty",
   "csv_no_header",
   "csv_bad_header",
   "csv_wrong_separator",
-  "nothing_accepted",
   "lake_not_directory",
   "lake_not_writable",
   "settings_changed",

@@ -32,7 +32,7 @@
  * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
  * previous sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
  */
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,10 +44,10 @@ import { ALERTS, AGGREGATES, ANOMALIES, QUARANTINE, READINGS, type LakeTable } f
 import { DEFAULT_ANALYTICS, type AnalyticsDefinition } from "../analytics/definition";
 import { duckdbAnalytics, duckdbAnalyticsPlan, scoringContextRows } from "../analytics/duckdb";
 import { checkConservation, type ReplayCounts } from "./conservation";
-import { planChunks, readChunk, readFirstLine, type InputChunk } from "./input-chunks";
+import { planChunks, readChunk, readFirstLine, scanInput, type InputChunk } from "./input-chunks";
 import { detectInputFormat, readCsvHeader, type InputFormat } from "./input-format";
 import { createPriorViews, lakeInventory, priorView, type TableInventory } from "./lake-history";
-import { appliedInputs, fileSha256, finishPendingSwaps, LEDGER_SCHEMA, recordApplied, settingsFingerprint, type AppliedInput, type AppliedSummary } from "./lake-ledger";
+import { appliedInputs, finishPendingSwaps, LEDGER_SCHEMA, recordApplied, settingsFingerprint, type AppliedInput, type AppliedSummary } from "./lake-ledger";
 import { lakeColumnsSql, listFiles, newStagingRoot, partitionValueSql, removeLeftovers, stagePartitions, type PartitionSwap } from "./lake-writer";
 import { ReplayInputError } from "./replay-errors";
 import { sqlString } from "./sql-string";
@@ -165,16 +165,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     dataStart = first.next;
   }
   const chunks = planChunks(inputPath, chunkBytes, dataStart);
-  const sha256 = await fileSha256(inputPath);
+  const { sha256, firstLines } = await scanInput(inputPath, chunks);
   const settings = settingsFingerprint({ definition, policy, mode });
   const fingerprint = JSON.stringify({ sha256, format, header, chunkBytes, policy, mode });
 
-  const stateDir = replayStateDir(lakeDir);
-  try {
-    mkdirSync(join(stateDir, "spill"), { recursive: true });
-  } catch (error) {
-    throw new ReplayInputError("lake_not_writable", `cannot write the lake ${lakeDir}: ${(error as Error).message}`);
-  }
+  const stateDir = prepareStateDir(lakeDir);
   const threads = options.threads ?? availableParallelism();
   const instance = await DuckDBInstance.create(join(stateDir, "state.duckdb"), {
     threads: String(threads),
@@ -219,7 +214,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       await Promise.all(
         workers.map(async (worker) => {
           for (let chunk = pending.shift(); chunk; chunk = pending.shift()) {
-            const validated = await validateChunk(worker, inputPath, chunk, format, header, { mode, clockMs, policy });
+            const validated = await validateChunk(worker, inputPath, chunk, format, header, { mode, clockMs, policy, firstLine: firstLines[chunk.index] });
             records += validated;
             finished += 1;
             options.onProgress?.({ phase: "validate", done: finished, total: chunks.length, records });
@@ -261,11 +256,29 @@ function alreadyApplied(applied: AppliedInput, lakeDir: string, format: ReplayRe
 
 function checkInputFile(inputPath: string): void {
   if (!existsSync(inputPath) || !statSync(inputPath).isFile()) throw new ReplayInputError("input_missing", `replay input ${inputPath} does not exist or is not a file`);
+  try {
+    accessSync(inputPath, constants.R_OK);
+  } catch (error) {
+    throw new ReplayInputError("input_unreadable", `replay input ${inputPath} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
   if (statSync(inputPath).size === 0) throw new ReplayInputError("input_empty", `replay input ${inputPath} is empty (0 bytes)`);
 }
 
 function checkLakeDir(lakeDir: string): void {
-  if (existsSync(lakeDir) && !statSync(lakeDir).isDirectory()) throw new ReplayInputError("lake_not_directory", `--out ${lakeDir} is a file, not a lake directory`);
+  if (existsSync(lakeDir) && !statSync(lakeDir).isDirectory()) throw new ReplayInputError("lake_not_directory", `the lake ${lakeDir} is a file, not a directory`);
+}
+
+/** Creates the journal's directory, or says the lake cannot be written. */
+function prepareStateDir(lakeDir: string): string {
+  const stateDir = replayStateDir(lakeDir);
+  try {
+    mkdirSync(join(stateDir, "spill"), { recursive: true });
+    accessSync(stateDir, constants.W_OK);
+    accessSync(lakeDir, constants.W_OK);
+  } catch (error) {
+    throw new ReplayInputError("lake_not_writable", `cannot write the lake ${lakeDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return stateDir;
 }
 
 /** Starts a new run or resumes the one recorded in the state database; returns the run's replay clock. */
@@ -280,9 +293,16 @@ async function openRun(connection: DuckDBConnection, fingerprint: string, clockM
 }
 
 interface ChunkContext {
+  /** Line number of the chunk's first line in the file (quarantine details name the line). */
+  firstLine: number;
   mode: ValidationMode;
   clockMs: number;
   policy: IngestPolicy;
+}
+
+/** SQL: a quarantine detail prefixed with the file line of its record (`pos` holds the line within its chunk). */
+function lineDetail(pos: string, detail: string, firstLine: number): string {
+  return `'line ' || (${firstLine} + (${pos} & 4294967295) - 1) || ': ' || coalesce(${detail}, '')`;
 }
 
 /** Message identity for de-duplication: msg_id, else seq, else (CSV rows only) metric and event time. */
@@ -331,11 +351,11 @@ async function validateChunk(connection: DuckDBConnection, inputPath: string, ch
     await connection.run(`CREATE OR REPLACE TEMP TABLE chunk_verdicts AS ${classifySql}`);
     await connection.run(`INSERT INTO messages SELECT pos, device_id, site, line, received_ts, ts, coalesce(msg_id, CAST(seq AS VARCHAR)), ${dedupKeySql(format)}, readings
       FROM chunk_verdicts WHERE reason IS NULL`);
-    await connection.run(`INSERT INTO rejected SELECT pos, received_ts, reason, detail, device_id, site, line, raw_payload FROM chunk_verdicts WHERE reason IS NOT NULL`);
+    await connection.run(`INSERT INTO rejected SELECT pos, received_ts, reason, ${lineDetail("pos", "detail", context.firstLine)}, device_id, site, line, raw_payload FROM chunk_verdicts WHERE reason IS NOT NULL`);
     for (const { pos, verdict } of judgedHere) {
       if (verdict.outcome !== "quarantined") throw new Error(`internal: a line that is not UTF-8 was accepted (chunk ${chunk.index})`);
       await connection.run(`INSERT INTO rejected VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        pos, verdict.received_ts, verdict.reason, verdict.detail, verdict.address?.device_id ?? null, verdict.address?.site ?? null, verdict.address?.line ?? null, verdict.raw_payload,
+        pos, verdict.received_ts, verdict.reason, `line ${context.firstLine + Number(pos & 0xffffffffn) - 1}: ${verdict.detail}`, verdict.address?.device_id ?? null, verdict.address?.site ?? null, verdict.address?.line ?? null, verdict.raw_payload,
       ]);
     }
     const records = lines + judgedHere.length;

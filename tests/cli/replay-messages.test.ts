@@ -1,0 +1,118 @@
+/**
+ * What `iotpipe replay` says in the first hour with one's own files: appending, re-running and replacing, a
+ * CSV without the extension that says so, and each way an input or lake is refused — every refusal with its
+ * own next step (the "a replay resumes" hint only where a run was interrupted).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EXIT } from "../../cli/errors";
+import { replay } from "../../local/replay";
+import { cli } from "./run-cli";
+
+let dir: string;
+beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-replay-messages-"))));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const BASE = Date.UTC(2026, 10, 2, 8);
+/** CSV long-form rows of one device every 10 s, `from` … `to` (exclusive) in readings. */
+function csvRows(from: number, to: number): string[] {
+  return Array.from({ length: to - from }, (_, k) => `${new Date(BASE + (from + k) * 10_000).toISOString()},oven01,temperature,${(180 + ((from + k) % 7) * 0.3).toFixed(1)}`);
+}
+const write = (name: string, text: string) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+};
+
+describe("appending, re-running and replacing", () => {
+  test("a second file adds to the lake, the same file again changes nothing, --replace says what it drops", async () => {
+    const lake = path.join(dir, "lake");
+    const part1 = write("day1.csv", `ts,device_id,metric,value\n${csvRows(0, 30).join("\n")}\n`);
+    const part2 = write("day2.csv", `ts,device_id,metric,value\n${csvRows(30, 50).join("\n")}\n`);
+    expect((await cli("replay", "--input", part1, "--out", lake)).code).toBe(EXIT.ok);
+
+    const second = await cli("replay", "--input", part2, "--out", lake);
+    expect(second.code).toBe(EXIT.ok);
+    expect(second.out).toMatch(/^replayed .*day2\.csv into .* \(added to the 1 input it held\)/m);
+    expect(second.out).toMatch(/^  input 20 = accepted 20 \+ quarantined 0 \+ duplicates 0 \(late 0 of 20\)  ✓$/m);
+
+    const again = await cli("replay", "--input", part2, "--out", lake);
+    expect(again.code).toBe(EXIT.ok);
+    expect(again.out).toMatch(/already holds .*day2\.csv: the same content was replayed on .* UTC; nothing changed/);
+    const counted = await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings");
+    expect(counted.out).toMatch(/^50$/m);
+
+    const replaced = await cli("replay", "--input", part2, "--out", lake, "--replace");
+    expect(replaced.code).toBe(EXIT.ok);
+    expect(replaced.err).toMatch(/--replace drops everything .* holds and publishes this input alone:/);
+    expect(replaced.err).toMatch(/^  readings\s+50 rows  dt=2026-11-02$/m);
+    expect(replaced.err).toMatch(/from 2 inputs: .*day1\.csv \(30 records, .*day2\.csv \(20 records/);
+    expect((await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings")).out).toMatch(/^20$/m);
+  });
+});
+
+describe("reading the input", () => {
+  test("a CSV named .txt is read as CSV, from its first line, and says so", async () => {
+    const input = write("export.txt", `ts,device_id,metric,value\n${csvRows(0, 5).join("\n")}\n`);
+    const r = await cli("replay", "--input", input, "--out", path.join(dir, "txt-lake"));
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toMatch(/read .*export\.txt as CSV: its extension does not say, its first line does/);
+    expect(r.out).toMatch(/input 5 = accepted 5 \+ quarantined 0/);
+  });
+
+  test("an input of which nothing is accepted fails, saying how it was read and what it found", async () => {
+    const input = write("wrong.jsonl", `ts,device_id,metric,value\n${csvRows(0, 3).join("\n")}\n`);
+    const r = await cli("replay", "--input", input, "--out", path.join(dir, "wrong-lake"));
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/error: nothing accepted: read .*wrong\.jsonl as JSON Lines \(from its extension\), and all 4 records were quarantined \(unparseable 4\)/);
+    expect(r.err).toMatch(/next: they are kept in .*quarantine: .*if the file is CSV, replay it with --format csv/);
+  });
+
+  test.each([
+    ["no header", `${csvRows(0, 3).join("\n")}\n`, /the first line ".*" is data, not a header/, /next: add the header as the first line: ts,device_id,metric,value/],
+    ["a semicolon separator", `ts;device_id;metric;value\n2026-11-02T08:00:00Z;oven01;temperature;20\n`, /is separated by semicolons; CSV input is separated by commas/, /next: re-export the file with commas/],
+    ["an unknown column", `time,device,metric,value\n1,2,3,4\n`, /CSV header has unknown column\(s\) time, device/, /next: name the columns as the long form does/],
+    ["only a header", "ts,device_id,metric,value\n", /as CSV: it holds no records after the header/, /next: check that this is the export you meant/],
+    ["no bytes", "", /is empty \(0 bytes\)/, /next: check that this is the export you meant/],
+  ])("a CSV with %s is refused with its own next step", async (_case, text, message, next) => {
+    const input = write(`case-${_case.replace(/\W+/g, "-")}.csv`, text);
+    const r = await cli("replay", "--input", input, "--out", path.join(dir, "refused-lake"));
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(message);
+    expect(r.err).toMatch(next);
+    expect(r.err).not.toMatch(/resumes/);
+  });
+});
+
+describe("the lake directory", () => {
+  test("--out naming a file, or a path below a file, is refused with its own next step", async () => {
+    const input = write("ok.csv", `ts,device_id,metric,value\n${csvRows(0, 2).join("\n")}\n`);
+    const file = write("not-a-dir", "x");
+    const onFile = await cli("replay", "--input", input, "--out", file);
+    expect(onFile.code).toBe(EXIT.failed);
+    expect(onFile.err).toMatch(/error: the lake .*not-a-dir is a file, not a directory/);
+    expect(onFile.err).toMatch(/next: --out names the lake directory/);
+    const below = await cli("replay", "--input", input, "--out", path.join(file, "lake"));
+    expect(below.err).toMatch(/error: cannot write the lake .*not-a-dir\/lake: ENOTDIR/);
+    expect(below.err).toMatch(/next: choose a --out directory you can write to/);
+    for (const r of [onFile, below]) expect(r.err).not.toMatch(/resumes/);
+  });
+});
+
+describe("quarantine details", () => {
+  test("name the field and the file line, and say when a 10-digit ts looks like epoch seconds", async () => {
+    const rows = csvRows(0, 30);
+    rows[5] = "2026-11-02T08:00:55Z,oven01,temperature,hot";
+    rows[12] = "1762070400,oven01,temperature,20.5";
+    rows[20] = "02/11/2026 08:03,oven01,temperature,20.5";
+    const input = write("fields.csv", `ts,device_id,metric,value\n${rows.join("\n")}\n`);
+    const lake = path.join(dir, "fields-lake");
+    // Small chunks: line numbers must count the lines of the chunks before, and the header.
+    await replay({ inputPath: input, lakeDir: lake, chunkBytes: 200 });
+    const r = await cli("sql", "--lake", lake, "SELECT detail FROM quarantine ORDER BY detail");
+    expect(r.out).toMatch(/^line 14: ts 1762070400 is 1970-01-21 as epoch milliseconds; it looks like epoch seconds \(2025-11-02T08:00:00Z\): ts must be epoch milliseconds \(seconds × 1000\)$/m);
+    expect(r.out).toMatch(/^line 22: field ts "02\/11\/2026 08:03" is neither epoch milliseconds nor ISO-8601/m);
+    expect(r.out).toMatch(/^line 7: field value "hot" is not a number$/m);
+  });
+});
