@@ -12,6 +12,7 @@ import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
 import { integerIn, oneOf } from "../options";
 import { progressBar } from "../progress";
+import { seriesReadings, warmupLines } from "../warmup";
 import { analyticsFromFlags, analyticsLine, holdSecondsOption, windowsOption, type AnalyticsFlags, type CliAnalytics } from "../stack-analytics";
 
 export interface ReplayFlags extends AnalyticsFlags {
@@ -176,6 +177,7 @@ their interval (--hold-seconds here, iotpipe:alertHoldSeconds in the stack).`,
       // Locally alerts are printed as well as stored (in the cloud the notifier sends them to SNS).
       const alerts = path.join(path.relative(process.cwd(), result.lakeDir) || result.lakeDir, "alerts");
       for (const line of alertLines(await readAlertTransitions(result.lakeDir), alerts)) io.out(line);
+      if (!result.alreadyApplied) for (const line of warmupLines(await seriesReadings(result.lakeDir), analytics.definition)) io.out(line);
       const hold = analytics.definition.alerts.holdSeconds;
       const slow = await slowSeries(result.lakeDir, hold);
       if (slow !== null) io.err(`warning: ${cadenceWarning(slow, hold)}`);

@@ -6,6 +6,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DEFAULT_ANALYTICS } from "../../analytics/definition";
+import { fullyJudgedFrom } from "../../analytics/warmup";
 import { EXIT } from "../../cli/errors";
 import { replay } from "../../local/replay";
 import { cli } from "./run-cli";
@@ -59,6 +61,9 @@ describe("reading the input", () => {
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toMatch(/read .*export\.txt as CSV: its extension does not say, its first line does/);
     expect(r.out).toMatch(/input 5 = accepted 5 \+ quarantined 0/);
+    // Five readings: the statistical rules judged nothing, and the summary says so.
+    expect(r.out).toContain(`judging 0 series, warming up 1: oven01/temperature 5 of ${fullyJudgedFrom(DEFAULT_ANALYTICS)}`);
+    expect(r.out).toMatch(/no series has enough readings yet/);
   });
 
   test("an input of which nothing is accepted fails, saying how it was read and what it found", async () => {
