@@ -148,9 +148,9 @@ export function registerReplay(program: Command, io: Io): void {
   program
     .command("replay")
     .description("Replay recorded telemetry (JSON Lines or CSV long form) through the analytics into a Parquet lake")
-    .requiredOption("--input <file>", "JSON Lines (flat or envelope lines) or CSV long form ts,device_id,metric,value")
-    .requiredOption("--out <lake-dir>", "lake directory: <table>/dt=YYYY-MM-DD/*.parquet, the S3 lake's layout")
-    .option("--format <jsonl|csv>", "input format (default: from the extension)", oneOf("jsonl", "csv"))
+    .requiredOption("--input <file>", `JSON Lines (flat or envelope lines) or CSV long form ${CSV_HEADER_HINT}`)
+    .requiredOption("--out <lake-dir>", "lake directory: <table>/dt=YYYY-MM-DD/*.parquet, the S3 lake's layout; a replay adds to what it holds")
+    .option("--format <jsonl|csv>", "input format (default: from the extension, .csv or .jsonl/.ndjson/.json, else from the first line)", oneOf("jsonl", "csv"))
     .option("--live", "judge event times against ingest time like live ingest (default: the data's own clock, for backfill)")
     .option("--threads <n>", "DuckDB threads (default: all cores)", integerIn(1, 256))
     .option("--replace", "drop everything the lake holds and publish this input alone (says what it drops first); default: add to the lake")
@@ -160,9 +160,21 @@ export function registerReplay(program: Command, io: Io): void {
     .addHelpText(
       "after",
       `
+CSV long form: a header line, then one reading per row. Required columns: ts,device_id,metric,value.
+Optional columns, in any order: site,line (default "default"), unit, msg_id, seq (the message identity
+duplicates are found by; without either, metric and ts), ingest_ts (epoch ms; default: the replay's clock).
+ts is epoch milliseconds or ISO-8601 (no zone = UTC); epoch seconds are refused with a hint. Example:
+  ts,device_id,metric,value,site,line,unit
+  2026-11-02T08:00:00Z,oven01,temperature,181.2,plant-a,line-1,degC
+
+A replay adds to the lake: a later file continues each series from what the lake holds (watermarks, message
+ids, trailing readings, open alert episodes). The same file again changes nothing; --replace drops what the
+lake holds (listing it first) and publishes this input alone.
+
 Every run ends with the conservation line
   input N = accepted A + quarantined Q + duplicates D (late L of A)
-and exits with code 3 if it does not hold. An interrupted replay resumes when run again.
+and exits with code 3 if it does not hold, 1 if nothing at all was accepted. An interrupted replay resumes
+when run again.
 
 An alert episode clears after the hold time without an anomalous reading. Series that report less often than
 that get one episode per anomalous reading; the replay warns about them. Raise the hold to at least twice

@@ -121,3 +121,17 @@ describe("quarantine details", () => {
     expect(r.out).toMatch(/^line 7: field value "hot" is not a number$/m);
   });
 });
+
+describe("help", () => {
+  test("replay --help names the optional CSV columns and how a replay adds to a lake", async () => {
+    const r = await cli("replay", "--help");
+    expect(r.out).toMatch(/Optional columns, in any order: site,line \(default "default"\), unit, msg_id, seq/);
+    expect(r.out).toMatch(/ingest_ts \(epoch ms; default: the replay's clock\)/);
+    expect(r.out).toMatch(/--replace\s+drop everything the lake holds/);
+  });
+
+  test("sql --help states the --max-rows default once", async () => {
+    const r = await cli("sql", "--help");
+    expect(r.out.match(/default:? 50/g)).toEqual(["default: 50"]);
+  });
+});
