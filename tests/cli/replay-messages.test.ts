@@ -135,3 +135,13 @@ describe("help", () => {
     expect(r.out.match(/default:? 50/g)).toEqual(["default: 50"]);
   });
 });
+
+describe("--stack-config", () => {
+  test("a misspelled namespace in the stack file is an error naming the key it was meant to be", async () => {
+    const stack = write("Pulumi.mine.yaml", "config:\n  iotpip:alertHoldSeconds: 600\n  aws:region: eu-west-1\n");
+    const input = write("stack-input.csv", `ts,device_id,metric,value\n${csvRows(0, 2).join("\n")}\n`);
+    const r = await cli("replay", "--input", input, "--out", path.join(dir, "stack-lake"), "--stack-config", stack);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/iotpip:alertHoldSeconds is not read: its namespace "iotpip" is not "iotpipe"; did you mean iotpipe:alertHoldSeconds\?/);
+  });
+});
