@@ -58,6 +58,21 @@ describe("replaying into a lake that already holds data", () => {
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** Holds `lake` (part 1, then part 2) equal to the lake of the whole file, table by table. */
+  async function expectLakeOfWholeFile(lake: string): Promise<void> {
+    for (const table of LAKE_TABLES) {
+      // 9 digits: a window summed from two replays adds its readings in another order than one replay does.
+      const [a, b] = await Promise.all([tableRows(lake, table, 9), tableRows(whole(), table, 9)]);
+      expect({ table: table.name, rows: a.length }).toEqual({ table: table.name, rows: b.length });
+      // The one difference: a quarantine detail names the line of the file its record came from (part 2's own).
+      expect(table === QUARANTINE ? a.map(withoutLine) : a).toEqual(table === QUARANTINE ? b.map(withoutLine) : b);
+    }
+    // Each record's line, from part 2's own first line on: the whole file's line less part 1's lines.
+    const fileLines = (rows: string[], shift: (line: number) => number) =>
+      rows.map((r) => JSON.parse(r) as { raw_payload: string; detail: string }).map((r) => `${shift(Number(/^line (\d+):/.exec(r.detail)![1]))} ${r.raw_payload}`).sort();
+    expect(fileLines(await tableRows(lake, QUARANTINE), (l) => l)).toEqual(fileLines(await tableRows(whole(), QUARANTINE), (l) => (l > split ? l - split : l)));
+  }
+
   it("appends part 2 to part 1 and ends with the lake of the whole file, table by table", async () => {
     const first = await replay({ inputPath: part(1), lakeDir: appended(), now: CLOCK });
     expect(first.priorInputs).toBe(0);
@@ -69,17 +84,7 @@ describe("replaying into a lake that already holds data", () => {
     expect(second.conservation).toMatch(/^input \d+ = accepted \d+ \+ quarantined \d+ \+ duplicates \d+ \(late \d+ of \d+\)$/);
     // Both event dates are in the lake: the second day's input did not replace the first day's partition.
     expect(readdirSync(join(appended(), READINGS.name)).sort()).toEqual(["dt=2026-11-02", "dt=2026-11-03"]);
-    for (const table of LAKE_TABLES) {
-      // 9 digits: a window summed from two replays adds its readings in another order than one replay does.
-      const [a, b] = await Promise.all([tableRows(appended(), table, 9), tableRows(whole(), table, 9)]);
-      expect({ table: table.name, rows: a.length }).toEqual({ table: table.name, rows: b.length });
-      // The one difference: a quarantine detail names the line of the file its record came from (part 2's own).
-      expect(table === QUARANTINE ? a.map(withoutLine) : a).toEqual(table === QUARANTINE ? b.map(withoutLine) : b);
-    }
-    // Each record's line, from part 2's own first line on: the whole file's line less part 1's lines.
-    const fileLines = (rows: string[], shift: (line: number) => number) =>
-      rows.map((r) => JSON.parse(r) as { raw_payload: string; detail: string }).map((r) => `${shift(Number(/^line (\d+):/.exec(r.detail)![1]))} ${r.raw_payload}`).sort();
-    expect(fileLines(await tableRows(appended(), QUARANTINE), (l) => l)).toEqual(fileLines(await tableRows(whole(), QUARANTINE), (l) => (l > split ? l - split : l)));
+    await expectLakeOfWholeFile(appended());
   }, 120_000);
 
   it("continues the alert episode open at the end of part 1 instead of opening a second one", async () => {
@@ -103,6 +108,26 @@ describe("replaying into a lake that already holds data", () => {
     expect(copy.alreadyApplied).toMatchObject({ input: part(1) });
     expect(await Promise.all(LAKE_TABLES.map((t) => tableRows(appended(), t)))).toEqual(before);
   });
+
+  it("finishes publishing on the next run when stopped between the commit and the last partition swap", async () => {
+    const lake = join(dir, "crash-lake");
+    await replay({ inputPath: part(1), lakeDir: lake, now: CLOCK });
+    // Stop the process's renames at the third: the ledger has committed part 2, some partitions are swapped.
+    // The fs module object itself (the one lake-writer's calls go through), not an import's read-only view of it.
+    const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const rename = fs.renameSync;
+    let renames = 0;
+    const spy = jest.spyOn(fs, "renameSync").mockImplementation((from, to) => {
+      if (++renames === 3) throw new Error("simulated crash");
+      rename(from, to);
+    });
+    await expect(replay({ inputPath: part(2), lakeDir: lake, now: CLOCK })).rejects.toThrow(/simulated crash/);
+    spy.mockRestore();
+    const next = await replay({ inputPath: part(2), lakeDir: lake, now: CLOCK });
+    expect(next.alreadyApplied).toMatchObject({ input: part(2) });
+    await expectLakeOfWholeFile(lake);
+    expect(readdirSync(lake).filter((e) => e.startsWith("."))).toEqual([]);
+  }, 120_000);
 
   it("refuses to add an input judged with other analytics settings than the lake's", async () => {
     writeFileSync(join(dir, "tail.jsonl"), `${lines.slice(-50).join("\n")}\n`);
