@@ -9,7 +9,7 @@ import type { ReplayCounts } from "./conservation";
 import { applySwap, removeStaging, type PartitionSwap } from "./lake-writer";
 
 export const LEDGER_SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS applied_inputs (sha256 VARCHAR NOT NULL, format VARCHAR NOT NULL, input VARCHAR NOT NULL, settings VARCHAR NOT NULL,
+  `CREATE TABLE IF NOT EXISTS applied_inputs (sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL, format VARCHAR NOT NULL, input VARCHAR NOT NULL, settings VARCHAR NOT NULL,
      applied_at VARCHAR NOT NULL, summary VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS pending_swaps (staging_root VARCHAR NOT NULL, table_name VARCHAR NOT NULL, part VARCHAR NOT NULL, action VARCHAR NOT NULL)`,
 ];
@@ -17,6 +17,8 @@ export const LEDGER_SCHEMA = [
 /** An input the lake holds. */
 export interface AppliedInput {
   sha256: string;
+  /** Its size: a later file whose first `bytes` hash to `sha256` is this input grown. */
+  bytes: number;
   /** How it was read: the same bytes read as another format are another input. */
   format: "jsonl" | "csv";
   /** The path it was replayed from (informative: identity is the content). */
@@ -42,7 +44,7 @@ export function settingsFingerprint(settings: unknown): string {
 /** Every input the lake holds, oldest first. */
 export async function appliedInputs(connection: DuckDBConnection): Promise<AppliedInput[]> {
   const rows = (await connection.runAndReadAll(`SELECT * FROM applied_inputs ORDER BY applied_at`)).getRowObjectsJS();
-  return rows.map((r) => ({ sha256: String(r.sha256), format: r.format === "csv" ? "csv" : "jsonl", input: String(r.input), settings: String(r.settings), appliedAt: String(r.applied_at), summary: JSON.parse(String(r.summary)) as AppliedSummary }));
+  return rows.map((r) => ({ sha256: String(r.sha256), bytes: Number(r.bytes), format: r.format === "csv" ? "csv" : "jsonl", input: String(r.input), settings: String(r.settings), appliedAt: String(r.applied_at), summary: JSON.parse(String(r.summary)) as AppliedSummary }));
 }
 
 /**
@@ -51,7 +53,7 @@ export async function appliedInputs(connection: DuckDBConnection): Promise<Appli
  */
 export async function recordApplied(connection: DuckDBConnection, applied: AppliedInput, stagingRoot: string, swaps: PartitionSwap[], replaceAll: boolean): Promise<void> {
   if (replaceAll) await connection.run(`DELETE FROM applied_inputs`);
-  await connection.run(`INSERT INTO applied_inputs VALUES ($1, $2, $3, $4, $5, $6)`, [applied.sha256, applied.format, applied.input, applied.settings, applied.appliedAt, JSON.stringify(applied.summary)]);
+  await connection.run(`INSERT INTO applied_inputs VALUES ($1, $2, $3, $4, $5, $6, $7)`, [applied.sha256, applied.bytes, applied.format, applied.input, applied.settings, applied.appliedAt, JSON.stringify(applied.summary)]);
   for (const swap of swaps) await connection.run(`INSERT INTO pending_swaps VALUES ($1, $2, $3, $4)`, [stagingRoot, swap.table, swap.partition, swap.action]);
 }
 

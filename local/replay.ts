@@ -32,7 +32,7 @@
  * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
  * previous sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,7 +44,7 @@ import { ALERTS, AGGREGATES, ANOMALIES, QUARANTINE, READINGS, type LakeTable } f
 import { DEFAULT_ANALYTICS, type AnalyticsDefinition } from "../analytics/definition";
 import { duckdbAnalytics, duckdbAnalyticsPlan, scoringContextRows } from "../analytics/duckdb";
 import { checkConservation, type ReplayCounts } from "./conservation";
-import { planChunks, readChunk, readFirstLine, scanInput, type InputChunk } from "./input-chunks";
+import { chunkFirstLines, hashInput, planChunks, readChunk, readFirstLine, type InputChunk } from "./input-chunks";
 import { detectInputFormat, readCsvHeader, type InputFormat } from "./input-format";
 import { createPriorViews, lakeInventory, priorView, type TableInventory } from "./lake-history";
 import { appliedInputs, finishPendingSwaps, LEDGER_SCHEMA, recordApplied, settingsFingerprint, type AppliedInput, type AppliedSummary } from "./lake-ledger";
@@ -119,6 +119,11 @@ export interface ReplayResult {
   firstRejected: { reason: string; detail: string | null } | null;
   /** Set when the lake already held this input (same content): nothing was done; the counts are that run's. */
   alreadyApplied: AppliedInput | null;
+  /**
+   * Set when the input is an input the lake holds that has grown since (same first bytes): only the lines after
+   * those were replayed, and this is the earlier input.
+   */
+  continued: AppliedInput | null;
   /** How the input was read, and what decided it (the --format option, the extension, or the content). */
   format: { format: InputFormat; from: "option" | "extension" | "content" };
   /** Set when `replace` dropped the lake's content: what was dropped. */
@@ -158,16 +163,14 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const chunkBytes = options.chunkBytes ?? 32 * 1024 * 1024;
 
   let header: CsvColumn[] | null = null;
-  let dataStart = 0;
+  let headerEnd = 0;
   if (format === "csv") {
     const first = readFirstLine(inputPath);
     header = readCsvHeader(inputPath, first.line);
-    dataStart = first.next;
+    headerEnd = first.next;
   }
-  const chunks = planChunks(inputPath, chunkBytes, dataStart);
-  const { sha256, firstLines } = await scanInput(inputPath, chunks);
   const settings = settingsFingerprint({ definition, policy, mode });
-  const fingerprint = JSON.stringify({ sha256, format, header, chunkBytes, policy, mode });
+  const size = statSync(inputPath).size;
 
   const stateDir = prepareStateDir(lakeDir);
   const threads = options.threads ?? availableParallelism();
@@ -184,20 +187,31 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     // A replay that committed and was stopped while publishing finishes first: the lake is then whole again.
     await finishPendingSwaps(connection, lakeDir);
     removeLeftovers(lakeDir);
-    const ledger = await appliedInputs(connection);
+    const ledger = options.replace ? [] : await appliedInputs(connection);
+    // The same bytes read as another format are another input (a CSV first replayed as JSON Lines by mistake).
+    const sameFormat = ledger.filter((a) => a.format === format);
+    const { sha256, prefixes } = await hashInput(inputPath, sameFormat.filter((a) => a.bytes < size).map((a) => a.bytes));
     let replaced: ReplaceNotice | null = null;
+    let continued: AppliedInput | null = null;
     if (options.replace) {
-      replaced = { lakeDir, inputs: ledger, tables: await lakeInventory(lakeDir, LAKE_RELATIONS.map(([table]) => table)) };
+      replaced = { lakeDir, inputs: await appliedInputs(connection), tables: await lakeInventory(lakeDir, LAKE_RELATIONS.map(([table]) => table)) };
       options.onReplace?.(replaced);
     } else {
-      // The same bytes read as another format are another input (a CSV first replayed as JSON Lines by mistake).
-      const same = ledger.find((a) => a.sha256 === sha256 && a.format === format);
+      const same = sameFormat.find((a) => a.sha256 === sha256);
       if (same) return alreadyApplied(same, lakeDir, detected, started);
       const other = ledger.find((a) => a.settings !== settings);
       if (other) {
         throw new ReplayInputError("settings_changed", `${lakeDir} holds ${other.input} judged with other analytics settings (definition, ingest policy or --live); adding ${inputPath} with these would mix two judgements in one lake`);
       }
+      // A file that grew since it was replayed (a spool, an export appended to): only its new lines are added.
+      continued = sameFormat
+        .filter((a) => a.bytes < size && prefixes.get(a.bytes) === a.sha256 && endsWithNewline(inputPath, a.bytes))
+        .sort((a, b) => b.bytes - a.bytes)[0] ?? null;
     }
+    const dataStart = Math.max(headerEnd, continued?.bytes ?? 0);
+    const chunks = planChunks(inputPath, chunkBytes, dataStart);
+    const firstLines = await chunkFirstLines(inputPath, chunks);
+    const fingerprint = JSON.stringify({ sha256, format, header, dataStart, chunkBytes, policy, mode });
 
     const clockMs = await openRun(connection, fingerprint, options.now ?? Date.now());
     const done = new Set((await connection.runAndReadAll(`SELECT chunk FROM chunks`)).getRowObjectsJS().map((r) => Number(r.chunk)));
@@ -225,7 +239,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       for (const worker of workers) worker.closeSync();
     }
     const validateMs = Date.now() - validateStarted;
-    const applied = { sha256, format, input: inputPath, settings, appliedAt: new Date().toISOString() };
+    const applied = { sha256, bytes: size, format, input: inputPath, settings, appliedAt: new Date().toISOString() };
     const published = await publish(connection, { lakeDir, inputPath, policy, mode, format, definition, replace: options.replace === true, applied }, options.onProgress);
     return {
       ...published,
@@ -234,6 +248,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       chunks: { total: chunks.length, resumed },
       elapsedMs: Date.now() - started,
       alreadyApplied: null,
+      continued,
       format: detected,
       replaced,
       priorInputs: options.replace ? 0 : ledger.length,
@@ -250,8 +265,19 @@ function alreadyApplied(applied: AppliedInput, lakeDir: string, format: ReplayRe
   const byReason = Object.fromEntries(Object.keys(QUARANTINE_REASONS).map((r) => [r, applied.summary.byReason[r] ?? 0])) as Record<QuarantineReason, number>;
   return {
     counts, byReason, readings, conservation: checkConservation(counts), lakeDir, filesWritten: [], firstRejected: null, chunks: { total: 0, resumed: 0 },
-    stageMs: { validate: 0, dedupe: 0, analytics: 0, write: 0 }, elapsedMs: Date.now() - started, alreadyApplied: applied, format, replaced: null, priorInputs: 0,
+    stageMs: { validate: 0, dedupe: 0, analytics: 0, write: 0 }, elapsedMs: Date.now() - started, alreadyApplied: applied, continued: null, format, replaced: null, priorInputs: 0,
   };
+}
+
+/** Whether the byte before `offset` is a newline (a prefix of whole lines). */
+function endsWithNewline(path: string, offset: number): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const byte = Buffer.alloc(1);
+    return readSync(fd, byte, 0, 1, offset - 1) === 1 && byte[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checkInputFile(inputPath: string): void {
@@ -421,7 +447,7 @@ interface PublishContext {
  * holds (its newest event times, recent message identities, the trailing readings of each series this input
  * continues and the alert episodes still open at its first new reading), published per changed partition.
  */
-async function publish(connection: DuckDBConnection, context: PublishContext, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs" | "stageMs" | "alreadyApplied" | "replaced" | "priorInputs" | "format"> & { stageMs: Omit<ReplayResult["stageMs"], "validate"> }> {
+async function publish(connection: DuckDBConnection, context: PublishContext, onProgress?: (p: ReplayProgress) => void): Promise<Omit<ReplayResult, "lakeDir" | "chunks" | "elapsedMs" | "stageMs" | "alreadyApplied" | "continued" | "replaced" | "priorInputs" | "format"> & { stageMs: Omit<ReplayResult["stageMs"], "validate"> }> {
   const { lakeDir, policy, mode, format, definition, replace } = context;
   let mark = Date.now();
   const lap = () => {
@@ -506,18 +532,14 @@ async function publish(connection: DuckDBConnection, context: PublishContext, on
   // The scoring input: new readings, stored ones judged again, and before them the trailing readings every
   // window of the first judged reading reaches back to (scoringContextRows).
   await connection.run(`CREATE OR REPLACE TEMP TABLE score_input AS
-    SELECT * EXCLUDE (dt) FROM (
-      SELECT ${readingColumns}, NULL AS dt FROM new_readings h WHERE h.late IS NOT TRUE
-      UNION ALL
-      SELECT ${readingColumns}, NULL FROM (
-        SELECT h.*, row_number() OVER (PARTITION BY h.device_id, h.site, h.line, h.metric ORDER BY h.event_ts DESC, h.ingest_ts DESC, h."value" DESC) AS back
-        FROM history_readings h JOIN series_cut c ON ${sameSeries("h", "c")}
-        WHERE h.late IS NOT TRUE AND epoch_ms(h.event_ts) < c.judge_from_ms
-      ) h WHERE back <= ${scoringContextRows(definition)}
-      UNION ALL
-      SELECT ${readingColumns}, NULL FROM history_readings h JOIN series_cut c ON ${sameSeries("h", "c")}
-      WHERE h.late IS NOT TRUE AND epoch_ms(h.event_ts) >= c.judge_from_ms
-    )`);
+    SELECT ${readingColumns} FROM new_readings h WHERE h.late IS NOT TRUE
+    UNION ALL
+    SELECT ${readingColumns} FROM history_readings h JOIN series_cut c ON ${sameSeries("h", "c")}
+    WHERE h.late IS NOT TRUE AND epoch_ms(h.event_ts) < c.judge_from_ms
+    QUALIFY row_number() OVER (PARTITION BY h.device_id, h.site, h.line, h.metric ORDER BY h.event_ts DESC, h.ingest_ts DESC, h."value" DESC) <= ${scoringContextRows(definition)}
+    UNION ALL
+    SELECT ${readingColumns} FROM history_readings h JOIN series_cut c ON ${sameSeries("h", "c")}
+    WHERE h.late IS NOT TRUE AND epoch_ms(h.event_ts) >= c.judge_from_ms`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE aggregate_input AS
     SELECT ${readingColumns} FROM new_readings h
     UNION ALL

@@ -99,6 +99,13 @@ function formatLine(result: ReplayResult, input: string): string | null {
   return null;
 }
 
+/** What was skipped of an input that grew since it was replayed. */
+function continuedLine(result: ReplayResult): string | null {
+  const earlier = result.continued;
+  if (!earlier) return null;
+  return `  it has grown since it was replayed on ${earlier.appliedAt.replace("T", " ").slice(0, 19)} UTC: its first ${earlier.bytes} bytes (${earlier.summary.counts.input} records) were in the lake already; only the rest was replayed`;
+}
+
 /** The lines every replay prints: counts, the conservation line, where the lake is. */
 export function replaySummary(result: ReplayResult, input: string): string[] {
   const lake = path.relative(process.cwd(), result.lakeDir) || result.lakeDir;
@@ -113,7 +120,7 @@ export function replaySummary(result: ReplayResult, input: string): string[] {
   const added = result.priorInputs > 0 ? ` (added to the ${result.priorInputs} input${result.priorInputs === 1 ? "" : "s"} it held)` : "";
   return [
     `replayed ${input} into ${lake}${added} in ${(result.elapsedMs / 1000).toFixed(1)} s${result.chunks.resumed > 0 ? ` (resumed: ${result.chunks.resumed} of ${result.chunks.total} chunks already validated)` : ""}`,
-    ...[formatLine(result, input)].filter((l): l is string => l !== null),
+    ...[formatLine(result, input), continuedLine(result)].filter((l): l is string => l !== null),
     `  readings: ${result.readings.accepted} accepted, ${result.readings.late} late (kept, flagged, left out of windows)`,
     `  quarantined: ${reasonSummary(result.byReason)}`,
     `  ${result.conservation}  ✓`,
