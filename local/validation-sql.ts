@@ -75,6 +75,11 @@ function codePointLength(x: string): string {
   return `length(${x})`;
 }
 
+/** SQL: some element of the `readings` array of JSON `m` satisfies `condition` over `r` (false when there is no array). */
+function anyReading(m: string, condition: string): string {
+  return `coalesce(json_type(${m}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${m}, '$.readings[*]'), r -> ${condition})), false)`;
+}
+
 /** SQL: the device message in JSON `m` (keys `mk`) matches deviceMessageSchema; keys for which `ignoredKey` holds are skipped. */
 function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => string): string {
   const allowed = ["msg_id", "seq", "ts", "readings"].map(sqlString).join(", ");
@@ -302,10 +307,15 @@ SELECT
     WHEN 'unparseable' THEN 'not valid JSON (or contains NUL)'
     WHEN 'schema' THEN CASE
       WHEN json_type(m, '$.ts') IS NULL THEN 'field ts is missing (epoch milliseconds)'
-      WHEN event_ts IS NULL THEN 'field ts ' || ${quoted("json_extract(m, '$.ts')::VARCHAR")} || ' is not a whole number of epoch milliseconds'
+      WHEN event_ts IS NULL THEN 'field ts ' || left(json_extract(m, '$.ts')::VARCHAR, 40) || ' is not a whole number of epoch milliseconds'
       WHEN coalesce(json_type(m, '$.readings') <> 'ARRAY', true) THEN 'field readings is missing or not a list'
       WHEN json_array_length(m, '$.readings') = 0 THEN 'field readings is empty'
-      ELSE 'a field does not match the device message schema (readings[].metric, value or unit, msg_id, seq, an unknown or repeated key)' END
+      WHEN json_array_length(m, '$.readings') > ${LIMITS.maxReadingsPerMessage} THEN 'field readings has more than ${LIMITS.maxReadingsPerMessage} entries'
+      WHEN ${anyReading("m", `NOT coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)`)} THEN 'field readings[].value is missing or not a number'
+      WHEN ${anyReading("m", `NOT coalesce(json_type(r, '$.metric') = 'VARCHAR' AND regexp_full_match(json_extract_string(r, '$.metric'), ${sqlString(PATTERNS.metricName)}), false)`)} THEN 'field readings[].metric is missing or not an allowed metric name'
+      WHEN json_type(m, '$.msg_id') IS NOT NULL AND NOT coalesce(json_type(m, '$.msg_id') = 'VARCHAR' AND ${isIdent("json_extract_string(m, '$.msg_id')")}, false) THEN 'field msg_id is not an allowed id'
+      WHEN json_type(m, '$.seq') IS NOT NULL AND NOT ${isSafeInt("m", "$.seq", true)} THEN 'field seq is not a whole number of 0 or more'
+      ELSE 'a field does not match the device message schema (readings[].unit, an unknown or repeated key)' END
     WHEN 'bad_topic' THEN 'topic is not telemetry/<site>/<line>/<device> or an id is not allowed'
     WHEN 'non_finite' THEN 'a reading value is infinite or beyond ±${LIMITS.maxAbsValue}'
     WHEN 'timestamp_out_of_range' THEN ${timestampDetail("event_ts", "ingest")}

@@ -161,3 +161,21 @@ describe("a file that grows", () => {
     expect((await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings")).out).toMatch(/^15$/m);
   });
 });
+
+describe("JSON Lines schema details", () => {
+  test("name the field of the device message that does not fit, with the file line", async () => {
+    const message = (fields: Record<string, unknown>) => JSON.stringify({ topic: "telemetry/plant-a/line-1/oven01", ts: BASE, readings: [{ metric: "temperature", value: 20 }], ...fields });
+    const input = write("schema.jsonl", [
+      message({}),
+      message({ ts: "yesterday" }),
+      message({ readings: [{ metric: "temperature", value: "20.5" }] }),
+      message({ readings: [] }),
+    ].join("\n") + "\n");
+    const lake = path.join(dir, "schema-lake");
+    expect((await cli("replay", "--input", input, "--out", lake)).code).toBe(EXIT.ok);
+    const r = await cli("sql", "--lake", lake, "SELECT detail FROM quarantine ORDER BY detail");
+    expect(r.out).toMatch(/^line 2: field ts "yesterday" is not a whole number of epoch milliseconds$/m);
+    expect(r.out).toMatch(/^line 3: field readings\[\]\.value is missing or not a number$/m);
+    expect(r.out).toMatch(/^line 4: field readings is empty$/m);
+  });
+});
