@@ -15,16 +15,19 @@ describe("the caller's folder", () => {
   beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-caller-"))));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("is INIT_CWD when npm set it, else the working directory", () => {
-    expect(callerDir({ INIT_CWD: dir })).toBe(dir);
-    expect(fromCaller("data/lake", { INIT_CWD: dir })).toBe(path.join(dir, "data/lake"));
-    expect(callerDir({})).toBe(process.cwd());
-    expect(callerDir({ INIT_CWD: path.join(dir, "missing") })).toBe(process.cwd());
+  it("is INIT_CWD when npm runs the CLI as the package's script, else the working directory", () => {
+    const npm = { INIT_CWD: dir, npm_package_json: path.join(ROOT, "package.json") };
+    expect(callerDir(npm, ROOT)).toBe(dir);
+    expect(fromCaller("data/lake", npm, ROOT)).toBe(path.join(dir, "data/lake"));
+    expect(callerDir({}, ROOT)).toBe(ROOT);
+    expect(callerDir({ ...npm, INIT_CWD: path.join(dir, "missing") }, ROOT)).toBe(ROOT);
+    // Started from another folder with npm's environment inherited (a script that changed directory): that folder.
+    expect(callerDir(npm, os.tmpdir())).toBe(os.tmpdir());
   });
 
   it("is where relative --out and --input paths go, though the CLI runs in the repository root", () => {
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "cli/bin.ts"), ...args], { cwd: ROOT, env: { ...process.env, INIT_CWD: dir }, encoding: "utf8" });
+      spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "cli/bin.ts"), ...args], { cwd: ROOT, env: { ...process.env, INIT_CWD: dir, npm_package_json: path.join(ROOT, "package.json") }, encoding: "utf8" });
     const sim = cli("simulate", "--out", "sim", "--hours", "0.1", "--sites", "1", "--lines", "1", "--devices", "1", "--fault-rate", "0");
     expect(sim.status).toBe(0);
     expect(fs.existsSync(path.join(dir, "sim", "messages.jsonl"))).toBe(true);
