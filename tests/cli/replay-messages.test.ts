@@ -160,6 +160,17 @@ describe("a file that grows", () => {
     expect(grown.out).toMatch(/^  input 5 = accepted 5 \+ quarantined 0 \+ duplicates 0/m);
     expect((await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings")).out).toMatch(/^15$/m);
   });
+
+  test("a grown CSV keeps its header: the new rows are read with it, and their lines are the file's", async () => {
+    const csv = write("grows.csv", `ts,value,metric,device_id\n${csvRows(0, 10).map((r) => r.split(",")).map(([t, d, m, v]) => [t, v, m, d].join(",")).join("\n")}\n`);
+    const lake = path.join(dir, "grows-lake");
+    expect((await cli("replay", "--input", csv, "--out", lake)).code).toBe(EXIT.ok);
+    fs.appendFileSync(csv, `${new Date(BASE + 100_000).toISOString()},hot,temperature,oven01\n${new Date(BASE + 110_000).toISOString()},21.5,temperature,oven01\n`);
+    const grown = await cli("replay", "--input", csv, "--out", lake);
+    expect(grown.out).toMatch(/^  input 2 = accepted 1 \+ quarantined 1 \+ duplicates 0/m);
+    expect((await cli("sql", "--lake", lake, "SELECT detail FROM quarantine")).out).toMatch(/^line 12: field value "hot" is not a number$/m);
+    expect((await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings")).out).toMatch(/^11$/m);
+  });
 });
 
 describe("JSON Lines schema details", () => {
