@@ -323,3 +323,18 @@ export function scoringSql(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input =
   checkInput(input);
   return withStages(scoringStages(def, input), "SELECT * FROM anomaly_scored");
 }
+
+/**
+ * How many earlier readings of a series the scoring of one reading depends on at most: each window pass reads
+ * the columns the passes before it computed over their own frames, so the deepest frame of each pass adds up.
+ * A replay that adds to a lake scores its new readings after this many stored ones of each series and gets
+ * exactly the scores one run over the whole history would give (every frame count is capped by then too).
+ */
+export function scoringContextRows(def: AnalyticsDefinition = DEFAULT_ANALYTICS): number {
+  validateDefinition(def);
+  const deepest = new Map<number, number>();
+  for (const step of anomalySteps(def, d)) {
+    if (step.window) deepest.set(step.window.pass, Math.max(deepest.get(step.window.pass) ?? 0, step.window.preceding));
+  }
+  return [...deepest.values()].reduce((sum, rows) => sum + rows, 0);
+}

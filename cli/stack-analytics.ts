@@ -7,9 +7,9 @@ import * as path from "node:path";
 import { InvalidArgumentError } from "commander";
 import type { AnalyticsDefinition } from "../analytics/definition";
 import { stackAnalytics } from "../config/analytics";
-import { parseStackConfig, StackConfigError } from "../config/load";
+import { namespaceProblems, parseStackConfig, StackConfigError } from "../config/load";
 import type { ConfigKeyName } from "../config/schema";
-import { readStackFileKeys } from "../config/stack-file";
+import { readStackFile, readStackFileKeys } from "../config/stack-file";
 import type { IngestPolicy } from "../contract/ingest-policy";
 import { CliError } from "./errors";
 
@@ -64,6 +64,7 @@ export interface AnalyticsFlags {
  */
 export function analyticsFromFlags(flags: AnalyticsFlags): CliAnalytics {
   let raw: Record<string, unknown> = {};
+  let misspelled: string[] = [];
   const sources: string[] = [];
   if (flags.stackConfig !== undefined) {
     const file = flags.stackConfig;
@@ -72,6 +73,7 @@ export function analyticsFromFlags(flags: AnalyticsFlags): CliAnalytics {
     }
     try {
       raw = readStackFileKeys(path.resolve(file));
+      misspelled = namespaceProblems(Object.keys(readStackFile(path.resolve(file))));
     } catch (error) {
       throw new CliError(`cannot read stack config ${file}: ${(error as Error).message}`, "pass a Pulumi stack file: a YAML mapping with a config: section");
     }
@@ -86,7 +88,7 @@ export function analyticsFromFlags(flags: AnalyticsFlags): CliAnalytics {
     sources.push("--hold-seconds");
   }
   try {
-    const { definition, ingestPolicy } = stackAnalytics(parseStackConfig(raw));
+    const { definition, ingestPolicy } = stackAnalytics(parseStackConfig(raw, misspelled));
     return { definition, ingestPolicy, source: sources.length === 0 ? null : sources.join(", ") };
   } catch (error) {
     if (error instanceof StackConfigError) {

@@ -2,7 +2,8 @@
  * Cuts an input file into chunks of whole lines by byte range. The cut points depend only on the file and the
  * chunk size, so an interrupted replay finds the same chunks again and skips the ones it finished.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
 
 export interface InputChunk {
   index: number;
@@ -72,4 +73,54 @@ export function readFirstLine(path: string): { line: string; next: number } {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The SHA-256 of the input's bytes (its identity in the lake's ledger) and of its first `prefixBytes[i]` bytes
+ * each, in one pass: a file that grew since a replay (a spool, a log) is recognised by its old prefix.
+ */
+export async function hashInput(path: string, prefixBytes: number[] = []): Promise<{ sha256: string; prefixes: Map<number, string> }> {
+  const hash = createHash("sha256");
+  const cuts = [...new Set(prefixBytes)].filter((n) => n > 0).sort((a, b) => a - b);
+  const prefixes = new Map<number, string>();
+  let offset = 0;
+  for await (const data of createReadStream(path)) {
+    let block = data as Buffer;
+    while (cuts.length > 0 && cuts[0] <= offset + block.length) {
+      const take = cuts[0] - offset;
+      hash.update(block.subarray(0, take));
+      prefixes.set(cuts.shift()!, hash.copy().digest("hex"));
+      block = block.subarray(take);
+      offset += take;
+    }
+    hash.update(block);
+    offset += block.length;
+  }
+  return { sha256: hash.digest("hex"), prefixes };
+}
+
+/**
+ * The line number each chunk starts at (1-based, counting every line of the file, a CSV header and blank lines
+ * included), so that a quarantined record names the line of the file it came from.
+ */
+export async function chunkFirstLines(path: string, chunks: InputChunk[]): Promise<number[]> {
+  const starts = chunks.map((c) => c.start);
+  const firstLines: number[] = new Array<number>(chunks.length).fill(1);
+  let newlines = 0;
+  let offset = 0;
+  let next = 0;
+  for await (const data of createReadStream(path)) {
+    const block = data as Buffer;
+    for (let at = block.indexOf(NEWLINE); ; at = block.indexOf(NEWLINE, at + 1)) {
+      const end = at < 0 ? block.length : at;
+      // Chunks starting at or before this newline's offset start after the newlines counted so far.
+      while (next < starts.length && starts[next] <= offset + end) firstLines[next++] = newlines + 1;
+      if (at < 0) break;
+      newlines += 1;
+    }
+    offset += block.length;
+    if (next === starts.length) break;
+  }
+  while (next < starts.length) firstLines[next++] = newlines + 1;
+  return firstLines;
 }

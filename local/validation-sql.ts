@@ -75,6 +75,11 @@ function codePointLength(x: string): string {
   return `length(${x})`;
 }
 
+/** SQL: some element of the `readings` array of JSON `m` satisfies `condition` over `r` (false when there is no array). */
+function anyReading(m: string, condition: string): string {
+  return `coalesce(json_type(${m}, '$.readings') = 'ARRAY' AND list_bool_or(list_transform(json_extract(${m}, '$.readings[*]'), r -> ${condition})), false)`;
+}
+
 /** SQL: the device message in JSON `m` (keys `mk`) matches deviceMessageSchema; keys for which `ignoredKey` holds are skipped. */
 function messageMatchesSchema(m: string, mk: string, ignoredKey: (k: string) => string): string {
   const allowed = ["msg_id", "seq", "ts", "readings"].map(sqlString).join(", ");
@@ -105,6 +110,22 @@ function timestampCheck(ts: string, ingest: string, o: ValidationSqlOptions): st
   return o.mode === "live"
     ? `(${future} OR ${ts} < ${ingest} - ${int(policy.maxPastSkewMs, "maxPastSkewMs")})`
     : `(${ts} < ${int(MIN_EVENT_TS, "MIN_EVENT_TS")} OR ${future})`;
+}
+
+/**
+ * SQL: why an event time `ts` (epoch ms) is out of range. A 9- or 10-digit value is 1970 as milliseconds and a
+ * plausible date as seconds: say so, since epoch seconds are the usual mistake (they are not accepted: the
+ * device contract's ts is milliseconds everywhere, and guessing per row would misread a file silently).
+ */
+function timestampDetail(ts: string, ingest: string): string {
+  return `CASE WHEN ${ts} BETWEEN 100000000 AND 9999999999
+      THEN 'ts ' || ${ts} || ' is ' || strftime(make_timestamp(${ts} * 1000), '%Y-%m-%d') || ' as epoch milliseconds; it looks like epoch seconds (' || strftime(make_timestamp(${ts} * 1000000), '%Y-%m-%dT%H:%M:%SZ') || '): ts must be epoch milliseconds (seconds × 1000)'
+      ELSE 'ts ' || ${ts} || ' outside the allowed range for ingest time ' || ${ingest} END`;
+}
+
+/** A user's field value quoted for a message, at most 40 characters. */
+function quoted(text: string): string {
+  return `'"' || left(coalesce(${text}, ''), 40) || '"'`;
 }
 
 /** A JSON number literal (RFC 8259), as a regular expression. */
@@ -284,10 +305,20 @@ SELECT
   CASE reason
     WHEN 'too_large' THEN 'record is ' || CASE WHEN is_envelope AND line_reason IS NULL THEN payload_bytes ELSE raw_bytes END || ' bytes; over the size limit'
     WHEN 'unparseable' THEN 'not valid JSON (or contains NUL)'
-    WHEN 'schema' THEN 'does not match the device message schema (or repeats a key)'
+    WHEN 'schema' THEN CASE
+      WHEN json_type(m, '$.ts') IS NULL THEN 'field ts is missing (epoch milliseconds)'
+      WHEN event_ts IS NULL THEN 'field ts ' || left(json_extract(m, '$.ts')::VARCHAR, 40) || ' is not a whole number of epoch milliseconds'
+      WHEN coalesce(json_type(m, '$.readings') <> 'ARRAY', true) THEN 'field readings is missing or not a list'
+      WHEN json_array_length(m, '$.readings') = 0 THEN 'field readings is empty'
+      WHEN json_array_length(m, '$.readings') > ${LIMITS.maxReadingsPerMessage} THEN 'field readings has more than ${LIMITS.maxReadingsPerMessage} entries'
+      WHEN ${anyReading("m", `NOT coalesce(json_type(r, '$.value') IN ${NUMERIC_JSON}, false)`)} THEN 'field readings[].value is missing or not a number'
+      WHEN ${anyReading("m", `NOT coalesce(json_type(r, '$.metric') = 'VARCHAR' AND regexp_full_match(json_extract_string(r, '$.metric'), ${sqlString(PATTERNS.metricName)}), false)`)} THEN 'field readings[].metric is missing or not an allowed metric name'
+      WHEN json_type(m, '$.msg_id') IS NOT NULL AND NOT coalesce(json_type(m, '$.msg_id') = 'VARCHAR' AND ${isIdent("json_extract_string(m, '$.msg_id')")}, false) THEN 'field msg_id is not an allowed id'
+      WHEN json_type(m, '$.seq') IS NOT NULL AND NOT ${isSafeInt("m", "$.seq", true)} THEN 'field seq is not a whole number of 0 or more'
+      ELSE 'a field does not match the device message schema (readings[].unit, an unknown or repeated key)' END
     WHEN 'bad_topic' THEN 'topic is not telemetry/<site>/<line>/<device> or an id is not allowed'
     WHEN 'non_finite' THEN 'a reading value is infinite or beyond ±${LIMITS.maxAbsValue}'
-    WHEN 'timestamp_out_of_range' THEN 'ts ' || event_ts || ' outside the allowed range for ingest time ' || ingest
+    WHEN 'timestamp_out_of_range' THEN ${timestampDetail("event_ts", "ingest")}
   END AS detail,
   CASE WHEN line_reason IS NULL THEN a_device END AS device_id,
   CASE WHEN line_reason IS NULL THEN a_site END AS site,
@@ -374,10 +405,18 @@ SELECT
   CASE reason
     WHEN 'too_large' THEN 'row is ' || raw_bytes || ' bytes; over the size limit'
     WHEN 'unparseable' THEN 'row has ' || field_count || ' fields (header has ${header.length}) or contains NUL'
-    WHEN 'schema' THEN 'a field does not match the contract (ts, value, metric, unit, msg_id, seq or ingest_ts)'
+    WHEN 'schema' THEN CASE
+      WHEN ingest_text IS NOT NULL AND line_ingest_ts IS NULL THEN 'field ingest_ts ' || ${quoted("ingest_text")} || ' is not epoch milliseconds'
+      WHEN value IS NULL THEN 'field value ' || ${quoted("value_text")} || ' is not a number'
+      WHEN event_ts IS NULL THEN 'field ts ' || ${quoted("ts_text")} || ' is neither epoch milliseconds nor ISO-8601 (YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm])'
+      WHEN seq_text IS NOT NULL AND seq IS NULL THEN 'field seq ' || ${quoted("seq_text")} || ' is not a whole number'
+      WHEN seq < 0 THEN 'field seq ' || ${quoted("seq_text")} || ' is negative'
+      WHEN msg_id IS NOT NULL AND NOT ${isIdent("msg_id")} THEN 'field msg_id ' || ${quoted("msg_id")} || ' is not an allowed id'
+      WHEN NOT coalesce(length(metric) BETWEEN 1 AND ${LIMITS.maxMetricNameLength} AND regexp_full_match(metric, ${sqlString(PATTERNS.metricName)}), false) THEN 'field metric ' || ${quoted("metric")} || ' is not an allowed metric name'
+      ELSE 'field unit ' || ${quoted("unit")} || ' is longer than ${LIMITS.maxUnitLength} characters' END
     WHEN 'bad_topic' THEN 'device_id, site or line is empty or not an allowed id'
-    WHEN 'non_finite' THEN 'value ' || value_text || ' is not finite'
-    WHEN 'timestamp_out_of_range' THEN 'ts ' || event_ts || ' outside the allowed range for ingest time ' || ingest
+    WHEN 'non_finite' THEN 'field value ' || value_text || ' is not finite'
+    WHEN 'timestamp_out_of_range' THEN ${timestampDetail("event_ts", "ingest")}
   END AS detail,
   CASE WHEN line_reason IS NULL THEN device_id END AS device_id,
   CASE WHEN line_reason IS NULL THEN site END AS site,

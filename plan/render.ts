@@ -6,7 +6,7 @@
 import * as path from "path";
 import { installMocks, resolve, settle, type RecordedResource } from "./mocks";
 import { PROJECT_DIR, readProjectKeys, readStackConfig } from "../config/stack-file";
-import { parseStackConfig } from "../config/load";
+import { namespaceProblems, parseStackConfig } from "../config/load";
 import { validateStack, type PolicyContext, type Violation } from "../policy/rules";
 
 export interface PlanResource {
@@ -80,5 +80,5 @@ export function checkPlan(plan: Plan, context: PolicyContext): Violation[] {
 
 /** What the policy needs to know about a stack: its configured environment. */
 export function policyContextFor(stack: string, projectDir = PROJECT_DIR): PolicyContext {
-  return { environment: parseStackConfig(readProjectKeys(stack, projectDir)).environment };
+  return { environment: parseStackConfig(readProjectKeys(stack, projectDir), namespaceProblems(Object.keys(readStackConfig(stack, projectDir)))).environment };
 }

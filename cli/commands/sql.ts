@@ -56,7 +56,7 @@ export function registerSql(program: Command, io: Io): void {
     .description("Query a local lake with SQL: readings, aggregates, anomalies, alerts and quarantine are tables")
     .argument("<query>", `e.g. "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule ORDER BY n DESC"`)
     .requiredOption("--lake <dir>", "lake directory written by `iotpipe replay`")
-    .option("--max-rows <n>", "rows to print (default 50)", integerIn(1, 1_000_000), 50)
+    .option("--max-rows <n>", "rows to print", integerIn(1, 1_000_000), 50)
     .action(async (query: string, flags: SqlFlags) => {
       await sqlCommand(query, flags, io);
     });

@@ -24,9 +24,10 @@ export function tableGlob(lakeDir: string, table: LakeTable): string | null {
 /**
  * Every row of a lake table (with its dt partition), as JSON text, sorted: a content fingerprint. Doubles are
  * compared to 12 significant digits: parallel aggregation sums in a varying order, so a stddev may differ in
- * its last bits between two identical runs.
+ * its last bits between two identical runs (and a value near a rounding boundary then rounds apart: lakes summed
+ * in different orders are compared to fewer digits).
  */
-export async function tableRows(lakeDir: string, table: LakeTable): Promise<string[]> {
+export async function tableRows(lakeDir: string, table: LakeTable, significantDigits = 12): Promise<string[]> {
   const glob = tableGlob(lakeDir, table);
   if (!glob) return [];
   return withDuckDb(async (run) => {
@@ -34,6 +35,6 @@ export async function tableRows(lakeDir: string, table: LakeTable): Promise<stri
       if (/No files found/.test(e.message)) return [];
       throw e;
     });
-    return rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v))).sort();
+    return rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" && !Number.isInteger(v) ? Number(v.toPrecision(significantDigits)) : v))).sort();
   });
 }

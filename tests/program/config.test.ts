@@ -180,3 +180,28 @@ describe("loadStackConfig", () => {
     expect(() => loadStackConfig()).toThrow('iotpipe:streamMode must be one of on-demand, provisioned; got "fast"');
   });
 });
+
+describe("problems reported together", () => {
+  it("rejects a misspelled namespace, naming the key it was probably meant to be", () => {
+    pulumi.runtime.setAllConfig({ "aws:region": "eu-west-1", "iotpip:environment": "prod", "IotPipe:streamMode": "provisioned", "pulumi:tags": "{}" });
+    let message = "";
+    try {
+      loadStackConfig();
+    } catch (e) {
+      expect(e).toBeInstanceOf(StackConfigError);
+      message = (e as Error).message;
+    }
+    expect(message).toContain('iotpip:environment is not read: its namespace "iotpip" is not "iotpipe"; did you mean iotpipe:environment?');
+    expect(message).toContain("IotPipe:streamMode is not read");
+    expect(message).not.toMatch(/aws:region|pulumi:tags/);
+    pulumi.runtime.setAllConfig({});
+  });
+
+  it("lists a bad static limit beside a value of the wrong type, in one message", () => {
+    const message = errorOf({ alertHoldSeconds: "two minutes", staticLimits: '["temperature=100..20", "humidity=0..1"]', retentionz: "1" });
+    expect(message).toContain('iotpipe:alertHoldSeconds must be an integer; got "two minutes"');
+    expect(message).toContain("iotpipe:staticLimits[0] low 100 must be below high 20");
+    expect(message).toMatch(/iotpipe:staticLimits\[1\] unknown metric 'humidity'/);
+    expect(message).toContain("unknown key(s) iotpipe:retentionz");
+  });
+});
