@@ -54,6 +54,17 @@ function hasParquetFiles(dir: string): boolean {
   });
 }
 
+/** The days (`dt=` partitions, sorted) of a lake table that hold Parquet files: what a report can be written for. */
+export function lakeDays(lakeDir: string, table: string): string[] {
+  const dir = path.join(lakeDir, table);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^dt=\d{4}-\d{2}-\d{2}$/.test(e.name) && hasParquetFiles(path.join(dir, e.name)))
+    .map((e) => e.name.slice(3))
+    .sort();
+}
+
 /** The view over one lake table: the Glue columns with their lake types, plus the `dt` partition as a string. */
 function tableViewSql(lakeDir: string, table: LakeTable): string {
   const dir = path.join(lakeDir, table.name);

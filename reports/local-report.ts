@@ -7,7 +7,7 @@ import * as path from "path";
 import { DEFAULT_ANALYTICS, type StaticLimitRule } from "../analytics/definition";
 import { renderBundle } from "./bundle";
 import { LocalBundleWriter, writeBundle } from "./bundle-writer";
-import { openLocalLake, runLocalQuery } from "./duckdb-lake";
+import { lakeDays, openLocalLake, runLocalQuery } from "./duckdb-lake";
 import { ReportData } from "./model";
 import {
   ALL_SITES,
@@ -15,8 +15,10 @@ import {
   DEFAULT_LOOKBACK_DAYS,
   DEFAULT_MIN_GAP_SECONDS,
   ReportParameters,
+  SCOPE_QUERY,
   validateParameters,
 } from "./queries";
+import { ReportScopeError, SiteActivity, assertReportScope, siteActivity } from "./scope";
 import { ReportSummary, summarize } from "./summary";
 
 export interface LocalReportOptions {
@@ -47,6 +49,18 @@ export interface LocalReportResult {
   summary: ReportSummary;
 }
 
+/** Refuses a report for a site (or a window) the lake has no readings for, saying which days the lake does hold. */
+function checkScope(lakeDir: string, parameters: ReportParameters, activity: SiteActivity[]): void {
+  try {
+    assertReportScope(parameters, activity, "refuse");
+  } catch (error) {
+    if (!(error instanceof ReportScopeError)) throw error;
+    const days = lakeDays(lakeDir, "readings");
+    const held = days.length === 0 ? "the lake holds no readings at all" : `the lake holds readings for ${days.length === 1 ? days[0] : `${days.length} days, ${days[0]} to ${days.at(-1)}`}`;
+    throw new ReportScopeError(`${error.message}; ${held}`);
+  }
+}
+
 /** Runs every compliance query on the local lake and writes the bundle. Throws on any failure, naming it. */
 export async function runLocalReport(options: LocalReportOptions): Promise<LocalReportResult> {
   const parameters: ReportParameters = validateParameters({
@@ -59,6 +73,7 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
   const connection = await openLocalLake(options.lakeDir);
   let data: ReportData;
   try {
+    checkScope(options.lakeDir, parameters, siteActivity(await runLocalQuery(connection, SCOPE_QUERY, parameters)));
     const results = [];
     for (const spec of COMPLIANCE_QUERIES) results.push(await runLocalQuery(connection, spec, parameters));
     data = {

@@ -54,6 +54,23 @@ export const COMPLIANCE_QUERIES: readonly QuerySpec[] = [
   },
 ];
 
+/**
+ * The query that checks a report's scope before the compliance queries run: which sites have readings in the
+ * report's window (reports/scope.ts). Not part of the bundle; like every `sql/athena` file it is also a named query.
+ */
+export const SCOPE_QUERY: QuerySpec = {
+  id: "report-scope",
+  file: "report-scope.sql",
+  title: "Report scope",
+  params: ["lookbackStart", "date"],
+};
+
+/** The scope query reads one column of the window: it gets at most this long (less if the query timeout is shorter). */
+export const SCOPE_QUERY_TIMEOUT_SECONDS = 60;
+
+/** Every query file under `sql/athena`: the compliance queries and the scope query. */
+export const ATHENA_QUERIES: readonly QuerySpec[] = [...COMPLIANCE_QUERIES, SCOPE_QUERY];
+
 /** What a report is about and how strict it is; everything a query parameter is derived from. */
 export interface ReportParameters {
   /** Report day, `YYYY-MM-DD` (UTC partition date). */

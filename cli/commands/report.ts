@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { ReportScopeError } from "../../reports/scope";
 import { summaryText } from "../../reports/summary";
 import { CliError } from "../errors";
 import type { Io } from "../io";
@@ -38,12 +39,18 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
       staticLimits,
     });
   } catch (error) {
-    throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, "check the date has data in the lake (ls <lake>/readings/)");
+    throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, nextStep(error));
   }
   const html = path.relative(process.cwd(), result.htmlPath) || result.htmlPath;
   io.out(summaryText(result.summary, html));
   io.out(`${result.status === "written" ? "wrote" : "unchanged (already written)"}: ${result.files.length} files, manifest ${path.relative(process.cwd(), result.manifestPath)}`);
   return result;
+}
+
+/** The next step that fits the failure, or none when there is nothing better to say than the message. */
+function nextStep(error: unknown): string | undefined {
+  if (error instanceof ReportScopeError) return "name a site from the list with --site (or leave --site out for every site), and a --date the lake holds";
+  return undefined;
 }
 
 export function registerReport(program: Command, io: Io): void {

@@ -12,15 +12,19 @@ import { bundlePrefix, renderBundle } from "../../reports/bundle";
 import { BundleWriter, BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
 import { QueryResult, ReportData } from "../../reports/model";
 import {
+  ALL_SITES,
   COMPLIANCE_QUERIES,
   QuerySpec,
   ReportParameters,
+  SCOPE_QUERY,
+  SCOPE_QUERY_TIMEOUT_SECONDS,
   assertReportDate,
   athenaExecutionParameters,
   querySql,
   shiftDate,
   validateParameters,
 } from "../../reports/queries";
+import { assertReportScope, siteActivity } from "../../reports/scope";
 import { ReportSummary, summarize, summaryText } from "../../reports/summary";
 import { Clock, realClock, runAthenaQuery } from "./athena";
 import { ReportJobConfig } from "./config";
@@ -128,6 +132,13 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     pollMaxMs: config.POLL_MAX_MS,
   };
   let scanned = 0;
+  if (parameters.site !== ALL_SITES) {
+    // A one-site report first checks the lake knows the site: a typo fails here, before any bundle exists.
+    const scopeSettings = { ...settings, timeoutMs: Math.min(settings.timeoutMs, SCOPE_QUERY_TIMEOUT_SECONDS * 1000) };
+    const scope = await runAthenaQuery(deps.athena, SCOPE_QUERY, querySql(SCOPE_QUERY), athenaExecutionParameters(SCOPE_QUERY, parameters), scopeSettings, clock);
+    scanned += scope.dataScannedBytes;
+    assertReportScope(parameters, siteActivity(scope.result), "allow");
+  }
   const results: QueryResult[] = await runAll(COMPLIANCE_QUERIES, config.QUERY_CONCURRENCY, async (spec, signal) => {
     const outcome = await runAthenaQuery(
       deps.athena,

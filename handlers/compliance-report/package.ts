@@ -1,6 +1,6 @@
 /**
  * What the compliance-report Lambda package contains: the bundled handler as `index.js`, the compliance SQL
- * files beside it under `sql/athena/` (the handler reads them at run time; reports/queries.ts looks there first)
+ * files (and the scope query) beside it under `sql/athena/` (the handler reads them at run time; reports/queries.ts looks there first)
  * and the stack's static limits as `static-limits.json` (drawn on the report's range chart).
  * One definition for the Pulumi component, `npm run build:handlers` and the bundle benchmark.
  */
@@ -9,7 +9,7 @@ import * as path from "path";
 import type { StaticLimitRule } from "../../analytics/definition";
 import { bundleHandler, HandlerBundle } from "../bundle";
 import { STATIC_LIMITS_FILE } from "./package-files";
-import { COMPLIANCE_QUERIES, sqlDirectory } from "../../reports/queries";
+import { ATHENA_QUERIES, sqlDirectory } from "../../reports/queries";
 
 export interface LambdaPackage {
   /** Archive path → file content. */
@@ -22,7 +22,7 @@ export function complianceReportPackage(staticLimits?: StaticLimitRule): LambdaP
   const bundle = bundleHandler("compliance-report");
   const files: Record<string, string> = { "index.js": bundle.code };
   if (staticLimits) files[STATIC_LIMITS_FILE] = `${JSON.stringify(staticLimits, null, 2)}\n`;
-  for (const spec of COMPLIANCE_QUERIES) {
+  for (const spec of ATHENA_QUERIES) {
     files[`sql/athena/${spec.file}`] = fs.readFileSync(path.join(sqlDirectory(), spec.file), "utf8");
   }
   return { files, bundle };

@@ -101,6 +101,47 @@ describe("iotpipe sql", () => {
   });
 });
 
+describe("iotpipe report refuses a scope the lake has no readings for", () => {
+  let lake: string;
+  beforeAll(async () => {
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = ["plant-a", "plant-b"].flatMap((site) =>
+      Array.from({ length: 10 }, (_, i) =>
+        JSON.stringify({ topic: `telemetry/${site}/line-1/oven-1`, ts: base + i * 5000, msg_id: `${site}-${i}`, readings: [{ metric: "temperature", value: 20, unit: "degC" }] }),
+      ),
+    );
+    const input = path.join(dir, "scope.jsonl");
+    fs.writeFileSync(input, `${lines.join("\n")}\n`);
+    lake = path.join(dir, "scope-lake");
+    expect((await cli("replay", "--input", input, "--out", lake)).code).toBe(EXIT.ok);
+  });
+
+  test("a mistyped --site fails naming the sites the lake has, and writes nothing", async () => {
+    const out = path.join(dir, "scope-reports");
+    const r = await cli("report", "--date", "2026-11-22", "--lake", lake, "--site", "plant-c", "--out", out);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/site 'plant-c' has no readings in the lake from 2026-11-15 to 2026-11-22 .* sites with readings on 2026-11-22: plant-a, plant-b; the lake holds readings for 2026-11-22/);
+    expect(r.err).toMatch(/next: name a site from the list with --site/);
+    expect(r.err).not.toMatch(/check the date has data/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test("a date with no readings in its window fails naming the days the lake holds", async () => {
+    const r = await cli("report", "--date", "2026-12-22", "--lake", lake, "--out", path.join(dir, "scope-reports"));
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/the lake has no readings from 2026-12-15 to 2026-12-22 .*; the lake holds readings for 2026-11-22/);
+    expect(fs.existsSync(path.join(dir, "scope-reports"))).toBe(false);
+  });
+
+  test("a site quiet on the day but seen in the lookback days is a real record", async () => {
+    const r = await cli("report", "--date", "2026-11-23", "--lake", lake, "--site", "plant-b", "--out", path.join(dir, "scope-quiet"));
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toMatch(/0 sensors reported 0 readings/);
+    expect(r.out).toMatch(/1 silent all day/);
+  });
+});
+
 describe("iotpipe report --stack-config", () => {
   test("draws the stack's static limits on the range chart", async () => {
     const base = Date.UTC(2026, 10, 22, 8);

@@ -85,6 +85,7 @@ describe("ComplianceReports", () => {
       "sql/athena/data-gaps.sql",
       "sql/athena/device-inventory.sql",
       "sql/athena/excursions.sql",
+      "sql/athena/report-scope.sql",
     ]);
     expect(await archive.assets["index.js"].text).toMatch(/exports|handler/);
     expect(await archive.assets["sql/athena/data-gaps.sql"].text).toContain("FROM readings");
@@ -215,6 +216,9 @@ describe("ComplianceReports", () => {
     expect(() => new ComplianceReports("bad1", { ...ARGS, code, scheduleExpression: "0 2 * * *" })).toThrow(/ComplianceReports 'bad1': scheduleExpression/);
     expect(() => new ComplianceReports("bad2", { ...ARGS, code, scheduleTimezone: "Mars/Olympus" })).toThrow(/scheduleTimezone/);
     expect(() => new ComplianceReports("bad3", { ...ARGS, code, queryTimeoutSeconds: 600, queryConcurrency: 2 })).toThrow(/do not fit in timeoutSeconds 900/);
+    // Two waves of 430 s fit in 900 s for all sites, not with a one-site report's scope check (60 s) before them.
+    expect(() => new ComplianceReports("fits", { ...ARGS, code, site: "*", queryTimeoutSeconds: 430 })).not.toThrow();
+    expect(() => new ComplianceReports("bad3b", { ...ARGS, code, site: "plant-a", queryTimeoutSeconds: 430 })).toThrow(/do not fit in timeoutSeconds 900/);
     expect(() => new ComplianceReports("bad4", { ...ARGS, code, retryPolicy: { maximumRetryAttempts: 200, maximumEventAgeInSeconds: 60 } })).toThrow(/maximumRetryAttempts/);
     expect(() => new ComplianceReports("bad5", { ...ARGS, code, site: "x' OR 1=1" })).toThrow(/not a valid site id/);
     expect(() => new ComplianceReports("bad6", { ...ARGS, code, athenaResultsPrefix: "results" })).toThrow(/athenaResultsPrefix 'results' must be empty or end with '\/'/);

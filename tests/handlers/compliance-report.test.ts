@@ -16,7 +16,8 @@ import {
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as crypto from "crypto";
-import { COMPLIANCE_QUERIES, querySql } from "../../reports/queries";
+import { ATHENA_QUERIES, COMPLIANCE_QUERIES, querySql } from "../../reports/queries";
+import { ReportScopeError } from "../../reports/scope";
 import { QueryResult } from "../../reports/model";
 import { BundleConflictError } from "../../reports/bundle-writer";
 import { loadConfig } from "../../handlers/compliance-report/config";
@@ -24,7 +25,7 @@ import { defaultReportDate, runComplianceReport, ReportJobDeps } from "../../han
 import { runAthenaQuery } from "../../handlers/compliance-report/athena";
 import { S3BundleWriter } from "../../handlers/compliance-report/s3-bundle-writer";
 import { SnsPublisher } from "../../handlers/shared/sns-publish";
-import { sampleReport } from "../reports/sample-report";
+import { sampleReport, sampleScope } from "../reports/sample-report";
 import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
 
 const athenaMock = mockClient(AthenaClient);
@@ -43,7 +44,7 @@ const ENV = {
 };
 
 /** Query id from the SQL text Athena received (each spec has its own file). */
-const specBySql = new Map(COMPLIANCE_QUERIES.map((q) => [querySql(q), q.id]));
+const specBySql = new Map(ATHENA_QUERIES.map((q) => [querySql(q), q.id]));
 
 interface AthenaScenario {
   /** State sequence per query id (last state repeats); default QUEUED, RUNNING, SUCCEEDED. */
@@ -55,7 +56,7 @@ interface AthenaScenario {
 
 function fakeAthena(scenario: AthenaScenario = {}) {
   const polls = new Map<string, number>();
-  const results = Object.fromEntries(sampleReport().results.map((r) => [r.queryId, r]));
+  const results = Object.fromEntries([...sampleReport().results, sampleScope()].map((r) => [r.queryId, r]));
   Object.assign(results, scenario.results ?? {});
   athenaMock.on(StartQueryExecutionCommand).callsFake((input) => {
     const id = specBySql.get(input.QueryString);
@@ -159,7 +160,9 @@ describe("compliance-report handler", () => {
     expect(result).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: `${PREFIX}manifest.json` });
     expect(result.executionIds["data-gaps"]).toBe("exec-data-gaps");
     const starts = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
-    expect(starts).toHaveLength(6);
+    // The scope check (is plant-a in the lake?) first, then the six compliance queries.
+    expect(starts.map((s) => specBySql.get(s.QueryString!))).toEqual(["report-scope", ...COMPLIANCE_QUERIES.map((q) => q.id)]);
+    expect(starts[0].ExecutionParameters).toEqual(["'2026-11-03'", "'2026-11-10'"]);
     for (const start of starts) {
       expect(start.WorkGroup).toBe("iotpipe-reports");
       expect(start.QueryExecutionContext).toEqual({ Catalog: "AwsDataCatalog", Database: "iotpipe_lake" });
@@ -215,7 +218,8 @@ describe("compliance-report handler", () => {
     const store = fakeBucket();
     const d = deps();
     const started = d.clockMs();
-    await expect(runComplianceReport({ date: "2026-11-10" }, d)).rejects.toThrow(
+    // All sites: no scope check before the queries, so the clock measures the compliance queries alone.
+    await expect(runComplianceReport({ date: "2026-11-10", site: "*" }, d)).rejects.toThrow(
       /Athena query 'data-completeness' \(execution exec-data-completeness\) still RUNNING after 60 s: stopped/,
     );
     expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(["exec-data-completeness"]);
@@ -223,7 +227,7 @@ describe("compliance-report handler", () => {
     const polls = athenaMock.commandCalls(GetQueryExecutionCommand).filter((c) => c.args[0].input.QueryExecutionId === "exec-data-completeness");
     expect(polls.length).toBeLessThan(20);
     expect(d.clockMs() - started).toBeLessThanOrEqual(60_000);
-    expect(store.has(`${PREFIX}manifest.json`)).toBe(false);
+    expect(store.has("reports/2026-11-10/all/manifest.json")).toBe(false);
   });
 
   it("stops queries still in flight once another query of the report has failed", async () => {
@@ -234,7 +238,7 @@ describe("compliance-report handler", () => {
     expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(["exec-data-completeness"]);
     // Nothing after the failure was started.
     const started = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!));
-    expect(started).toEqual(["daily-sensor-log", "excursions", "data-completeness"]);
+    expect(started).toEqual(["report-scope", "daily-sensor-log", "excursions", "data-completeness"]);
   });
 
   it("a query told to stop is stopped in Athena and says why", async () => {
@@ -309,6 +313,27 @@ describe("compliance-report handler", () => {
     await expect(run).rejects.toThrow(/already locked at s3:\/\/iotpipe-reports-bucket\/reports\/2026-11-10\/plant-a\/manifest.json/);
     expect(aws.puts()).toHaveLength(0);
     expect(store).toEqual(locked);
+  });
+
+  it("refuses a site the lake has no readings for, naming the sites it has, before any query or write", async () => {
+    fakeAthena();
+    fakeBucket();
+    const run = runComplianceReport({ date: "2026-11-10", site: "plant-x" }, deps());
+    await expect(run).rejects.toThrow(ReportScopeError);
+    await expect(run).rejects.toThrow(
+      "site 'plant-x' has no readings in the lake from 2026-11-03 to 2026-11-10 (the report day and its 7 lookback days), " +
+        "so its report would be empty; sites with readings on 2026-11-10: plant-a, plant-b",
+    );
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!))).toEqual(["report-scope"]);
+    expect(aws.puts()).toHaveLength(0);
+    expect(aws.published()).toHaveLength(0);
+  });
+
+  it("an all-sites report runs no scope query (the schedule writes its record even for a quiet plant)", async () => {
+    fakeAthena();
+    fakeBucket();
+    await expect(runComplianceReport({ date: "2026-11-10", site: "*" }, deps())).resolves.toMatchObject({ status: "written", site: "*" });
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!))).toEqual(COMPLIANCE_QUERIES.map((q) => q.id));
   });
 
   it("reports on yesterday in the configured time zone, never on a UTC day still running", () => {

@@ -10,9 +10,11 @@ import { DuckDBConnection } from "@duckdb/node-api";
 import * as fc from "fast-check";
 import { identifier } from "../../contract/telemetry";
 import {
+  ATHENA_QUERIES,
   COMPLIANCE_QUERIES,
   SITE_ID_PATTERN,
   ReportParameters,
+  SCOPE_QUERY,
   athenaExecutionParameters,
   queryDescription,
   querySql,
@@ -33,7 +35,7 @@ describe("sql/athena files", () => {
   const files = fs.readdirSync(sqlDirectory()).filter((f) => f.endsWith(".sql")).sort();
 
   it("every file is in the registry and every registry entry has a file", () => {
-    expect(COMPLIANCE_QUERIES.map((q) => q.file).sort()).toEqual(files);
+    expect(ATHENA_QUERIES.map((q) => q.file).sort()).toEqual(files);
   });
 
   it("every file parses as Trino SQL with zero errors", () => {
@@ -46,7 +48,7 @@ describe("sql/athena files", () => {
     expect(parser.validate("SELECT FROM readings WHERE").length).toBeGreaterThan(0);
   });
 
-  it.each(COMPLIANCE_QUERIES.map((q) => [q.id, q] as const))("%s: header, placeholders and partition filter", (_id, spec) => {
+  it.each(ATHENA_QUERIES.map((q) => [q.id, q] as const))("%s: header, placeholders and partition filter", (_id, spec) => {
     const sql = querySql(spec);
     expect(queryDescription(sql).length).toBeGreaterThan(40);
     const paramsLine = sql.split("\n").find((l) => l.startsWith("-- params:"));
@@ -208,6 +210,19 @@ describe("compliance queries on DuckDB over a crafted lake", () => {
       ["plant-a", "line-1", "dev-t1", "1", "2026-11-10 23:00:00.000", "21", "0"],
       ["plant-a", "line-2", "dev-s1", "1", "2026-11-09 23:00:00.000", "0", "0"],
       ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1"],
+    ]);
+  });
+
+  it("report scope: the sites with readings in the report's window, with their first and last day", async () => {
+    const scope = await runLocalQuery(connection, SCOPE_QUERY, plantA);
+    expect(scope.columns.map((c) => c.name)).toEqual(["site", "first_day", "last_day", "readings"]);
+    // dev-s1 from the 8th; the 11th is after the report day and never read.
+    expect(scope.rows).toEqual([
+      ["plant-a", "2026-11-08", "2026-11-10", "237"],
+      ["plant-b", "2026-11-10", "2026-11-10", "24"],
+    ]);
+    expect((await runLocalQuery(connection, SCOPE_QUERY, { ...plantA, date: "2026-11-09", lookbackDays: 1 })).rows).toEqual([
+      ["plant-a", "2026-11-08", "2026-11-09", "144"],
     ]);
   });
 

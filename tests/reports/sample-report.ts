@@ -2,7 +2,7 @@
  * Report data shaped exactly as the engines return it (strings as Athena's VarCharValue), for renderer, writer
  * and handler tests that should not need a lake. The figures are those of the crafted lake for plant-a.
  */
-import { ReportData } from "../../reports/model";
+import { QueryResult, ReportData } from "../../reports/model";
 
 const cols = (spec: string) => spec.split(" ").map((c) => {
   const [name, type] = c.split(":");
@@ -74,6 +74,19 @@ export function sampleReport(): ReportData {
           ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1"],
         ],
       },
+    ],
+  };
+}
+
+/** The scope query's answer for the crafted lake's window up to 2026-11-10: plant-a and plant-b have readings. */
+export function sampleScope(): QueryResult {
+  return {
+    queryId: "report-scope",
+    executionId: "duckdb:report-scope",
+    columns: cols("site:varchar first_day:varchar last_day:varchar readings:bigint"),
+    rows: [
+      ["plant-a", "2026-11-08", "2026-11-10", "237"],
+      ["plant-b", "2026-11-10", "2026-11-10", "24"],
     ],
   };
 }
