@@ -38,7 +38,8 @@ export interface BundleWriteResult {
 
 const sha256 = (data: Buffer) => crypto.createHash("sha256").update(data).digest("hex");
 
-function existingManifest(bytes: Buffer, key: string): BundleManifest {
+/** A stored manifest; one that is not JSON is a conflict for a person to inspect, never something to overwrite. */
+export function parseManifest(bytes: Buffer, key: string): BundleManifest {
   try {
     return JSON.parse(bytes.toString("utf8")) as BundleManifest;
   } catch (error) {
@@ -51,7 +52,8 @@ function compareManifest(existing: BundleManifest, bundle: Bundle, location: str
     throw new BundleConflictError(
       `a different compliance report for ${bundle.manifest.date} (${bundle.manifest.site}) is already locked at ${location}/${key} ` +
         `(content ${existing.contentSha256}, this run ${bundle.manifest.contentSha256}, generated ${existing.generatedAt}); ` +
-        `it is not overwritten. The lake changed after the report was written (late data?): review both and file an amendment.`,
+        `it is not overwritten. The lake changed after the report was written (late data?): review both, then record what the lake says now ` +
+        `as an amendment that references the locked report (\`iotpipe report --amend "<reason>"\`, or the report job's event field "amend").`,
     );
   }
 }
@@ -62,7 +64,7 @@ export async function writeBundle(writer: BundleWriter, bundle: Bundle): Promise
   const keys = [...bundle.files.map((f) => `${bundle.prefix}${f.name}`), manifestKey];
   const previous = await writer.read(manifestKey);
   if (previous) {
-    compareManifest(existingManifest(previous, manifestKey), bundle, writer.location, manifestKey);
+    compareManifest(parseManifest(previous, manifestKey), bundle, writer.location, manifestKey);
     return { status: "unchanged", keys, manifestKey };
   }
   for (const file of bundle.files) {
@@ -81,7 +83,7 @@ export async function writeBundle(writer: BundleWriter, bundle: Bundle): Promise
   if (!(await writer.createIfAbsent(manifestKey, manifest.body, manifest.contentType))) {
     // A concurrent run finished first: same report, or a conflict to report.
     const raced = await writer.read(manifestKey);
-    compareManifest(existingManifest(raced ?? Buffer.from("{}"), manifestKey), bundle, writer.location, manifestKey);
+    compareManifest(parseManifest(raced ?? Buffer.from("{}"), manifestKey), bundle, writer.location, manifestKey);
     return { status: "unchanged", keys, manifestKey };
   }
   return { status: "written", keys, manifestKey };

@@ -8,11 +8,13 @@ import * as crypto from "crypto";
 import { version as generatorVersion } from "../package.json";
 import { toCsv } from "./csv";
 import { renderHtml } from "./html";
-import { ReportData, resultOf } from "./model";
+import { AmendmentRecord, ReportData, resultOf } from "./model";
 import { COMPLIANCE_QUERIES, querySql } from "./queries";
 
 export const MANIFEST_NAME = "manifest.json";
 export const BUNDLE_FORMAT = "iotpipe-compliance-bundle/1";
+/** The folder of a report's amendments: `reports/<date>/<site>/amendments/<n>/`. */
+export const AMENDMENTS_FOLDER = "amendments";
 
 export interface BundleFile {
   name: string;
@@ -33,6 +35,8 @@ export interface BundleManifest {
   files: Array<{ name: string; contentType: string; bytes: number; sha256: string }>;
   /** SHA-256 over the sorted `name sha256` lines of the files: equal exactly when the report says the same. */
   contentSha256: string;
+  /** Present when this bundle amends a locked report: which version it supersedes, and why. */
+  amendment?: AmendmentRecord;
 }
 
 export interface Bundle {
@@ -87,8 +91,10 @@ export function renderBundle(data: ReportData, now: Date = new Date()): Bundle {
     }),
     files: files.map((f) => ({ name: f.name, contentType: f.contentType, bytes: f.body.length, sha256: f.sha256 })),
     contentSha256: contentHash(files),
+    ...(data.amendment && { amendment: data.amendment }),
   };
-  return { prefix: bundlePrefix(data.date, data.site), files, manifest };
+  const prefix = bundlePrefix(data.date, data.site) + (data.amendment ? `${AMENDMENTS_FOLDER}/${data.amendment.number}/` : "");
+  return { prefix, files, manifest };
 }
 
 /** The manifest as the bytes written last. */

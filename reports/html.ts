@@ -30,6 +30,7 @@ tr.silent td,tr.incomplete td,tr.open td{background:#fff4e5}
 .chart .limit{stroke:#c62828;stroke-width:2;stroke-dasharray:4 3}
 .chart .episode rect{fill:#f0a020}.chart .episode.critical rect{fill:#c62828}.chart .arrow{fill:#52606d}
 .empty{color:#52606d;font-style:italic}
+.amendment{border:2px solid #b26a00;background:#fff4e5;border-radius:6px;padding:8px 12px;overflow-wrap:anywhere}
 footer{margin-top:32px;color:#52606d;font-size:12px}
 `;
 
@@ -85,6 +86,17 @@ function attentionItems(data: ReportData): string[] {
   return items;
 }
 
+/** The banner of an amendment: which version it supersedes and why, before anything else on the page. */
+function amendmentBanner(data: ReportData): string {
+  const a = data.amendment;
+  if (!a) return "";
+  return (
+    `<p class="amendment" id="amendment"><b>Amendment ${a.number}</b> of this report. It supersedes the version locked at ` +
+    `<code>${escapeXml(a.amends.manifest)}</code> (generated ${escapeXml(a.amends.generatedAt)}, manifest SHA-256 <code>${escapeXml(a.amends.manifestSha256)}</code>), ` +
+    `which stays as it was. Reason: ${escapeXml(a.reason)}</p>`
+  );
+}
+
 /** Renders the report for one day as a complete HTML document. */
 export function renderHtml(data: ReportData): string {
   const summary = summarize(data);
@@ -105,12 +117,13 @@ export function renderHtml(data: ReportData): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Compliance report ${escapeXml(data.date)} (${escapeXml(scope)})</title>
+<title>Compliance report ${escapeXml(data.date)} (${escapeXml(scope)})${data.amendment ? `, amendment ${data.amendment.number}` : ""}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
-<h1>Daily compliance report: ${escapeXml(data.date)}</h1>
+<h1>Daily compliance report: ${escapeXml(data.date)}${data.amendment ? ` (amendment ${data.amendment.number})` : ""}</h1>
+${amendmentBanner(data)}
 <p class="meta">${escapeXml(scope)} · UTC day · engine ${escapeXml(data.engine)} · known sensors from the previous ${data.parameters.lookbackDays} days · gaps longer than ${data.parameters.minGapSeconds} s</p>
 </header>
 <section id="summary"><h2>Summary</h2><div class="cards">${summaryCards(summary)}</div>

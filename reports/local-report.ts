@@ -5,10 +5,10 @@
  */
 import * as path from "path";
 import { DEFAULT_ANALYTICS, type StaticLimitRule } from "../analytics/definition";
-import { renderBundle } from "./bundle";
-import { LocalBundleWriter, writeBundle } from "./bundle-writer";
+import { validateAmendReason, writeReport } from "./amendment";
+import { LocalBundleWriter } from "./bundle-writer";
 import { lakeDays, openLocalLake, runLocalQuery } from "./duckdb-lake";
-import { ReportData } from "./model";
+import { AmendmentRecord, ReportData } from "./model";
 import {
   ALL_SITES,
   COMPLIANCE_QUERIES,
@@ -36,6 +36,8 @@ export interface LocalReportOptions {
   minGapSeconds?: number;
   /** The static limits drawn on the range chart (a stack's, see `iotpipe report --stack-config`); default the shipped ones. */
   staticLimits?: StaticLimitRule;
+  /** Amend the locked report for the day with this reason (reports/amendment.ts) instead of writing it. */
+  amendReason?: string;
 }
 
 export interface LocalReportResult {
@@ -44,8 +46,10 @@ export interface LocalReportResult {
   manifestPath: string;
   /** Path of the HTML report, the file to open. */
   htmlPath: string;
-  /** `written` for a new report, `unchanged` when the same report was already there. */
-  status: "written" | "unchanged";
+  /** `written`: a new report; `amended`: an amendment beside the locked one; `unchanged`: that report (or amendment) was already there. */
+  status: "written" | "amended" | "unchanged";
+  /** The amendment written, with the version it supersedes. */
+  amendment?: AmendmentRecord;
   summary: ReportSummary;
 }
 
@@ -69,6 +73,7 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
     lookbackDays: options.lookbackDays ?? DEFAULT_LOOKBACK_DAYS,
     minGapSeconds: options.minGapSeconds ?? DEFAULT_MIN_GAP_SECONDS,
   });
+  if (options.amendReason !== undefined) validateAmendReason(options.amendReason);
   const outDir = path.resolve(options.outDir ?? path.dirname(path.resolve(options.lakeDir)));
   const connection = await openLocalLake(options.lakeDir);
   let data: ReportData;
@@ -87,15 +92,13 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
   } finally {
     connection.closeSync();
   }
-  const bundle = renderBundle(data);
-  const writer = new LocalBundleWriter(outDir);
-  const written = await writeBundle(writer, bundle);
-  const files = written.keys.map((key) => path.join(outDir, key));
+  const written = await writeReport(new LocalBundleWriter(outDir), data, new Date(), options.amendReason);
   return {
-    files,
+    files: written.keys.map((key) => path.join(outDir, key)),
     manifestPath: path.join(outDir, written.manifestKey),
-    htmlPath: path.join(outDir, bundle.prefix, "report.html"),
+    htmlPath: path.join(outDir, written.prefix, "report.html"),
     status: written.status,
+    ...(written.amendment && { amendment: written.amendment }),
     summary: summarize(data),
   };
 }

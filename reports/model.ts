@@ -20,6 +20,27 @@ export interface QueryResult {
   rows: Array<Array<string | null>>;
 }
 
+/** What an amendment records about itself: in its manifest, and as a banner at the top of its HTML. */
+export interface AmendmentRecord {
+  /** 1 for the first amendment of a report, then 2, ... */
+  number: number;
+  /** Why the report is amended, as the person or job that amended it said it. */
+  reason: string;
+  /** The version this one supersedes: the locked report or the previous amendment. */
+  amends: {
+    /** Its manifest, relative to this amendment's folder (`../../manifest.json`, `../1/manifest.json`). */
+    manifest: string;
+    manifestSha256: string;
+    contentSha256: string;
+    generatedAt: string;
+  };
+  /**
+   * The content hash of this report without its amendment record: what the lake said. A later amendment run
+   * compares it with what the lake says then, so re-running the same amendment writes nothing.
+   */
+  reportSha256: string;
+}
+
 /** Everything a bundle is rendered from. */
 export interface ReportData {
   date: string;
@@ -31,6 +52,8 @@ export interface ReportData {
   results: QueryResult[];
   /** The static limits the analytics judge against (the stack's), drawn on the range chart; absent: only limits crossed. */
   staticLimits?: StaticLimitRule;
+  /** Set when this bundle amends a locked report (reports/amendment.ts): rendered as a banner and in the manifest. */
+  amendment?: AmendmentRecord;
 }
 
 /** One row as an object keyed by column name. */

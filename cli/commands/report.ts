@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { BundleConflictError } from "../../reports/bundle-writer";
 import { ReportScopeError } from "../../reports/scope";
 import { summaryText } from "../../reports/summary";
 import { CliError } from "../errors";
@@ -18,6 +19,7 @@ export interface ReportFlags {
   lookbackDays?: number;
   minGapSeconds?: number;
   stackConfig?: string;
+  amend?: string;
 }
 
 /** Runs the report and prints its summary and where it is; failures name the lake and the next step. */
@@ -37,18 +39,27 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
       lookbackDays: flags.lookbackDays,
       minGapSeconds: flags.minGapSeconds,
       staticLimits,
+      amendReason: flags.amend,
     });
   } catch (error) {
-    throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, nextStep(error));
+    throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, nextStep(error, flags));
   }
   const html = path.relative(process.cwd(), result.htmlPath) || result.htmlPath;
   io.out(summaryText(result.summary, html));
-  io.out(`${result.status === "written" ? "wrote" : "unchanged (already written)"}: ${result.files.length} files, manifest ${path.relative(process.cwd(), result.manifestPath)}`);
+  const manifest = path.relative(process.cwd(), result.manifestPath) || result.manifestPath;
+  if (result.status === "written") io.out(`wrote: ${result.files.length} files, manifest ${manifest}`);
+  else if (result.amendment) {
+    io.out(`wrote amendment ${result.amendment.number}: ${result.files.length} files, manifest ${manifest}`);
+    io.out(`  it supersedes ${result.amendment.amends.manifest} (generated ${result.amendment.amends.generatedAt}), which stays as it was; reason: ${result.amendment.reason}`);
+  } else io.out(`unchanged: ${manifest} already says this; nothing written`);
   return result;
 }
 
 /** The next step that fits the failure, or none when there is nothing better to say than the message. */
-function nextStep(error: unknown): string | undefined {
+function nextStep(error: unknown, flags: ReportFlags): string | undefined {
+  if (error instanceof BundleConflictError && flags.amend === undefined) {
+    return `compare the locked report with the lake; to record what the lake says now, re-run with --amend "<reason>" (a new bundle beside the locked one that references it)`;
+  }
   if (error instanceof ReportScopeError) return "name a site from the list with --site (or leave --site out for every site), and a --date the lake holds";
   return undefined;
 }
@@ -63,6 +74,7 @@ export function registerReport(program: Command, io: Io): void {
     .option("--site <id>", "one site (default: all sites)")
     .option("--lookback-days <n>", "days before the report day that define known sensors", integerIn(1, 366))
     .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400))
+    .option("--amend <reason>", "the day's report is locked and the lake now says something else: write an amendment beside it that references it, with this reason")
     .option("--stack-config <file>", "draw a stack's static limits (its Pulumi.<stack>.yaml) on the range chart instead of the shipped ones")
     .action(async (flags: ReportFlags) => {
       await reportCommand(flags, io);

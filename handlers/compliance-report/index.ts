@@ -1,7 +1,7 @@
 /**
  * Lambda entry point of the scheduled compliance report (EventBridge Scheduler invokes it daily; an operator can
- * invoke it with `{"date": "YYYY-MM-DD"}` to re-run a day). Clients and configuration are created once per
- * container; every failure is logged with its context, counted, and rethrown so the invocation fails visibly.
+ * invoke it with `{"date": "YYYY-MM-DD"}` to re-run a day, adding `"amend": "<reason>"` to amend its locked report).
+ * Clients and configuration are created once per container; every failure is logged with its context, counted, and rethrown so the invocation fails visibly.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -8,9 +8,9 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import type { StaticLimitRule } from "../../analytics/definition";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import { bundlePrefix, renderBundle } from "../../reports/bundle";
-import { BundleWriter, BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
-import { QueryResult, ReportData } from "../../reports/model";
+import { ReportWriteResult, validateAmendReason, writeReport } from "../../reports/amendment";
+import { BundleWriter } from "../../reports/bundle-writer";
+import { AmendmentRecord, QueryResult, ReportData } from "../../reports/model";
 import {
   ALL_SITES,
   COMPLIANCE_QUERIES,
@@ -37,6 +37,11 @@ export interface ReportEvent {
   site?: string;
   /** The schedule's `<aws.scheduler.scheduled-time>`: a retried run still reports on the day it was meant for. */
   scheduledTime?: string;
+  /**
+   * Amend the day's locked report, for this reason: a new bundle under `amendments/<n>/` that references the
+   * version it supersedes (reports/amendment.ts). Sent by an operator after reviewing a conflict, never scheduled.
+   */
+  amend?: string;
 }
 
 export interface ReportJobDeps {
@@ -56,8 +61,10 @@ export interface ReportJobDeps {
 export interface ReportJobResult {
   date: string;
   site: string;
-  status: BundleWriteResult["status"];
+  status: ReportWriteResult["status"];
   manifestKey: string;
+  /** The amendment written (an `amend` event), with the version it supersedes. */
+  amendment?: AmendmentRecord;
   executionIds: Record<string, string>;
   summary: ReportSummary;
 }
@@ -115,6 +122,7 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
   if (Number.isNaN(instant.getTime())) throw new Error(`scheduledTime '${event.scheduledTime}' is not an ISO-8601 instant`);
   const date = event.date ?? defaultReportDate(instant, config.REPORT_TIMEZONE);
   assertReportDate(date);
+  if (event.amend !== undefined) validateAmendReason(event.amend);
   const parameters: ReportParameters = validateParameters({
     date,
     site: event.site ?? config.REPORT_SITE,
@@ -167,18 +175,19 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     results,
     ...(deps.staticLimits && { staticLimits: deps.staticLimits }),
   };
-  const bundle = renderBundle(data, new Date(clock.now()));
-  const written = await writeBundle(deps.bundles, bundle);
+  const written = await writeReport(deps.bundles, data, new Date(clock.now()), event.amend);
   const summary = summarize(data);
-  const location = `${deps.bundles.location}/${bundlePrefix(date, parameters.site)}`;
-  logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, contentSha256: bundle.manifest.contentSha256 });
+  const location = `${deps.bundles.location}/${written.prefix}`;
+  logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, amendment: written.amendment });
 
+  const note = { written: "", unchanged: " (re-run, unchanged)", amended: ` (amendment ${written.amendment?.number})` }[written.status];
+  const amendedWhy = written.amendment ? `\nAmendment ${written.amendment.number}, superseding ${written.amendment.amends.manifest}: ${written.amendment.reason}` : "";
   await deps.notify(
-    `Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
-    summaryText(summary, location),
+    `Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${note}`.slice(0, 100),
+    summaryText(summary, location) + amendedWhy,
   );
 
-  metrics.addMetric(written.status === "written" ? "ReportsWritten" : "ReportsUnchanged", MetricUnit.Count, 1);
+  metrics.addMetric({ written: "ReportsWritten", unchanged: "ReportsUnchanged", amended: "ReportsAmended" }[written.status], MetricUnit.Count, 1);
   metrics.addMetric("DataScannedBytes", MetricUnit.Bytes, scanned);
   metrics.addMetric("Excursions", MetricUnit.Count, summary.excursions);
   metrics.addMetric("SilentSensors", MetricUnit.Count, summary.silentSensors);
@@ -189,6 +198,7 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     site: parameters.site,
     status: written.status,
     manifestKey: written.manifestKey,
+    ...(written.amendment && { amendment: written.amendment }),
     executionIds: Object.fromEntries(results.map((r) => [r.queryId, r.executionId])),
     summary,
   };

@@ -143,7 +143,7 @@ describe("iotpipe report refuses a scope the lake has no readings for", () => {
 });
 
 describe("iotpipe report --stack-config", () => {
-  test("draws the stack's static limits on the range chart", async () => {
+  test("draws the stack's static limits on the range chart; a report that would differ is amended, never replaced", async () => {
     const base = Date.UTC(2026, 10, 22, 8);
     const lines = Array.from({ length: 20 }, (_, i) =>
       JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-3", ts: base + i * 5000, msg_id: `r${i}`, readings: [{ metric: "temperature", value: 20 + i, unit: "degC" }] }),
@@ -161,6 +161,21 @@ describe("iotpipe report --stack-config", () => {
     const html = fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8");
     expect(html).toContain("<title>Lower limit 5</title>");
     expect(html).toContain("<title>Upper limit 90</title>");
+
+    // The stack's limits change what the day's report says: the locked one stands, and the way forward is an amendment.
+    const plain = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out);
+    expect(plain.code).toBe(EXIT.failed);
+    expect(plain.err).toMatch(/already locked at .*manifest\.json/);
+    expect(plain.err).toMatch(/next: compare the locked report with the lake; to record what the lake says now, re-run with --amend "<reason>"/);
+    expect(plain.err).not.toMatch(/check the date has data/);
+    const amended = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--amend", "limits drawn from the shipped catalog, as agreed with QA");
+    expect(amended.err).toBe("");
+    expect(amended.code).toBe(EXIT.ok);
+    expect(amended.out).toMatch(/wrote amendment 1: 8 files, manifest .*2026-11-22\/all\/amendments\/1\/manifest\.json/);
+    expect(amended.out).toMatch(/it supersedes \.\.\/\.\.\/manifest\.json \(generated .*\), which stays as it was; reason: limits drawn from the shipped catalog, as agreed with QA/);
+    expect(fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8")).toBe(html);
+    const again = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--amend", "same again");
+    expect(again.out).toMatch(/unchanged: .*amendments\/1\/manifest\.json already says this; nothing written/);
   });
 });
 

@@ -311,8 +311,52 @@ describe("compliance-report handler", () => {
     const run = runComplianceReport({ date: "2026-11-10" }, deps());
     await expect(run).rejects.toThrow(BundleConflictError);
     await expect(run).rejects.toThrow(/already locked at s3:\/\/iotpipe-reports-bucket\/reports\/2026-11-10\/plant-a\/manifest.json/);
+    await expect(run).rejects.toThrow(/the report job's event field "amend"/);
     expect(aws.puts()).toHaveLength(0);
     expect(store).toEqual(locked);
+  });
+
+  it("an operator's amend event writes an amendment beside the locked report that references it, and tells the operators", async () => {
+    fakeAthena();
+    const store = fakeBucket();
+    await runComplianceReport({ date: "2026-11-10" }, deps());
+    const locked = new Map(store);
+    const lockedManifest = store.get(`${PREFIX}manifest.json`)!;
+
+    const changed = sampleReport().results.find((r) => r.queryId === "daily-sensor-log")!;
+    changed.rows[0][5] = "47";
+    athenaMock.reset();
+    aws.requests.length = 0;
+    fakeAthena({ results: { "daily-sensor-log": changed } });
+    const result = await runComplianceReport({ date: "2026-11-10", amend: "late readings from dev-p1 (gateway outage, ticket 4711)" }, deps());
+    expect(result).toMatchObject({ status: "amended", manifestKey: `${PREFIX}amendments/1/manifest.json` });
+    expect(result.amendment).toMatchObject({
+      number: 1,
+      reason: "late readings from dev-p1 (gateway outage, ticket 4711)",
+      amends: { manifest: "../../manifest.json", manifestSha256: crypto.createHash("sha256").update(lockedManifest).digest("hex") },
+    });
+    // Only new keys, each create-only and checksummed, manifest last; the locked objects are as they were.
+    const puts = aws.puts();
+    expect(puts.every((p) => p.key!.startsWith(`${PREFIX}amendments/1/`) && p.headers["if-none-match"] === "*")).toBe(true);
+    expect(puts.at(-1)!.key).toBe(`${PREFIX}amendments/1/manifest.json`);
+    for (const [key, body] of locked) expect(store.get(key)).toEqual(body);
+    expect(JSON.parse(store.get(`${PREFIX}amendments/1/manifest.json`)!.toString()).amendment.reason).toBe("late readings from dev-p1 (gateway outage, ticket 4711)");
+    const publish = aws.published().at(-1)!;
+    expect(publish.get("Subject")).toBe("Compliance report 2026-11-10 plant-a (amendment 1)");
+    expect(publish.get("Message")).toContain(`s3://iotpipe-reports-bucket/${PREFIX}amendments/1/`);
+    expect(publish.get("Message")).toContain("Amendment 1, superseding ../../manifest.json: late readings from dev-p1 (gateway outage, ticket 4711)");
+
+    // The same amend event again (a retry) writes nothing.
+    aws.requests.length = 0;
+    expect((await runComplianceReport({ date: "2026-11-10", amend: "late readings from dev-p1 (gateway outage, ticket 4711)" }, deps())).status).toBe("unchanged");
+    expect(aws.puts()).toHaveLength(0);
+  });
+
+  it("an amend event without a usable reason fails before any query runs", async () => {
+    fakeAthena();
+    fakeBucket();
+    await expect(runComplianceReport({ date: "2026-11-10", amend: " " }, deps())).rejects.toThrow(/an amendment needs a reason/);
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
   });
 
   it("refuses a site the lake has no readings for, naming the sites it has, before any query or write", async () => {
