@@ -34,8 +34,10 @@ export interface LocalReportOptions {
   lookbackDays?: number;
   /** Gaps longer than this many seconds are listed (default 900). */
   minGapSeconds?: number;
-  /** The static limits drawn on the range chart (a stack's, see `iotpipe report --stack-config`); default the shipped ones. */
+  /** The static limits that applied (a stack's, see `iotpipe report --stack-config`): the sensor log's limits; default the shipped ones. */
   staticLimits?: StaticLimitRule;
+  /** Those the stack's configuration sets, drawn on the range chart; default none (only limits crossed are drawn). */
+  specLimits?: StaticLimitRule;
   /** Amend the locked report for the day with this reason (reports/amendment.ts) instead of writing it. */
   amendReason?: string;
 }
@@ -88,6 +90,7 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
       parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
       results,
       staticLimits: options.staticLimits ?? DEFAULT_ANALYTICS.rules.staticLimit,
+      ...(options.specLimits && { specLimits: options.specLimits }),
     };
   } finally {
     connection.closeSync();

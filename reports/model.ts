@@ -50,8 +50,16 @@ export interface ReportData {
   engine: "athena" | "duckdb";
   parameters: { lookbackDays: number; minGapSeconds: number };
   results: QueryResult[];
-  /** The static limits the analytics judge against (the stack's), drawn on the range chart; absent: only limits crossed. */
+  /**
+   * The static limits the analytics judge against (the stack's, shipped plausibility ranges included): they fill the
+   * daily sensor log's limit columns where no limit was crossed. Absent: the columns hold only limits crossed.
+   */
   staticLimits?: StaticLimitRule;
+  /**
+   * The specification limits: those the stack's configuration sets (`iotpipe:staticLimits`), without the shipped
+   * plausibility ranges. Drawn on the range chart where no limit was crossed; absent: only limits crossed are drawn.
+   */
+  specLimits?: StaticLimitRule;
   /** Set when this bundle amends a locked report (reports/amendment.ts): rendered as a banner and in the manifest. */
   amendment?: AmendmentRecord;
 }
@@ -69,4 +77,15 @@ export function resultOf(data: ReportData, queryId: string): QueryResult {
   const found = data.results.find((r) => r.queryId === queryId);
   if (!found) throw new Error(`report data for ${data.date} has no result for query '${queryId}'`);
   return found;
+}
+
+/** Formats a double the way Athena's results show it (Java's Double.toString): `21.0`, `34.962`, `1.5E7`. */
+export function athenaDouble(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e7 || abs < 1e-3)) {
+    const [mantissa, exponent] = value.toExponential().split("e");
+    return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+  }
+  return Number.isInteger(value) ? `${value}.0` : String(value);
 }

@@ -9,6 +9,7 @@ import { summaryText } from "../../reports/summary";
 import { CliError } from "../errors";
 import type { Io } from "../io";
 import { integerIn, isoDate } from "../options";
+import { specificationLimits } from "../../config/analytics";
 import { analyticsFromFlags } from "../stack-analytics";
 
 export interface ReportFlags {
@@ -27,8 +28,10 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
   if (!fs.existsSync(flags.lake)) {
     throw new CliError(`lake directory ${flags.lake} does not exist`, "write one with `iotpipe replay --input <file> --out <lake-dir>` (or run `npm run demo`)");
   }
-  // The limits drawn on the range chart: the stack's (the same `stackAnalytics` as replay and the cloud), else the shipped ones.
+  // The limits that applied: the stack's (the same `stackAnalytics` as replay and the cloud), else the shipped ones;
+  // of those, the ones its configuration sets are the specification limits the range chart draws.
   const staticLimits = analyticsFromFlags({ stackConfig: flags.stackConfig }).definition.rules.staticLimit;
+  const specLimits = specificationLimits(staticLimits);
   let result: LocalReportResult;
   try {
     result = await runLocalReport({
@@ -39,6 +42,7 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
       lookbackDays: flags.lookbackDays,
       minGapSeconds: flags.minGapSeconds,
       staticLimits,
+      specLimits,
       amendReason: flags.amend,
     });
   } catch (error) {
@@ -75,7 +79,7 @@ export function registerReport(program: Command, io: Io): void {
     .option("--lookback-days <n>", "days before the report day that define known sensors", integerIn(1, 366))
     .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400))
     .option("--amend <reason>", "the day's report is locked and the lake now says something else: write an amendment beside it that references it, with this reason")
-    .option("--stack-config <file>", "draw a stack's static limits (its Pulumi.<stack>.yaml) on the range chart instead of the shipped ones")
+    .option("--stack-config <file>", "a stack's static limits (its Pulumi.<stack>.yaml): its specification limits are drawn on the range chart and fill the sensor log's limit columns (default: the shipped plausibility ranges fill them, none are drawn)")
     .action(async (flags: ReportFlags) => {
       await reportCommand(flags, io);
     });

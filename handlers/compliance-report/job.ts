@@ -54,8 +54,10 @@ export interface ReportJobDeps {
   metrics: Metrics;
   config: ReportJobConfig;
   clock?: Clock;
-  /** The stack's static limits, drawn on the range chart (the package's static-limits.json); absent: only limits crossed. */
+  /** The stack's static limits (the package's static-limits.json): the limits that applied, in the daily sensor log. */
   staticLimits?: StaticLimitRule;
+  /** Those its configuration sets (spec-limits.json), drawn on the range chart; absent: only limits crossed. */
+  specLimits?: StaticLimitRule;
 }
 
 export interface ReportJobResult {
@@ -174,6 +176,7 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
     parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
     results,
     ...(deps.staticLimits && { staticLimits: deps.staticLimits }),
+    ...(deps.specLimits && { specLimits: deps.specLimits }),
   };
   const written = await writeReport(deps.bundles, data, new Date(clock.now()), event.amend);
   const summary = summarize(data);

@@ -159,8 +159,10 @@ describe("iotpipe report --stack-config", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(EXIT.ok);
     const html = fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8");
-    expect(html).toContain("<title>Lower limit 5</title>");
-    expect(html).toContain("<title>Upper limit 90</title>");
+    expect(html).toMatch(/<title>Lower limit 5 \(specification\)(, off the scale)?<\/title>/);
+    expect(html).toMatch(/<title>Upper limit 90 \(specification\)(, off the scale)?<\/title>/);
+    // The sensor log records the limits that applied: the stack's line override.
+    expect(fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "daily-sensor-log.csv"), "utf8")).toMatch(/,oven-3,temperature,degC,.*,5\.0,90\.0\r\n/);
 
     // The stack's limits change what the day's report says: the locked one stands, and the way forward is an amendment.
     const plain = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out);

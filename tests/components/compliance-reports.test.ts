@@ -2,6 +2,7 @@
  * ComplianceReports under Pulumi mocks: the schedule, the function, its least-privilege role, the DLQ and the
  * alarms exist and are wired to each other and to the resources passed in.
  */
+import { DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { installMocks, oneOf, ofType, settle, statementsOf, resolve, MOCK_ACCOUNT, MOCK_REGION, RecordedResource } from "../pulumi/harness";
 
 const recorded: RecordedResource[] = installMocks();
@@ -198,11 +199,19 @@ describe("ComplianceReports", () => {
     });
   });
 
-  it("packages the stack's static limits beside the handler, for the report's range chart", async () => {
-    const staticLimits = { enabled: true, defaults: { temperature: { low: -20, high: 120, severity: "critical" as const } }, overrides: [{ site: "plant-a", line: "line-2", metric: "temperature", high: 95, severity: "critical" as const }] };
+  it("packages the stack's static limits beside the handler, and apart from them the ones its configuration sets", async () => {
+    // temperature replaced by the stack; vibration the shipped plausibility range (no specification).
+    const vibration = DEFAULT_ANALYTICS.rules.staticLimit.defaults.vibration;
+    const override = { site: "plant-a", line: "line-2", metric: "temperature", high: 95, severity: "critical" as const };
+    const staticLimits = { enabled: true, defaults: { temperature: { low: -20, high: 120, severity: "critical" as const }, vibration }, overrides: [override] };
     const withLimits = new ComplianceReports("limits", { ...ARGS, staticLimits });
     const archive = (await resolve(withLimits.function.code)) as any;
     expect(JSON.parse(await archive.assets["static-limits.json"].text)).toEqual(staticLimits);
+    expect(JSON.parse(await archive.assets["spec-limits.json"].text)).toEqual({
+      enabled: true,
+      defaults: { temperature: { low: -20, high: 120, severity: "critical" } },
+      overrides: [override],
+    });
   });
 
   it("exposes functionName, scheduleName and dlqUrl", async () => {

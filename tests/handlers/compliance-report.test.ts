@@ -138,7 +138,7 @@ function expectAllSigned() {
 }
 
 describe("compliance-report handler", () => {
-  it("draws the stack's static limits (packaged beside the handler) on the report's range chart", async () => {
+  it("fills the sensor log with the stack's static limits and draws its specification limits (packaged beside the handler)", async () => {
     const limit = { low: -123.5, high: 123.5, severity: "critical" as const };
     const staticLimits = { enabled: true, defaults: Object.fromEntries(["temperature", "pressure", "vibration", "current"].map((m) => [m, limit])), overrides: [] };
     const html = async (extra: Partial<ReportJobDeps>) => {
@@ -148,8 +148,13 @@ describe("compliance-report handler", () => {
       await runComplianceReport({ scheduledTime: "2026-11-11T00:30:00Z" }, { ...deps(), ...extra });
       return aws.puts().find((p) => p.key!.endsWith("report.html"))!.body.toString();
     };
-    expect(await html({ staticLimits })).toContain("<title>Upper limit 123.5</title>");
+    // The limits that applied fill the sensor log; only the specification limits are drawn.
+    expect(await html({ staticLimits })).not.toContain("<title>Upper limit 123.5");
+    expect(await html({ staticLimits, specLimits: staticLimits })).toContain("<title>Upper limit 123.5 (specification), off the scale</title>");
     expect(await html({})).not.toContain("limit 123.5");
+    expect(aws.puts().find((p) => p.key!.endsWith("daily-sensor-log.csv"))!.body.toString()).not.toContain("123.5");
+    await html({ staticLimits });
+    expect(aws.puts().find((p) => p.key!.endsWith("daily-sensor-log.csv"))!.body.toString()).toContain("dev-v1,vibration,mm/s,24,0,2.0,11.0,2.667,2026-11-10 00:00:00.000,2.0,2026-11-10 23:00:00.000,11.0,-123.5,123.5");
   });
 
   it("runs every query with bound parameters, writes the bundle manifest last and publishes a summary", async () => {

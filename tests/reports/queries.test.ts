@@ -20,7 +20,8 @@ import {
   querySql,
   sqlDirectory,
 } from "../../reports/queries";
-import { athenaDouble, openLocalLake, runLocalQuery, trinoToDuckDb } from "../../reports/duckdb-lake";
+import { openLocalLake, runLocalQuery, trinoToDuckDb } from "../../reports/duckdb-lake";
+import { athenaDouble } from "../../reports/model";
 import { writeLake } from "./lake-fixture";
 import { REPORT_DAY, complianceLake } from "./compliance-fixture";
 import { loadTrinoParser } from "./trino-parser";
