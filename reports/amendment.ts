@@ -60,7 +60,7 @@ export async function writeReport(writer: BundleWriter, data: ReportData, now: D
   const original = await manifestAt(writer, plain.prefix);
   if (!original) {
     throw new Error(
-      `there is no report for ${data.date} (${data.site === "*" ? "all sites" : data.site}) at ${writer.location}/${plain.prefix} to amend; ` +
+      `there is no report for ${data.date} (${data.site === "*" ? "all sites" : data.site}) at ${writer.where(plain.prefix)} to amend; ` +
         `write the report first (without the amendment)`,
     );
   }

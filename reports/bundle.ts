@@ -63,10 +63,13 @@ export interface Bundle {
 
 const sha256 = (data: Buffer | string) => crypto.createHash("sha256").update(data).digest("hex");
 
+/** Where every bundle key starts: the reports bucket's prefix (the IAM policy's), the local reports folder itself. */
+export const BUNDLE_ROOT = "reports/";
+
 /** `reports/<date>/<site|all>/`: one fixed place per day and scope, so a re-run lands on the same keys. */
 export function bundlePrefix(date: string, site: string): string {
   if (site === "all") throw new Error("site id 'all' is reserved for the all-sites report folder; rename the site");
-  return `reports/${date}/${site === "*" ? "all" : site}/`;
+  return `${BUNDLE_ROOT}${date}/${site === "*" ? "all" : site}/`;
 }
 
 function file(name: string, contentType: string, text: string): BundleFile {

@@ -26,7 +26,7 @@ export interface LocalReportOptions {
   date: string;
   /** Lake directory written by the local engine (`<lake>/<table>/dt=YYYY-MM-DD/*.parquet`). */
   lakeDir: string;
-  /** Root of the bundle keys: files go to `<outDir>/reports/<date>/<site|all>/`; default the lake's parent directory. */
+  /** The reports folder: bundles go to `<outDir>/<date>/<site|all>/`; default `<lake>/_reports` (DEFAULT_REPORTS_FOLDER). */
   outDir?: string;
   /** One site id; default every site. */
   site?: string;
@@ -55,6 +55,18 @@ export interface LocalReportResult {
   summary: ReportSummary;
 }
 
+/**
+ * Where reports go when no folder is named: inside the lake the user chose, in a folder no lake table uses
+ * (`_` like the replay journal's `_replay`), never beside it in a parent the user did not choose (a lake in /tmp
+ * must not write /tmp/reports).
+ */
+export const DEFAULT_REPORTS_FOLDER = "_reports";
+
+/** `<lake>/_reports`. */
+export function defaultReportsFolder(lakeDir: string): string {
+  return path.join(path.resolve(lakeDir), DEFAULT_REPORTS_FOLDER);
+}
+
 /** Refuses a report for a site (or a window) the lake has no readings for, saying which days the lake does hold. */
 function checkScope(lakeDir: string, parameters: ReportParameters, activity: SiteActivity[]): void {
   try {
@@ -76,7 +88,7 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
     minGapSeconds: options.minGapSeconds ?? DEFAULT_MIN_GAP_SECONDS,
   });
   if (options.amendReason !== undefined) validateAmendReason(options.amendReason);
-  const outDir = path.resolve(options.outDir ?? path.dirname(path.resolve(options.lakeDir)));
+  const outDir = path.resolve(options.outDir ?? defaultReportsFolder(options.lakeDir));
   const connection = await openLocalLake(options.lakeDir);
   let data: ReportData;
   try {
@@ -95,11 +107,12 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
   } finally {
     connection.closeSync();
   }
-  const written = await writeReport(new LocalBundleWriter(outDir), data, new Date(), options.amendReason);
+  const writer = new LocalBundleWriter(outDir);
+  const written = await writeReport(writer, data, new Date(), options.amendReason);
   return {
-    files: written.keys.map((key) => path.join(outDir, key)),
-    manifestPath: path.join(outDir, written.manifestKey),
-    htmlPath: path.join(outDir, written.prefix, "report.html"),
+    files: written.keys.map((key) => writer.pathOf(key)),
+    manifestPath: writer.pathOf(written.manifestKey),
+    htmlPath: writer.pathOf(`${written.prefix}report.html`),
     status: written.status,
     ...(written.amendment && { amendment: written.amendment }),
     summary: summarize(data),

@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { DEFAULT_REPORTS_FOLDER, runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { DEFAULT_LOOKBACK_DAYS, DEFAULT_MIN_GAP_SECONDS } from "../../reports/queries";
 import { BundleConflictError } from "../../reports/bundle-writer";
 import { ReportScopeError } from "../../reports/scope";
 import { summaryText } from "../../reports/summary";
@@ -74,12 +75,12 @@ export function registerReport(program: Command, io: Io): void {
     .description("Write the daily compliance report (CSV per query, HTML, SHA-256 manifest) from a local lake")
     .requiredOption("--date <YYYY-MM-DD>", "report day (UTC)", isoDate)
     .requiredOption("--lake <dir>", "lake directory written by `iotpipe replay`")
-    .option("--out <dir>", "where report bundles go (default: reports/ beside the lake)")
+    .option("--out <dir>", `reports folder: the bundle goes to <dir>/<date>/<site|all>/ (default: <lake>/${DEFAULT_REPORTS_FOLDER})`)
     .option("--site <id>", "one site (default: all sites)")
-    .option("--lookback-days <n>", "days before the report day that define known sensors", integerIn(1, 366))
-    .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400))
-    .option("--amend <reason>", "the day's report is locked and the lake now says something else: write an amendment beside it that references it, with this reason")
-    .option("--stack-config <file>", "a stack's static limits (its Pulumi.<stack>.yaml): its specification limits are drawn on the range chart and fill the sensor log's limit columns (default: the shipped plausibility ranges fill them, none are drawn)")
+    .option("--lookback-days <n>", "days before the report day that define known sensors and their cadence", integerIn(1, 366), DEFAULT_LOOKBACK_DAYS)
+    .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400), DEFAULT_MIN_GAP_SECONDS)
+    .option("--stack-config <file>", "a stack's Pulumi.<stack>.yaml: its static limits fill the sensor log's limit columns and its specification limits are drawn on the range chart (default: the shipped plausibility ranges fill the columns; only limits crossed are drawn)")
+    .option("--amend <reason>", "the day's report is locked and the lake now says something else: write an amendment beside it that references it, giving this reason (default: no amendment; a changed report is refused)")
     .action(async (flags: ReportFlags) => {
       await reportCommand(flags, io);
     });

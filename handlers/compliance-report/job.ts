@@ -180,7 +180,7 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
   };
   const written = await writeReport(deps.bundles, data, new Date(clock.now()), event.amend);
   const summary = summarize(data);
-  const location = `${deps.bundles.location}/${written.prefix}`;
+  const location = deps.bundles.where(written.prefix);
   logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, amendment: written.amendment });
 
   const note = { written: "", unchanged: " (re-run, unchanged)", amended: ` (amendment ${written.amendment?.number})` }[written.status];

@@ -142,6 +142,36 @@ describe("iotpipe report refuses a scope the lake has no readings for", () => {
   });
 });
 
+describe("iotpipe report output", () => {
+  test("--help shows every default", async () => {
+    const r = await cli("report", "--help");
+    expect(r.code).toBe(EXIT.ok);
+    for (const text of ["(default: <lake>/_reports)", "(default: all sites)", "(default: 7)", "(default: 900)", "(default: the", "(default: no\n"]) {
+      expect(r.out.replace(/\s+/g, " ")).toContain(text.replace(/\s+/g, " "));
+    }
+  });
+
+  test("without --out the report goes inside the lake, never beside it", async () => {
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-9", ts: base + i * 5000, msg_id: `d${i}`, readings: [{ metric: "temperature", value: 20, unit: "degC" }] }),
+    );
+    const parent = fs.mkdtempSync(path.join(dir, "default-out-"));
+    fs.writeFileSync(path.join(parent, "in.jsonl"), `${lines.join("\n")}\n`);
+    const lake = path.join(parent, "lake");
+    expect((await cli("replay", "--input", path.join(parent, "in.jsonl"), "--out", lake)).code).toBe(EXIT.ok);
+    const r = await cli("report", "--date", "2026-11-22", "--lake", lake);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(fs.existsSync(path.join(lake, "_reports", "2026-11-22", "all", "report.html"))).toBe(true);
+    expect(r.out).toContain(path.join("_reports", "2026-11-22", "all", "manifest.json"));
+    expect(fs.readdirSync(parent).sort()).toEqual(["in.jsonl", "lake"]);
+    // The report folder is no lake table: sql sees the tables only.
+    const tables = await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings");
+    expect(tables.out).toMatch(/^10$/m);
+  });
+});
+
 describe("iotpipe report --stack-config", () => {
   test("draws the stack's static limits on the range chart; a report that would differ is amended, never replaced", async () => {
     const base = Date.UTC(2026, 10, 22, 8);
@@ -158,11 +188,11 @@ describe("iotpipe report --stack-config", () => {
     const r = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--stack-config", stackFile);
     expect(r.err).toBe("");
     expect(r.code).toBe(EXIT.ok);
-    const html = fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8");
+    const html = fs.readFileSync(path.join(out, "2026-11-22", "all", "report.html"), "utf8");
     expect(html).toMatch(/<title>Lower limit 5 \(specification\)(, off the scale)?<\/title>/);
     expect(html).toMatch(/<title>Upper limit 90 \(specification\)(, off the scale)?<\/title>/);
     // The sensor log records the limits that applied: the stack's line override.
-    expect(fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "daily-sensor-log.csv"), "utf8")).toMatch(/,oven-3,temperature,degC,.*,5\.0,90\.0\r\n/);
+    expect(fs.readFileSync(path.join(out, "2026-11-22", "all", "daily-sensor-log.csv"), "utf8")).toMatch(/,oven-3,temperature,degC,.*,5\.0,90\.0\r\n/);
 
     // The stack's limits change what the day's report says: the locked one stands, and the way forward is an amendment.
     const plain = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out);
@@ -175,7 +205,7 @@ describe("iotpipe report --stack-config", () => {
     expect(amended.code).toBe(EXIT.ok);
     expect(amended.out).toMatch(/wrote amendment 1: 8 files, manifest .*2026-11-22\/all\/amendments\/1\/manifest\.json/);
     expect(amended.out).toMatch(/it supersedes \.\.\/\.\.\/manifest\.json \(generated .*\), which stays as it was; reason: limits drawn from the shipped catalog, as agreed with QA/);
-    expect(fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8")).toBe(html);
+    expect(fs.readFileSync(path.join(out, "2026-11-22", "all", "report.html"), "utf8")).toBe(html);
     const again = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--amend", "same again");
     expect(again.out).toMatch(/unchanged: .*amendments\/1\/manifest\.json already says this; nothing written/);
   });

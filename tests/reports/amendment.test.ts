@@ -26,9 +26,9 @@ function withLateReading(extra = 1): ReportData {
 describe("amending a locked report", () => {
   let root: string;
   let writer: LocalBundleWriter;
-  const read = (key: string) => fs.readFileSync(path.join(root, key));
+  const read = (key: string) => fs.readFileSync(writer.pathOf(key));
   const snapshot = () =>
-    Object.fromEntries(fs.readdirSync(path.join(root, PREFIX)).filter((n) => n !== "amendments").map((n) => [n, read(`${PREFIX}${n}`).toString("base64")]));
+    Object.fromEntries(fs.readdirSync(writer.pathOf(PREFIX)).filter((n) => n !== "amendments").map((n) => [n, read(`${PREFIX}${n}`).toString("base64")]));
 
   beforeEach(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "amend-"));
@@ -77,7 +77,7 @@ describe("amending a locked report", () => {
     const first = await writeReport(writer, withLateReading(), new Date("2026-11-12T09:00:00Z"), "late data");
     const again = await writeReport(writer, withLateReading(), new Date("2026-11-13T09:00:00Z"), "late data, again");
     expect(again).toMatchObject({ status: "unchanged", manifestKey: first.manifestKey, keys: [] });
-    expect(fs.readdirSync(path.join(root, PREFIX, "amendments"))).toEqual(["1"]);
+    expect(fs.readdirSync(path.join(writer.pathOf(PREFIX), "amendments"))).toEqual(["1"]);
 
     const second = await writeReport(writer, withLateReading(2), new Date("2026-11-14T09:00:00Z"), "a second late batch");
     expect(second.status).toBe("amended");
@@ -88,13 +88,13 @@ describe("amending a locked report", () => {
   it("amending with what the locked report already says writes nothing", async () => {
     const result = await writeReport(writer, sampleReport(), new Date("2026-11-12T09:00:00Z"), "checking");
     expect(result).toMatchObject({ status: "unchanged", manifestKey: `${PREFIX}manifest.json` });
-    expect(fs.existsSync(path.join(root, PREFIX, "amendments"))).toBe(false);
+    expect(fs.existsSync(path.join(writer.pathOf(PREFIX), "amendments"))).toBe(false);
   });
 
   it("there is nothing to amend before the report exists, and a reason is required", async () => {
     const other = { ...sampleReport(), date: "2026-11-09" };
     await expect(writeReport(writer, other, new Date(), "late data")).rejects.toThrow(/there is no report for 2026-11-09 \(plant-a\) at .* to amend; write the report first/);
-    expect(fs.existsSync(path.join(root, "reports", "2026-11-09"))).toBe(false);
+    expect(fs.existsSync(path.join(root, "2026-11-09"))).toBe(false);
     await expect(writeReport(writer, withLateReading(), new Date(), "   ")).rejects.toThrow(/an amendment needs a reason/);
     expect(() => validateAmendReason("two\nlines")).toThrow(/one line of printable text/);
     expect(() => validateAmendReason("x".repeat(1001))).toThrow(/1001 characters; keep it to 1000/);

@@ -15,6 +15,8 @@ import { summarize, summaryText } from "../../reports/summary";
 import { sampleReport } from "./sample-report";
 
 const sha256 = (b: Buffer | string) => crypto.createHash("sha256").update(b).digest("hex");
+/** A bundle key's folder under a local reports folder (LocalBundleWriter drops the bucket's `reports/`). */
+const inFolder = (prefix: string) => prefix.replace(/^reports\//, "");
 
 describe("CSV", () => {
   it("quotes per RFC 4180 and ends lines with CRLF", () => {
@@ -265,7 +267,7 @@ describe("writing a bundle to the local filesystem", () => {
     const writer = new LocalBundleWriter(root);
     const first = await writeBundle(writer, bundle);
     expect(first.status).toBe("written");
-    const dir = path.join(root, bundle.prefix);
+    const dir = path.join(root, inFolder(bundle.prefix));
     expect(fs.readdirSync(dir).sort()).toEqual([...bundle.files.map((f) => f.name), "manifest.json"].sort());
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
     for (const f of manifest.files) expect(sha256(fs.readFileSync(path.join(dir, f.name)))).toBe(f.sha256);
@@ -281,21 +283,21 @@ describe("writing a bundle to the local filesystem", () => {
     await writeBundle(writer, bundle);
     const changed = sampleReport();
     changed.results[0].rows[0][5] = "49";
-    const before = fs.readFileSync(path.join(root, bundle.prefix, "daily-sensor-log.csv"));
+    const before = fs.readFileSync(path.join(root, inFolder(bundle.prefix), "daily-sensor-log.csv"));
     await expect(writeBundle(writer, renderBundle(changed))).rejects.toThrow(BundleConflictError);
     await expect(writeBundle(writer, renderBundle(changed))).rejects.toThrow(/already locked .* not overwritten/);
-    expect(fs.readFileSync(path.join(root, bundle.prefix, "daily-sensor-log.csv"))).toEqual(before);
+    expect(fs.readFileSync(path.join(root, inFolder(bundle.prefix), "daily-sensor-log.csv"))).toEqual(before);
   });
 
   it("completes a partial bundle with identical files, and refuses one with different files (no manifest)", async () => {
     const writer = new LocalBundleWriter(root);
-    const dir = path.join(root, bundle.prefix);
+    const dir = path.join(root, inFolder(bundle.prefix));
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, bundle.files[0].name), bundle.files[0].body);
     expect((await writeBundle(writer, bundle)).status).toBe("written");
 
     const other = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-partial-"));
-    const otherDir = path.join(other, bundle.prefix);
+    const otherDir = path.join(other, inFolder(bundle.prefix));
     fs.mkdirSync(otherDir, { recursive: true });
     fs.writeFileSync(path.join(otherDir, "excursions.csv"), "tampered\r\n");
     await expect(writeBundle(new LocalBundleWriter(other), bundle)).rejects.toThrow(/excursions.csv already exists with different content/);
@@ -306,7 +308,7 @@ describe("writing a bundle to the local filesystem", () => {
   it("never marks a bundle complete when a file write fails", async () => {
     const local: BundleWriter = new LocalBundleWriter(root);
     const failing: BundleWriter = {
-      location: local.location,
+      where: (key) => local.where(key),
       read: (key) => local.read(key),
       createIfAbsent: async (key, body, type) => {
         if (key.endsWith("report.html")) throw new Error("disk full");
@@ -314,10 +316,15 @@ describe("writing a bundle to the local filesystem", () => {
       },
     };
     await expect(writeBundle(failing, bundle)).rejects.toThrow("disk full");
-    expect(fs.existsSync(path.join(root, bundle.prefix, "manifest.json"))).toBe(false);
+    expect(fs.existsSync(path.join(root, inFolder(bundle.prefix), "manifest.json"))).toBe(false);
   });
 
   it("keeps keys inside the output directory", async () => {
-    await expect(new LocalBundleWriter(root).createIfAbsent("../escape.txt", Buffer.from("x"))).rejects.toThrow(/escapes/);
+    await expect(new LocalBundleWriter(root).createIfAbsent("reports/../../escape.txt", Buffer.from("x"))).rejects.toThrow(/escapes the reports folder/);
+    await expect(new LocalBundleWriter(root).createIfAbsent("elsewhere/x.txt", Buffer.from("x"))).rejects.toThrow(/not under reports\//);
+  });
+
+  it("lays keys out as the bucket's reports/ prefix: reports/<date>/<site>/x is <folder>/<date>/<site>/x", () => {
+    expect(new LocalBundleWriter(root).pathOf("reports/2026-11-10/plant-a/report.html")).toBe(path.join(root, "2026-11-10", "plant-a", "report.html"));
   });
 });
