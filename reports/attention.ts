@@ -96,6 +96,8 @@ function excursionLines(episodes: ResultRecord[], date: string): AttentionLine[]
   });
 }
 
+const plural = (n: number, noun: string) => (n === 1 ? noun : `${noun}s`);
+
 const byWeight = (a: AttentionLine, b: AttentionLine) => b.weight - a.weight || a.subject.localeCompare(b.subject);
 
 /** "a2-press02 temperature (plant-a/line-2)". */
@@ -134,17 +136,17 @@ export function attentionGroups(data: ReportData): AttentionGroup[] {
   const silent = completeness.filter((c) => c.status === "silent");
   const incomplete = completeness.filter((c) => c.status === "incomplete");
   const groups: AttentionGroup[] = [
-    { id: "critical", title: "Critical excursions", count: critical.length, counted: "episodes", lines: excursionLines(critical, data.date).sort(byWeight), queryId: "excursions" },
+    { id: "critical", title: "Critical excursions", count: critical.length, counted: plural(critical.length, "episode"), lines: excursionLines(critical, data.date).sort(byWeight), queryId: "excursions" },
     {
       id: "silent",
       title: "Sensors silent all day",
       count: silent.length,
-      counted: "sensors",
+      counted: plural(silent.length, "sensor"),
       lines: silent.map((c) => ({ subject: sensorName(c), text: "sent no reading all day.", weight: 0 })).sort(byWeight),
       queryId: "data-completeness",
     },
-    { id: "warning", title: "Warning excursions", count: warning.length, counted: "episodes", lines: excursionLines(warning, data.date).sort(byWeight), queryId: "excursions" },
-    { id: "incomplete", title: "Sensors incomplete", count: incomplete.length, counted: "sensors", lines: incompleteLines(incomplete).sort(byWeight), queryId: "data-completeness" },
+    { id: "warning", title: "Warning excursions", count: warning.length, counted: plural(warning.length, "episode"), lines: excursionLines(warning, data.date).sort(byWeight), queryId: "excursions" },
+    { id: "incomplete", title: "Sensors incomplete", count: incomplete.length, counted: plural(incomplete.length, "sensor"), lines: incompleteLines(incomplete).sort(byWeight), queryId: "data-completeness" },
   ];
   return groups.filter((g) => g.count > 0);
 }

@@ -128,7 +128,7 @@ describe("HTML report", () => {
     const page = renderHtml(data);
     const attention = page.slice(page.indexOf('<div class="attention">'), page.indexOf("</section>", page.indexOf('<div class="attention">')));
     const groups = [...attention.matchAll(/<h4>([^<]*)<span class="count">(\d+)<\/span> <span class="counted">(\w+)<\/span><\/h4>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
-    expect(groups).toEqual(["Critical excursions 2 episodes", "Sensors silent all day 1 sensors", "Warning excursions 15 episodes", "Sensors incomplete 1 sensors"]);
+    expect(groups).toEqual(["Critical excursions 2 episodes", "Sensors silent all day 1 sensor", "Warning excursions 15 episodes", "Sensors incomplete 1 sensor"]);
     const warnings = attention.slice(attention.indexOf('id="attention-warning"'), attention.indexOf('id="attention-incomplete"'));
     const subjects = [...warnings.matchAll(/<li><b>(dev-[\w-]+)/g)].map((m) => m[1]);
     // Longest first, 8 lines: the sensor with three episodes leads, then the longest single episodes.
