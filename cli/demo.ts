@@ -109,7 +109,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const delivery = checkDelivery(simulation.truth.expected, replayed);
   const mqtt = options.mqtt ? await step("mqtt", () => mqttBurst(dir, options.config.seed)) : null;
   const report = options.report
-    ? await step("report", () => runLocalReport({ date: simulation.truth.start_iso.slice(0, 10), lakeDir, outDir: dir }))
+    ? await step("report", () => runLocalReport({ date: simulation.truth.start_iso.slice(0, 10), lakeDir, outDir: path.join(dir, "reports") }))
     : null;
   return { dir, lakeDir, simulation, replay: replayed, scorecard, delivery, mqtt, report, timings };
 }

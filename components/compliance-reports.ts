@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StaticLimitRule } from "../analytics/definition";
 import { LAKE_TABLES } from "../lake/tables";
-import { COMPLIANCE_QUERIES, tablesReadByQueries, validateParameters } from "../reports/queries";
+import { ALL_SITES, COMPLIANCE_QUERIES, SCOPE_QUERY_TIMEOUT_SECONDS, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
@@ -290,8 +290,10 @@ function settings(name: string, args: ComplianceReportsArgs) {
   // The same checks the function makes at run time, at deploy time.
   validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds });
   const waves = Math.ceil(COMPLIANCE_QUERIES.length / cfg.queryConcurrency);
-  // The freshness gate (its wait plus one last check) comes before the queries, in the same invocation.
-  if (waves * cfg.queryTimeoutSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 > cfg.timeoutSeconds) {
+  // A one-site report first checks the site is in the lake (reports/scope.ts): one short query more. The freshness
+  // gate (its wait plus one last check) comes before the queries, in the same invocation.
+  const scopeSeconds = cfg.site === ALL_SITES ? 0 : Math.min(cfg.queryTimeoutSeconds, SCOPE_QUERY_TIMEOUT_SECONDS);
+  if (waves * cfg.queryTimeoutSeconds + scopeSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 > cfg.timeoutSeconds) {
     throw new Error(
       `${where}: ${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} after a freshness wait of ` +
         `${cfg.freshnessWaitSeconds} s do not fit in timeoutSeconds ${cfg.timeoutSeconds}; lower the query timeout or the wait, or raise queryConcurrency`,

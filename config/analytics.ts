@@ -11,7 +11,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DEFAULT_ANALYTICS, validateDefinition, type AnalyticsDefinition, type StaticLimit, type StaticLimitOverride } from "../analytics/definition";
+import {
+  DEFAULT_ANALYTICS,
+  validateDefinition,
+  type AnalyticsDefinition,
+  type StaticLimit,
+  type StaticLimitOverride,
+  type StaticLimitRule,
+} from "../analytics/definition";
 import { flinkSqlFiles } from "../analytics/flink";
 import type { IngestPolicy } from "../contract/ingest-policy";
 import type { StackConfig, StaticLimitSetting } from "./schema";
@@ -51,6 +58,21 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
     allowedLatenessMs: config.allowedLatenessMs,
   };
   return { definition: validateDefinition(definition), ingestPolicy };
+}
+
+/**
+ * The specification limits within a stack's static limits: what its configuration set (metric defaults it replaced,
+ * site and line overrides), without the shipped plausibility ranges the rest still judges against. The report
+ * draws these on its range chart; a plausibility range (−60…400 °C) is no specification and would squash it.
+ */
+export function specificationLimits(rule: StaticLimitRule): StaticLimitRule {
+  const shipped = DEFAULT_ANALYTICS.rules.staticLimit;
+  const same = (a: StaticLimit, b: StaticLimit | undefined) => b !== undefined && a.low === b.low && a.high === b.high;
+  return {
+    enabled: rule.enabled,
+    defaults: Object.fromEntries(Object.entries(rule.defaults).filter(([metric, limit]) => !same(limit, shipped.defaults[metric]))),
+    overrides: rule.overrides.filter((o) => !shipped.overrides.includes(o)),
+  };
 }
 
 /** Where the committed Flink SQL lives. */

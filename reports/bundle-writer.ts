@@ -8,12 +8,12 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Bundle, BundleManifest, MANIFEST_NAME, manifestFile } from "./bundle";
+import { BUNDLE_ROOT, Bundle, BundleManifest, MANIFEST_NAME, manifestFile } from "./bundle";
 
 /** Where bundles are stored: S3 with Object Lock in the cloud, a directory locally. */
 export interface BundleWriter {
-  /** Human-readable root for messages (`s3://bucket`, `/path/to/out`). */
-  readonly location: string;
+  /** Where a key is, for people (`s3://bucket/reports/…`, `/path/to/reports/…`). */
+  where(key: string): string;
   /** The object's bytes, or null when there is no object at the key. */
   read(key: string): Promise<Buffer | null>;
   /** Creates the object only if none exists at the key; returns false (and changes nothing) when one does. */
@@ -38,7 +38,8 @@ export interface BundleWriteResult {
 
 const sha256 = (data: Buffer) => crypto.createHash("sha256").update(data).digest("hex");
 
-function existingManifest(bytes: Buffer, key: string): BundleManifest {
+/** A stored manifest; one that is not JSON is a conflict for a person to inspect, never something to overwrite. */
+export function parseManifest(bytes: Buffer, key: string): BundleManifest {
   try {
     return JSON.parse(bytes.toString("utf8")) as BundleManifest;
   } catch (error) {
@@ -46,12 +47,13 @@ function existingManifest(bytes: Buffer, key: string): BundleManifest {
   }
 }
 
-function compareManifest(existing: BundleManifest, bundle: Bundle, location: string, key: string): void {
+function compareManifest(existing: BundleManifest, bundle: Bundle, where: string): void {
   if (existing.contentSha256 !== bundle.manifest.contentSha256) {
     throw new BundleConflictError(
-      `a different compliance report for ${bundle.manifest.date} (${bundle.manifest.site}) is already locked at ${location}/${key} ` +
+      `a different compliance report for ${bundle.manifest.date} (${bundle.manifest.site}) is already locked at ${where} ` +
         `(content ${existing.contentSha256}, this run ${bundle.manifest.contentSha256}, generated ${existing.generatedAt}); ` +
-        `it is not overwritten. The lake changed after the report was written (late data?): review both and file an amendment.`,
+        `it is not overwritten. The lake changed after the report was written (late data?): review both, then record what the lake says now ` +
+        `as an amendment that references the locked report (\`iotpipe report --amend "<reason>"\`, or the report job's event field "amend").`,
     );
   }
 }
@@ -62,7 +64,7 @@ export async function writeBundle(writer: BundleWriter, bundle: Bundle): Promise
   const keys = [...bundle.files.map((f) => `${bundle.prefix}${f.name}`), manifestKey];
   const previous = await writer.read(manifestKey);
   if (previous) {
-    compareManifest(existingManifest(previous, manifestKey), bundle, writer.location, manifestKey);
+    compareManifest(parseManifest(previous, manifestKey), bundle, writer.where(manifestKey));
     return { status: "unchanged", keys, manifestKey };
   }
   for (const file of bundle.files) {
@@ -72,7 +74,7 @@ export async function writeBundle(writer: BundleWriter, bundle: Bundle): Promise
     const existing = await writer.read(key);
     if (!existing || sha256(existing) !== file.sha256) {
       throw new BundleConflictError(
-        `${writer.location}/${key} already exists with different content (an earlier partial run?) and is locked; ` +
+        `${writer.where(key)} already exists with different content (an earlier partial run?) and is locked; ` +
           `the report for ${bundle.manifest.date} cannot be completed without review. No manifest was written.`,
       );
     }
@@ -81,28 +83,35 @@ export async function writeBundle(writer: BundleWriter, bundle: Bundle): Promise
   if (!(await writer.createIfAbsent(manifestKey, manifest.body, manifest.contentType))) {
     // A concurrent run finished first: same report, or a conflict to report.
     const raced = await writer.read(manifestKey);
-    compareManifest(existingManifest(raced ?? Buffer.from("{}"), manifestKey), bundle, writer.location, manifestKey);
+    compareManifest(parseManifest(raced ?? Buffer.from("{}"), manifestKey), bundle, writer.where(manifestKey));
     return { status: "unchanged", keys, manifestKey };
   }
   return { status: "written", keys, manifestKey };
 }
 
 /**
- * Bundles in a local directory. Each file is written to a temporary name, flushed, then hard-linked to its
- * final name: the link fails if the name exists (create-if-absent, like S3's If-None-Match) and a reader never
- * sees a half-written file.
+ * Bundles in a local reports folder: what the cloud keeps under the bucket's `reports/` prefix, so a key
+ * `reports/<date>/<site>/x` is the file `<folder>/<date>/<site>/x`. Each file is written to a temporary name,
+ * flushed, then hard-linked to its final name: the link fails if the name exists (create-if-absent, like S3's
+ * If-None-Match) and a reader never sees a half-written file.
  */
 export class LocalBundleWriter implements BundleWriter {
-  constructor(readonly root: string) {}
+  private readonly folder: string;
 
-  get location(): string {
-    return path.resolve(this.root);
+  constructor(folder: string) {
+    this.folder = path.resolve(folder);
   }
 
-  private pathOf(key: string): string {
-    const full = path.resolve(this.root, key);
-    if (!full.startsWith(this.location + path.sep)) throw new Error(`bundle key '${key}' escapes the output directory ${this.location}`);
+  /** The file of a key. */
+  pathOf(key: string): string {
+    if (!key.startsWith(BUNDLE_ROOT)) throw new Error(`bundle key '${key}' is not under ${BUNDLE_ROOT}`);
+    const full = path.resolve(this.folder, key.slice(BUNDLE_ROOT.length));
+    if (!full.startsWith(this.folder + path.sep)) throw new Error(`bundle key '${key}' escapes the reports folder ${this.folder}`);
     return full;
+  }
+
+  where(key: string): string {
+    return this.pathOf(key);
   }
 
   async read(key: string): Promise<Buffer | null> {

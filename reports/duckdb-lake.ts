@@ -15,7 +15,7 @@ import {
   BIGINT,
 } from "@duckdb/node-api";
 import { LAKE_TABLES, LakeTable, duckdbType } from "../lake/tables";
-import { QueryResult } from "./model";
+import { QueryResult, athenaDouble } from "./model";
 import { QuerySpec, ReportParameters, parameterValues, querySql, validateParameters } from "./queries";
 
 /**
@@ -54,6 +54,17 @@ function hasParquetFiles(dir: string): boolean {
   });
 }
 
+/** The days (`dt=` partitions, sorted) of a lake table that hold Parquet files: what a report can be written for. */
+export function lakeDays(lakeDir: string, table: string): string[] {
+  const dir = path.join(lakeDir, table);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^dt=\d{4}-\d{2}-\d{2}$/.test(e.name) && hasParquetFiles(path.join(dir, e.name)))
+    .map((e) => e.name.slice(3))
+    .sort();
+}
+
 /** The view over one lake table: the Glue columns with their lake types, plus the `dt` partition as a string. */
 function tableViewSql(lakeDir: string, table: LakeTable): string {
   const dir = path.join(lakeDir, table.name);
@@ -79,17 +90,6 @@ export async function openLocalLake(lakeDir: string): Promise<DuckDBConnection> 
   for (const macro of TRINO_MACROS) await connection.run(macro);
   for (const table of LAKE_TABLES) await connection.run(tableViewSql(lakeDir, table));
   return connection;
-}
-
-/** Formats a double the way Athena's results show it (Java's Double.toString): `21.0`, `34.962`, `1.5E7`. */
-export function athenaDouble(value: number): string {
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e7 || abs < 1e-3)) {
-    const [mantissa, exponent] = value.toExponential().split("e");
-    return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
-  }
-  return Number.isInteger(value) ? `${value}.0` : String(value);
 }
 
 /** Formats a timestamp the way Athena shows `timestamp(3)` values: `2026-11-23 09:00:00.000`. */

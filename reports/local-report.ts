@@ -5,18 +5,20 @@
  */
 import * as path from "path";
 import { DEFAULT_ANALYTICS, type StaticLimitRule } from "../analytics/definition";
-import { renderBundle } from "./bundle";
-import { LocalBundleWriter, writeBundle } from "./bundle-writer";
-import { openLocalLake, runLocalQuery } from "./duckdb-lake";
-import { ReportData } from "./model";
+import { validateAmendReason, writeReport } from "./amendment";
+import { LocalBundleWriter } from "./bundle-writer";
+import { lakeDays, openLocalLake, runLocalQuery } from "./duckdb-lake";
+import { AmendmentRecord, ReportData } from "./model";
 import {
   ALL_SITES,
   COMPLIANCE_QUERIES,
   DEFAULT_LOOKBACK_DAYS,
   DEFAULT_MIN_GAP_SECONDS,
   ReportParameters,
+  SCOPE_QUERY,
   validateParameters,
 } from "./queries";
+import { ReportScopeError, SiteActivity, assertReportScope, siteActivity } from "./scope";
 import { ReportSummary, summarize } from "./summary";
 
 export interface LocalReportOptions {
@@ -24,7 +26,7 @@ export interface LocalReportOptions {
   date: string;
   /** Lake directory written by the local engine (`<lake>/<table>/dt=YYYY-MM-DD/*.parquet`). */
   lakeDir: string;
-  /** Root of the bundle keys: files go to `<outDir>/reports/<date>/<site|all>/`; default the lake's parent directory. */
+  /** The reports folder: bundles go to `<outDir>/<date>/<site|all>/`; default `<lake>/_reports` (DEFAULT_REPORTS_FOLDER). */
   outDir?: string;
   /** One site id; default every site. */
   site?: string;
@@ -32,8 +34,12 @@ export interface LocalReportOptions {
   lookbackDays?: number;
   /** Gaps longer than this many seconds are listed (default 900). */
   minGapSeconds?: number;
-  /** The static limits drawn on the range chart (a stack's, see `iotpipe report --stack-config`); default the shipped ones. */
+  /** The static limits that applied (a stack's, see `iotpipe report --stack-config`): the sensor log's limits; default the shipped ones. */
   staticLimits?: StaticLimitRule;
+  /** Those the stack's configuration sets, drawn on the range chart; default none (only limits crossed are drawn). */
+  specLimits?: StaticLimitRule;
+  /** Amend the locked report for the day with this reason (reports/amendment.ts) instead of writing it. */
+  amendReason?: string;
 }
 
 export interface LocalReportResult {
@@ -42,9 +48,35 @@ export interface LocalReportResult {
   manifestPath: string;
   /** Path of the HTML report, the file to open. */
   htmlPath: string;
-  /** `written` for a new report, `unchanged` when the same report was already there. */
-  status: "written" | "unchanged";
+  /** `written`: a new report; `amended`: an amendment beside the locked one; `unchanged`: that report (or amendment) was already there. */
+  status: "written" | "amended" | "unchanged";
+  /** The amendment written, with the version it supersedes. */
+  amendment?: AmendmentRecord;
   summary: ReportSummary;
+}
+
+/**
+ * Where reports go when no folder is named: inside the lake the user chose, in a folder no lake table uses
+ * (`_` like the replay journal's `_replay`), never beside it in a parent the user did not choose (a lake in /tmp
+ * must not write /tmp/reports).
+ */
+export const DEFAULT_REPORTS_FOLDER = "_reports";
+
+/** `<lake>/_reports`. */
+export function defaultReportsFolder(lakeDir: string): string {
+  return path.join(path.resolve(lakeDir), DEFAULT_REPORTS_FOLDER);
+}
+
+/** Refuses a report for a site (or a window) the lake has no readings for, saying which days the lake does hold. */
+function checkScope(lakeDir: string, parameters: ReportParameters, activity: SiteActivity[]): void {
+  try {
+    assertReportScope(parameters, activity, "refuse");
+  } catch (error) {
+    if (!(error instanceof ReportScopeError)) throw error;
+    const days = lakeDays(lakeDir, "readings");
+    const held = days.length === 0 ? "the lake holds no readings at all" : `the lake holds readings for ${days.length === 1 ? days[0] : `${days.length} days, ${days[0]} to ${days.at(-1)}`}`;
+    throw new ReportScopeError(`${error.message}; ${held}`);
+  }
 }
 
 /** Runs every compliance query on the local lake and writes the bundle. Throws on any failure, naming it. */
@@ -55,10 +87,12 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
     lookbackDays: options.lookbackDays ?? DEFAULT_LOOKBACK_DAYS,
     minGapSeconds: options.minGapSeconds ?? DEFAULT_MIN_GAP_SECONDS,
   });
-  const outDir = path.resolve(options.outDir ?? path.dirname(path.resolve(options.lakeDir)));
+  if (options.amendReason !== undefined) validateAmendReason(options.amendReason);
+  const outDir = path.resolve(options.outDir ?? defaultReportsFolder(options.lakeDir));
   const connection = await openLocalLake(options.lakeDir);
   let data: ReportData;
   try {
+    checkScope(options.lakeDir, parameters, siteActivity(await runLocalQuery(connection, SCOPE_QUERY, parameters)));
     const results = [];
     for (const spec of COMPLIANCE_QUERIES) results.push(await runLocalQuery(connection, spec, parameters));
     data = {
@@ -68,19 +102,19 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
       parameters: { lookbackDays: parameters.lookbackDays, minGapSeconds: parameters.minGapSeconds },
       results,
       staticLimits: options.staticLimits ?? DEFAULT_ANALYTICS.rules.staticLimit,
+      ...(options.specLimits && { specLimits: options.specLimits }),
     };
   } finally {
     connection.closeSync();
   }
-  const bundle = renderBundle(data);
   const writer = new LocalBundleWriter(outDir);
-  const written = await writeBundle(writer, bundle);
-  const files = written.keys.map((key) => path.join(outDir, key));
+  const written = await writeReport(writer, data, new Date(), options.amendReason);
   return {
-    files,
-    manifestPath: path.join(outDir, written.manifestKey),
-    htmlPath: path.join(outDir, bundle.prefix, "report.html"),
+    files: written.keys.map((key) => writer.pathOf(key)),
+    manifestPath: writer.pathOf(written.manifestKey),
+    htmlPath: writer.pathOf(`${written.prefix}report.html`),
     status: written.status,
+    ...(written.amendment && { amendment: written.amendment }),
     summary: summarize(data),
   };
 }

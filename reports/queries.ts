@@ -65,8 +65,22 @@ export const LAKE_FRESHNESS_QUERY: QuerySpec = {
   params: ["date", "site"],
 };
 
-/** Every query a report run issues: the compliance queries and the freshness check. */
-export const REPORT_RUN_QUERIES: readonly QuerySpec[] = [...COMPLIANCE_QUERIES, LAKE_FRESHNESS_QUERY];
+/**
+ * The query that checks a report's scope before the compliance queries run: which sites have readings in the
+ * report's window (reports/scope.ts). Not part of the bundle; like every `sql/athena` file it is also a named query.
+ */
+export const SCOPE_QUERY: QuerySpec = {
+  id: "report-scope",
+  file: "report-scope.sql",
+  title: "Report scope",
+  params: ["lookbackStart", "date"],
+};
+
+/** The scope query reads one column of the window: it gets at most this long (less if the query timeout is shorter). */
+export const SCOPE_QUERY_TIMEOUT_SECONDS = 60;
+
+/** Every query file under `sql/athena`: the compliance queries, the freshness check and the scope query. */
+export const ATHENA_QUERIES: readonly QuerySpec[] = [...COMPLIANCE_QUERIES, LAKE_FRESHNESS_QUERY, SCOPE_QUERY];
 
 /** What a report is about and how strict it is; everything a query parameter is derived from. */
 export interface ReportParameters {
@@ -173,7 +187,7 @@ export function queryDescription(sql: string): string {
  */
 export function tablesReadByQueries(tableNames: readonly string[], dir = sqlDirectory()): string[] {
   const read = new Set<string>();
-  for (const spec of REPORT_RUN_QUERIES) {
+  for (const spec of ATHENA_QUERIES) {
     const sql = querySql(spec, dir).replace(/--[^\n]*/g, "");
     for (const name of tableNames) if (new RegExp(`\\b(FROM|JOIN)\\s+${name}\\b`, "i").test(sql)) read.add(name);
   }

@@ -2,11 +2,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { DEFAULT_REPORTS_FOLDER, runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { DEFAULT_LOOKBACK_DAYS, DEFAULT_MIN_GAP_SECONDS } from "../../reports/queries";
+import { BundleConflictError } from "../../reports/bundle-writer";
+import { ReportScopeError } from "../../reports/scope";
 import { summaryText } from "../../reports/summary";
 import { CliError } from "../errors";
 import type { Io } from "../io";
 import { integerIn, isoDate } from "../options";
+import { specificationLimits } from "../../config/analytics";
 import { analyticsFromFlags } from "../stack-analytics";
 
 export interface ReportFlags {
@@ -17,6 +21,7 @@ export interface ReportFlags {
   lookbackDays?: number;
   minGapSeconds?: number;
   stackConfig?: string;
+  amend?: string;
 }
 
 /** Runs the report and prints its summary and where it is; failures name the lake and the next step. */
@@ -24,8 +29,10 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
   if (!fs.existsSync(flags.lake)) {
     throw new CliError(`lake directory ${flags.lake} does not exist`, "write one with `iotpipe replay --input <file> --out <lake-dir>` (or run `npm run demo`)");
   }
-  // The limits drawn on the range chart: the stack's (the same `stackAnalytics` as replay and the cloud), else the shipped ones.
+  // The limits that applied: the stack's (the same `stackAnalytics` as replay and the cloud), else the shipped ones;
+  // of those, the ones its configuration sets are the specification limits the range chart draws.
   const staticLimits = analyticsFromFlags({ stackConfig: flags.stackConfig }).definition.rules.staticLimit;
+  const specLimits = specificationLimits(staticLimits);
   let result: LocalReportResult;
   try {
     result = await runLocalReport({
@@ -36,14 +43,30 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
       lookbackDays: flags.lookbackDays,
       minGapSeconds: flags.minGapSeconds,
       staticLimits,
+      specLimits,
+      amendReason: flags.amend,
     });
   } catch (error) {
-    throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, "check the date has data in the lake (ls <lake>/readings/)");
+    throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, nextStep(error, flags));
   }
   const html = path.relative(process.cwd(), result.htmlPath) || result.htmlPath;
   io.out(summaryText(result.summary, html));
-  io.out(`${result.status === "written" ? "wrote" : "unchanged (already written)"}: ${result.files.length} files, manifest ${path.relative(process.cwd(), result.manifestPath)}`);
+  const manifest = path.relative(process.cwd(), result.manifestPath) || result.manifestPath;
+  if (result.status === "written") io.out(`wrote: ${result.files.length} files, manifest ${manifest}`);
+  else if (result.amendment) {
+    io.out(`wrote amendment ${result.amendment.number}: ${result.files.length} files, manifest ${manifest}`);
+    io.out(`  it supersedes ${result.amendment.amends.manifest} (generated ${result.amendment.amends.generatedAt}), which stays as it was; reason: ${result.amendment.reason}`);
+  } else io.out(`unchanged: ${manifest} already says this; nothing written`);
   return result;
+}
+
+/** The next step that fits the failure, or none when there is nothing better to say than the message. */
+function nextStep(error: unknown, flags: ReportFlags): string | undefined {
+  if (error instanceof BundleConflictError && flags.amend === undefined) {
+    return `compare the locked report with the lake; to record what the lake says now, re-run with --amend "<reason>" (a new bundle beside the locked one that references it)`;
+  }
+  if (error instanceof ReportScopeError) return "name a site from the list with --site (or leave --site out for every site), and a --date the lake holds";
+  return undefined;
 }
 
 export function registerReport(program: Command, io: Io): void {
@@ -52,11 +75,12 @@ export function registerReport(program: Command, io: Io): void {
     .description("Write the daily compliance report (CSV per query, HTML, SHA-256 manifest) from a local lake")
     .requiredOption("--date <YYYY-MM-DD>", "report day (UTC)", isoDate)
     .requiredOption("--lake <dir>", "lake directory written by `iotpipe replay`")
-    .option("--out <dir>", "where report bundles go (default: reports/ beside the lake)")
+    .option("--out <dir>", `reports folder: the bundle goes to <dir>/<date>/<site|all>/ (default: <lake>/${DEFAULT_REPORTS_FOLDER})`)
     .option("--site <id>", "one site (default: all sites)")
-    .option("--lookback-days <n>", "days before the report day that define known sensors", integerIn(1, 366))
-    .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400))
-    .option("--stack-config <file>", "draw a stack's static limits (its Pulumi.<stack>.yaml) on the range chart instead of the shipped ones")
+    .option("--lookback-days <n>", "days before the report day that define known sensors and their cadence", integerIn(1, 366), DEFAULT_LOOKBACK_DAYS)
+    .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400), DEFAULT_MIN_GAP_SECONDS)
+    .option("--stack-config <file>", "a stack's Pulumi.<stack>.yaml: its static limits fill the sensor log's limit columns and its specification limits are drawn on the range chart (default: the shipped plausibility ranges fill the columns; only limits crossed are drawn)")
+    .option("--amend <reason>", "the day's report is locked and the lake now says something else: write an amendment beside it that references it, giving this reason (default: no amendment; a changed report is refused)")
     .action(async (flags: ReportFlags) => {
       await reportCommand(flags, io);
     });

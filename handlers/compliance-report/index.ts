@@ -1,7 +1,7 @@
 /**
  * Lambda entry point of the scheduled compliance report (EventBridge Scheduler invokes it daily; an operator can
- * invoke it with `{"date": "YYYY-MM-DD"}` to re-run a day). Clients and configuration are created once per
- * container; every failure is logged with its context, counted, and rethrown so the invocation fails visibly.
+ * invoke it with `{"date": "YYYY-MM-DD"}` to re-run a day, adding `"amend": "<reason>"` to amend its locked report).
+ * Clients and configuration are created once per container; every failure is logged with its context, counted, and rethrown so the invocation fails visibly.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,7 +10,7 @@ import type { StaticLimitRule } from "../../analytics/definition";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { loadConfig } from "./config";
-import { STATIC_LIMITS_FILE } from "./package-files";
+import { SPEC_LIMITS_FILE, STATIC_LIMITS_FILE } from "./package-files";
 import { ReportEvent, ReportJobResult, runComplianceReport } from "./job";
 import { S3BundleWriter } from "./s3-bundle-writer";
 import { SnsPublisher } from "../shared/sns-publish";
@@ -22,12 +22,13 @@ const metrics = new Metrics({ namespace: "iotpipe", serviceName: "compliance-rep
 const athena = new AthenaClient({});
 const sns = new SnsPublisher();
 
-/** The stack's static limits packaged beside this file (handlers/compliance-report/package.ts), read once. */
-function packagedStaticLimits(): StaticLimitRule | undefined {
-  const file = path.join(__dirname, STATIC_LIMITS_FILE);
+/** A static-limit file packaged beside this one (handlers/compliance-report/package.ts), or undefined. */
+function packagedLimits(name: string): StaticLimitRule | undefined {
+  const file = path.join(__dirname, name);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as StaticLimitRule) : undefined;
 }
-let staticLimits: StaticLimitRule | undefined | null = null;
+/** The stack's static limits and its specification limits, read once per container. */
+let limits: { staticLimits?: StaticLimitRule; specLimits?: StaticLimitRule } | null = null;
 
 /** What the handler uses of Lambda's context object. */
 interface InvocationContext {
@@ -37,7 +38,7 @@ interface InvocationContext {
 export async function handler(event: ReportEvent = {}, context?: InvocationContext): Promise<ReportJobResult> {
   try {
     const config = loadConfig();
-    if (staticLimits === null) staticLimits = packagedStaticLimits();
+    limits ??= { staticLimits: packagedLimits(STATIC_LIMITS_FILE), specLimits: packagedLimits(SPEC_LIMITS_FILE) };
     return await runComplianceReport(event ?? {}, {
       athena,
       bundles: new S3BundleWriter(config.REPORTS_BUCKET),
@@ -45,7 +46,7 @@ export async function handler(event: ReportEvent = {}, context?: InvocationConte
       logger,
       metrics,
       config,
-      staticLimits,
+      ...limits,
       ...(context && { remainingMs: () => context.getRemainingTimeInMillis() }),
     });
   } catch (error) {

@@ -10,20 +10,25 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import type { StaticLimitRule } from "../../analytics/definition";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import { bundlePrefix, MANIFEST_NAME, renderBundle } from "../../reports/bundle";
-import { BundleWriter, BundleWriteResult, writeBundle } from "../../reports/bundle-writer";
-import { QueryResult, ReportData } from "../../reports/model";
+import { bundlePrefix, MANIFEST_NAME } from "../../reports/bundle";
+import { ReportWriteResult, validateAmendReason, writeReport } from "../../reports/amendment";
+import { BundleWriter } from "../../reports/bundle-writer";
+import { AmendmentRecord, QueryResult, ReportData } from "../../reports/model";
 import {
+  ALL_SITES,
   COMPLIANCE_QUERIES,
   LAKE_FRESHNESS_QUERY,
   QuerySpec,
   ReportParameters,
+  SCOPE_QUERY,
+  SCOPE_QUERY_TIMEOUT_SECONDS,
   assertReportDate,
   athenaExecutionParameters,
   querySql,
   shiftDate,
   validateParameters,
 } from "../../reports/queries";
+import { assertReportScope, siteActivity } from "../../reports/scope";
 import { ReportSummary, summarize, summaryText } from "../../reports/summary";
 import { Clock, realClock, runAthenaQuery } from "./athena";
 import { ReportJobConfig } from "./config";
@@ -37,6 +42,11 @@ export interface ReportEvent {
   site?: string;
   /** The schedule's `<aws.scheduler.scheduled-time>`: a retried run still reports on the day it was meant for. */
   scheduledTime?: string;
+  /**
+   * Amend the day's locked report, for this reason: a new bundle under `amendments/<n>/` that references the
+   * version it supersedes (reports/amendment.ts). Sent by an operator after reviewing a conflict, never scheduled.
+   */
+  amend?: string;
 }
 
 export interface ReportJobDeps {
@@ -49,18 +59,21 @@ export interface ReportJobDeps {
   metrics: Metrics;
   config: ReportJobConfig;
   clock?: Clock;
-  /** The stack's static limits, drawn on the range chart (the package's static-limits.json); absent: only limits crossed. */
+  /** The stack's static limits (the package's static-limits.json): the limits that applied, in the daily sensor log. */
   staticLimits?: StaticLimitRule;
   /** Milliseconds left in the invocation (Lambda's context.getRemainingTimeInMillis); bounds the catch-up of missing days. */
   remainingMs?: () => number;
+  /** Those its configuration sets (spec-limits.json), drawn on the range chart; absent: only limits crossed. */
+  specLimits?: StaticLimitRule;
 }
-
 
 export interface ReportJobResult {
   date: string;
   site: string;
-  status: BundleWriteResult["status"];
+  status: ReportWriteResult["status"];
   manifestKey: string;
+  /** The amendment written (an `amend` event), with the version it supersedes. */
+  amendment?: AmendmentRecord;
   executionIds: Record<string, string>;
   summary: ReportSummary;
   /** Whether the day was final in the lake (else the report says INCOMPLETE). */
@@ -127,7 +140,8 @@ export async function runComplianceReport(event: ReportEvent, deps: ReportJobDep
   const date = event.date ?? defaultReportDate(instant, config.REPORT_TIMEZONE);
   assertReportDate(date);
   const site = event.site ?? config.REPORT_SITE;
-  const report = await reportDay(date, site, deps);
+  if (event.amend !== undefined) validateAmendReason(event.amend);
+  const report = await reportDay(date, site, deps, event.amend);
   // An operator's re-run of one day is just that; a scheduled run also catches up what earlier runs left out.
   const { backfilled, stillMissing } = event.date === undefined ? await fillMissingDays(date, site, deps) : { backfilled: [], stillMissing: [] };
   return { ...report, backfilled, stillMissing };
@@ -171,7 +185,7 @@ async function fillMissingDays(date: string, site: string, deps: ReportJobDeps):
 }
 
 /** One day's report: freshness gate, queries, bundle, notification, metrics. */
-async function reportDay(date: string, site: string, deps: ReportJobDeps): Promise<DayReport> {
+async function reportDay(date: string, site: string, deps: ReportJobDeps, amend?: string): Promise<DayReport> {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? realClock;
   const parameters: ReportParameters = validateParameters({
@@ -191,6 +205,13 @@ async function reportDay(date: string, site: string, deps: ReportJobDeps): Promi
     pollMaxMs: config.POLL_MAX_MS,
   };
   let scanned = 0;
+  if (parameters.site !== ALL_SITES) {
+    // A one-site report first checks the lake knows the site: a typo fails here, before any bundle exists.
+    const scopeSettings = { ...settings, timeoutMs: Math.min(settings.timeoutMs, SCOPE_QUERY_TIMEOUT_SECONDS * 1000) };
+    const scope = await runAthenaQuery(deps.athena, SCOPE_QUERY, querySql(SCOPE_QUERY), athenaExecutionParameters(SCOPE_QUERY, parameters), scopeSettings, clock);
+    scanned += scope.dataScannedBytes;
+    assertReportScope(parameters, siteActivity(scope.result), "allow");
+  }
   const lakeFreshness = await awaitFinalDay(
     date,
     async () => {
@@ -240,20 +261,21 @@ async function reportDay(date: string, site: string, deps: ReportJobDeps): Promi
     results,
     ...(deps.staticLimits && { staticLimits: deps.staticLimits }),
     lakeFreshness: { complete: lakeFreshness.complete, detail: lakeFreshness.detail },
+    ...(deps.specLimits && { specLimits: deps.specLimits }),
   };
-  const bundle = renderBundle(data, new Date(clock.now()));
-  const written = await writeBundle(deps.bundles, bundle);
+  const written = await writeReport(deps.bundles, data, new Date(clock.now()), amend);
   const summary = summarize(data);
-  const location = `${deps.bundles.location}/${bundlePrefix(date, parameters.site)}`;
-  logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, contentSha256: bundle.manifest.contentSha256 });
+  const location = deps.bundles.where(written.prefix);
+  logger.info("compliance report stored", { status: written.status, manifestKey: written.manifestKey, amendment: written.amendment });
 
-  const scope = parameters.site === "*" ? "all sites" : parameters.site;
+  const note = { written: "", unchanged: " (re-run, unchanged)", amended: ` (amendment ${written.amendment?.number})` }[written.status];
+  const amendedWhy = written.amendment ? `\nAmendment ${written.amendment.number}, superseding ${written.amendment.amends.manifest}: ${written.amendment.reason}` : "";
   await deps.notify(
-    `${lakeFreshness.complete ? "" : "INCOMPLETE "}Compliance report ${date} ${scope}${written.status === "unchanged" ? " (re-run, unchanged)" : ""}`.slice(0, 100),
-    lakeFreshness.complete ? summaryText(summary, location) : `${lakeFreshness.detail}\n${summaryText(summary, location)}`,
+    `${lakeFreshness.complete ? "" : "INCOMPLETE "}Compliance report ${date} ${parameters.site === "*" ? "all sites" : parameters.site}${note}`.slice(0, 100),
+    (lakeFreshness.complete ? "" : `${lakeFreshness.detail}\n`) + summaryText(summary, location) + amendedWhy,
   );
 
-  metrics.addMetric(written.status === "written" ? "ReportsWritten" : "ReportsUnchanged", MetricUnit.Count, 1);
+  metrics.addMetric({ written: "ReportsWritten", unchanged: "ReportsUnchanged", amended: "ReportsAmended" }[written.status], MetricUnit.Count, 1);
   if (!lakeFreshness.complete) metrics.addMetric("ReportsIncomplete", MetricUnit.Count, 1);
   metrics.addMetric("DataScannedBytes", MetricUnit.Bytes, scanned);
   metrics.addMetric("Excursions", MetricUnit.Count, summary.excursions);
@@ -265,6 +287,7 @@ async function reportDay(date: string, site: string, deps: ReportJobDeps): Promi
     site: parameters.site,
     status: written.status,
     manifestKey: written.manifestKey,
+    ...(written.amendment && { amendment: written.amendment }),
     executionIds: Object.fromEntries(results.map((r) => [r.queryId, r.executionId])),
     summary,
     lakeFreshness,

@@ -37,8 +37,8 @@ export class S3BundleWriter implements BundleWriter {
     this.conflictBackoffMs = options.conflictBackoffMs ?? 200;
   }
 
-  get location(): string {
-    return `s3://${this.bucket}`;
+  where(key: string): string {
+    return `s3://${this.bucket}/${key}`;
   }
 
   /** The object's URL; keys are encoded per segment, so `/` stays the separator S3 expects. */
@@ -55,7 +55,7 @@ export class S3BundleWriter implements BundleWriter {
   }
 
   async read(key: string): Promise<Buffer | null> {
-    const where = `${this.location}/${key}`;
+    const where = this.where(key);
     const response = await this.send(`reading ${where}`, key, { method: "GET" });
     if (response.status === 404) {
       await discardBody(response);
@@ -77,7 +77,7 @@ export class S3BundleWriter implements BundleWriter {
   }
 
   async createIfAbsent(key: string, body: Buffer, contentType: string): Promise<boolean> {
-    const where = `${this.location}/${key}`;
+    const where = this.where(key);
     const digest = crypto.createHash("sha256").update(body).digest();
     const headers = {
       "content-type": contentType,

@@ -101,8 +101,79 @@ describe("iotpipe sql", () => {
   });
 });
 
+describe("iotpipe report refuses a scope the lake has no readings for", () => {
+  let lake: string;
+  beforeAll(async () => {
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = ["plant-a", "plant-b"].flatMap((site) =>
+      Array.from({ length: 10 }, (_, i) =>
+        JSON.stringify({ topic: `telemetry/${site}/line-1/oven-1`, ts: base + i * 5000, msg_id: `${site}-${i}`, readings: [{ metric: "temperature", value: 20, unit: "degC" }] }),
+      ),
+    );
+    const input = path.join(dir, "scope.jsonl");
+    fs.writeFileSync(input, `${lines.join("\n")}\n`);
+    lake = path.join(dir, "scope-lake");
+    expect((await cli("replay", "--input", input, "--out", lake)).code).toBe(EXIT.ok);
+  });
+
+  test("a mistyped --site fails naming the sites the lake has, and writes nothing", async () => {
+    const out = path.join(dir, "scope-reports");
+    const r = await cli("report", "--date", "2026-11-22", "--lake", lake, "--site", "plant-c", "--out", out);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/site 'plant-c' has no readings in the lake from 2026-11-15 to 2026-11-22 .* sites with readings on 2026-11-22: plant-a, plant-b; the lake holds readings for 2026-11-22/);
+    expect(r.err).toMatch(/next: name a site from the list with --site/);
+    expect(r.err).not.toMatch(/check the date has data/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test("a date with no readings in its window fails naming the days the lake holds", async () => {
+    const r = await cli("report", "--date", "2026-12-22", "--lake", lake, "--out", path.join(dir, "scope-reports"));
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.err).toMatch(/the lake has no readings from 2026-12-15 to 2026-12-22 .*; the lake holds readings for 2026-11-22/);
+    expect(fs.existsSync(path.join(dir, "scope-reports"))).toBe(false);
+  });
+
+  test("a site quiet on the day but seen in the lookback days is a real record", async () => {
+    const r = await cli("report", "--date", "2026-11-23", "--lake", lake, "--site", "plant-b", "--out", path.join(dir, "scope-quiet"));
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toMatch(/0 sensors reported 0 readings/);
+    expect(r.out).toMatch(/1 silent all day/);
+  });
+});
+
+describe("iotpipe report output", () => {
+  test("--help shows every default", async () => {
+    const r = await cli("report", "--help");
+    expect(r.code).toBe(EXIT.ok);
+    for (const text of ["(default: <lake>/_reports)", "(default: all sites)", "(default: 7)", "(default: 900)", "(default: the", "(default: no\n"]) {
+      expect(r.out.replace(/\s+/g, " ")).toContain(text.replace(/\s+/g, " "));
+    }
+  });
+
+  test("without --out the report goes inside the lake, never beside it", async () => {
+    const base = Date.UTC(2026, 10, 22, 8);
+    const lines = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-9", ts: base + i * 5000, msg_id: `d${i}`, readings: [{ metric: "temperature", value: 20, unit: "degC" }] }),
+    );
+    const parent = fs.mkdtempSync(path.join(dir, "default-out-"));
+    fs.writeFileSync(path.join(parent, "in.jsonl"), `${lines.join("\n")}\n`);
+    const lake = path.join(parent, "lake");
+    expect((await cli("replay", "--input", path.join(parent, "in.jsonl"), "--out", lake)).code).toBe(EXIT.ok);
+    const r = await cli("report", "--date", "2026-11-22", "--lake", lake);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(EXIT.ok);
+    expect(fs.existsSync(path.join(lake, "_reports", "2026-11-22", "all", "report.html"))).toBe(true);
+    expect(r.out).toContain(path.join("_reports", "2026-11-22", "all", "manifest.json"));
+    expect(fs.readdirSync(parent).sort()).toEqual(["in.jsonl", "lake"]);
+    // The report folder is no lake table: sql sees the tables only.
+    const tables = await cli("sql", "--lake", lake, "SELECT count(*) AS n FROM readings");
+    expect(tables.out).toMatch(/^10$/m);
+  });
+});
+
 describe("iotpipe report --stack-config", () => {
-  test("draws the stack's static limits on the range chart", async () => {
+  test("draws the stack's static limits on the range chart; a report that would differ is amended, never replaced", async () => {
     const base = Date.UTC(2026, 10, 22, 8);
     const lines = Array.from({ length: 20 }, (_, i) =>
       JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-3", ts: base + i * 5000, msg_id: `r${i}`, readings: [{ metric: "temperature", value: 20 + i, unit: "degC" }] }),
@@ -117,9 +188,26 @@ describe("iotpipe report --stack-config", () => {
     const r = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--stack-config", stackFile);
     expect(r.err).toBe("");
     expect(r.code).toBe(EXIT.ok);
-    const html = fs.readFileSync(path.join(out, "reports", "2026-11-22", "all", "report.html"), "utf8");
-    expect(html).toContain("<title>Lower limit 5</title>");
-    expect(html).toContain("<title>Upper limit 90</title>");
+    const html = fs.readFileSync(path.join(out, "2026-11-22", "all", "report.html"), "utf8");
+    expect(html).toMatch(/<title>Lower limit 5 \(specification\)(, off the scale)?<\/title>/);
+    expect(html).toMatch(/<title>Upper limit 90 \(specification\)(, off the scale)?<\/title>/);
+    // The sensor log records the limits that applied: the stack's line override.
+    expect(fs.readFileSync(path.join(out, "2026-11-22", "all", "daily-sensor-log.csv"), "utf8")).toMatch(/,oven-3,temperature,degC,.*,5\.0,90\.0\r\n/);
+
+    // The stack's limits change what the day's report says: the locked one stands, and the way forward is an amendment.
+    const plain = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out);
+    expect(plain.code).toBe(EXIT.failed);
+    expect(plain.err).toMatch(/already locked at .*manifest\.json/);
+    expect(plain.err).toMatch(/next: compare the locked report with the lake; to record what the lake says now, re-run with --amend "<reason>"/);
+    expect(plain.err).not.toMatch(/check the date has data/);
+    const amended = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--amend", "limits drawn from the shipped catalog, as agreed with QA");
+    expect(amended.err).toBe("");
+    expect(amended.code).toBe(EXIT.ok);
+    expect(amended.out).toMatch(/wrote amendment 1: 8 files, manifest .*2026-11-22\/all\/amendments\/1\/manifest\.json/);
+    expect(amended.out).toMatch(/it supersedes \.\.\/\.\.\/manifest\.json \(generated .*\), which stays as it was; reason: limits drawn from the shipped catalog, as agreed with QA/);
+    expect(fs.readFileSync(path.join(out, "2026-11-22", "all", "report.html"), "utf8")).toBe(html);
+    const again = await cli("report", "--date", "2026-11-22", "--lake", lake, "--out", out, "--amend", "same again");
+    expect(again.out).toMatch(/unchanged: .*amendments\/1\/manifest\.json already says this; nothing written/);
   });
 });
 

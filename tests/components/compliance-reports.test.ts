@@ -2,6 +2,7 @@
  * ComplianceReports under Pulumi mocks: the schedule, the function, its least-privilege role, the DLQ and the
  * alarms exist and are wired to each other and to the resources passed in.
  */
+import { DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { installMocks, oneOf, ofType, settle, statementsOf, resolve, MOCK_ACCOUNT, MOCK_REGION, RecordedResource } from "../pulumi/harness";
 
 const recorded: RecordedResource[] = installMocks();
@@ -88,6 +89,7 @@ describe("ComplianceReports", () => {
       "sql/athena/device-inventory.sql",
       "sql/athena/excursions.sql",
       "sql/athena/lake-freshness.sql",
+      "sql/athena/report-scope.sql",
     ]);
     expect(await archive.assets["index.js"].text).toMatch(/exports|handler/);
     expect(await archive.assets["sql/athena/data-gaps.sql"].text).toContain("FROM readings");
@@ -201,11 +203,19 @@ describe("ComplianceReports", () => {
     });
   });
 
-  it("packages the stack's static limits beside the handler, for the report's range chart", async () => {
-    const staticLimits = { enabled: true, defaults: { temperature: { low: -20, high: 120, severity: "critical" as const } }, overrides: [{ site: "plant-a", line: "line-2", metric: "temperature", high: 95, severity: "critical" as const }] };
+  it("packages the stack's static limits beside the handler, and apart from them the ones its configuration sets", async () => {
+    // temperature replaced by the stack; vibration the shipped plausibility range (no specification).
+    const vibration = DEFAULT_ANALYTICS.rules.staticLimit.defaults.vibration;
+    const override = { site: "plant-a", line: "line-2", metric: "temperature", high: 95, severity: "critical" as const };
+    const staticLimits = { enabled: true, defaults: { temperature: { low: -20, high: 120, severity: "critical" as const }, vibration }, overrides: [override] };
     const withLimits = new ComplianceReports("limits", { ...ARGS, staticLimits });
     const archive = (await resolve(withLimits.function.code)) as any;
     expect(JSON.parse(await archive.assets["static-limits.json"].text)).toEqual(staticLimits);
+    expect(JSON.parse(await archive.assets["spec-limits.json"].text)).toEqual({
+      enabled: true,
+      defaults: { temperature: { low: -20, high: 120, severity: "critical" } },
+      overrides: [override],
+    });
   });
 
   it("exposes functionName, scheduleName and dlqUrl", async () => {
@@ -224,6 +234,10 @@ describe("ComplianceReports", () => {
     expect(() => new ComplianceReports("bad3", { ...ARGS, code, queryTimeoutSeconds: 600, queryConcurrency: 2 })).toThrow(/do not fit in timeoutSeconds 900/);
     // The freshness gate's wait counts too: 2 waves × 300 s + 300 s wait + its last 60 s check + 20 s > 900 s.
     expect(() => new ComplianceReports("bad8", { ...ARGS, code, freshnessWaitSeconds: 300 })).toThrow(/after a freshness wait of 300 s do not fit in timeoutSeconds 900/);
+    // Two waves of 320 s after the freshness gate (180 s + 60 s) fit in 900 s for all sites, not with a one-site
+    // report's scope check (60 s) before them.
+    expect(() => new ComplianceReports("fits", { ...ARGS, code, site: "*", queryTimeoutSeconds: 320 })).not.toThrow();
+    expect(() => new ComplianceReports("bad3b", { ...ARGS, code, site: "plant-a", queryTimeoutSeconds: 320 })).toThrow(/do not fit in timeoutSeconds 900/);
     expect(() => new ComplianceReports("bad4", { ...ARGS, code, retryPolicy: { maximumRetryAttempts: 200, maximumEventAgeInSeconds: 60 } })).toThrow(/maximumRetryAttempts/);
     expect(() => new ComplianceReports("bad5", { ...ARGS, code, site: "x' OR 1=1" })).toThrow(/not a valid site id/);
     expect(() => new ComplianceReports("bad6", { ...ARGS, code, athenaResultsPrefix: "results" })).toThrow(/athenaResultsPrefix 'results' must be empty or end with '\/'/);

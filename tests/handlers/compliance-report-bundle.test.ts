@@ -31,6 +31,7 @@ function fakeAws() {
   const objects = new Map<string, Buffer>();
   const puts: Put[] = [];
   const athenaCalls: Array<{ target: string; body: any }> = [];
+  const scopeIds = new Set<string>();
   const published: string[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -43,9 +44,19 @@ function fakeAws() {
         athenaCalls.push({ target, body: input });
         res.setHeader("content-type", "application/x-amz-json-1.1");
         const op = target.split(".")[1];
-        if (op === "StartQueryExecution") return res.end(JSON.stringify({ QueryExecutionId: `q-${athenaCalls.length}` }));
+        if (op === "StartQueryExecution") {
+          const id = `q-${athenaCalls.length}`;
+          if (String(input.QueryString).startsWith("-- Report scope")) scopeIds.add(id);
+          return res.end(JSON.stringify({ QueryExecutionId: id }));
+        }
         if (op === "GetQueryExecution") {
           return res.end(JSON.stringify({ QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: "SUCCEEDED" }, Statistics: { DataScannedInBytes: 2048 } } }));
+        }
+        if (op === "GetQueryResults" && scopeIds.has(input.QueryExecutionId)) {
+          // The scope check: plant-a has readings in the window.
+          const names = ["site", "first_day", "last_day", "readings"];
+          const rows = [names, ["plant-a", "2026-11-09", "2026-11-10", "96"]].map((r) => ({ Data: r.map((v) => ({ VarCharValue: v })) }));
+          return res.end(JSON.stringify({ ResultSet: { ResultSetMetadata: { ColumnInfo: names.map((n) => ({ Name: n, Type: "varchar" })) }, Rows: rows } }));
         }
         if (op === "GetQueryResults") {
           const header = { Data: [{ VarCharValue: "site" }] };
@@ -157,14 +168,17 @@ describe("compliance-report bundle, as deployed", () => {
     expect(first.ok).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: "reports/2026-11-10/plant-a/manifest.json" });
 
     const starts = aws.athenaCalls.filter((c) => c.target === "AmazonAthena.StartQueryExecution").map((c) => c.body);
-    // The freshness check (sql/athena/lake-freshness.sql, packaged beside the handler), then the six queries.
-    expect(starts).toHaveLength(7);
-    expect(starts[0].QueryString).toMatch(/^-- Lake freshness/);
+    // The scope check (the site is in the lake), the freshness check (sql/athena/lake-freshness.sql, packaged beside
+    // the handler), then the six compliance queries.
+    expect(starts).toHaveLength(8);
+    expect(starts[0].QueryString).toMatch(/^-- Report scope/);
+    expect(starts[0].ExecutionParameters).toEqual(["'2026-11-03'", "'2026-11-10'"]);
+    expect(starts[1].QueryString).toMatch(/^-- Lake freshness/);
     for (const s of starts) {
       expect(s).toMatchObject({ WorkGroup: "wg", QueryExecutionContext: { Catalog: "AwsDataCatalog", Database: "lake_db" } });
       expect(s.QueryString).toMatch(/^-- /);
-      expect(s.ExecutionParameters).toContain("'plant-a'");
     }
+    for (const s of starts.slice(1)) expect(s.ExecutionParameters).toContain("'plant-a'");
 
     expect(aws.puts.map((p) => p.key.split("/").pop())).toEqual([
       "daily-sensor-log.csv", "excursions.csv", "data-completeness.csv", "data-gaps.csv", "anomaly-summary.csv", "device-inventory.csv",

@@ -16,7 +16,8 @@ import {
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import * as crypto from "crypto";
-import { COMPLIANCE_QUERIES, REPORT_RUN_QUERIES, querySql } from "../../reports/queries";
+import { ATHENA_QUERIES, COMPLIANCE_QUERIES, querySql } from "../../reports/queries";
+import { ReportScopeError } from "../../reports/scope";
 import { QueryResult } from "../../reports/model";
 import { BundleConflictError } from "../../reports/bundle-writer";
 import { loadConfig } from "../../handlers/compliance-report/config";
@@ -24,7 +25,7 @@ import { defaultReportDate, runComplianceReport, ReportJobDeps } from "../../han
 import { runAthenaQuery } from "../../handlers/compliance-report/athena";
 import { S3BundleWriter } from "../../handlers/compliance-report/s3-bundle-writer";
 import { SnsPublisher } from "../../handlers/shared/sns-publish";
-import { sampleReport } from "../reports/sample-report";
+import { sampleReport, sampleScope } from "../reports/sample-report";
 import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
 
 const athenaMock = mockClient(AthenaClient);
@@ -43,7 +44,7 @@ const ENV = {
 };
 
 /** Query id from the SQL text Athena received (each spec has its own file). */
-const specBySql = new Map(REPORT_RUN_QUERIES.map((q) => [querySql(q), q.id]));
+const specBySql = new Map(ATHENA_QUERIES.map((q) => [querySql(q), q.id]));
 
 interface AthenaScenario {
   /** State sequence per query id (last state repeats); default QUEUED, RUNNING, SUCCEEDED. */
@@ -64,7 +65,7 @@ const freshnessResult = (lastWindowEnd: string | null, executionId: string): Que
 
 function fakeAthena(scenario: AthenaScenario = {}) {
   const polls = new Map<string, number>();
-  const results = Object.fromEntries(sampleReport().results.map((r) => [r.queryId, r]));
+  const results = Object.fromEntries([...sampleReport().results, sampleScope()].map((r) => [r.queryId, r]));
   Object.assign(results, scenario.results ?? {});
   let freshnessChecks = 0;
   athenaMock.on(StartQueryExecutionCommand).callsFake((input) => {
@@ -152,7 +153,7 @@ function expectAllSigned() {
 }
 
 describe("compliance-report handler", () => {
-  it("draws the stack's static limits (packaged beside the handler) on the report's range chart", async () => {
+  it("fills the sensor log with the stack's static limits and draws its specification limits (packaged beside the handler)", async () => {
     const limit = { low: -123.5, high: 123.5, severity: "critical" as const };
     const staticLimits = { enabled: true, defaults: Object.fromEntries(["temperature", "pressure", "vibration", "current"].map((m) => [m, limit])), overrides: [] };
     const html = async (extra: Partial<ReportJobDeps>) => {
@@ -162,8 +163,13 @@ describe("compliance-report handler", () => {
       await runComplianceReport({ scheduledTime: "2026-11-11T00:30:00Z" }, { ...deps(), ...extra });
       return aws.puts().find((p) => p.key!.endsWith("report.html"))!.body.toString();
     };
-    expect(await html({ staticLimits })).toContain("<title>Upper limit 123.5</title>");
+    // The limits that applied fill the sensor log; only the specification limits are drawn.
+    expect(await html({ staticLimits })).not.toContain("<title>Upper limit 123.5");
+    expect(await html({ staticLimits, specLimits: staticLimits })).toContain("<title>Upper limit 123.5 (specification), off the scale</title>");
     expect(await html({})).not.toContain("limit 123.5");
+    expect(aws.puts().find((p) => p.key!.endsWith("daily-sensor-log.csv"))!.body.toString()).not.toContain("123.5");
+    await html({ staticLimits });
+    expect(aws.puts().find((p) => p.key!.endsWith("daily-sensor-log.csv"))!.body.toString()).toContain("dev-v1,vibration,mm/s,24,0,2.0,11.0,2.667,2026-11-10 00:00:00.000,2.0,2026-11-10 23:00:00.000,11.0,-123.5,123.5");
   });
 
   it("runs every query with bound parameters, writes the bundle manifest last and publishes a summary", async () => {
@@ -174,7 +180,9 @@ describe("compliance-report handler", () => {
     expect(result).toMatchObject({ date: "2026-11-10", site: "plant-a", status: "written", manifestKey: `${PREFIX}manifest.json` });
     expect(result.executionIds["data-gaps"]).toBe("exec-data-gaps");
     const starts = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
-    expect(starts.map((s) => specBySql.get(s.QueryString!))).toEqual(["lake-freshness", ...COMPLIANCE_QUERIES.map((q) => q.id)]);
+    // The scope check (is plant-a in the lake?) first, then the six compliance queries.
+    expect(starts.map((s) => specBySql.get(s.QueryString!))).toEqual(["report-scope", "lake-freshness", ...COMPLIANCE_QUERIES.map((q) => q.id)]);
+    expect(starts[0].ExecutionParameters).toEqual(["'2026-11-03'", "'2026-11-10'"]);
     for (const start of starts) {
       expect(start.WorkGroup).toBe("iotpipe-reports");
       expect(start.QueryExecutionContext).toEqual({ Catalog: "AwsDataCatalog", Database: "iotpipe_lake" });
@@ -230,7 +238,8 @@ describe("compliance-report handler", () => {
     const store = fakeBucket();
     const d = deps();
     const started = d.clockMs();
-    await expect(runComplianceReport({ date: "2026-11-10" }, d)).rejects.toThrow(
+    // All sites: no scope check before the queries, so the clock measures the compliance queries alone.
+    await expect(runComplianceReport({ date: "2026-11-10", site: "*" }, d)).rejects.toThrow(
       /Athena query 'data-completeness' \(execution exec-data-completeness\) still RUNNING after 60 s: stopped/,
     );
     expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(["exec-data-completeness"]);
@@ -238,7 +247,7 @@ describe("compliance-report handler", () => {
     const polls = athenaMock.commandCalls(GetQueryExecutionCommand).filter((c) => c.args[0].input.QueryExecutionId === "exec-data-completeness");
     expect(polls.length).toBeLessThan(20);
     expect(d.clockMs() - started).toBeLessThanOrEqual(60_000);
-    expect(store.has(`${PREFIX}manifest.json`)).toBe(false);
+    expect(store.has("reports/2026-11-10/all/manifest.json")).toBe(false);
   });
 
   it("stops queries still in flight once another query of the report has failed", async () => {
@@ -249,7 +258,7 @@ describe("compliance-report handler", () => {
     expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(["exec-data-completeness"]);
     // Nothing after the failure was started.
     const started = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!));
-    expect(started).toEqual(["lake-freshness", "daily-sensor-log", "excursions", "data-completeness"]);
+    expect(started).toEqual(["report-scope", "lake-freshness", "daily-sensor-log", "excursions", "data-completeness"]);
   });
 
   it("a query told to stop is stopped in Athena and says why", async () => {
@@ -385,8 +394,73 @@ describe("compliance-report handler", () => {
     const run = runComplianceReport({ date: "2026-11-10" }, deps());
     await expect(run).rejects.toThrow(BundleConflictError);
     await expect(run).rejects.toThrow(/already locked at s3:\/\/iotpipe-reports-bucket\/reports\/2026-11-10\/plant-a\/manifest.json/);
+    await expect(run).rejects.toThrow(/the report job's event field "amend"/);
     expect(aws.puts()).toHaveLength(0);
     expect(store).toEqual(locked);
+  });
+
+  it("an operator's amend event writes an amendment beside the locked report that references it, and tells the operators", async () => {
+    fakeAthena();
+    const store = fakeBucket();
+    await runComplianceReport({ date: "2026-11-10" }, deps());
+    const locked = new Map(store);
+    const lockedManifest = store.get(`${PREFIX}manifest.json`)!;
+
+    const changed = sampleReport().results.find((r) => r.queryId === "daily-sensor-log")!;
+    changed.rows[0][5] = "47";
+    athenaMock.reset();
+    aws.requests.length = 0;
+    fakeAthena({ results: { "daily-sensor-log": changed } });
+    const result = await runComplianceReport({ date: "2026-11-10", amend: "late readings from dev-p1 (gateway outage, ticket 4711)" }, deps());
+    expect(result).toMatchObject({ status: "amended", manifestKey: `${PREFIX}amendments/1/manifest.json` });
+    expect(result.amendment).toMatchObject({
+      number: 1,
+      reason: "late readings from dev-p1 (gateway outage, ticket 4711)",
+      amends: { manifest: "../../manifest.json", manifestSha256: crypto.createHash("sha256").update(lockedManifest).digest("hex") },
+    });
+    // Only new keys, each create-only and checksummed, manifest last; the locked objects are as they were.
+    const puts = aws.puts();
+    expect(puts.every((p) => p.key!.startsWith(`${PREFIX}amendments/1/`) && p.headers["if-none-match"] === "*")).toBe(true);
+    expect(puts.at(-1)!.key).toBe(`${PREFIX}amendments/1/manifest.json`);
+    for (const [key, body] of locked) expect(store.get(key)).toEqual(body);
+    expect(JSON.parse(store.get(`${PREFIX}amendments/1/manifest.json`)!.toString()).amendment.reason).toBe("late readings from dev-p1 (gateway outage, ticket 4711)");
+    const publish = aws.published().at(-1)!;
+    expect(publish.get("Subject")).toBe("Compliance report 2026-11-10 plant-a (amendment 1)");
+    expect(publish.get("Message")).toContain(`s3://iotpipe-reports-bucket/${PREFIX}amendments/1/`);
+    expect(publish.get("Message")).toContain("Amendment 1, superseding ../../manifest.json: late readings from dev-p1 (gateway outage, ticket 4711)");
+
+    // The same amend event again (a retry) writes nothing.
+    aws.requests.length = 0;
+    expect((await runComplianceReport({ date: "2026-11-10", amend: "late readings from dev-p1 (gateway outage, ticket 4711)" }, deps())).status).toBe("unchanged");
+    expect(aws.puts()).toHaveLength(0);
+  });
+
+  it("an amend event without a usable reason fails before any query runs", async () => {
+    fakeAthena();
+    fakeBucket();
+    await expect(runComplianceReport({ date: "2026-11-10", amend: " " }, deps())).rejects.toThrow(/an amendment needs a reason/);
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+  });
+
+  it("refuses a site the lake has no readings for, naming the sites it has, before any query or write", async () => {
+    fakeAthena();
+    fakeBucket();
+    const run = runComplianceReport({ date: "2026-11-10", site: "plant-x" }, deps());
+    await expect(run).rejects.toThrow(ReportScopeError);
+    await expect(run).rejects.toThrow(
+      "site 'plant-x' has no readings in the lake from 2026-11-03 to 2026-11-10 (the report day and its 7 lookback days), " +
+        "so its report would be empty; sites with readings on 2026-11-10: plant-a, plant-b",
+    );
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!))).toEqual(["report-scope"]);
+    expect(aws.puts()).toHaveLength(0);
+    expect(aws.published()).toHaveLength(0);
+  });
+
+  it("an all-sites report runs no scope query (the schedule writes its record even for a quiet plant)", async () => {
+    fakeAthena();
+    fakeBucket();
+    await expect(runComplianceReport({ date: "2026-11-10", site: "*" }, deps())).resolves.toMatchObject({ status: "written", site: "*" });
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!))).toEqual(["lake-freshness", ...COMPLIANCE_QUERIES.map((q) => q.id)]);
   });
 
   it("reports on yesterday in the configured time zone, never on a UTC day still running", () => {

@@ -1,6 +1,8 @@
 /**
  * The HTML report in a real browser (Debian chromium, headless, no network): it loads without a console error
- * or a blocked request, both SVG charts have drawn content, and the screenshot is not blank.
+ * or a blocked request, both SVG charts have drawn content, and the screenshot is not blank. On a busy day
+ * (120 excursions, 64 sensors, long device ids) the page never scrolls sideways at 1,400 or 1,024 px, and the
+ * timeline's hour axis stays in view while its rows scroll. IOTPIPE_SCREENSHOT_DIR=<dir> keeps the screenshots.
  * Chromium is a hard requirement here (.ci/run installs it): without it this test fails, it is never skipped.
  */
 import * as fs from "fs";
@@ -8,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { chromium, Browser } from "playwright-core";
 import { renderHtml } from "../../reports/html";
-import { sampleReport } from "./sample-report";
+import { busyReport, sampleReport } from "./sample-report";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -91,5 +93,44 @@ describe("HTML report in headless Chromium", () => {
     await page.close();
     await analysis.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe.each([1400, 1024])("a busy day at %i px", (width) => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "report-busy-"));
+      fs.writeFileSync(path.join(dir, "report.html"), renderHtml(busyReport()));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("never scrolls sideways: wide tables scroll in their own box, charts fit the column", async () => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto(`file://${path.join(dir, "report.html")}`, { waitUntil: "load" });
+      const layout = await page.evaluate(() => {
+        const doc = (globalThis as any).document;
+        const boxes = [...doc.querySelectorAll("body > *, section > *, svg.chart")].map((e: any) => e.getBoundingClientRect().right);
+        return { scrollWidth: doc.documentElement.scrollWidth, clientWidth: doc.documentElement.clientWidth, right: Math.max(...boxes) };
+      });
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
+      expect(layout.right).toBeLessThanOrEqual(layout.clientWidth);
+      // The attention list is grouped and capped, not one bullet per episode.
+      expect(await page.$$eval(".attention li", (items) => items.length)).toBeLessThanOrEqual(4 * 8);
+      if (process.env.IOTPIPE_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.IOTPIPE_SCREENSHOT_DIR, `busy-${width}.png`), fullPage: true });
+      await page.close();
+    });
+
+    it("keeps the timeline's hour axis in view while its rows scroll", async () => {
+      const page = await browser.newPage({ viewport: { width, height: 700 } });
+      await page.goto(`file://${path.join(dir, "report.html")}`, { waitUntil: "load" });
+      const timeline = (await page.$("#excursion-timeline"))!;
+      const box = (await timeline.boundingBox())!;
+      expect(box.height).toBeGreaterThan(1000); // taller than the 700 px window: the rows do scroll
+      await page.evaluate((y) => (globalThis as any).window.scrollTo(0, y), box.y + box.height / 2);
+      const axis = (await (await page.$(".timeline-axis"))!.boundingBox())!;
+      expect(Math.abs(axis.y)).toBeLessThan(1);
+      expect(await page.$eval(".timeline-axis", (e) => e.textContent)).toContain("12:00");
+      if (process.env.IOTPIPE_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.IOTPIPE_SCREENSHOT_DIR, `timeline-scrolled-${width}.png`) });
+      await page.close();
+    });
   });
 });

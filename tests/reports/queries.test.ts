@@ -10,16 +10,18 @@ import { DuckDBConnection } from "@duckdb/node-api";
 import * as fc from "fast-check";
 import { identifier } from "../../contract/telemetry";
 import {
+  ATHENA_QUERIES,
   COMPLIANCE_QUERIES,
-  REPORT_RUN_QUERIES,
   SITE_ID_PATTERN,
   ReportParameters,
+  SCOPE_QUERY,
   athenaExecutionParameters,
   queryDescription,
   querySql,
   sqlDirectory,
 } from "../../reports/queries";
-import { athenaDouble, openLocalLake, runLocalQuery, trinoToDuckDb } from "../../reports/duckdb-lake";
+import { openLocalLake, runLocalQuery, trinoToDuckDb } from "../../reports/duckdb-lake";
+import { athenaDouble } from "../../reports/model";
 import { writeLake } from "./lake-fixture";
 import { REPORT_DAY, complianceLake } from "./compliance-fixture";
 import { loadTrinoParser } from "./trino-parser";
@@ -34,17 +36,17 @@ describe("sql/athena files", () => {
   const files = fs.readdirSync(sqlDirectory()).filter((f) => f.endsWith(".sql")).sort();
 
   it("every file is in the registry and every registry entry has a file", () => {
-    expect(REPORT_RUN_QUERIES.map((q) => q.file).sort()).toEqual(files);
+    expect(ATHENA_QUERIES.map((q) => q.file).sort()).toEqual(files);
   });
 
   it("the lookback comes from the aggregates: no query reads more than the report day of readings", () => {
     // 8 days of readings with window functions would not finish within the query timeout at fleet volume.
-    for (const spec of REPORT_RUN_QUERIES) {
+    for (const spec of ATHENA_QUERIES) {
       const sql = querySql(spec).replace(/--[^\n]*/g, "");
       for (const scan of sql.match(/FROM readings\b[\s\S]*?WHERE ([^\n]*)/g) ?? []) expect({ spec: spec.id, scan }).toEqual({ spec: spec.id, scan: expect.stringMatching(/WHERE dt = \?/) });
     }
     for (const id of ["data-completeness", "device-inventory"]) {
-      expect(querySql(REPORT_RUN_QUERIES.find((q) => q.id === id)!)).toMatch(/FROM aggregates\s+WHERE dt BETWEEN \? AND \?/);
+      expect(querySql(ATHENA_QUERIES.find((q) => q.id === id)!)).toMatch(/FROM aggregates\s+WHERE dt BETWEEN \? AND \?/);
     }
   });
 
@@ -58,7 +60,7 @@ describe("sql/athena files", () => {
     expect(parser.validate("SELECT FROM readings WHERE").length).toBeGreaterThan(0);
   });
 
-  it.each(REPORT_RUN_QUERIES.map((q) => [q.id, q] as const))("%s: header, placeholders and partition filter", (_id, spec) => {
+  it.each(ATHENA_QUERIES.map((q) => [q.id, q] as const))("%s: header, placeholders and partition filter", (_id, spec) => {
     const sql = querySql(spec);
     expect(queryDescription(sql).length).toBeGreaterThan(40);
     const paramsLine = sql.split("\n").find((l) => l.startsWith("-- params:"));
@@ -220,6 +222,20 @@ describe("compliance queries on DuckDB over a crafted lake", () => {
       ["plant-a", "line-1", "dev-t1", "1", "2026-11-10 23:00:00.000", "21", "0"],
       ["plant-a", "line-2", "dev-s1", "1", "2026-11-09 23:00:00.000", "0", "0"],
       ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1"],
+    ]);
+  });
+
+  it("report scope: the sites with readings in the report's window, with their first and last day", async () => {
+    const scope = await runLocalQuery(connection, SCOPE_QUERY, plantA);
+    expect(scope.columns.map((c) => c.name)).toEqual(["site", "first_day", "last_day", "readings"]);
+    // dev-s1 from the 8th; the 11th is after the report day and never read. The scope reads the aggregates, which
+    // leave out the one late reading of plant-a (237 readings, 236 on time).
+    expect(scope.rows).toEqual([
+      ["plant-a", "2026-11-08", "2026-11-10", "236"],
+      ["plant-b", "2026-11-10", "2026-11-10", "24"],
+    ]);
+    expect((await runLocalQuery(connection, SCOPE_QUERY, { ...plantA, date: "2026-11-09", lookbackDays: 1 })).rows).toEqual([
+      ["plant-a", "2026-11-08", "2026-11-09", "144"],
     ]);
   });
 

@@ -15,6 +15,8 @@ import { summarize, summaryText } from "../../reports/summary";
 import { sampleReport } from "./sample-report";
 
 const sha256 = (b: Buffer | string) => crypto.createHash("sha256").update(b).digest("hex");
+/** A bundle key's folder under a local reports folder (LocalBundleWriter drops the bucket's `reports/`). */
+const inFolder = (prefix: string) => prefix.replace(/^reports\//, "");
 
 describe("CSV", () => {
   it("quotes per RFC 4180 and ends lines with CRLF", () => {
@@ -42,15 +44,21 @@ describe("CSV", () => {
 describe("HTML report", () => {
   const html = renderHtml(sampleReport());
 
-  it("puts the summary first and names what needs attention", () => {
+  it("puts the summary first and says per rule what needs attention", () => {
     expect(html.indexOf('id="summary"')).toBeLessThan(html.indexOf('id="charts-ranges"'));
     expect(html.indexOf('id="charts-ranges"')).toBeLessThan(html.indexOf('id="section-daily-sensor-log"'));
-    expect(html).toContain("dev-s1 temperature (plant-a/line-2) sent no reading all day.");
-    expect(html).toContain("critical excursion on dev-t1 temperature: from 2026-11-09 23:30:00.000 until 2026-11-10 00:45:00.000 (4500 s)");
+    expect(html).toContain("<li><b>dev-s1 temperature (plant-a/line-2)</b> sent no reading all day.</li>");
+    expect(html).toContain(
+      "<li><b>dev-t1 temperature (plant-a/line-1)</b> static limit: 91.2 above its upper static limit 80 (specification) for 1 h 15 min, from 2026-11-09 23:30:00 to 00:45:00.</li>",
+    );
+    expect(html).toContain(
+      "<li><b>dev-v1 vibration (plant-a/line-2)</b> deviation (far from its recent readings): peak 9 against its statistical band&#39;s edge 7.5 for 2 h, from 22:00:00, still open at midnight.</li>",
+    );
   });
 
-  it("is self-contained: no scripts, no external resources, a CSP that forbids them", () => {
-    expect(html).not.toMatch(/<script|<link|@import|url\(|src=|href=/i);
+  it("is self-contained: no scripts, no external resources, a CSP that forbids them; links only within the bundle", () => {
+    expect(html).not.toMatch(/<script|<link|@import|url\(|src=/i);
+    for (const [, target] of html.matchAll(/href="([^"]*)"/g)) expect(target).toMatch(/^(#[\w-]+|[\w-]+\.csv)$/);
     expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
   });
 
@@ -71,41 +79,123 @@ describe("HTML report", () => {
     excursions.rows[0][10] = "91.23456789";
     excursions.rows[0][11] = "34.60363903890583";
     const page = renderHtml(data);
-    expect(page).toContain("critical excursion on compressor-line-7-station-04 temperature: from 2026-11-09 23:30:00.000 until 2026-11-10 00:45:00.000 (4500 s), peak 91.23 past limit 34.6.");
+    expect(page).toContain("<b>compressor-line-7-station-04 temperature (plant-a/line-1)</b> static limit: 91.23 above its upper static limit 34.6 (specification)");
+    // The excursions table shows the limit as people read it; the exact value stays in the tooltip and the CSV.
+    expect(page).toContain(`<td class="num" title="34.60363903890583">34.6</td>`);
+    expect(page).not.toContain(">34.60363903890583<");
+    expect(renderBundle(data).files.find((f) => f.name === "excursions.csv")!.body.toString()).toContain(",34.60363903890583,");
     const timeline = page.slice(page.indexOf('id="excursion-timeline"'), page.indexOf("</svg>", page.indexOf('id="excursion-timeline"')));
-    // The whole label stays readable as the text's tooltip; what is drawn fits the 250 px label column.
-    expect(timeline).toContain("<title>compressor-line-7-station-04 · temperature · static_limit</title>compressor-line-7-station-04 · te…</text>");
-    for (const [, drawn] of timeline.matchAll(/<\/title>([^<]*)<\/text>/g)) expect(drawn.length).toBeLessThanOrEqual(34);
+    // The whole label stays readable as the text's tooltip; what is drawn fits the 220 px label column, the metric kept.
+    expect(timeline).toContain("<title>compressor-line-7-station-04 · temperature (plant-a/line-1)</title>compressor-lin… · temperature</text>");
+    for (const [, drawn] of timeline.matchAll(/<\/title>([^<]*)<\/text>/g)) expect(drawn.length).toBeLessThanOrEqual(29);
   });
 
-  it("draws the limits a sensor is judged against when it crossed none, with a line override beating the default", () => {
+  it("names what each rule saw: a gap's span, a stuck value and how long, a value against its static or statistical limit", () => {
     const data = sampleReport();
-    const log = data.results.find((r) => r.queryId === "daily-sensor-log")!;
-    const col = (name: string) => log.columns.findIndex((c) => c.name === name);
-    const quiet = log.rows.find((row) => row[col("upper_limit")] === null && row[col("lower_limit")] === null)!;
-    const [site, line, metric] = [quiet[col("site")]!, quiet[col("line")]!, quiet[col("metric")]!];
+    const excursions = data.results.find((r) => r.queryId === "excursions")!;
+    excursions.rows = [
+      ["plant-a", "line-1", "dev-t1", "temperature", "data_gap", "warning", "2026-11-10 09:00:00.000", "2026-11-10 13:00:00.000", "cleared", "14400", "22.0", null, "1"],
+      ["plant-a", "line-1", "dev-p1", "pressure", "flatline", "warning", "2026-11-10 14:00:00.000", "2026-11-10 14:31:30.000", "cleared", "1890", "5.0", null, "30"],
+      ["plant-a", "line-1", "dev-p1", "pressure", "static_limit", "critical", "2026-11-10 15:00:00.000", "2026-11-10 15:02:00.000", "cleared", "120", "-1.5", "0.0", "2"],
+      ["plant-a", "line-2", "dev-v1", "vibration", "level_shift", "warning", "2026-11-10 16:00:00.000", "2026-11-10 16:20:00.000", "cleared", "1200", "4.045", "4.112", "40"],
+    ];
+    const page = renderHtml(data);
+    expect(page).not.toMatch(/past limit \./);
+    expect(page).toContain("<b>dev-t1 temperature (plant-a/line-1)</b> data gap: no readings for 4 h, from 09:00:00 to 13:00:00.");
+    expect(page).toContain("<b>dev-p1 pressure (plant-a/line-1)</b> flatline: stuck at 5 for 31 min 30 s, from 14:00:00 to 14:31:30.");
+    expect(page).toContain("<b>dev-p1 pressure (plant-a/line-1)</b> static limit: -1.5 below its lower static limit 0 (specification) for 2 min, from 15:00:00 to 15:02:00.");
+    expect(page).toContain("<b>dev-v1 vibration (plant-a/line-2)</b> level shift (its recent mean shifted): peak 4.045 against its statistical band&#39;s edge 4.112 for 20 min, from 16:00:00 to 16:20:00.");
+  });
+
+  it("groups findings per sensor and rule, critical first and longest first, and caps each group with a link to the rest", () => {
+    const data = sampleReport();
+    const excursions = data.results.find((r) => r.queryId === "excursions")!;
+    const episode = (device: string, rule: string, severity: string, startMin: number, seconds: number) => {
+      const start = new Date(Date.parse("2026-11-10T06:00:00Z") + startMin * 60_000);
+      const end = new Date(start.getTime() + seconds * 1000);
+      const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+      return ["plant-a", "line-1", device, "temperature", rule, severity, ts(start), ts(end), "cleared", String(seconds), "50.0", "40.0", "3"];
+    };
+    // 12 sensors with one short warning each, one sensor with three (60 min in all), two critical ones.
+    excursions.rows = [
+      ...Array.from({ length: 12 }, (_, i) => episode(`dev-${String(i).padStart(2, "0")}`, "deviation", "warning", i * 10, 120 + i)),
+      episode("dev-long", "level_shift", "warning", 0, 1200),
+      episode("dev-long", "level_shift", "warning", 30, 1200),
+      episode("dev-long", "level_shift", "warning", 60, 1200),
+      episode("dev-hot", "deviation", "critical", 200, 60),
+      episode("dev-hotter", "rate_of_change", "critical", 300, 90),
+    ];
+    const page = renderHtml(data);
+    const attention = page.slice(page.indexOf('<div class="attention">'), page.indexOf("</section>", page.indexOf('<div class="attention">')));
+    const groups = [...attention.matchAll(/<h4>([^<]*)<span class="count">(\d+)<\/span> <span class="counted">(\w+)<\/span><\/h4>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(groups).toEqual(["Critical excursions 2 episodes", "Sensors silent all day 1 sensor", "Warning excursions 15 episodes", "Sensors incomplete 1 sensor"]);
+    const warnings = attention.slice(attention.indexOf('id="attention-warning"'), attention.indexOf('id="attention-incomplete"'));
+    const subjects = [...warnings.matchAll(/<li><b>(dev-[\w-]+)/g)].map((m) => m[1]);
+    // Longest first, 8 lines: the sensor with three episodes leads, then the longest single episodes.
+    expect(subjects).toEqual(["dev-long", "dev-11", "dev-10", "dev-09", "dev-08", "dev-07", "dev-06", "dev-05"]);
+    expect(warnings).toContain("(longest of 3 episodes, 1 h in all).");
+    expect(warnings).toContain('and 5 more lines like these: every one in <a href="#section-excursions">the table below</a> and in <a href="excursions.csv">excursions.csv</a>.');
+    const critical = attention.slice(attention.indexOf('id="attention-critical"'), attention.indexOf('id="attention-silent"'));
+    expect([...critical.matchAll(/<li><b>(dev-[\w-]+)/g)].map((m) => m[1])).toEqual(["dev-hotter", "dev-hot"]);
+    expect(critical).not.toContain("more lines");
+  });
+
+  it("draws specification limits only where the stack sets them, with a line override beating the default", () => {
+    const data = sampleReport();
     const chart = (page: string) => page.slice(page.indexOf('id="daily-range-chart"'), page.indexOf("</svg>", page.indexOf('id="daily-range-chart"')));
-    const before = chart(renderHtml(data)).match(/<line class="limit"/g)?.length ?? 0;
-    data.staticLimits = {
+    const catalog = { enabled: true, defaults: { vibration: { low: 0, high: 200, severity: "critical" as const } }, overrides: [] };
+    // The limits that applied (here a plausibility range) are not specification limits: only the two crossed ones are drawn.
+    data.staticLimits = catalog;
+    expect(chart(renderHtml(data)).match(/class="limit/g)).toHaveLength(2);
+    data.specLimits = {
       enabled: true,
-      defaults: { [metric]: { low: -1000, high: 1000, severity: "critical" } },
-      overrides: [{ site, line, metric, low: -50, high: 250, severity: "critical" }],
+      defaults: { vibration: { low: -1000, high: 1000, severity: "critical" } },
+      overrides: [{ site: "plant-a", line: "line-2", metric: "vibration", low: 1, high: 12, severity: "critical" }],
     };
     const ranges = chart(renderHtml(data));
-    expect(ranges).toContain("<title>Lower limit -50</title>");
-    expect(ranges).toContain("<title>Upper limit 250</title>");
-    expect(ranges).not.toContain("limit 1000</title>");
-    expect(ranges.match(/<line class="limit"/g)!.length).toBeGreaterThanOrEqual(before + 2);
+    expect(ranges).toContain("<title>Lower limit 1 (specification)</title>");
+    expect(ranges).toContain("<title>Upper limit 12 (specification)</title>");
+    expect(ranges).not.toContain("limit 1000");
   });
 
-  it("says what the dashed limit lines are: crossed limits only without the stack's, its static limits with them", () => {
+  it("scales each metric to the day's readings: a far limit is an arrow at the edge, not a squashed bar", () => {
+    const data = sampleReport();
+    // dev-v1 reads 2 to 11 mm/s against a specified 0..400: drawn as the edge marker, and its bar spans most of the plot.
+    data.specLimits = { enabled: true, defaults: { vibration: { low: -1, high: 400, severity: "critical" } }, overrides: [] };
+    const page = renderHtml(data);
+    const ranges = page.slice(page.indexOf('id="daily-range-chart"'), page.indexOf("</svg>", page.indexOf('id="daily-range-chart"')));
+    const vibration = ranges.slice(ranges.indexOf(">vibration (mm/s)"));
+    expect(vibration).toContain('<path class="limit-off"');
+    expect(vibration).toContain("<title>Upper limit 400 (specification), off the scale</title>");
+    // -1 lies within half the day's span (2 to 11) below the data: drawn as a line on the scale.
+    expect(vibration).toContain("<title>Lower limit -1 (specification)</title></line>");
+    const width = Number(/<rect class="range" x="[\d.]+" y="[\d.]+" width="([\d.]+)"/.exec(vibration)![1]);
+    expect(width).toBeGreaterThan(250);
+  });
+
+  it("says what the dashed limit lines are", () => {
     const data = sampleReport();
     const caption = (page: string) => /<section id="charts-ranges">[\s\S]*?<p class="meta">([^<]*)<\/p>/.exec(page)![1];
-    expect(caption(renderHtml(data))).toContain("dashed red: a limit crossed on the day");
-    data.staticLimits = { enabled: true, defaults: { temperature: { low: 0, high: 100, severity: "critical" } }, overrides: [] };
-    const withLimits = caption(renderHtml(data));
-    expect(withLimits).not.toContain("dashed red: a limit crossed on the day");
-    expect(withLimits).toContain("dashed red: the sensor's static limits");
+    expect(caption(renderHtml(data))).toContain("else its specification limit (none given here; the shipped plausibility ranges, such as −60 to 400 °C, are not drawn)");
+    data.specLimits = { enabled: true, defaults: { temperature: { low: 0, high: 100, severity: "critical" } }, overrides: [] };
+    expect(caption(renderHtml(data))).toContain("else its specification limit (the stack's static limits");
+  });
+
+  it("fills the daily sensor log's limit columns with the limits that applied, keeping the crossed ones", () => {
+    const data = sampleReport();
+    data.staticLimits = {
+      enabled: true,
+      defaults: { pressure: { low: 0, high: 20, severity: "critical" }, temperature: { high: 100, severity: "critical" } },
+      overrides: [{ site: "plant-a", line: "line-1", metric: "temperature", low: -20, severity: "critical" }],
+    };
+    const bundle = renderBundle(data);
+    const csv = bundle.files.find((f) => f.name === "daily-sensor-log.csv")!.body.toString().trim().split("\r\n");
+    const limits = (device: string) => csv.find((l) => l.includes(`,${device},`))!.split(",").slice(-2);
+    expect(limits("dev-p1")).toEqual(["0.0", "10.0"]); // 10 was crossed that day: it stays; the lower one applied
+    expect(limits("dev-t1")).toEqual(["-20.0", "80.0"]); // the line override's lower limit (no upper in it: the crossed 80 stays)
+    expect(limits("dev-v1")).toEqual(["", ""]); // no limit for vibration
+    expect(bundle.manifest.queries.find((q) => q.id === "daily-sensor-log")!.filled).toMatch(/^lower_limit, upper_limit: the limit crossed on the day/);
+    expect(bundle.manifest.queries.find((q) => q.id === "excursions")!.filled).toBeUndefined();
   });
 
   it("escapes data (a device id cannot inject markup)", () => {
@@ -177,7 +267,7 @@ describe("writing a bundle to the local filesystem", () => {
     const writer = new LocalBundleWriter(root);
     const first = await writeBundle(writer, bundle);
     expect(first.status).toBe("written");
-    const dir = path.join(root, bundle.prefix);
+    const dir = path.join(root, inFolder(bundle.prefix));
     expect(fs.readdirSync(dir).sort()).toEqual([...bundle.files.map((f) => f.name), "manifest.json"].sort());
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
     for (const f of manifest.files) expect(sha256(fs.readFileSync(path.join(dir, f.name)))).toBe(f.sha256);
@@ -193,21 +283,21 @@ describe("writing a bundle to the local filesystem", () => {
     await writeBundle(writer, bundle);
     const changed = sampleReport();
     changed.results[0].rows[0][5] = "49";
-    const before = fs.readFileSync(path.join(root, bundle.prefix, "daily-sensor-log.csv"));
+    const before = fs.readFileSync(path.join(root, inFolder(bundle.prefix), "daily-sensor-log.csv"));
     await expect(writeBundle(writer, renderBundle(changed))).rejects.toThrow(BundleConflictError);
     await expect(writeBundle(writer, renderBundle(changed))).rejects.toThrow(/already locked .* not overwritten/);
-    expect(fs.readFileSync(path.join(root, bundle.prefix, "daily-sensor-log.csv"))).toEqual(before);
+    expect(fs.readFileSync(path.join(root, inFolder(bundle.prefix), "daily-sensor-log.csv"))).toEqual(before);
   });
 
   it("completes a partial bundle with identical files, and refuses one with different files (no manifest)", async () => {
     const writer = new LocalBundleWriter(root);
-    const dir = path.join(root, bundle.prefix);
+    const dir = path.join(root, inFolder(bundle.prefix));
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, bundle.files[0].name), bundle.files[0].body);
     expect((await writeBundle(writer, bundle)).status).toBe("written");
 
     const other = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-partial-"));
-    const otherDir = path.join(other, bundle.prefix);
+    const otherDir = path.join(other, inFolder(bundle.prefix));
     fs.mkdirSync(otherDir, { recursive: true });
     fs.writeFileSync(path.join(otherDir, "excursions.csv"), "tampered\r\n");
     await expect(writeBundle(new LocalBundleWriter(other), bundle)).rejects.toThrow(/excursions.csv already exists with different content/);
@@ -218,7 +308,7 @@ describe("writing a bundle to the local filesystem", () => {
   it("never marks a bundle complete when a file write fails", async () => {
     const local: BundleWriter = new LocalBundleWriter(root);
     const failing: BundleWriter = {
-      location: local.location,
+      where: (key) => local.where(key),
       read: (key) => local.read(key),
       createIfAbsent: async (key, body, type) => {
         if (key.endsWith("report.html")) throw new Error("disk full");
@@ -226,10 +316,15 @@ describe("writing a bundle to the local filesystem", () => {
       },
     };
     await expect(writeBundle(failing, bundle)).rejects.toThrow("disk full");
-    expect(fs.existsSync(path.join(root, bundle.prefix, "manifest.json"))).toBe(false);
+    expect(fs.existsSync(path.join(root, inFolder(bundle.prefix), "manifest.json"))).toBe(false);
   });
 
   it("keeps keys inside the output directory", async () => {
-    await expect(new LocalBundleWriter(root).createIfAbsent("../escape.txt", Buffer.from("x"))).rejects.toThrow(/escapes/);
+    await expect(new LocalBundleWriter(root).createIfAbsent("reports/../../escape.txt", Buffer.from("x"))).rejects.toThrow(/escapes the reports folder/);
+    await expect(new LocalBundleWriter(root).createIfAbsent("elsewhere/x.txt", Buffer.from("x"))).rejects.toThrow(/not under reports\//);
+  });
+
+  it("lays keys out as the bucket's reports/ prefix: reports/<date>/<site>/x is <folder>/<date>/<site>/x", () => {
+    expect(new LocalBundleWriter(root).pathOf("reports/2026-11-10/plant-a/report.html")).toBe(path.join(root, "2026-11-10", "plant-a", "report.html"));
   });
 });

@@ -97,9 +97,9 @@ describe("compliance report over a lake written by the local engine", () => {
     ]);
   });
 
-  it("runLocalReport writes the bundle beside the lake, manifest last and verifiable, and re-runs as a no-op", async () => {
+  it("runLocalReport writes the bundle inside the lake (<lake>/_reports), manifest last and verifiable, and re-runs as a no-op", async () => {
     const result = await runLocalReport({ date: DAY, lakeDir });
-    const dir = path.join(root, "reports", DAY, "all");
+    const dir = path.join(lakeDir, "_reports", DAY, "all");
     expect(result.status).toBe("written");
     expect(result.manifestPath).toBe(path.join(dir, "manifest.json"));
     expect(result.htmlPath).toBe(path.join(dir, "report.html"));
@@ -116,7 +116,9 @@ describe("compliance report over a lake written by the local engine", () => {
     expect((await runLocalReport({ date: DAY, lakeDir })).status).toBe("unchanged");
     // A different site scope is another report, in its own folder.
     const plantR = await runLocalReport({ date: DAY, lakeDir, site: "plant-r", outDir: path.join(root, "out") });
-    expect(plantR.manifestPath).toBe(path.join(root, "out", "reports", DAY, "plant-r", "manifest.json"));
+    expect(plantR.manifestPath).toBe(path.join(root, "out", DAY, "plant-r", "manifest.json"));
+    // Nothing lands beside the lake, in a folder the caller did not name.
+    expect(fs.readdirSync(root).sort()).toEqual(["input.jsonl", "lake", "out"]);
   });
 
   it("fails with a clear message when the lake does not exist", async () => {

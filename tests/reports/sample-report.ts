@@ -2,7 +2,7 @@
  * Report data shaped exactly as the engines return it (strings as Athena's VarCharValue), for renderer, writer
  * and handler tests that should not need a lake. The figures are those of the crafted lake for plant-a.
  */
-import { ReportData } from "../../reports/model";
+import { QueryResult, ReportData } from "../../reports/model";
 
 const cols = (spec: string) => spec.split(" ").map((c) => {
   const [name, type] = c.split(":");
@@ -76,4 +76,58 @@ export function sampleReport(): ReportData {
       },
     ],
   };
+}
+
+/** The scope query's answer for the crafted lake's window up to 2026-11-10: plant-a and plant-b have readings. */
+export function sampleScope(): QueryResult {
+  return {
+    queryId: "report-scope",
+    executionId: "duckdb:report-scope",
+    columns: cols("site:varchar first_day:varchar last_day:varchar readings:bigint"),
+    rows: [
+      ["plant-a", "2026-11-08", "2026-11-10", "237"],
+      ["plant-b", "2026-11-10", "2026-11-10", "24"],
+    ],
+  };
+}
+
+/**
+ * A busy day shaped like the demo's: 16 devices with long ids × 4 metrics on two sites, ~120 excursions of every
+ * rule and severity, every sensor incomplete, two silent. For layout tests: many findings, long labels, wide tables.
+ */
+export function busyReport(): ReportData {
+  const data = sampleReport();
+  const metrics: Array<[string, string, number]> = [["current", "A", 30], ["pressure", "bar", 7], ["temperature", "degC", 60], ["vibration", "mm/s", 4]];
+  const devices = Array.from({ length: 16 }, (_, i) => ({
+    site: i < 8 ? "plant-a" : "plant-b",
+    line: `line-${(i % 4) + 1}`,
+    device: `${["compressor", "press", "motor", "pump"][i % 4]}-station-${String(i).padStart(2, "0")}-north-hall`,
+  }));
+  const ts = (minute: number) => new Date(Date.parse("2026-11-10T00:00:00Z") + minute * 60_000).toISOString().replace("T", " ").replace("Z", "");
+  const set = (id: string, rows: Array<Array<string | null>>) => void (data.results.find((r) => r.queryId === id)!.rows = rows);
+  set("daily-sensor-log", devices.flatMap((d, i) =>
+    metrics.map(([metric, unit, base]) => {
+      const scale = metric === "pressure" && i % 4 === 1 ? 20 : 1; // presses run at ~140 bar, the rest at ~7
+      const lo = base * scale * (0.9 + (i % 5) * 0.02);
+      const hi = lo * (1.1 + (i % 3) * 0.3);
+      return [d.site, d.line, d.device, metric, unit, "4320", "0", String(lo), String(hi), String((lo + hi) / 2), ts(0), String(lo), ts(1439), String(hi), null, null];
+    }),
+  ));
+  const rules: Array<[string, string]> = [["level_shift", "warning"], ["deviation", "critical"], ["data_gap", "warning"], ["flatline", "warning"], ["rate_of_change", "critical"], ["static_limit", "critical"]];
+  set("excursions", Array.from({ length: 120 }, (_, k) => {
+    const d = devices[k % 16];
+    const [rule, severity] = rules[k % rules.length];
+    const [metric, , base] = metrics[k % 4];
+    const start = 300 + k * 7;
+    const seconds = 120 + (k % 9) * 300;
+    const limit = rule === "flatline" || rule === "data_gap" ? null : String(base * 1.234567891);
+    return [d.site, d.line, d.device, metric, rule, severity, ts(start), ts(start + seconds / 60), "cleared", String(seconds), String(base * 1.5), limit, "12"];
+  }));
+  set("data-completeness", devices.flatMap((d, i) =>
+    metrics.map(([metric]) => {
+      const received = i < 2 && metric === "vibration" ? 0 : 4320 - i * 37;
+      return [d.site, d.line, d.device, metric, "5.0", "17280", String(received), String(Math.round((received / 17280) * 1000) / 10), received === 0 ? "silent" : "incomplete"];
+    }),
+  ));
+  return data;
 }
