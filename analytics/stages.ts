@@ -227,11 +227,15 @@ function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
   ];
 }
 
-/** One step as `SELECT *, columns FROM from` (Flink view body, DuckDB CTE body). */
-export function stepSql(step: Step, from: string, d: Dialect): string {
+/**
+ * One step as `SELECT *, columns FROM from [WHERE where]` (Flink view body, DuckDB CTE body). The filter
+ * applies before the step's window (see flink.ts windowBarrier).
+ */
+export function stepSql(step: Step, from: string, d: Dialect, where?: string): string {
   const cols = step.columns.map((c) => `    ${c}`).join(",\n");
+  const filter = where ? `\n  WHERE ${where}` : "";
   const window = step.window ? `\n  ${seriesWindow(d, step.window.preceding)}` : "";
-  return `SELECT *,\n${cols}\n  FROM ${from}${window}`;
+  return `SELECT *,\n${cols}\n  FROM ${from}${filter}${window}`;
 }
 
 function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {

@@ -20,6 +20,7 @@ CREATE TEMPORARY VIEW anomaly_run AS
     MAX(`value`) OVER w AS run_max,
     MIN(`value`) OVER w AS run_min
   FROM anomaly_pair
+  WHERE pair_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
 
 -- Mean of the 120 most recent readings (the quantity the level-shift rule judges).
@@ -28,6 +29,7 @@ CREATE TEMPORARY VIEW anomaly_recent AS
     COUNT(*) OVER w AS recent_rows,
     AVG(`value`) OVER w AS recent_mean
   FROM anomaly_run
+  WHERE run_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
 -- Previous value and time, step and interval: the input of rate of change and data gap.
@@ -48,6 +50,7 @@ CREATE TEMPORARY VIEW anomaly_near AS
     SUM(recent_mean) OVER w AS near_msum,
     SUM(recent_mean * recent_mean) OVER w AS near_msumsq
   FROM anomaly_step
+  WHERE recent_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
 -- Sums over the 1320 most recent readings: the reference (1200 readings) plus the recent ones.
@@ -60,6 +63,7 @@ CREATE TEMPORARY VIEW anomaly_span AS
     SUM(recent_mean * recent_mean) OVER w AS span_msumsq,
     MIN(event_ms) OVER w AS span_first_ms
   FROM anomaly_near
+  WHERE near_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 1319 PRECEDING AND CURRENT ROW);
 
 -- Squared steps over the last 301 readings (the judged step is subtracted below).
@@ -69,6 +73,7 @@ CREATE TEMPORARY VIEW anomaly_change AS
     SUM(step * step) OVER w AS change_sumsq,
     SUM(CASE WHEN step = 0 THEN 1 ELSE 0 END) OVER w AS change_repeats
   FROM anomaly_span
+  WHERE span_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 300 PRECEDING AND CURRENT ROW);
 
 -- Reference = span minus recent readings; the typical step excludes the judged step.
@@ -152,6 +157,7 @@ CREATE TEMPORARY VIEW anomaly_evidence AS
   SELECT *,
     SUM(CASE WHEN deviation_fired OR shift_fired OR roc_fired THEN 1 ELSE 0 END) OVER w AS evidence_rows
   FROM anomaly_judged
+  WHERE span_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
 
 -- Whether the reading counts toward an alert: a definite event, a critical reading, or a confirmed one (10 of the last 30).
