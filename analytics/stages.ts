@@ -466,7 +466,7 @@ export function aggregateColumns(windowSeconds: number, d: Dialect): string {
     MIN(${v}) AS min_value,
     MAX(${v}) AS max_value,
     AVG(${v}) AS avg_value,
-    STDDEV_SAMP(${v}) AS stddev_value,
+    ${d.stddevSamp(v)} AS stddev_value,
     ${d.timestampOut("MIN(event_ms)")} AS first_event_ts,
     ${d.timestampOut("MAX(event_ms)")} AS last_event_ts`;
 }
