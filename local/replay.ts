@@ -11,8 +11,9 @@
  *     duplicates, late flags, readings, aggregates/anomalies/alerts (analytics/duckdb.ts), quarantine; each lake
  *     table replaced atomically (local/lake-writer.ts). Idempotent, so re-running it after a crash is safe.
  *
- * Late: watermark = highest event time of the accepted records before this one in input order; a record more
- * than allowedLatenessMs behind it is flagged late (kept, counted, left out of windows by the analytics).
+ * Late: watermark = highest event time of the accepted records before this one in input order minus
+ * allowedLatenessMs; a record at or behind it is flagged late (kept, counted, left out of windows by the
+ * analytics), as Flink drops a record whose time is not after the watermark.
  * - live mode (a spool of what arrived): one watermark across devices, like the Flink source (the Kinesis raw
  *   stream's watermark is per shard and shards mix devices), input order being arrival order;
  * - replay mode (backfill): one watermark per device, and per device and metric for CSV (one reading a row).
@@ -298,7 +299,7 @@ async function publish(connection: DuckDBConnection, lakeDir: string, policy: In
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
     WITH timed AS (
       SELECT pos, ts, device_id, dedup_key,
-        coalesce(ts < max(ts) OVER (${watermarkPartition(mode, format)}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
+        coalesce(ts <= max(ts) OVER (${watermarkPartition(mode, format)}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
       FROM messages
     ), flagged AS (
       SELECT pos, late,
