@@ -24,11 +24,15 @@ export const LOCAL_ENGINE_FILE = "00-local-engine.sql";
  * - parallelism 1: one source reader, so arrival order is the file's order (the Kinesis shard order);
  * - a watermark after every record that raises it (interval 0: the assigner emits eagerly), so which records are
  *   late is decided by the file alone, not by when a 200 ms timer fired on a busy machine;
+ * - Python bundles of one record: the judge's operator holds a watermark back until its bundle is done (up to
+ *   1 s or 100 000 records by default), so the lateness check after it would see an older watermark than the
+ *   record order implies (found on Flink 1.20: a record exactly at the watermark passed as on time);
  * - checkpoints every second: the file sink publishes its files at checkpoints (and at the end of the input).
  */
 const LOCAL_ENGINE_SETTINGS: [string, string][] = [
   ["parallelism.default", "1"],
   ["pipeline.auto-watermark-interval", "0 ms"],
+  ["python.fn-execution.bundle.size", "1"],
   ["execution.checkpointing.interval", "1 s"],
 ];
 

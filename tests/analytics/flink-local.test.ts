@@ -34,7 +34,7 @@ it("differs from the committed statements only inside the tables' WITH clauses",
   }
 });
 
-it("sets only engine options in its own file (parallelism, watermark cadence, checkpoints), never a table option", () => {
+it("sets only engine options in its own file (parallelism, watermark cadence, Python bundle size, checkpoints), never a table option", () => {
   const settings = splitStatements(local.find((f) => f.name === LOCAL_ENGINE_FILE)!.sql);
-  expect(settings.every((s) => /^(?:--[^\n]*\n)*SET '(parallelism\.default|pipeline\.auto-watermark-interval|execution\.checkpointing\.interval)' = '[^']+'$/.test(s))).toBe(true);
+  expect(settings.every((s) => /^(?:--[^\n]*\n)*SET '(parallelism\.default|pipeline\.auto-watermark-interval|python\.fn-execution\.bundle\.size|execution\.checkpointing\.interval)' = '[^']+'$/.test(s))).toBe(true);
 });
