@@ -307,6 +307,11 @@ const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => { 
   }),
 };
 
+/** Every rule's columns over `anomaly_scored`, in precedence order: the parts of one anomaly row per rule. */
+export function anomalyRuleColumns(def: AnalyticsDefinition, d: Dialect): ({ rule: RuleName } & ReturnType<(typeof ruleColumns)[RuleName]>)[] {
+  return RULE_PRECEDENCE.map((rule) => ({ rule, ...ruleColumns[rule](def, d) }));
+}
+
 /** Rule precedence: when several rules fire on one reading, the alert names the first of this list. */
 export const RULE_PRECEDENCE: RuleName[] = ["static_limit", "deviation", "level_shift", "rate_of_change", "flatline", "data_gap"];
 

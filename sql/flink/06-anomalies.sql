@@ -167,68 +167,14 @@ CREATE TEMPORARY VIEW anomaly_scored AS
   FROM anomaly_evidence;
 
 INSERT INTO anomalies_sink
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('static_limit' AS STRING) AS rule,
-    static_score AS score,
-    CAST(NULL AS DOUBLE) AS baseline,
-    static_limit AS limit_value,
-    static_severity AS severity
-  FROM anomaly_scored
-  WHERE static_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('deviation' AS STRING) AS rule,
-    deviation_score AS score,
-    ref_mean AS baseline,
-    deviation_limit AS limit_value,
-    CAST(CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE deviation_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('level_shift' AS STRING) AS rule,
-    shift_score AS score,
-    ref_mmean AS baseline,
-    shift_limit AS limit_value,
-    CAST(CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE shift_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('rate_of_change' AS STRING) AS rule,
-    roc_score AS score,
-    prev_value AS baseline,
-    roc_limit AS limit_value,
-    CAST(CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE roc_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('flatline' AS STRING) AS rule,
-    1E0 AS score,
-    `value` AS baseline,
-    CAST(NULL AS DOUBLE) AS limit_value,
-    CAST('warning' AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE flatline_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('data_gap' AS STRING) AS rule,
-    gap_score AS score,
-    CAST(NULL AS DOUBLE) AS baseline,
-    CAST(NULL AS DOUBLE) AS limit_value,
-    CAST('warning' AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE gap_fired;
+  SELECT s.device_id, s.site, s.line, s.metric, s.event_ms AS event_ts, s.`value`, r.rule, r.score, r.baseline, r.limit_value, r.severity
+  FROM anomaly_scored AS s
+  CROSS JOIN UNNEST(ARRAY[
+    ROW(static_fired, CAST('static_limit' AS STRING), CAST(static_score AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(static_limit AS DOUBLE), CAST(static_severity AS STRING)),
+    ROW(deviation_fired, CAST('deviation' AS STRING), CAST(deviation_score AS DOUBLE), CAST(ref_mean AS DOUBLE), CAST(deviation_limit AS DOUBLE), CAST(CAST(CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS STRING)),
+    ROW(shift_fired, CAST('level_shift' AS STRING), CAST(shift_score AS DOUBLE), CAST(ref_mmean AS DOUBLE), CAST(shift_limit AS DOUBLE), CAST(CAST(CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS STRING)),
+    ROW(roc_fired, CAST('rate_of_change' AS STRING), CAST(roc_score AS DOUBLE), CAST(prev_value AS DOUBLE), CAST(roc_limit AS DOUBLE), CAST(CAST(CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS STRING)),
+    ROW(flatline_fired, CAST('flatline' AS STRING), CAST(1E0 AS DOUBLE), CAST(`value` AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(CAST('warning' AS STRING) AS STRING)),
+    ROW(gap_fired, CAST('data_gap' AS STRING), CAST(gap_score AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(CAST('warning' AS STRING) AS STRING))
+  ]) AS r (fired, rule, score, baseline, limit_value, severity)
+  WHERE r.fired;
