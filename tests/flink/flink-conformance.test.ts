@@ -1,13 +1,14 @@
 /**
  * The Flink job, run for real, gives the local engine's answers. One seeded simulator run with every kind of
- * fault, and one file of hostile input, go through both engines as the same raw-stream envelopes: Flink 1.20
+ * fault, hostile input and a lateness edge case go through both engines as the same raw-stream envelopes: Flink 1.20
  * (PyFlink mini-cluster, flink-app/main.py unchanged, the generator's statements with file connectors) and the
  * local replay in live mode (one watermark across devices in arrival order, as the Kinesis source has). Table by
  * table the rows must agree: counts, keys, min/max and exact values exactly; averages, deviations, scores and
  * baselines within 1e-9 relative (the two engines sum in different orders). Where the engines differ by nature,
- * the difference is asserted here, not ignored (README, "Flink and the local engine").
+ * the difference is asserted here, not ignored (README, "The Flink job, run for real").
  *
- * The first run installs PyFlink into .iotpipe/pyflink-venv (tests/flink/pyflink-env.ts); both jobs share one JVM.
+ * The first run installs PyFlink into .iotpipe/pyflink-venv (tests/flink/pyflink-env.ts). Everything is one job:
+ * most of its time on 2 cores is planning and deploying the graph, not the records.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
