@@ -160,6 +160,7 @@ const monitoring = new Monitoring("operations", {
   emails: config.alarmEmails,
   streams: { raw: streams.raw.name, ...Object.fromEntries(Object.entries(streams.outputs).map(([name, s]) => [name, s.name])) },
   applicationName: analytics.applicationName,
+  ...(analytics.efoConsumerName ? { efoConsumers: { raw: { streamName: streams.raw.name, consumerName: analytics.efoConsumerName } } } : {}),
   firehoseNames: lake.firehoseNames,
   ruleNames: { ingest: ingest.ruleName },
   functionNames: { alertNotifier: notifierFunctionName },

@@ -29,6 +29,8 @@ export interface Dialect {
   text(expr: string): string;
   /** Square root (`SQRT` is missing from the Flink grammar used to check the files; POWER(x, 0.5) is standard). */
   sqrt(expr: string): string;
+  /** The sample standard deviation of a group (NULL for one value, 0 for equal values, never NaN). */
+  stddevSamp(expr: string): string;
 }
 
 export const flinkDialect: Dialect = {
@@ -42,6 +44,11 @@ export const flinkDialect: Dialect = {
   seriesOrder: "event_ts",
   text: (e) => `CAST(${e} AS STRING)`,
   sqrt: (e) => `POWER(${e}, 0.5)`,
+  // Flink rewrites STDDEV_SAMP to SQRT((SUM(x*x) - SUM(x)*SUM(x)/COUNT(x)) / (COUNT(x) - 1)): on equal values the
+  // rounding can leave the variance a hair below 0 and the result NaN (found running the job on Flink 1.20: a stuck
+  // sensor's windows), which JSON cannot carry to Firehose. Equal values have deviation 0 exactly, as DuckDB's
+  // Welford algorithm gives; otherwise the variance is clamped at 0.
+  stddevSamp: (e) => `CASE WHEN MIN(${e}) = MAX(${e}) THEN CASE WHEN COUNT(${e}) > 1 THEN 0E0 END ELSE POWER(GREATEST(VAR_SAMP(${e}), 0E0), 0.5) END`,
 };
 
 export const duckdbDialect: Dialect = {
@@ -57,6 +64,7 @@ export const duckdbDialect: Dialect = {
   seriesOrder: 'event_ms, ingest_ms, "value"',
   text: (e) => e,
   sqrt: (e) => `sqrt(${e})`,
+  stddevSamp: (e) => `stddev_samp(${e})`,
 };
 
 /** A SQL string literal (single quotes doubled). */

@@ -227,11 +227,15 @@ function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
   ];
 }
 
-/** One step as `SELECT *, columns FROM from` (Flink view body, DuckDB CTE body). */
-export function stepSql(step: Step, from: string, d: Dialect): string {
+/**
+ * One step as `SELECT *, columns FROM from [WHERE where]` (Flink view body, DuckDB CTE body). The filter
+ * applies before the step's window (see flink.ts windowBarrier).
+ */
+export function stepSql(step: Step, from: string, d: Dialect, where?: string): string {
   const cols = step.columns.map((c) => `    ${c}`).join(",\n");
+  const filter = where ? `\n  WHERE ${where}` : "";
   const window = step.window ? `\n  ${seriesWindow(d, step.window.preceding)}` : "";
-  return `SELECT *,\n${cols}\n  FROM ${from}${window}`;
+  return `SELECT *,\n${cols}\n  FROM ${from}${filter}${window}`;
 }
 
 function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
@@ -302,6 +306,11 @@ const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => { 
     severity: d.text(sqlString(def.rules.dataGap.severity)),
   }),
 };
+
+/** Every rule's columns over `anomaly_scored`, in precedence order: the parts of one anomaly row per rule. */
+export function anomalyRuleColumns(def: AnalyticsDefinition, d: Dialect): ({ rule: RuleName } & ReturnType<(typeof ruleColumns)[RuleName]>)[] {
+  return RULE_PRECEDENCE.map((rule) => ({ rule, ...ruleColumns[rule](def, d) }));
+}
 
 /** Rule precedence: when several rules fire on one reading, the alert names the first of this list. */
 export const RULE_PRECEDENCE: RuleName[] = ["static_limit", "deviation", "level_shift", "rate_of_change", "flatline", "data_gap"];
@@ -462,7 +471,7 @@ export function aggregateColumns(windowSeconds: number, d: Dialect): string {
     MIN(${v}) AS min_value,
     MAX(${v}) AS max_value,
     AVG(${v}) AS avg_value,
-    STDDEV_SAMP(${v}) AS stddev_value,
+    ${d.stddevSamp(v)} AS stddev_value,
     ${d.timestampOut("MIN(event_ms)")} AS first_event_ts,
     ${d.timestampOut("MAX(event_ms)")} AS last_event_ts`;
 }

@@ -96,6 +96,11 @@ export interface MonitoringArgs {
   streams?: Record<string, pulumi.Input<string>>;
   /** Managed Flink application name. */
   applicationName?: pulumi.Input<string>;
+  /**
+   * Enhanced fan-out consumers: label → stream and consumer name. A consumer reads by SubscribeToShard, which
+   * GetRecords.IteratorAgeMilliseconds never sees: its lag is SubscribeToShardEvent.MillisBehindLatest.
+   */
+  efoConsumers?: Record<string, { streamName: pulumi.Input<string>; consumerName: pulumi.Input<string> }>;
   /** Firehose delivery streams: label → delivery stream name. */
   firehoseNames?: Record<string, pulumi.Input<string>>;
   /** IoT topic rules: label → rule name. */
@@ -184,6 +189,23 @@ export function alarmSpecs(args: MonitoringArgs, t: AlarmThresholds): Record<str
         treatMissingData: "notBreaching",
       };
     }
+  }
+
+  for (const [label, consumer] of Object.entries(args.efoConsumers ?? {})) {
+    specs[`efo-lag-${label}`] = {
+      description: `Kinesis ${label}: the enhanced fan-out consumer is more than ${t.iteratorAgeMs / 60_000} min behind`,
+      metric: {
+        namespace: "AWS/Kinesis",
+        metricName: "SubscribeToShardEvent.MillisBehindLatest",
+        dimensions: { StreamName: consumer.streamName, ConsumerName: consumer.consumerName },
+        statistic: "Maximum",
+        period: minute,
+      },
+      threshold: t.iteratorAgeMs,
+      evaluationPeriods: 3,
+      // A subscribed consumer gets an event at least every 5 s, even with no records: silence means it is not reading.
+      treatMissingData: "breaching",
+    };
   }
 
   if (args.applicationName !== undefined) {

@@ -31,7 +31,7 @@ export interface IngestPolicy {
   maxPastSkewMs: number;
   /** Same device + msg_id/seq seen again within this span of event time is a duplicate (dropped, counted). */
   duplicateWindowMs: number;
-  /** Readings later than this behind the watermark are flagged `late`: kept in readings, left out of windows. */
+  /** Readings this far or further behind the newest event time are flagged `late`: kept in readings, left out of windows. */
   allowedLatenessMs: number;
 }
 

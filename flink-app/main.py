@@ -224,6 +224,7 @@ def run_job(table_env, statements):
 
 
 def main(argv=None):
+    """Runs the job; returns the statement set's TableResult (the service ignores it, a local run waits on it)."""
     argv = sys.argv[1:] if argv is None else argv
     properties_path = argv[0] if argv else os.environ.get("IOTPIPE_PROPERTIES", DEFAULT_PROPERTIES_PATH)
     properties = load_properties(properties_path)
@@ -233,7 +234,7 @@ def main(argv=None):
 
     table_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     register_functions(table_env)
-    run_job(table_env, statements)
+    return run_job(table_env, statements)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@
  * alert episodes from that point are recomputed; nothing before it is rewritten. The same input (by content)
  * replayed again changes nothing; `replace` drops the lake's content instead of adding to it.
  *
- * Late: watermark = highest event time of the accepted records before this one in input order; a record more
- * than allowedLatenessMs behind it is flagged late (kept, counted, left out of windows by the analytics).
+ * Late: watermark = highest event time of the accepted records before this one in input order minus
+ * allowedLatenessMs; a record at or behind it is flagged late (kept, counted, left out of windows by the
+ * analytics), as Flink drops a record whose time is not after the watermark.
  * - live mode (a spool of what arrived): one watermark across devices, like the Flink source (the Kinesis raw
  *   source's watermark is per subtask, over every shard it reads, and shards mix devices), input order being
  *   arrival order; event time there is ts bounded by ingest_ts, as the Flink source's event_ts;
@@ -501,7 +502,7 @@ async function publish(connection: DuckDBConnection, context: PublishContext, on
   await connection.run(`CREATE OR REPLACE TEMP TABLE kept AS
     WITH timed AS (
       SELECT pos, ts, event_ms, device_id, dedup_key,
-        coalesce(event_ms < max(event_ms) OVER (${watermarkPartition(mode, format)}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
+        coalesce(event_ms <= max(event_ms) OVER (${watermarkPartition(mode, format)}ORDER BY pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) - ${lateness}, false) AS late
       FROM (
         SELECT pos, ts, ${eventMs} AS event_ms, device_id, dedup_key, device_id AS wm_device, ${csv ? "readings[1].metric" : "NULL"} AS wm_metric FROM messages
         UNION ALL

@@ -17,7 +17,7 @@ INSERT INTO aggregates_sink
     MIN(`value`) AS min_value,
     MAX(`value`) AS max_value,
     AVG(`value`) AS avg_value,
-    STDDEV_SAMP(`value`) AS stddev_value,
+    CASE WHEN MIN(`value`) = MAX(`value`) THEN CASE WHEN COUNT(`value`) > 1 THEN 0E0 END ELSE POWER(GREATEST(VAR_SAMP(`value`), 0E0), 0.5) END AS stddev_value,
     MIN(event_ms) AS first_event_ts,
     MAX(event_ms) AS last_event_ts
   FROM TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '1' MINUTE))
@@ -38,7 +38,7 @@ INSERT INTO aggregates_sink
     MIN(`value`) AS min_value,
     MAX(`value`) AS max_value,
     AVG(`value`) AS avg_value,
-    STDDEV_SAMP(`value`) AS stddev_value,
+    CASE WHEN MIN(`value`) = MAX(`value`) THEN CASE WHEN COUNT(`value`) > 1 THEN 0E0 END ELSE POWER(GREATEST(VAR_SAMP(`value`), 0E0), 0.5) END AS stddev_value,
     MIN(event_ms) AS first_event_ts,
     MAX(event_ms) AS last_event_ts
   FROM TABLE(TUMBLE(TABLE series, DESCRIPTOR(event_ts), INTERVAL '1' HOUR))

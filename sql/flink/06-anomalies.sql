@@ -20,6 +20,7 @@ CREATE TEMPORARY VIEW anomaly_run AS
     MAX(`value`) OVER w AS run_max,
     MIN(`value`) OVER w AS run_min
   FROM anomaly_pair
+  WHERE pair_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
 
 -- Mean of the 120 most recent readings (the quantity the level-shift rule judges).
@@ -28,6 +29,7 @@ CREATE TEMPORARY VIEW anomaly_recent AS
     COUNT(*) OVER w AS recent_rows,
     AVG(`value`) OVER w AS recent_mean
   FROM anomaly_run
+  WHERE run_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
 -- Previous value and time, step and interval: the input of rate of change and data gap.
@@ -48,6 +50,7 @@ CREATE TEMPORARY VIEW anomaly_near AS
     SUM(recent_mean) OVER w AS near_msum,
     SUM(recent_mean * recent_mean) OVER w AS near_msumsq
   FROM anomaly_step
+  WHERE recent_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
 -- Sums over the 1320 most recent readings: the reference (1200 readings) plus the recent ones.
@@ -60,6 +63,7 @@ CREATE TEMPORARY VIEW anomaly_span AS
     SUM(recent_mean * recent_mean) OVER w AS span_msumsq,
     MIN(event_ms) OVER w AS span_first_ms
   FROM anomaly_near
+  WHERE near_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 1319 PRECEDING AND CURRENT ROW);
 
 -- Squared steps over the last 301 readings (the judged step is subtracted below).
@@ -69,6 +73,7 @@ CREATE TEMPORARY VIEW anomaly_change AS
     SUM(step * step) OVER w AS change_sumsq,
     SUM(CASE WHEN step = 0 THEN 1 ELSE 0 END) OVER w AS change_repeats
   FROM anomaly_span
+  WHERE span_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 300 PRECEDING AND CURRENT ROW);
 
 -- Reference = span minus recent readings; the typical step excludes the judged step.
@@ -152,6 +157,7 @@ CREATE TEMPORARY VIEW anomaly_evidence AS
   SELECT *,
     SUM(CASE WHEN deviation_fired OR shift_fired OR roc_fired THEN 1 ELSE 0 END) OVER w AS evidence_rows
   FROM anomaly_judged
+  WHERE span_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
 
 -- Whether the reading counts toward an alert: a definite event, a critical reading, or a confirmed one (10 of the last 30).
@@ -161,68 +167,14 @@ CREATE TEMPORARY VIEW anomaly_scored AS
   FROM anomaly_evidence;
 
 INSERT INTO anomalies_sink
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('static_limit' AS STRING) AS rule,
-    static_score AS score,
-    CAST(NULL AS DOUBLE) AS baseline,
-    static_limit AS limit_value,
-    static_severity AS severity
-  FROM anomaly_scored
-  WHERE static_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('deviation' AS STRING) AS rule,
-    deviation_score AS score,
-    ref_mean AS baseline,
-    deviation_limit AS limit_value,
-    CAST(CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE deviation_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('level_shift' AS STRING) AS rule,
-    shift_score AS score,
-    ref_mmean AS baseline,
-    shift_limit AS limit_value,
-    CAST(CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE shift_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('rate_of_change' AS STRING) AS rule,
-    roc_score AS score,
-    prev_value AS baseline,
-    roc_limit AS limit_value,
-    CAST(CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE roc_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('flatline' AS STRING) AS rule,
-    1E0 AS score,
-    `value` AS baseline,
-    CAST(NULL AS DOUBLE) AS limit_value,
-    CAST('warning' AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE flatline_fired
-  UNION ALL
-  SELECT device_id, site, line, metric,
-    event_ms AS event_ts,
-    `value`,
-    CAST('data_gap' AS STRING) AS rule,
-    gap_score AS score,
-    CAST(NULL AS DOUBLE) AS baseline,
-    CAST(NULL AS DOUBLE) AS limit_value,
-    CAST('warning' AS STRING) AS severity
-  FROM anomaly_scored
-  WHERE gap_fired;
+  SELECT s.device_id, s.site, s.line, s.metric, s.event_ms AS event_ts, s.`value`, r.rule, r.score, r.baseline, r.limit_value, r.severity
+  FROM anomaly_scored AS s
+  CROSS JOIN UNNEST(ARRAY[
+    ROW(static_fired, CAST('static_limit' AS STRING), CAST(static_score AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(static_limit AS DOUBLE), CAST(static_severity AS STRING)),
+    ROW(deviation_fired, CAST('deviation' AS STRING), CAST(deviation_score AS DOUBLE), CAST(ref_mean AS DOUBLE), CAST(deviation_limit AS DOUBLE), CAST(CAST(CASE WHEN deviation_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS STRING)),
+    ROW(shift_fired, CAST('level_shift' AS STRING), CAST(shift_score AS DOUBLE), CAST(ref_mmean AS DOUBLE), CAST(shift_limit AS DOUBLE), CAST(CAST(CASE WHEN shift_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS STRING)),
+    ROW(roc_fired, CAST('rate_of_change' AS STRING), CAST(roc_score AS DOUBLE), CAST(prev_value AS DOUBLE), CAST(roc_limit AS DOUBLE), CAST(CAST(CASE WHEN roc_score >= 2E0 THEN 'critical' ELSE 'warning' END AS STRING) AS STRING)),
+    ROW(flatline_fired, CAST('flatline' AS STRING), CAST(1E0 AS DOUBLE), CAST(`value` AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(CAST('warning' AS STRING) AS STRING)),
+    ROW(gap_fired, CAST('data_gap' AS STRING), CAST(gap_score AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(CAST(NULL AS DOUBLE) AS DOUBLE), CAST(CAST('warning' AS STRING) AS STRING))
+  ]) AS r (fired, rule, score, baseline, limit_value, severity)
+  WHERE r.fired;

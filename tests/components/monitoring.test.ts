@@ -18,6 +18,7 @@ describe("Monitoring with every kind of resource", () => {
       emails: ["oncall@example.com", "plant-lead@example.com"],
       streams: { raw: "iotpipe-raw", quarantine: "iotpipe-quarantine" },
       applicationName: "iotpipe-flink",
+      efoConsumers: { raw: { streamName: "iotpipe-raw", consumerName: "iotpipe-flink" } },
       firehoseNames: { readings: "iotpipe-readings-fh" },
       ruleNames: { telemetry: "iotpipe_telemetry" },
       functionNames: { notifier: "iotpipe-alert-notifier" },
@@ -58,6 +59,7 @@ describe("Monitoring with every kind of resource", () => {
       ["iterator-age-raw", "AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", { StreamName: "iotpipe-raw" }],
       ["write-throttled-raw", "AWS/Kinesis", "WriteProvisionedThroughputExceeded", { StreamName: "iotpipe-raw" }],
       ["read-throttled-quarantine", "AWS/Kinesis", "ReadProvisionedThroughputExceeded", { StreamName: "iotpipe-quarantine" }],
+      ["efo-lag-raw", "AWS/Kinesis", "SubscribeToShardEvent.MillisBehindLatest", { StreamName: "iotpipe-raw", ConsumerName: "iotpipe-flink" }],
       ["flink-downtime", "AWS/KinesisAnalytics", "downtime", { Application: "iotpipe-flink" }],
       ["firehose-freshness-readings", "AWS/Firehose", "DeliveryToS3.DataFreshness", { DeliveryStreamName: "iotpipe-readings-fh" }],
       ["firehose-conversion-readings", "AWS/Firehose", "FailedConversion.Records", { DeliveryStreamName: "iotpipe-readings-fh" }],
@@ -77,8 +79,8 @@ describe("Monitoring with every kind of resource", () => {
     }
     const all = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm", /^ops-/);
     expect(all).toHaveLength(Object.keys(c.alarms).length);
-    // 3 per stream × 2, 3 Flink, 2 Firehose, 2 rule, 2 Lambda, 1 DLQ, 1 quarantine rate (metric-query alarms have no top-level metric)
-    expect(all).toHaveLength(6 + 3 + 2 + 2 + 2 + 1 + 1);
+    // 3 per stream × 2, 1 fan-out consumer, 3 Flink, 2 Firehose, 2 rule, 2 Lambda, 1 DLQ, 1 quarantine rate
+    expect(all).toHaveLength(6 + 1 + 3 + 2 + 2 + 2 + 1 + 1);
     for (const a of all) {
       expect(a.parent).toBe("ops");
       expect(a.inputs.alarmActions).toEqual([topicArn]);
@@ -90,6 +92,8 @@ describe("Monitoring with every kind of resource", () => {
     expect(alarm("ops-iterator-age-raw").inputs).toMatchObject({ threshold: t.iteratorAgeMs, statistic: "Maximum", treatMissingData: "breaching" });
     expect(alarm("ops-write-throttled-raw").inputs).toMatchObject({ threshold: 0, evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: "notBreaching" });
     expect(alarm("ops-flink-downtime").inputs).toMatchObject({ threshold: 0, evaluationPeriods: 10, datapointsToAlarm: 10, treatMissingData: "breaching" });
+    // The job's own lag on the raw stream: GetRecords' iterator age never sees a fan-out consumer.
+    expect(alarm("ops-efo-lag-raw").inputs).toMatchObject({ threshold: t.iteratorAgeMs, statistic: "Maximum", evaluationPeriods: 3, treatMissingData: "breaching" });
     expect(alarm("ops-firehose-freshness-readings").inputs).toMatchObject({ threshold: 900, statistic: "Maximum" });
     expect(alarm("ops-dlq-notifier").inputs).toMatchObject({ threshold: 0, statistic: "Maximum", treatMissingData: "notBreaching" });
   });

@@ -148,7 +148,8 @@ describe("StreamAnalytics", () => {
           "readings.stream.arn": streamArn("readings"),
           "alerts.stream.arn": streamArn("alerts"),
           "sql.files": "01_sources.sql,10_inserts.sql",
-          "raw.reader.type": "POLLING",
+          // Enhanced fan-out by default: the pinned connector has no polling interval (issue 14).
+          "raw.reader.type": "EFO",
           "raw.efo.consumer.name": "iotpipe-test-flink",
           "raw.init.position": "TRIM_HORIZON",
         },
@@ -190,6 +191,18 @@ describe("StreamAnalytics", () => {
         Effect: "Allow",
         Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords"],
         Resource: [streamArn("raw")],
+      },
+      {
+        Sid: "ManageFanOutConsumer",
+        Effect: "Allow",
+        Action: ["kinesis:RegisterStreamConsumer", "kinesis:DeregisterStreamConsumer", "kinesis:ListStreamConsumers"],
+        Resource: [streamArn("raw")],
+      },
+      {
+        Sid: "ReadWithFanOut",
+        Effect: "Allow",
+        Action: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+        Resource: [`${streamArn("raw")}/consumer/iotpipe-test-flink`, `${streamArn("raw")}/consumer/iotpipe-test-flink:*`],
       },
       {
         Sid: "WriteSinkStreams",
@@ -266,6 +279,16 @@ describe("StreamAnalytics", () => {
     expect(statements.find((s) => s.Sid === "DecryptApplicationCode")?.Resource).toEqual([CODE_KEY]);
   });
 
+  it("polls when enhanced fan-out is turned off: no consumer, no consumer permissions", async () => {
+    const app = new StreamAnalytics("polling", { ...baseArgs(), applicationName: "polling-app", enhancedFanOut: false });
+    await settle(recorded);
+    expect(app.efoConsumerName).toBeUndefined();
+    expect(oneOf(recorded, APP, "polling-app").inputs.applicationConfiguration.environmentProperties.propertyGroups[1].propertyMap["raw.reader.type"]).toBe("POLLING");
+    const sids = statementsOf(oneOf(recorded, "aws:iam/rolePolicy:RolePolicy", "polling-policy").inputs.policy).map((s) => s.Sid);
+    expect(sids).not.toContain("ManageFanOutConsumer");
+    expect(sids).not.toContain("ReadWithFanOut");
+  });
+
   it("no code-bucket key grant when the code is not KMS-encrypted with another key", async () => {
     new StreamAnalytics("samekey", { ...baseArgs(), codeBucketKeyArn: STREAM_KEY });
     new StreamAnalytics("nokey", { ...baseArgs(), codeBucketKeyArn: undefined });
@@ -273,7 +296,6 @@ describe("StreamAnalytics", () => {
     for (const n of ["samekey-policy", "nokey-policy"]) {
       const sids = statementsOf(oneOf(recorded, "aws:iam/rolePolicy:RolePolicy", n).inputs.policy).map((s) => s.Sid);
       expect(sids).not.toContain("DecryptApplicationCode");
-      expect(sids).not.toContain("ReadWithFanOut");
     }
   });
 

@@ -152,7 +152,9 @@ describe("wiring: every role grants what its consumer needs on the right ARNs, a
     const grants = stack.grantsOf(role.name);
     const on = (resource: string) => grants.filter((g) => g.resource === resource).map((g) => g.action).sort();
     expect(app.inputs.runtimeEnvironment).toBe("FLINK-1_20");
-    expect(on(stack.arn(stream("raw")))).toEqual(["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"]);
+    // Enhanced fan-out by default: the job registers its own consumer (named after the application) and reads it.
+    expect(on(stack.arn(stream("raw")))).toEqual(["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"]);
+    expect(on(`${stack.arn(stream("raw"))}/consumer/${app.inputs.name}`)).toEqual(["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"]);
     for (const t of LAKE_TABLES) {
       expect(on(stack.arn(stream(t.name)))).toEqual(expect.arrayContaining(["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary"]));
       expect(on(stack.arn(stream(t.name)))).not.toContain("kinesis:GetRecords");
@@ -165,7 +167,8 @@ describe("wiring: every role grants what its consumer needs on the right ARNs, a
     expect(on(stack.arn(key("lake")))).toEqual(["kms:Decrypt"]);
     const logGroup = stack.one(T.logGroup, /analytics/);
     expect(grants.filter((g) => g.action === "logs:PutLogEvents").map((g) => g.resource)).toEqual([expect.stringMatching(new RegExp(`^${stack.arn(logGroup).replace(/[/.*]/g, "\\$&")}:log-stream:`))]);
-    const allowed = new Set([stack.arn(stream("raw")), ...LAKE_TABLES.map((t) => stack.arn(stream(t.name))), `${code.bucketArn}/${code.fileKey}`, stack.arn(key("streams")), stack.arn(key("lake"))]);
+    const consumer = `${stack.arn(stream("raw"))}/consumer/${app.inputs.name}`;
+    const allowed = new Set([stack.arn(stream("raw")), consumer, `${consumer}:*`, ...LAKE_TABLES.map((t) => stack.arn(stream(t.name))), `${code.bucketArn}/${code.fileKey}`, stack.arn(key("streams")), stack.arn(key("lake"))]);
     expect(grants.filter((g) => !g.action.startsWith("logs:") && !allowed.has(g.resource))).toEqual([]);
     expect(logGroup.inputs.kmsKeyId).toBe(stack.arn(key("streams")));
   });
@@ -273,6 +276,12 @@ describe("monitoring watches everything that can fail", () => {
       ...stack.ofType(T.queue).map((q) => q.inputs.name ?? q.name),
     ];
     expect(names.filter((n) => !dims.has(n))).toEqual([]);
+  });
+
+  it("the Flink job's fan-out consumer on the raw stream has its own lag alarm", () => {
+    const app = stack.one(T.app);
+    const lag = stack.ofType(T.alarm).filter((a) => a.inputs.metricName === "SubscribeToShardEvent.MillisBehindLatest");
+    expect(lag.map((a) => a.inputs.dimensions)).toEqual([{ StreamName: stack.one(T.stream, /raw/).inputs.name ?? stack.one(T.stream, /raw/).name, ConsumerName: app.inputs.name }]);
   });
 
   it("every alarm notifies the operators' topic, which is encrypted with the ops key", () => {
