@@ -104,11 +104,32 @@ function latenessEdgeEnvelopes(): string[] {
     JSON.stringify({ device_id: "edge-0", site: "plant-a", line: "line-1", ingest_ts: EDGE + 300_000 + i * 100, payload_base64: Buffer.from(JSON.stringify({ msg_id: id, ts, readings: [{ metric: "current", value: 1 + i }] })).toString("base64") }));
 }
 
+/**
+ * A device whose clock runs 299 s fast among honest ones (issue 14.5): its claimed ts is just inside the accepted
+ * future skew, so without the bound on event time (never after the ingest time) it would move the watermark past
+ * the wall clock and every honest reading after it would be late. Each device sends a message every 10 s; the
+ * honest ones' messages take 5 s to arrive, so an unbounded watermark (fast ts − 300 s = ingest − 1 s) passes them.
+ */
+const SKEW = CLOCK + 20 * 86_400_000;
+const FAST_DEVICE = "skew-fast";
+function fastClockEnvelopes(): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    for (const device of [FAST_DEVICE, "skew-honest-0", "skew-honest-1"]) {
+      const ingest = SKEW + i * 10_000 + lines.length;
+      const ts = device === FAST_DEVICE ? ingest + 299_000 : ingest - 5_000;
+      const payload = JSON.stringify({ msg_id: `${device}-${i}`, ts, readings: [{ metric: "current", value: 10 + i }] });
+      lines.push(JSON.stringify({ device_id: device, site: "plant-a", line: "line-2", ingest_ts: ingest, payload_base64: Buffer.from(payload).toString("base64") }));
+    }
+  }
+  return lines;
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "iotpipe-flink-"));
   // Both inputs in one file, so one job (one plan, one deployment: most of the time on 2 cores) judges both.
   const input = join(dir, "raw.jsonl");
-  writeFileSync(input, `${[...simulatedEnvelopes().lines, ...hostileEnvelopes(), ...latenessEdgeEnvelopes()].join("\n")}\n`);
+  writeFileSync(input, `${[...simulatedEnvelopes().lines, ...hostileEnvelopes(), ...latenessEdgeEnvelopes(), ...fastClockEnvelopes()].join("\n")}\n`);
   const flinkCase = prepareFlinkCase(join(dir, "flink"), input);
   const lakeDir = join(dir, "lake");
   replayed = await replay({ inputPath: input, lakeDir, mode: "live", now: CLOCK, threads: 1 });
@@ -153,6 +174,14 @@ it("flags a message exactly the allowed lateness behind the newest as late, in b
   const expected = [["edge-a", false], ["edge-b", false], ["edge-c", true], ["edge-d", false]];
   expect(flags(tables[READINGS.name].flink)).toEqual(expected);
   expect(flags(tables[READINGS.name].local)).toEqual(expected);
+});
+
+it("a device with a fast clock marks no other device's readings late, in both (event time never after ingest time)", () => {
+  for (const engine of ["flink", "local"] as const) {
+    const skewed = tables[READINGS.name][engine].filter((r) => String(r.device_id).startsWith("skew-"));
+    expect({ engine, readings: skewed.length }).toEqual({ engine, readings: 36 });
+    expect({ engine, late: skewed.filter((r) => r.late === true).map((r) => r.msg_id) }).toEqual({ engine, late: [] });
+  }
 });
 
 it("drops the same duplicates: the cloud writes each to quarantine, the local engine counts them", () => {
