@@ -4,7 +4,8 @@
  * Both engines are generated from it: `analytics/flink.ts` writes the Flink SQL that runs in Managed Flink
  * (committed under `sql/flink/`), `analytics/duckdb.ts` builds the DuckDB SQL the local engine runs. Change a
  * parameter here and both follow; a test fails when the committed Flink SQL is stale. A stack overrides the
- * aggregate windows, the alert hold time and static limits in its config (config/analytics.ts `stackAnalytics`,
+ * aggregate windows, the alert hold (holdSeconds, holdReadings, holdStepsSeconds), the data-gap rule (factor,
+ * minReadings, silenceStepsSeconds) and static limits in its config (config/analytics.ts `stackAnalytics`,
  * which `iotpipe replay --stack-config` applies locally too).
  *
  * Conventions every rule follows:
@@ -17,13 +18,18 @@
  *   `criticalScore` report `critical` from that score on and `warning` below it.
  * - `baseline` / `limit_value` per rule (metric's unit unless said): static_limit: null / the limit crossed;
  *   deviation: reference mean / mean ± threshold × std; level_shift: reference mean of recent means / the band
- *   edge the recent mean crossed; rate_of_change: previous value / previous ± threshold × typical step;
- *   flatline: the stuck value / null; data_gap: null / null (score = silence ÷ allowed silence).
+ *   edge the recent mean crossed (the limit is on the recent mean, not on the reading); rate_of_change: previous
+ *   value / previous ± threshold × typical step; flatline: the stuck value / null; data_gap: null / null
+ *   (score = silence ÷ allowed silence).
  * - Alerts group the anomalies of a device and metric into episodes: an episode opens at a reading that counts
- *   toward an alert with none in the hold time before it and clears at the last such reading + the hold time.
- *   Static limits, flatline, data gaps and critical readings count at once; a warning-level statistical reading
- *   (deviation, level shift, rate of change) counts once confirmed (`alerts.confirmation`). Every anomalous
- *   reading is in the anomalies table either way.
+ *   toward an alert with none within the hold before it and clears at the last such reading + the hold. The
+ *   hold follows the series' cadence (`alerts.holdReadings`). Static limits, flatline and critical readings
+ *   count at once; a warning-level statistical reading (deviation, level shift, rate of change) counts once
+ *   confirmed (`alerts.confirmation`). Every anomalous reading is in the anomalies table either way. Silences
+ *   have episodes of their own (`DataGapRule`): open while the series is silent, cleared when it returns.
+ * - No rule depends on a time constant that breaks at another cadence: baselines count readings; allowed
+ *   silence and hold are multiples of the series' typical interval, rounded up to fixed steps only because a
+ *   streaming engine's timers (session gaps) are fixed.
  */
 import { METRICS, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
@@ -80,7 +86,8 @@ export interface DeviationRule {
 }
 
 /**
- * Level shift (sustained deviation, drift): the mean of the `recentRows` latest readings is further from the
+ * Level shift (sustained deviation, drift): the mean of the `recentRows` latest readings (trimmed: their highest
+ * and lowest left out, so one bad reading does not shift it) is further from the
  * reference mean than threshold × the spread that such recent means have within the reference itself (the
  * standard deviation of the rolling recent mean over the reference rows, which accounts for autocorrelation),
  * × √((ref + recent) / (ref − recent)) for a reference of `ref` readings: overlapping windows over a finite

@@ -11,6 +11,7 @@ import type { Io } from "../io";
 import { integerIn, oneOf } from "../options";
 import { progressBar } from "../progress";
 import { analyticsFromFlags, analyticsLine, holdSecondsOption, windowsOption, type AnalyticsFlags, type CliAnalytics } from "../stack-analytics";
+import { holdSteps } from "../../analytics/definition";
 
 export interface ReplayFlags extends AnalyticsFlags {
   input: string;
@@ -109,7 +110,8 @@ their interval (--hold-seconds here, iotpipe:alertHoldSeconds in the stack).`,
       // Locally alerts are printed as well as stored (in the cloud the notifier sends them to SNS).
       const alerts = path.join(path.relative(process.cwd(), result.lakeDir) || result.lakeDir, "alerts");
       for (const line of alertLines(await readAlertTransitions(result.lakeDir), alerts)) io.out(line);
-      const hold = analytics.definition.alerts.holdSeconds;
+      // The hold follows each series' cadence up to its longest step: only series slower than that split episodes.
+      const hold = Math.max(...holdSteps(analytics.definition));
       const slow = await slowSeries(result.lakeDir, hold);
       if (slow !== null) io.err(`warning: ${cadenceWarning(slow, hold)}`);
       const dates = lakeDates(result.lakeDir);
