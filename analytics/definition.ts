@@ -82,6 +82,12 @@ export interface BaselineSpec {
 export interface DeviationRule {
   enabled: boolean;
   threshold: number;
+  /**
+   * Judge only readings that are the most extreme (highest above the mean, lowest below it) of the last
+   * `referenceRows + recentRows` readings: a spiky series (CPU load, a valve that bangs) repeats spikes of a
+   * size it has shown before, and those are its normal behaviour, not a new fault.
+   */
+  newExtremesOnly: boolean;
   criticalScore: number;
 }
 
@@ -97,6 +103,15 @@ export interface DeviationRule {
 export interface LevelShiftRule {
   enabled: boolean;
   threshold: number;
+  /**
+   * The shift must also reach this many reference standard deviations of single readings: the spread of recent
+   * means within a reference of a few hundred readings understates how far a wandering series (a daily cycle,
+   * slow drift) moves, and a shift inside the series' normal spread is not a fault. A steady linear trend (a
+   * daily cycle's slope) puts the recent mean about 2.1 such deviations from the reference mean of recent means
+   * (720 readings of lag against a ramp's spread of 1200 / √12 readings, on the default windows): the shipped 3
+   * keeps trends out with a margin for curvature and wander.
+   */
+  minShiftStd: number;
   criticalScore: number;
 }
 
@@ -214,8 +229,8 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
   idleTimeoutSeconds: 30,
   rules: {
     staticLimit: { enabled: true, defaults: catalogLimits, overrides: [] },
-    deviation: { enabled: true, threshold: 6, criticalScore: 2 },
-    levelShift: { enabled: true, threshold: 5, criticalScore: 2 },
+    deviation: { enabled: true, threshold: 6, newExtremesOnly: true, criticalScore: 2 },
+    levelShift: { enabled: true, threshold: 5, minShiftStd: 3, criticalScore: 2 },
     rateOfChange: {
       enabled: true,
       baselineRows: 300,
@@ -316,6 +331,7 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   if (rateOfChange.minBaselineRows > rateOfChange.baselineRows) problems.push("rules.rateOfChange.minBaselineRows must not exceed baselineRows");
   nonNegative("rules.rateOfChange.relativeFloor", rateOfChange.relativeFloor);
   positive("rules.rateOfChange.absoluteFloor", rateOfChange.absoluteFloor);
+  nonNegative("rules.levelShift.minShiftStd", levelShift.minShiftStd);
   positiveInt("rules.flatline.rows", flatline.rows);
   if (flatline.rows < 2) problems.push("rules.flatline.rows must be at least 2");
   if (!(flatline.maxRunProbability > 0 && flatline.maxRunProbability < 1)) problems.push(`rules.flatline.maxRunProbability must be between 0 and 1, got ${flatline.maxRunProbability}`);

@@ -173,7 +173,7 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
       name: "anomaly_span",
       about: `Sums over the ${recent + reference} most recent readings: the reference (${reference} readings) plus the recent ones.`,
       window: { preceding: recent + reference - 1, pass: 2 },
-      columns: sums("span"),
+      columns: [...sums("span"), `MAX(${v}) OVER w AS span_max`, `MIN(${v}) OVER w AS span_min`],
     },
     {
       name: "anomaly_change",
@@ -292,7 +292,9 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
   // (ref − recent) / ref, and the reference mean compared against is itself uncertain by recent / ref of it.
   // Both corrections together: × √((ref + recent) / (ref − recent)) — 1.1 on a full default reference, 1.6 on
   // one of 280 readings — so a young reference, whose spread is barely estimated, needs a larger shift.
-  const shiftBand = `${sqlDouble(shift.threshold)} * ref_mstd_eff * ${d.sqrt(`(ref_rows + ${sqlDouble(recent)}) / GREATEST(ref_rows - ${sqlDouble(recent)}, ${sqlDouble(1)})`)}`;
+  // …and never less than minShiftStd × the spread of single readings: a wandering series' recent means move
+  // more than its short reference shows, and a shift inside the series' normal spread is not one to page about.
+  const shiftBand = `GREATEST(${sqlDouble(shift.threshold)} * ref_mstd_eff * ${d.sqrt(`(ref_rows + ${sqlDouble(recent)}) / GREATEST(ref_rows - ${sqlDouble(recent)}, ${sqlDouble(1)})`)}, ${sqlDouble(shift.minShiftStd)} * ref_std_eff)`;
   const rocBand = `${sqlDouble(roc.threshold)} * step_rms_eff`;
   return [
     // static_limit: outside the configured operating range
@@ -301,7 +303,9 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
          WHEN ${v} < static_low THEN 1 + (static_low - ${v}) / static_scale END AS static_score`,
     `CASE WHEN ${v} > static_high THEN static_high WHEN ${v} < static_low THEN static_low END AS static_limit`,
     // deviation: the reading is beyond the threshold in reference standard deviations from the reference mean
-    `${on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}`)} AS deviation_fired`,
+    // …and, with newExtremesOnly, the reading is the most extreme of the span on its side: a spike no larger than
+    // others the series showed in the last reference + recent readings is part of its normal behaviour.
+    `${on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}${dev.newExtremesOnly ? ` AND (${v} >= span_max OR ${v} <= span_min)` : ""}`)} AS deviation_fired`,
     `ABS(${v} - ref_mean) / (${devBand}) AS deviation_score`,
     `CASE WHEN ${v} >= ref_mean THEN ref_mean + ${devBand} ELSE ref_mean - ${devBand} END AS deviation_limit`,
     // level_shift: the recent mean is beyond the threshold × the spread recent means have within the reference

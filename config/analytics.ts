@@ -36,6 +36,8 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
     watermarkDelaySeconds: config.allowedLatenessMs / 1000,
     rules: {
       ...DEFAULT_ANALYTICS.rules,
+      deviation: { ...DEFAULT_ANALYTICS.rules.deviation, newExtremesOnly: config.deviationNewExtremesOnly },
+      levelShift: { ...DEFAULT_ANALYTICS.rules.levelShift, minShiftStd: config.levelShiftMinStd },
       dataGap: {
         ...DEFAULT_ANALYTICS.rules.dataGap,
         factor: config.dataGapFactor,

@@ -136,6 +136,10 @@ const dataGapFactor = int(1, 1000).pipe(z.number().superRefine(dataGapChecked<nu
 const dataGapMinReadings = int(2, 1000).pipe(z.number().superRefine(dataGapChecked<number>("minReadings")));
 const dataGapSilenceStepsSeconds = z.array(integerItem).pipe(z.array(z.number()).superRefine(dataGapChecked<number[]>("silenceStepsSeconds")));
 
+const levelShiftMinStd = int(0, 100).pipe(
+  z.number().superRefine(definitionChecked((minShiftStd: number) => ({ rules: { ...DEFAULT_ANALYTICS.rules, levelShift: { ...DEFAULT_ANALYTICS.rules.levelShift, minShiftStd } } }), "rules.levelShift.minShiftStd")),
+);
+
 /** EventBridge Scheduler cron: `cron(minutes hours day-of-month month day-of-week year)`, one of the days `?`. */
 const schedulerCron = z.string().refine((s) => {
   const m = /^cron\((.+)\)$/.exec(s.trim());
@@ -243,6 +247,10 @@ export const CONFIG_KEYS = {
   alertHoldStepsSeconds: key("array", alertHoldStepsSeconds, DEFAULT_ANALYTICS.alerts.holdStepsSeconds,
     "Longer alert holds a slow series may get, ascending, at most 14 (one Flink session window each). A change generates the stack's own Flink SQL",
     "integer"),
+  deviationNewExtremesOnly: key("boolean", z.boolean(), DEFAULT_ANALYTICS.rules.deviation.newExtremesOnly,
+    "The deviation rule judges only readings that are the most extreme of the series' last 1320 (a spike no larger than recent ones is normal for a spiky series). A change generates the stack's own Flink SQL"),
+  levelShiftMinStd: key("integer", levelShiftMinStd, DEFAULT_ANALYTICS.rules.levelShift.minShiftStd,
+    "A level shift must also reach this many standard deviations of single readings (a steady trend reaches about 2.1). A change generates the stack's own Flink SQL"),
   dataGapFactor: key("integer", dataGapFactor, DEFAULT_ANALYTICS.rules.dataGap.factor,
     "A series silent for this many typical intervals (rounded up to the next of dataGapSilenceStepsSeconds) is alerted, while the silence lasts. A change generates the stack's own Flink SQL"),
   dataGapMinReadings: key("integer", dataGapMinReadings, DEFAULT_ANALYTICS.rules.dataGap.minReadings,

@@ -297,7 +297,8 @@ describe("anomaly rules", () => {
   });
 
   it("level_shift fires on a sustained shift too small for the per-reading rules", async () => {
-    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 0.6 } : r));
+    // +1.1 is about 3.4 standard deviations of these readings (0.32): past minShiftStd (3), short of deviation's 6.
+    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 1.1 } : r));
     const out = await run(readings);
     expect(out.anomalies.filter((a) => a.rule === "deviation" || a.rule === "static_limit")).toEqual([]);
     const shift = out.anomalies.filter((a) => a.rule === "level_shift").map((a) => (ms(a.event_ts)! - T0) / 1000);
@@ -372,6 +373,11 @@ describe("anomaly rules", () => {
       ["open", 400 + rows - 1],
       ["cleared", 1399 + DEFAULT_ANALYTICS.alerts.holdSeconds],
     ]);
+  });
+
+  it("a shift within the series' normal spread is not a level shift (minShiftStd)", async () => {
+    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 0.6 } : r));
+    expect((await run(readings)).anomalies).toEqual([]);
   });
 
   it("one bad reading does not contaminate the level-shift rule that follows it", async () => {
