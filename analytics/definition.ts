@@ -84,8 +84,8 @@ export interface DeviationRule {
   threshold: number;
   /**
    * Judge only readings that are the most extreme (highest above the mean, lowest below it) of the last
-   * `referenceRows + recentRows` readings: a spiky series (CPU load, a valve that bangs) repeats spikes of a
-   * size it has shown before, and those are its normal behaviour, not a new fault.
+   * `baseline.recentRows` readings: a spiky series (CPU load, a valve that bangs) repeats spikes of a size it
+   * has shown shortly before, and those are its normal behaviour, not a new fault.
    */
   newExtremesOnly: boolean;
   criticalScore: number;

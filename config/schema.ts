@@ -248,7 +248,7 @@ export const CONFIG_KEYS = {
     "Longer alert holds a slow series may get, ascending, at most 14 (one Flink session window each). A change generates the stack's own Flink SQL",
     "integer"),
   deviationNewExtremesOnly: key("boolean", z.boolean(), DEFAULT_ANALYTICS.rules.deviation.newExtremesOnly,
-    "The deviation rule judges only readings that are the most extreme of the series' last 1320 (a spike no larger than recent ones is normal for a spiky series). A change generates the stack's own Flink SQL"),
+    "The deviation rule judges only readings that are the most extreme of the series' last 120 (a spike no larger than recent ones is normal for a spiky series). A change generates the stack's own Flink SQL"),
   levelShiftMinStd: key("integer", levelShiftMinStd, DEFAULT_ANALYTICS.rules.levelShift.minShiftStd,
     "A level shift must also reach this many standard deviations of single readings (a steady trend reaches about 2.1). A change generates the stack's own Flink SQL"),
   dataGapFactor: key("integer", dataGapFactor, DEFAULT_ANALYTICS.rules.dataGap.factor,

@@ -70,9 +70,7 @@ CREATE TEMPORARY VIEW anomaly_span AS
     SUM(`value`) OVER w AS span_sum,
     SUM(`value` * `value`) OVER w AS span_sumsq,
     SUM(recent_mean) OVER w AS span_msum,
-    SUM(recent_mean * recent_mean) OVER w AS span_msumsq,
-    MAX(`value`) OVER w AS span_max,
-    MIN(`value`) OVER w AS span_min
+    SUM(recent_mean * recent_mean) OVER w AS span_msumsq
   FROM anomaly_near
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 1319 PRECEDING AND CURRENT ROW);
 
@@ -157,7 +155,7 @@ CREATE TEMPORARY VIEW anomaly_judged AS
     CASE WHEN `value` > static_high THEN 1 + (`value` - static_high) / static_scale
          WHEN `value` < static_low THEN 1 + (static_low - `value`) / static_scale END AS static_score,
     CASE WHEN `value` > static_high THEN static_high WHEN `value` < static_low THEN static_low END AS static_limit,
-    (ref_rows >= 280 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff AND (`value` >= span_max OR `value` <= span_min)) AS deviation_fired,
+    (ref_rows >= 280 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff AND (`value` >= recent_max OR `value` <= recent_min)) AS deviation_fired,
     ABS(`value` - ref_mean) / (6E0 * ref_std_eff) AS deviation_score,
     CASE WHEN `value` >= ref_mean THEN ref_mean + 6E0 * ref_std_eff ELSE ref_mean - 6E0 * ref_std_eff END AS deviation_limit,
     (ref_rows >= 280 AND recent_rows = 120 AND ABS(recent_mean - ref_mmean) > GREATEST(5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5), 3E0 * ref_std_eff)) AS shift_fired,
