@@ -1,5 +1,5 @@
 /** The analytics definition's validator: the shipped defaults are valid, broken ones are refused with reasons. */
-import { type AnalyticsDefinition, DEFAULT_ANALYTICS, definitionProblems, validateDefinition } from "../../analytics/definition";
+import { type AnalyticsDefinition, baselineWarmUpReadings, DEFAULT_ANALYTICS, definitionProblems, validateDefinition } from "../../analytics/definition";
 import { duckdbAnalytics } from "../../analytics/duckdb";
 import { flinkSqlFiles } from "../../analytics/flink";
 import { METRICS } from "../../contract/telemetry";
@@ -54,9 +54,16 @@ describe("analytics definition", () => {
     expect(flink(every)).not.toContain("anomaly_evidence");
   });
 
+  it("says how many readings a series needs before the baseline rules judge it", () => {
+    expect(baselineWarmUpReadings(DEFAULT_ANALYTICS)).toBe(400);
+    // Level shift needs a reference longer than its recent window, whatever the minimum reference.
+    expect(baselineWarmUpReadings(broken((d) => { d.baseline.minReferenceRows = 50; }))).toBe(120 + 121);
+    expect(baselineWarmUpReadings(broken((d) => { d.baseline.minReferenceRows = 50; d.rules.levelShift.enabled = false; }))).toBe(170);
+  });
+
   it("both engines follow a changed parameter", () => {
     const def = broken((d) => { d.alerts.holdSeconds = 600; d.windowSeconds = [300]; });
-    expect(duckdbAnalytics(def).alerts).toContain(">= 600000");
+    expect(duckdbAnalytics(def).alerts).toContain(">= CASE MOD(pair_first_packed, 16) WHEN 0 THEN 6E5");
     const flink = flinkSqlFiles(def).map((f) => f.sql).join("\n");
     // Session gap = hold time - 1 ms (Flink merges touching sessions); 600 s = 10 min, 300 s = 5 min.
     expect(flink).toContain("SESSION(event_ts, INTERVAL '0 00:09:59.999' DAY TO SECOND)");
