@@ -248,15 +248,6 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
   alerts: { holdSeconds: 120, holdReadings: 10, holdStepsSeconds: [600, 1800, 3600, 7200, 21_600, 86_400], confirmation: { readings: 10, window: 30 } },
 };
 
-/**
- * Readings a series needs before the baseline rules (deviation, level shift) judge it: the recent window plus the
- * minimum reference. Until then only static limits, rate of change, flatline and data gaps can fire on it (a
- * replay summary says which series are still warming up).
- */
-export function baselineWarmUpReadings(def: AnalyticsDefinition): number {
-  return def.baseline.recentRows + Math.max(def.baseline.minReferenceRows, def.rules.levelShift.enabled ? def.baseline.recentRows + 1 : 0);
-}
-
 /** The alert hold steps in seconds, ascending: the shortest hold, then the longer steps above it. */
 export function holdSteps(def: AnalyticsDefinition): number[] {
   return [def.alerts.holdSeconds, ...def.alerts.holdStepsSeconds.filter((s) => s > def.alerts.holdSeconds)];

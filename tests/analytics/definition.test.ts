@@ -1,5 +1,5 @@
 /** The analytics definition's validator: the shipped defaults are valid, broken ones are refused with reasons. */
-import { type AnalyticsDefinition, baselineWarmUpReadings, DEFAULT_ANALYTICS, definitionProblems, validateDefinition } from "../../analytics/definition";
+import { type AnalyticsDefinition, DEFAULT_ANALYTICS, definitionProblems, validateDefinition } from "../../analytics/definition";
 import { duckdbAnalytics } from "../../analytics/duckdb";
 import { flinkSqlFiles } from "../../analytics/flink";
 import { METRICS } from "../../contract/telemetry";
@@ -52,13 +52,6 @@ describe("analytics definition", () => {
     const every = broken((d) => { d.alerts.confirmation = { readings: 1, window: 1 }; });
     expect(duckdbAnalytics(every).alerts).not.toContain("evidence_rows");
     expect(flink(every)).not.toContain("anomaly_evidence");
-  });
-
-  it("says how many readings a series needs before the baseline rules judge it", () => {
-    expect(baselineWarmUpReadings(DEFAULT_ANALYTICS)).toBe(400);
-    // Level shift needs a reference longer than its recent window, whatever the minimum reference.
-    expect(baselineWarmUpReadings(broken((d) => { d.baseline.minReferenceRows = 50; }))).toBe(120 + 121);
-    expect(baselineWarmUpReadings(broken((d) => { d.baseline.minReferenceRows = 50; d.rules.levelShift.enabled = false; }))).toBe(170);
   });
 
   it("both engines follow a changed parameter", () => {
