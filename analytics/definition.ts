@@ -4,7 +4,8 @@
  * Both engines are generated from it: `analytics/flink.ts` writes the Flink SQL that runs in Managed Flink
  * (committed under `sql/flink/`), `analytics/duckdb.ts` builds the DuckDB SQL the local engine runs. Change a
  * parameter here and both follow; a test fails when the committed Flink SQL is stale. A stack overrides the
- * aggregate windows, the alert hold time and static limits in its config (config/analytics.ts `stackAnalytics`,
+ * aggregate windows, the alert hold (holdSeconds, holdReadings, holdStepsSeconds), the data-gap rule (factor,
+ * minReadings, silenceStepsSeconds) and static limits in its config (config/analytics.ts `stackAnalytics`,
  * which `iotpipe replay --stack-config` applies locally too).
  *
  * Conventions every rule follows:
@@ -17,13 +18,18 @@
  *   `criticalScore` report `critical` from that score on and `warning` below it.
  * - `baseline` / `limit_value` per rule (metric's unit unless said): static_limit: null / the limit crossed;
  *   deviation: reference mean / mean ± threshold × std; level_shift: reference mean of recent means / the band
- *   edge the recent mean crossed; rate_of_change: previous value / previous ± threshold × typical step;
- *   flatline: the stuck value / null; data_gap: null / null (score = silence ÷ allowed silence).
+ *   edge the recent mean crossed (the limit is on the recent mean, not on the reading); rate_of_change: previous
+ *   value / previous ± threshold × typical step; flatline: the stuck value / null; data_gap: null / null
+ *   (score = silence ÷ allowed silence).
  * - Alerts group the anomalies of a device and metric into episodes: an episode opens at a reading that counts
- *   toward an alert with none in the hold time before it and clears at the last such reading + the hold time.
- *   Static limits, flatline, data gaps and critical readings count at once; a warning-level statistical reading
- *   (deviation, level shift, rate of change) counts once confirmed (`alerts.confirmation`). Every anomalous
- *   reading is in the anomalies table either way.
+ *   toward an alert with none within the hold before it and clears at the last such reading + the hold. The
+ *   hold follows the series' cadence (`alerts.holdReadings`). Static limits, flatline and critical readings
+ *   count at once; a warning-level statistical reading (deviation, level shift, rate of change) counts once
+ *   confirmed (`alerts.confirmation`). Every anomalous reading is in the anomalies table either way. Silences
+ *   have episodes of their own (`DataGapRule`): open while the series is silent, cleared when it returns.
+ * - No rule depends on a time constant that breaks at another cadence: baselines count readings; allowed
+ *   silence and hold are multiples of the series' typical interval, rounded up to fixed steps only because a
+ *   streaming engine's timers (session gaps) are fixed.
  */
 import { METRICS, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
@@ -76,11 +82,18 @@ export interface BaselineSpec {
 export interface DeviationRule {
   enabled: boolean;
   threshold: number;
+  /**
+   * Judge only readings that are the most extreme (highest above the mean, lowest below it) of the last
+   * `baseline.recentRows` readings: a spiky series (CPU load, a valve that bangs) repeats spikes of a size it
+   * has shown shortly before, and those are its normal behaviour, not a new fault.
+   */
+  newExtremesOnly: boolean;
   criticalScore: number;
 }
 
 /**
- * Level shift (sustained deviation, drift): the mean of the `recentRows` latest readings is further from the
+ * Level shift (sustained deviation, drift): the mean of the `recentRows` latest readings (trimmed: their highest
+ * and lowest left out, so one bad reading does not shift it) is further from the
  * reference mean than threshold × the spread that such recent means have within the reference itself (the
  * standard deviation of the rolling recent mean over the reference rows, which accounts for autocorrelation),
  * × √((ref + recent) / (ref − recent)) for a reference of `ref` readings: overlapping windows over a finite
@@ -90,6 +103,15 @@ export interface DeviationRule {
 export interface LevelShiftRule {
   enabled: boolean;
   threshold: number;
+  /**
+   * The shift must also reach this many reference standard deviations of single readings: the spread of recent
+   * means within a reference of a few hundred readings understates how far a wandering series (a daily cycle,
+   * slow drift) moves, and a shift inside the series' normal spread is not a fault. A steady linear trend (a
+   * daily cycle's slope) puts the recent mean about 2.1 such deviations from the reference mean of recent means
+   * (720 readings of lag against a ramp's spread of 1200 / √12 readings, on the default windows): the shipped 3
+   * keeps trends out with a margin for curvature and wander.
+   */
+  minShiftStd: number;
   criticalScore: number;
 }
 
@@ -108,8 +130,11 @@ export interface RateOfChangeRule {
 
 /**
  * Flatline (stuck sensor): `rows` identical consecutive readings, when the series' own history makes such a
- * run implausible: with p the share of the last `rateOfChange.baselineRows` steps that repeated a value,
- * p^(rows − 1) < maxRunProbability. A quantised sensor that often repeats, or a constant one, is not stuck.
+ * run implausible: with p the share of the series' steps that repeated a value (over its whole history, steps
+ * inside a stuck run of `rows` or more left out), p^(rows − 1) < maxRunProbability. A quantised sensor that often
+ * repeats, or a constant one, is not stuck. Leaving the stuck runs out of p keeps the rule firing for as long as
+ * the sensor stays stuck (the run does not teach the series that repeating is normal), so its alert lasts as
+ * long as the fault.
  */
 export interface FlatlineRule {
   enabled: boolean;
@@ -119,13 +144,30 @@ export interface FlatlineRule {
 }
 
 /**
- * Data gap: a reading that follows a silence longer than min(factor × typical interval, maxGapSeconds). The
- * typical interval is the mean interval between the reference and recent readings. Detected when data resumes.
+ * Data gap (silence): a series that stays silent longer than its allowed silence. The allowed silence after a
+ * reading is the smallest of `silenceStepsSeconds` that is at least `factor` × the series' typical interval
+ * (the mean interval over its last `baseline.recentRows` readings, learned once it has `minReadings`): there is
+ * no fixed cap, so 30-minute data is allowed its hours and 1-second data its minute. A series slower than
+ * `factor` × the largest step is not watched for silence.
+ *
+ * The steps exist because a streaming engine can only notice an absence with a timer of fixed length: Flink
+ * runs one session window per step over every series (gap = the step) and a series is alerted by the window of
+ * its own step, when the watermark (the other devices' progress) passes its last reading + that step; locally
+ * the newest event time of the replay minus the watermark delay plays the watermark. The alert opens while the
+ * silence lasts (event time = last reading + allowed silence, episode_start = the last reading) and clears at
+ * the reading that ends it (episode_end = that reading: the real span). The returning reading is also a
+ * data_gap anomaly, score = silence ÷ allowed silence.
  */
 export interface DataGapRule {
   enabled: boolean;
   factor: number;
-  maxGapSeconds: number;
+  /**
+   * Readings a series needs before its typical interval is trusted (fewer: no silence judged); at most
+   * `baseline.recentRows` are used, and at least two.
+   */
+  minReadings: number;
+  /** Allowed silences a series can get, ascending; the first is the floor. At most 15. */
+  silenceStepsSeconds: number[];
   severity: Severity;
 }
 
@@ -146,8 +188,20 @@ export interface AnalyticsDefinition {
     dataGap: DataGapRule;
   };
   alerts: {
-    /** An episode clears when no anomaly has been seen for this long (event time); one open + one clear row. */
+    /**
+     * Shortest hold: an episode clears when no anomaly of its series has been seen for its hold (event time);
+     * one open + one clear row. A stack sets it with `iotpipe:alertHoldSeconds`.
+     */
     holdSeconds: number;
+    /**
+     * The hold follows the series' cadence: after an anomalous reading it is the smallest of the hold steps
+     * (`holdSeconds`, then the `holdStepsSeconds` above it) that is at least max(holdSeconds, `holdReadings` ×
+     * the series' typical interval), else the largest step. Slow data keeps one episode per fault instead of one
+     * per reading. Flink closes episodes with one session window per step (fixed gaps), as for silences.
+     */
+    holdReadings: number;
+    /** Longer holds a slow series may get, ascending (those not above holdSeconds are skipped). At most 14. */
+    holdStepsSeconds: number[];
     /**
      * Evidence a warning-level statistical reading needs before it counts toward an alert: at least `readings` of
      * the series' last `window` readings fired deviation, level shift or rate of change. Cuts short bursts of
@@ -175,8 +229,8 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
   idleTimeoutSeconds: 30,
   rules: {
     staticLimit: { enabled: true, defaults: catalogLimits, overrides: [] },
-    deviation: { enabled: true, threshold: 6, criticalScore: 2 },
-    levelShift: { enabled: true, threshold: 5, criticalScore: 2 },
+    deviation: { enabled: true, threshold: 6, newExtremesOnly: true, criticalScore: 2 },
+    levelShift: { enabled: true, threshold: 5, minShiftStd: 3, criticalScore: 2 },
     rateOfChange: {
       enabled: true,
       baselineRows: 300,
@@ -187,10 +241,17 @@ export const DEFAULT_ANALYTICS: AnalyticsDefinition = {
       criticalScore: 2,
     },
     flatline: { enabled: true, rows: 30, maxRunProbability: 1e-12, severity: "warning" },
-    dataGap: { enabled: true, factor: 10, maxGapSeconds: 900, severity: "warning" },
+    // Ten typical intervals, at least a minute: missing readings and a jittery clock stay well inside it.
+    dataGap: { enabled: true, factor: 10, minReadings: 10, silenceStepsSeconds: [60, 300, 900, 3600, 14_400, 43_200, 86_400], severity: "warning" },
   },
-  alerts: { holdSeconds: 120, confirmation: { readings: 10, window: 30 } },
+  // Ten readings of the series (at least 2 minutes) between anomalies keep one episode.
+  alerts: { holdSeconds: 120, holdReadings: 10, holdStepsSeconds: [600, 1800, 3600, 7200, 21_600, 86_400], confirmation: { readings: 10, window: 30 } },
 };
+
+/** The alert hold steps in seconds, ascending: the shortest hold, then the longer steps above it. */
+export function holdSteps(def: AnalyticsDefinition): number[] {
+  return [def.alerts.holdSeconds, ...def.alerts.holdStepsSeconds.filter((s) => s > def.alerts.holdSeconds)];
+}
 
 /** Returns every problem with a definition (empty when valid), each naming the parameter and the fix. */
 export function definitionProblems(def: AnalyticsDefinition): string[] {
@@ -204,6 +265,16 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   const nonNegative = (path: string, v: number) => {
     if (!Number.isFinite(v) || v < 0) problems.push(`${path} must be zero or positive, got ${v}`);
   };
+  /** Timer steps (session gaps in Flink): whole seconds, ascending, at most `max` of them, within 99 days. */
+  const stepsProblems = (path: string, steps: number[], max: number, mayBeEmpty: boolean) => {
+    if (!mayBeEmpty && steps.length === 0) problems.push(`${path} must list at least one step`);
+    if (steps.length > max) problems.push(`${path} has ${steps.length} steps; at most ${max} (each is one session window in Flink)`);
+    steps.forEach((s, i) => {
+      positiveInt(`${path}[]`, s);
+      if (s > 99 * 86_400) problems.push(`${path}[] ${s} is longer than 99 days (a Flink interval's limit)`);
+      if (i > 0 && !(s > steps[i - 1])) problems.push(`${path} must be ascending (${steps[i - 1]} then ${s})`);
+    });
+  };
   if (def.windowSeconds.length === 0) problems.push("windowSeconds must list at least one window");
   if (new Set(def.windowSeconds).size !== def.windowSeconds.length) problems.push("windowSeconds has duplicates");
   for (const w of def.windowSeconds) {
@@ -213,6 +284,9 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   positiveInt("watermarkDelaySeconds", def.watermarkDelaySeconds);
   positiveInt("idleTimeoutSeconds", def.idleTimeoutSeconds);
   positiveInt("alerts.holdSeconds", def.alerts.holdSeconds);
+  if (def.alerts.holdSeconds > 99 * 86_400) problems.push(`alerts.holdSeconds ${def.alerts.holdSeconds} is longer than 99 days (a Flink interval's limit)`);
+  positive("alerts.holdReadings", def.alerts.holdReadings);
+  stepsProblems("alerts.holdStepsSeconds", def.alerts.holdStepsSeconds, 14, true);
   positiveInt("alerts.confirmation.readings", def.alerts.confirmation.readings);
   positiveInt("alerts.confirmation.window", def.alerts.confirmation.window);
   if (def.alerts.confirmation.readings > def.alerts.confirmation.window) {
@@ -257,11 +331,14 @@ export function definitionProblems(def: AnalyticsDefinition): string[] {
   if (rateOfChange.minBaselineRows > rateOfChange.baselineRows) problems.push("rules.rateOfChange.minBaselineRows must not exceed baselineRows");
   nonNegative("rules.rateOfChange.relativeFloor", rateOfChange.relativeFloor);
   positive("rules.rateOfChange.absoluteFloor", rateOfChange.absoluteFloor);
+  nonNegative("rules.levelShift.minShiftStd", levelShift.minShiftStd);
   positiveInt("rules.flatline.rows", flatline.rows);
   if (flatline.rows < 2) problems.push("rules.flatline.rows must be at least 2");
   if (!(flatline.maxRunProbability > 0 && flatline.maxRunProbability < 1)) problems.push(`rules.flatline.maxRunProbability must be between 0 and 1, got ${flatline.maxRunProbability}`);
   positive("rules.dataGap.factor", dataGap.factor);
-  positiveInt("rules.dataGap.maxGapSeconds", dataGap.maxGapSeconds);
+  positiveInt("rules.dataGap.minReadings", dataGap.minReadings);
+  if (dataGap.minReadings < 2) problems.push("rules.dataGap.minReadings must be at least 2 (an interval needs two readings)");
+  stepsProblems("rules.dataGap.silenceStepsSeconds", dataGap.silenceStepsSeconds, 15, false);
   for (const [path, s] of [["rules.flatline.severity", flatline.severity], ["rules.dataGap.severity", dataGap.severity]] as const) {
     if (!SEVERITIES.includes(s)) problems.push(`${path} must be one of ${SEVERITIES.join(", ")}`);
   }

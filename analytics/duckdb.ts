@@ -7,7 +7,7 @@
 import { READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
 import { duckdbDialect as d } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, type Stage, stepSql } from "./stages";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, stepSql } from "./stages";
 
 export interface DuckdbAnalytics {
   aggregates: string;
@@ -81,7 +81,8 @@ function wordsRead(columns: string[]): Set<string> {
  * its first row's (event_ms leads the order). DuckDB answers these without the segment
  * tree its framed aggregates build (about a fifth of the scoring's window work). Exactly equal results.
  */
-function cheaperWindowAggregate(column: string, preceding: number): string {
+function cheaperWindowAggregate(column: string, preceding: number | "UNBOUNDED"): string {
+  if (preceding === "UNBOUNDED") return column;
   if (!d.seriesOrder.startsWith("event_ms,")) throw new Error("internal: the window rewrites assume event_ms leads the series order");
   let out = column
     .replace(/\bCOUNT\(\*\) OVER w\b/g, `LEAST(row_number() OVER w, ${preceding + 1})`)
@@ -98,6 +99,10 @@ function cheaperWindowAggregate(column: string, preceding: number): string {
 function firedFlags(def: AnalyticsDefinition): string[] {
   return anomalySelects(def, d).map(({ sql }) => /\bWHERE (\w+)$/.exec(sql)?.[1] ?? fail(`internal: no fired flag in ${sql}`));
 }
+
+/** Newest event time of each series (in `series_keys`): its last readings are where a silence that lasts begins. */
+const SERIES_LAST_MS = "series_last_ms";
+const LAST_READING = `event_ms = ${SERIES_LAST_MS}`;
 
 /** Each reading's position in its series (window order), for frames counted over a subset of the readings. */
 const SERIES_RANK = "series_rank";
@@ -135,7 +140,7 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     {
       name: "series_keys",
       about: "The key strings of each series, once.",
-      sql: `SELECT series_id, ${KEY_COLUMNS.map((k) => `any_value(${k}) AS ${k}`).join(", ")} FROM series GROUP BY series_id`,
+      sql: `SELECT series_id, ${KEY_COLUMNS.map((k) => `any_value(${k}) AS ${k}`).join(", ")}, max(event_ms) AS ${SERIES_LAST_MS} FROM series GROUP BY series_id`,
     },
     { name: "series_narrow", about: "The readings as the window passes need them.", sql: `SELECT ${NARROW_COLUMNS.map((c) => d.id(c)).join(", ")} FROM series` },
   ];
@@ -169,7 +174,9 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     const about = group.map((g) => g.about).join(" ");
     const sparse = ranked && fired.every((f) => available.has(f)) && group.every((g) => g.columns.every((c) => countedFlags(c, new Set(fired))));
     if (sparse) {
-      ctes.push({ name: "anomaly_candidates", about: "Readings on which a rule fired.", sql: `SELECT * FROM ${from} WHERE ${fired.join(" OR ")}` });
+      // Each series' last readings ride along (a lasting silence is judged from them): the filter reads its last time.
+      if (!keyed) joinKeys();
+      ctes.push({ name: "anomaly_candidates", about: "Readings on which a rule fired, and each series' last (silence is judged from it).", sql: `SELECT * FROM ${from} WHERE ${[...fired, LAST_READING].join(" OR ")}` });
       const counts = group.flatMap((g) =>
         g.columns.map((c) => c.replace(/OVER w\b/, `OVER (PARTITION BY ${d.seriesPartition} ORDER BY ${SERIES_RANK} RANGE BETWEEN ${g.window!.preceding} PRECEDING AND CURRENT ROW)`)));
       ctes.push({ name: `anomaly_sparse_${pass}`, about, sql: `SELECT *,\n${counts.map((c) => `    ${c}`).join(",\n")}\n  FROM anomaly_candidates` });
@@ -246,16 +253,37 @@ function anomaliesAndAlerts(def: AnalyticsDefinition, scored: Stage[]): { anomal
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS episode
   FROM alert_transitions`,
   };
+  const silences = def.rules.dataGap.enabled ? `
+UNION ALL
+${silenceEndedOpenSelect(def, d)}
+UNION ALL
+${silenceClearedSelect(def, d)}
+UNION ALL
+${silenceLastingSelect(def)}` : "";
   const alerts = withStages(
     [...scored, ...alertStages(def, d), episodes],
     `${alertOpenSelect(def, d)}
 UNION ALL
 SELECT ${alertClearedColumns(def, d)}
 FROM alert_episodes
-GROUP BY device_id, site, line, metric, series_id, episode
+GROUP BY device_id, site, line, metric, series_id, episode${silences}
 ORDER BY device_id, metric, event_ts, state`,
   );
   return { anomalies, alerts };
+}
+
+/**
+ * Silences that last to the end of the input: a series whose last reading is older than the watermark by more
+ * than the silence it allowed. The newest event time of the input minus the watermark delay plays the watermark
+ * (in Flink: the other devices' progress closes the series' session window).
+ */
+function silenceLastingSelect(def: AnalyticsDefinition): string {
+  const watermark = `(SELECT max(event_ms) FROM anomaly_scored) - ${def.watermarkDelaySeconds * 1000}`;
+  return `SELECT ${silenceOpenColumns(def, d)}
+FROM anomaly_scored
+WHERE ${LAST_READING}
+GROUP BY device_id, site, line, metric, series_id
+HAVING ${silenceLastingHaving(def, watermark)}`;
 }
 
 /**
@@ -287,7 +315,7 @@ export function duckdbAnalyticsPlan(def: AnalyticsDefinition = DEFAULT_ANALYTICS
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(scratch)) throw new Error(`scratch table name '${scratch}' must be a plain identifier`);
   // Both queries read only readings on which something fired (a few in a thousand): keep just those.
   const fired = firedFlags(def);
-  const scoring = withStages(scoringStages(def, input), `SELECT * FROM anomaly_scored WHERE ${[...fired, "alert_fired"].join(" OR ")}`);
+  const scoring = withStages(scoringStages(def, input), `SELECT * FROM anomaly_scored WHERE ${[...fired, "alert_fired", LAST_READING].join(" OR ")}`);
   const reuse: Stage = { name: "anomaly_scored", about: "Readings scored by the prepare step.", sql: `SELECT * FROM ${scratch}` };
   return {
     prepare: [`CREATE OR REPLACE TEMP TABLE ${scratch} AS\n${scoring}`],
@@ -329,12 +357,16 @@ export function scoringSql(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input =
  * the columns the passes before it computed over their own frames, so the deepest frame of each pass adds up.
  * A replay that adds to a lake scores its new readings after this many stored ones of each series and gets
  * exactly the scores one run over the whole history would give (every frame count is capped by then too).
+ * Null when a step's frame is the series' whole history (the flatline rule's rate of repeats): then every
+ * stored reading of the series is context.
  */
-export function scoringContextRows(def: AnalyticsDefinition = DEFAULT_ANALYTICS): number {
+export function scoringContextRows(def: AnalyticsDefinition = DEFAULT_ANALYTICS): number | null {
   validateDefinition(def);
   const deepest = new Map<number, number>();
   for (const step of anomalySteps(def, d)) {
-    if (step.window) deepest.set(step.window.pass, Math.max(deepest.get(step.window.pass) ?? 0, step.window.preceding));
+    if (!step.window) continue;
+    if (step.window.preceding === "UNBOUNDED") return null;
+    deepest.set(step.window.pass, Math.max(deepest.get(step.window.pass) ?? 0, step.window.preceding));
   }
   return [...deepest.values()].reduce((sum, rows) => sum + rows, 0);
 }

@@ -12,9 +12,9 @@
 import { DEFAULT_INGEST_POLICY, DUPLICATE_REASON, type IngestPolicy, QUARANTINE_REASONS } from "../contract/ingest-policy";
 import { STRICT_BASE64 } from "../contract/validation";
 import { AGGREGATES, ALERTS, ANOMALIES, type LakeColumnType, type LakeTable, QUARANTINE, READINGS } from "../lake/tables";
-import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
+import { type AnalyticsDefinition, DEFAULT_ANALYTICS, holdSteps, validateDefinition } from "./definition";
 import { flinkDialect as d, sqlString } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySteps, type Stage, type Step, stepSql } from "./stages";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySteps, holdSessions, silenceClearedSelect, silenceOpenColumns, silenceSessions, type Stage, type Step, stepSql } from "./stages";
 
 export interface FlinkSqlFile {
   /** File name under sql/flink/, run in name order. */
@@ -195,8 +195,9 @@ export function flinkSqlFiles(def: AnalyticsDefinition = DEFAULT_ANALYTICS, poli
   validateDefinition(def);
   const v = d.id("value");
   const delay = def.watermarkDelaySeconds;
-  // State of idle keys (message ids for de-duplication, silent series) is dropped after this long.
-  const stateTtlMs = Math.max(2 * policy.duplicateWindowMs, 4 * def.rules.dataGap.maxGapSeconds * 1000);
+  // State of idle keys (message ids for de-duplication, silent series) is dropped after this long: twice the
+  // longest allowed silence, so a slow series keeps its baselines between readings.
+  const stateTtlMs = Math.max(2 * policy.duplicateWindowMs, 2 * Math.max(...def.rules.dataGap.silenceStepsSeconds) * 1000);
 
   const config = `${header("Job configuration: UTC, idle shards, state retention.", [
     "The runner applies these SET statements to the table configuration before any other statement.",
@@ -356,23 +357,35 @@ INSERT INTO anomalies_sink
   ${anomalyRows(def)};
 `;
 
+  const sessions = (from: string, columns: string, list: { gapMs: number; having: string }[]) =>
+    list.map((s) => `INSERT INTO alerts_sink
+  SELECT ${columns}
+  FROM ${from}
+  GROUP BY device_id, site, line, metric, SESSION(event_ts, ${flinkInterval(s.gapMs - 1)})
+  HAVING ${s.having};`).join("\n\n");
   const alerts = `${header("Alerts: one row when an episode opens and one when it clears, never one per reading.", [
-    `An episode of a device and metric opens at an anomalous reading with no other within the hold time (${def.alerts.holdSeconds} s) before it,`,
-    "and clears at its last anomalous reading + the hold time: a session window, emitted when the watermark",
-    "passes the clear time. The alert-notifier Lambda publishes each row to SNS.",
-    "The session gap is the hold time minus 1 ms: Flink merges sessions whose windows [t, t + gap) touch, so with",
-    "gap = hold time two readings exactly the hold time apart would share one episode although the second opens a new one.",
+    "An episode of a device and metric opens at an anomalous reading with no other within its hold before it, and clears",
+    "at its last anomalous reading + the hold: a session window, emitted when the watermark passes the clear time.",
+    `The hold follows the series' cadence (${holdSteps(def).map((s) => `${s} s`).join(", ")}): Flink's session gap is fixed, so there is one session`,
+    "window per hold, each closing the episodes whose last reading asked for its hold. The alert-notifier Lambda publishes each row to SNS.",
+    "Session gaps are the hold minus 1 ms: Flink merges sessions whose windows [t, t + gap) touch, so with",
+    "gap = hold two readings exactly the hold apart would share one episode although the second opens a new one.",
   ])}
 ${alertStages(def, d).map(view).join("\n\n")}
 
 INSERT INTO alerts_sink
   ${alertOpenSelect(def, d)};
 
+${sessions("alert_readings", alertClearedColumns(def, d), holdSessions(def))}
+${def.rules.dataGap.enabled ? `
+-- Silences, while they last: one session window per allowed silence over every reading of every series; the
+-- window of a series' own allowed silence (its last reading's) opens the alert when the watermark, the other
+-- devices' progress, passes the last reading + that silence. The reading that ends the silence clears it.
+${sessions("anomaly_cadence", silenceOpenColumns(def, d), silenceSessions(def))}
+
 INSERT INTO alerts_sink
-  SELECT ${alertClearedColumns(def, d)}
-  FROM alert_readings
-  GROUP BY device_id, site, line, metric, SESSION(event_ts, ${flinkInterval(def.alerts.holdSeconds * 1000 - 1)});
-`;
+  ${silenceClearedSelect(def, d)};
+` : ""}`;
 
   return [
     { name: "00-config.sql", sql: config },

@@ -11,7 +11,7 @@
  */
 import { METRICS } from "../contract/telemetry";
 import { ALERTS, ANOMALIES, AGGREGATES } from "../lake/tables";
-import type { AnalyticsDefinition, RuleName, StaticLimit } from "./definition";
+import { type AnalyticsDefinition, holdSteps, type RuleName, type StaticLimit } from "./definition";
 import { type Dialect, sqlDouble, sqlString } from "./dialect";
 
 export interface Stage {
@@ -31,10 +31,27 @@ export interface Step {
   name: string;
   about: string;
   columns: string[];
-  window?: { preceding: number; pass: number };
+  window?: { preceding: number | "UNBOUNDED"; pass: number };
 }
 
 const KEY = "device_id, site, line, metric";
+
+/**
+ * Packs a step index (below 16) with a time: `MIN`/`MAX(event_ms * 16 + step)` picks the step of the earliest or
+ * latest reading, the one aggregate both engines have that says which row a value came from.
+ */
+const STEP_PACK = 16;
+
+/** The index of the smallest step (seconds) at least `ms`; past the last: its index (`clamp`) or one more. */
+function stepIndex(ms: string, stepsSeconds: number[], clamp: boolean): string {
+  const whens = stepsSeconds.map((s, i) => `WHEN ${ms} <= ${sqlDouble(s * 1000)} THEN ${i}`).join(" ");
+  return `CASE ${whens} ELSE ${clamp ? stepsSeconds.length - 1 : stepsSeconds.length} END`;
+}
+
+/** The step (milliseconds, DOUBLE) of a step index; null past the last step. */
+function stepMs(index: string, stepsSeconds: number[]): string {
+  return `CASE ${index} ${stepsSeconds.map((s, i) => `WHEN ${i} THEN ${sqlDouble(s * 1000)}`).join(" ")} END`;
+}
 
 /** The OVER window of a series: `preceding` rows before the current one, in event order. */
 export function seriesWindowSpec(d: Dialect, preceding: number | "UNBOUNDED"): string {
@@ -99,6 +116,9 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
     d.sqrt(`GREATEST((${sumsq} - ${sum} * ${sum} / ${n}) / (${n} - 1), ${sqlDouble(0)})`);
   const floor = `GREATEST(${sqlDouble(def.baseline.relativeStdFloor)} * ABS(ref_sum / ref_rows), ${sqlDouble(def.baseline.absoluteStdFloor)})`;
   const prev = `CASE WHEN pair_max = ${v} THEN pair_min ELSE pair_max END`;
+  // Mean interval over the recent readings, once there are enough of them (at least two).
+  const cadenceRows = Math.max(2, Math.min(def.rules.dataGap.minReadings, recent));
+  const cadence = `CASE WHEN recent_rows >= ${cadenceRows} THEN CAST(event_ms - recent_first_ms AS DOUBLE) / (recent_rows - 1) END`;
   return [
     {
       name: "anomaly_pair",
@@ -114,19 +134,33 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
     },
     {
       name: "anomaly_recent",
-      about: `Mean of the ${recent} most recent readings (the quantity the level-shift rule judges).`,
+      about: `Sum, extremes and first time of the ${recent} most recent readings (the level-shift rule's trimmed mean; the series' cadence).`,
       window: { preceding: recent - 1, pass: 1 },
-      columns: [`COUNT(*) OVER w AS recent_rows`, `AVG(${v}) OVER w AS recent_mean`],
+      columns: [`COUNT(*) OVER w AS recent_rows`, `SUM(${v}) OVER w AS recent_sum`, `MAX(${v}) OVER w AS recent_max`, `MIN(${v}) OVER w AS recent_min`, `MIN(event_ms) OVER w AS recent_first_ms`],
     },
     {
       name: "anomaly_step",
-      about: "Previous value and time, step and interval: the input of rate of change and data gap.",
+      about: "Previous value and time, step and interval; the recent mean; the series' typical interval and the allowed silence and alert hold it sets.",
       columns: [
         // Of the two values in the pair, the previous one is whichever is not the current (exact, no arithmetic).
         `CASE WHEN pair_rows = 2 THEN ${prev} END AS prev_value`,
         `CASE WHEN pair_rows = 2 THEN pair_first_ms END AS prev_ms`,
         `CASE WHEN pair_rows = 2 THEN ${v} - ${prev} END AS step`,
         `CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END AS interval_ms`,
+        // Trimmed mean (the highest and lowest reading left out): one bad reading does not move the recent mean,
+        // so a spike is judged by the per-reading rules and does not become a level shift for `recentRows` readings.
+        `CASE WHEN recent_rows > 2 THEN (recent_sum - recent_max - recent_min) / (recent_rows - 2) ELSE recent_sum / recent_rows END AS recent_mean`,
+        `${cadence} AS cadence_ms`,
+        // Inside a run of `rows` identical readings: its steps are not evidence of how often the series repeats.
+        `run_rows = ${flatline.rows} AND run_max = run_min AS stuck`,
+      ],
+    },
+    {
+      name: "anomaly_cadence",
+      about: "The silence this reading allows and the alert hold after it, as steps of the definition (by the series' typical interval).",
+      columns: [
+        `${stepIndex(`${sqlDouble(def.rules.dataGap.factor)} * cadence_ms`, def.rules.dataGap.silenceStepsSeconds, false)} AS silence_step`,
+        `${stepIndex(`GREATEST(${sqlDouble(def.alerts.holdSeconds * 1000)}, ${sqlDouble(def.alerts.holdReadings)} * COALESCE(cadence_ms, ${sqlDouble(0)}))`, holdSteps(def), true)} AS hold_step`,
       ],
     },
     {
@@ -139,17 +173,28 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
       name: "anomaly_span",
       about: `Sums over the ${recent + reference} most recent readings: the reference (${reference} readings) plus the recent ones.`,
       window: { preceding: recent + reference - 1, pass: 2 },
-      columns: [...sums("span"), `MIN(event_ms) OVER w AS span_first_ms`],
+      columns: sums("span"),
     },
     {
       name: "anomaly_change",
       about: `Squared steps over the last ${roc.baselineRows + 1} readings (the judged step is subtracted below).`,
       window: { preceding: roc.baselineRows, pass: 2 },
+      columns: [`COUNT(step) OVER w AS change_rows`, `SUM(step * step) OVER w AS change_sumsq`],
+    },
+    {
+      name: "anomaly_history",
+      about: "Steps and repeated values over the series' whole history, stuck runs left out (the flatline rule's rate of repeats).",
+      window: { preceding: "UNBOUNDED", pass: 2 },
       columns: [
-        `COUNT(step) OVER w AS change_rows`,
-        `SUM(step * step) OVER w AS change_sumsq`,
-        `SUM(CASE WHEN step = 0 THEN 1 ELSE 0 END) OVER w AS change_repeats`,
+        `SUM(CASE WHEN step IS NOT NULL AND NOT stuck THEN 1 ELSE 0 END) OVER w AS history_steps`,
+        `SUM(CASE WHEN step = 0 AND NOT stuck THEN 1 ELSE 0 END) OVER w AS history_repeats`,
       ],
+    },
+    {
+      name: "anomaly_silence",
+      about: "The previous reading's allowed silence step (time and step packed into one MIN over the pair).",
+      window: { preceding: 1, pass: 2 },
+      columns: [`MIN(event_ms * ${STEP_PACK} + silence_step) OVER w AS pair_silence_packed`],
     },
     {
       name: "anomaly_reference",
@@ -163,8 +208,9 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
         "span_msumsq - near_msumsq AS ref_msumsq",
         "change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows",
         `change_sumsq - COALESCE(step * step, ${sqlDouble(0)}) AS step_sumsq`,
-        // Share of recent steps that repeated the previous value (quantised or slow sensors repeat often).
-        `CASE WHEN change_rows > 0 THEN CAST(change_repeats AS DOUBLE) / change_rows END AS repeat_share`,
+        // Share of the series' steps that repeated the previous value (quantised or slow sensors repeat often).
+        `CASE WHEN history_steps > 0 THEN CAST(history_repeats AS DOUBLE) / history_steps END AS repeat_share`,
+        `CASE WHEN pair_rows = 2 THEN MOD(pair_silence_packed, ${STEP_PACK}) END AS prev_silence_step`,
       ],
     },
     {
@@ -177,8 +223,8 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
         "CASE WHEN ref_rows > 1 THEN ref_msum / ref_rows END AS ref_mmean",
         `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_msumsq", "ref_msum", "ref_rows")}, ${floor}) END AS ref_mstd_eff`,
         `CASE WHEN step_rows > 0 THEN GREATEST(${d.sqrt(`GREATEST(step_sumsq / step_rows, ${sqlDouble(0)})`)}, ${sqlDouble(roc.relativeFloor)} * ABS(prev_value), ${sqlDouble(roc.absoluteFloor)}) END AS step_rms_eff`,
-        // Mean interval between the readings of the span before this one (at least 1 ms).
-        `CASE WHEN span_rows > 2 THEN GREATEST(CAST(prev_ms - span_first_ms AS DOUBLE) / (span_rows - 2), ${sqlDouble(1)}) END AS typical_interval_ms`,
+        // The silence the previous reading allowed (null: not watched).
+        `${stepMs("prev_silence_step", def.rules.dataGap.silenceStepsSeconds)} AS gap_allowed_ms`,
         staticLimitCases(def, d),
       ],
     },
@@ -199,7 +245,8 @@ const STATISTICAL_FIRED = ["deviation_fired", "shift_fired", "roc_fired"];
 function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
   const { deviation: dev, levelShift: shift, rateOfChange: roc } = def.rules;
   const { readings, window } = def.alerts.confirmation;
-  const definite = "static_fired OR gap_fired OR flatline_fired";
+  // Data gaps alert through their own silence episodes (silenceOpenRow), not through the hold.
+  const definite = "static_fired OR flatline_fired";
   const critical = [
     `(deviation_fired AND deviation_score >= ${sqlDouble(dev.criticalScore)})`,
     `(shift_fired AND shift_score >= ${sqlDouble(shift.criticalScore)})`,
@@ -249,11 +296,10 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
   // (ref − recent) / ref, and the reference mean compared against is itself uncertain by recent / ref of it.
   // Both corrections together: × √((ref + recent) / (ref − recent)) — 1.1 on a full default reference, 1.6 on
   // one of 280 readings — so a young reference, whose spread is barely estimated, needs a larger shift.
-  const shiftBand = `${sqlDouble(shift.threshold)} * ref_mstd_eff * ${d.sqrt(`(ref_rows + ${sqlDouble(recent)}) / GREATEST(ref_rows - ${sqlDouble(recent)}, ${sqlDouble(1)})`)}`;
+  // …and never less than minShiftStd × the spread of single readings: a wandering series' recent means move
+  // more than its short reference shows, and a shift inside the series' normal spread is not one to page about.
+  const shiftBand = `GREATEST(${sqlDouble(shift.threshold)} * ref_mstd_eff * ${d.sqrt(`(ref_rows + ${sqlDouble(recent)}) / GREATEST(ref_rows - ${sqlDouble(recent)}, ${sqlDouble(1)})`)}, ${sqlDouble(shift.minShiftStd)} * ref_std_eff)`;
   const rocBand = `${sqlDouble(roc.threshold)} * step_rms_eff`;
-  const gapLimit = `CASE WHEN typical_interval_ms IS NOT NULL
-      THEN LEAST(${sqlDouble(gap.factor)} * typical_interval_ms, ${sqlDouble(gap.maxGapSeconds * 1000)})
-      ELSE ${sqlDouble(gap.maxGapSeconds * 1000)} END`;
   return [
     // static_limit: outside the configured operating range
     `${on(staticLimit.enabled, `${v} > static_high OR ${v} < static_low`)} AS static_fired`,
@@ -261,7 +307,10 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
          WHEN ${v} < static_low THEN 1 + (static_low - ${v}) / static_scale END AS static_score`,
     `CASE WHEN ${v} > static_high THEN static_high WHEN ${v} < static_low THEN static_low END AS static_limit`,
     // deviation: the reading is beyond the threshold in reference standard deviations from the reference mean
-    `${on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}`)} AS deviation_fired`,
+    // …and, with newExtremesOnly, the reading is the most extreme of the recent readings on its side: a spike no
+    // larger than one the series showed within them is part of its normal behaviour. (The recent window's extremes
+    // come with its trimmed mean; extremes over the whole span cost a fifth more scoring time.)
+    `${on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}${dev.newExtremesOnly ? ` AND (${v} >= recent_max OR ${v} <= recent_min)` : ""}`)} AS deviation_fired`,
     `ABS(${v} - ref_mean) / (${devBand}) AS deviation_score`,
     `CASE WHEN ${v} >= ref_mean THEN ref_mean + ${devBand} ELSE ref_mean - ${devBand} END AS deviation_limit`,
     // level_shift: the recent mean is beyond the threshold × the spread recent means have within the reference
@@ -274,11 +323,11 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
     `ABS(step) / (${rocBand}) AS roc_score`,
     `CASE WHEN step >= 0 THEN prev_value + ${rocBand} ELSE prev_value - ${rocBand} END AS roc_limit`,
     // flatline: identical readings, a run this series' own rate of repeats makes implausible
-    `${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND step_rows >= ${roc.minBaselineRows}
+    `${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND history_steps >= ${roc.minBaselineRows}
       AND POWER(repeat_share, ${flatline.rows - 1}) < ${sqlDouble(flatline.maxRunProbability)}`)} AS flatline_fired`,
-    // data_gap: silence before this reading longer than min(factor × typical interval, max gap)
-    `${on(gap.enabled, `interval_ms > ${gapLimit}`)} AS gap_fired`,
-    `interval_ms / (${gapLimit}) AS gap_score`,
+    // data_gap: the silence before this reading reached what the previous reading allowed
+    `${on(gap.enabled, `gap_allowed_ms IS NOT NULL AND interval_ms >= gap_allowed_ms`)} AS gap_fired`,
+    `interval_ms / gap_allowed_ms AS gap_score`,
   ];
 }
 
@@ -338,56 +387,77 @@ export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: Ru
   });
 }
 
+/** Rules whose readings form hold episodes (data gaps have silence episodes of their own). */
+const EPISODE_RULES = RULE_PRECEDENCE.filter((rule) => rule !== "data_gap");
+
+/**
+ * The quantity a rule compares with its limit: the reading's value, except level shift's recent mean. An alert
+ * reports it (peak_value), so its peak is always past the limit it names.
+ */
+function crossedQuantity(rule: RuleName, d: Dialect): string {
+  return rule === "level_shift" ? "recent_mean" : d.id("value");
+}
+
+/** The hold (ms, DOUBLE) of a hold step index. */
+function holdMs(def: AnalyticsDefinition, index: string): string {
+  return stepMs(index, holdSteps(def));
+}
+
+/** Hold step of the latest reading of a group (an episode, a session). */
+const LAST_HOLD_STEP = `MOD(MAX(event_ms * ${STEP_PACK} + hold_step), ${STEP_PACK})`;
+
 /**
  * Alert stages: `alert_readings` (one row per reading that counts toward an alert — `alert_fired`: anomalous and,
  * for a warning-level statistical rule, confirmed — whatever the number of rules that fired) and
  * `alert_transitions` (is this reading the first of an episode?). An episode of a series opens at such a reading
- * when the previous one is at least the hold time older (or absent) and clears at the last one + hold time:
- * exactly a session window with gap = hold time.
+ * when the previous one is at least its hold older (or absent) and clears at the last one + its hold: a session
+ * window whose gap is the hold, the hold following the series' cadence (`alerts.holdReadings`).
  */
 export function alertStages(def: AnalyticsDefinition, d: Dialect): Stage[] {
-  const v = d.id("value");
-  const pick = (field: "baseline" | "limit") =>
-    `CASE\n${RULE_PRECEDENCE.map((rule) => {
+  const pick = (field: "baseline" | "limit" | "crossed") =>
+    `CASE\n${EPISODE_RULES.map((rule) => {
       const r = ruleColumns[rule](def, d);
-      return `      WHEN ${r.fired} THEN ${r[field]}`;
+      return `      WHEN ${r.fired} THEN ${field === "crossed" ? crossedQuantity(rule, d) : r[field]}`;
     }).join("\n")}\n    END`;
   return [
     {
       name: "alert_readings",
-      about: "Readings that count toward an alert, one row each: the highest-precedence rule that fired, its limit, the worst severity, and which side of its reference the value is on.",
+      about: "Readings that count toward an alert, one row each: the highest-precedence rule that fired, the quantity it judged and its limit, the worst severity, which side of its reference the quantity is on, and the hold.",
       sql: `SELECT
     ${carried(d)},
-    ${d.text(`CASE\n${RULE_PRECEDENCE.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${sqlString(rule)}`).join("\n")}\n    END`)} AS top_rule,
-    CASE\n${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${i}`).join("\n")}\n    END AS top_rule_rank,
+    ${d.text(`CASE\n${EPISODE_RULES.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${sqlString(rule)}`).join("\n")}\n    END`)} AS top_rule,
+    CASE\n${EPISODE_RULES.map((rule) => `      WHEN ${ruleColumns[rule](def, d).fired} THEN ${RULE_PRECEDENCE.indexOf(rule)}`).join("\n")}\n    END AS top_rule_rank,
+    ${pick("crossed")} AS crossed,
     ${pick("limit")} AS top_limit,
     -- Worst severity over every rule that fired on the reading.
-    CASE WHEN ${RULE_PRECEDENCE.map((rule) => {
+    CASE WHEN ${EPISODE_RULES.map((rule) => {
       const r = ruleColumns[rule](def, d);
       return `(${r.fired} AND ${r.severity} = 'critical')`;
     }).join("\n      OR ")}
       THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END AS worst_severity,
-    -- Reference the value is judged against: the rule's baseline, else its limit, else the value itself.
-    ${v} - COALESCE(${pick("baseline")}, ${pick("limit")}, ${v}) AS excess
+    -- Reference the quantity is judged against: the rule's baseline, else its limit, else the quantity itself.
+    ${pick("crossed")} - COALESCE(${pick("baseline")}, ${pick("limit")}, ${pick("crossed")}) AS excess,
+    hold_step
   FROM anomaly_scored
   WHERE alert_fired`,
     },
     {
       name: "alert_transitions",
-      about: `Time of the previous anomalous reading of the series: a reading opens an episode when there is none within the hold time (${def.alerts.holdSeconds} s).`,
+      about: `Time and hold of the previous anomalous reading of the series: a reading opens an episode when there is none within that hold (${holdSteps(def).join(", ")} s by cadence).`,
       sql: `SELECT
-    ${carried(d)}, top_rule, top_rule_rank, top_limit, worst_severity, excess,
+    ${carried(d)}, top_rule, top_rule_rank, crossed, top_limit, worst_severity, excess, hold_step,
     COUNT(*) OVER w AS pair_rows,
-    MIN(event_ms) OVER w AS pair_first_ms
+    MIN(event_ms) OVER w AS pair_first_ms,
+    MIN(event_ms * ${STEP_PACK} + hold_step) OVER w AS pair_first_packed
   FROM alert_readings
   ${seriesWindow(d, 1)}`,
     },
   ];
 }
 
-/** True when a row of `alert_transitions` opens an episode: no anomalous reading within the hold time before it. */
+/** True when a row of `alert_transitions` opens an episode: no anomalous reading within its hold before it. */
 export function opensExpr(def: AnalyticsDefinition): string {
-  return `(pair_rows = 1 OR event_ms - pair_first_ms >= ${def.alerts.holdSeconds * 1000})`;
+  return `(pair_rows = 1 OR event_ms - pair_first_ms >= ${holdMs(def, `MOD(pair_first_packed, ${STEP_PACK})`)})`;
 }
 
 /** The `open` transition rows (lake column order) from `alert_transitions`. */
@@ -399,7 +469,7 @@ export function alertOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
     ${d.timestampOut("event_ms")} AS event_ts,
     ${d.timestampOut("event_ms")} AS episode_start,
     ${d.nullTimestamp} AS episode_end,
-    ${d.id("value")} AS peak_value,
+    crossed AS peak_value,
     top_limit AS limit_value,
     CAST(1 AS BIGINT) AS anomaly_count,
     worst_severity AS severity
@@ -407,31 +477,99 @@ export function alertOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
   WHERE ${opensExpr(def)}`;
 }
 
+/** Flink's session windows that close hold episodes: one per hold step, each keeping the episodes of its step. */
+export function holdSessions(def: AnalyticsDefinition): { gapMs: number; having: string }[] {
+  return holdSteps(def).map((s, i) => ({ gapMs: s * 1000, having: `${LAST_HOLD_STEP} = ${i}` }));
+}
+
 /**
  * Select list of the `cleared` row of one episode, aggregated over its anomalous readings (any GROUP BY that
- * forms episodes: Flink's session window, DuckDB's episode number). The peak is the most extreme value on the
- * side the episode went (above or below its references); its limit is the tightest limit crossed on that side,
- * which the peak necessarily crossed.
+ * forms episodes: Flink's session windows, DuckDB's episode number). It clears at its last reading + that
+ * reading's hold. The peak is the opening rule's most extreme judged quantity (the value; level shift's recent
+ * mean) on the side the episode went, and its limit the tightest limit of that rule crossed on that side, which
+ * the peak necessarily crossed: the row's rule names whose limit it is (static_limit: the specification limit;
+ * the others: a statistical band).
  */
 export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): string {
   assertAlertColumns();
-  const v = d.id("value");
-  const holdMs = def.alerts.holdSeconds * 1000;
-  const upward = `MAX(GREATEST(excess, ${sqlDouble(0)})) >= MAX(GREATEST(-excess, ${sqlDouble(0)}))`;
+  const end = `MAX(event_ms) + CAST(${holdMs(def, LAST_HOLD_STEP)} AS BIGINT)`;
+  const opening = `MOD(MIN(event_ms * 10 + top_rule_rank), 10)`;
+  const ofRule = (i: number, e: string) => `CASE WHEN top_rule_rank = ${i} THEN ${e} END`;
+  const perRule = (pickOne: (i: number, upward: string) => string) =>
+    `CASE ${opening}\n${EPISODE_RULES.map((rule) => {
+      const i = RULE_PRECEDENCE.indexOf(rule);
+      const upward = `MAX(${ofRule(i, `GREATEST(excess, ${sqlDouble(0)})`)}) >= MAX(${ofRule(i, `GREATEST(-excess, ${sqlDouble(0)})`)})`;
+      return `      WHEN ${i} THEN ${pickOne(i, upward)}`;
+    }).join("\n")}\n    END`;
   return `${KEY},
     -- The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).
-    ${d.text(`CASE MOD(MIN(event_ms * 10 + top_rule_rank), 10)
+    ${d.text(`CASE ${opening}
 ${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}
     END`)} AS rule,
     ${d.text("'cleared'")} AS state,
-    ${d.timestampOut(`MAX(event_ms) + ${holdMs}`)} AS event_ts,
+    ${d.timestampOut(end)} AS event_ts,
     ${d.timestampOut("MIN(event_ms)")} AS episode_start,
-    ${d.timestampOut(`MAX(event_ms) + ${holdMs}`)} AS episode_end,
-    CASE WHEN ${upward} THEN MAX(${v}) ELSE MIN(${v}) END AS peak_value,
-    CASE WHEN ${upward} THEN MIN(CASE WHEN excess > 0 THEN top_limit END)
-         ELSE MAX(CASE WHEN excess < 0 THEN top_limit END) END AS limit_value,
+    ${d.timestampOut(end)} AS episode_end,
+    ${perRule((i, up) => `CASE WHEN ${up} THEN MAX(${ofRule(i, "crossed")}) ELSE MIN(${ofRule(i, "crossed")}) END`)} AS peak_value,
+    ${perRule((i, up) => `CASE WHEN ${up} THEN MIN(${ofRule(i, "CASE WHEN excess > 0 THEN top_limit END")}) ELSE MAX(${ofRule(i, "CASE WHEN excess < 0 THEN top_limit END")}) END`)} AS limit_value,
     COUNT(*) AS anomaly_count,
     CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END AS severity`;
+}
+
+/** One alert row of a silence (lake column order): allowed silence and silence so far in seconds. */
+function silenceRow(def: AnalyticsDefinition, d: Dialect, row: { state: "open" | "cleared"; at: string; start: string; end: string | null; silenceMs: string; allowedMs: string; count: number }): string {
+  assertAlertColumns();
+  return `${KEY},
+    ${d.text("'data_gap'")} AS rule,
+    ${d.text(sqlString(row.state))} AS state,
+    ${d.timestampOut(row.at)} AS event_ts,
+    ${d.timestampOut(row.start)} AS episode_start,
+    ${row.end === null ? d.nullTimestamp : d.timestampOut(row.end)} AS episode_end,
+    CAST(${row.silenceMs} AS DOUBLE) / 1000 AS peak_value,
+    CAST(${row.allowedMs} AS DOUBLE) / 1000 AS limit_value,
+    CAST(${row.count} AS BIGINT) AS anomaly_count,
+    ${d.text(sqlString(def.rules.dataGap.severity))} AS severity`;
+}
+
+/** Silence step of the latest reading of a group (a Flink session, a series' last readings). */
+const LAST_SILENCE_STEP = `MOD(MAX(event_ms * ${STEP_PACK} + silence_step), ${STEP_PACK})`;
+
+/**
+ * Select list of the `open` row of a silence, aggregated over the readings before it (a Flink session window of
+ * the series' allowed silence; the series' last readings locally): opens at the last reading + the silence that
+ * reading allowed, while the series is still silent. peak_value and limit_value are seconds of silence.
+ */
+export function silenceOpenColumns(def: AnalyticsDefinition, d: Dialect): string {
+  const allowed = stepMs(LAST_SILENCE_STEP, def.rules.dataGap.silenceStepsSeconds);
+  return silenceRow(def, d, { state: "open", at: `MAX(event_ms) + CAST(${allowed} AS BIGINT)`, start: "MAX(event_ms)", end: null, silenceMs: allowed, allowedMs: allowed, count: 0 });
+}
+
+/** HAVING over a series' last readings: it is watched for silence and `watermarkMs` is past its allowed silence. */
+export function silenceLastingHaving(def: AnalyticsDefinition, watermarkMs: string): string {
+  const steps = def.rules.dataGap.silenceStepsSeconds;
+  return `${LAST_SILENCE_STEP} < ${steps.length} AND ${watermarkMs} >= MAX(event_ms) + ${stepMs(LAST_SILENCE_STEP, steps)}`;
+}
+
+/** Flink's session windows that notice silences: one per allowed-silence step, each alerting the series of its step. */
+export function silenceSessions(def: AnalyticsDefinition): { gapMs: number; having: string }[] {
+  return def.rules.dataGap.silenceStepsSeconds.map((s, i) => ({ gapMs: s * 1000, having: `${LAST_SILENCE_STEP} = ${i}` }));
+}
+
+/** The `cleared` row of a silence, at the reading that ends it (the data_gap anomaly): the silence's real span. */
+export function silenceClearedSelect(def: AnalyticsDefinition, d: Dialect): string {
+  return `SELECT ${silenceRow(def, d, { state: "cleared", at: "event_ms", start: "prev_ms", end: "event_ms", silenceMs: "interval_ms", allowedMs: "gap_allowed_ms", count: 1 })}
+  FROM anomaly_scored
+  WHERE gap_fired`;
+}
+
+/**
+ * The `open` row of a silence that ended, from the reading that ended it (locally; Flink's session window emits
+ * the same row when the watermark passed the allowed silence).
+ */
+export function silenceEndedOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
+  return `SELECT ${silenceRow(def, d, { state: "open", at: "prev_ms + CAST(gap_allowed_ms AS BIGINT)", start: "prev_ms", end: null, silenceMs: "gap_allowed_ms", allowedMs: "gap_allowed_ms", count: 0 })}
+  FROM anomaly_scored
+  WHERE gap_fired`;
 }
 
 function assertAlertColumns(): void {

@@ -26,13 +26,15 @@
  * normal operation of this test bed; `--what-if` prints it beside every variant.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { basename, dirname, join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS } from "../analytics/definition";
 import { duckdbAnalytics } from "../analytics/duckdb";
+import { type BenchReading, loadBenchReadings } from "./readings-table";
+import { sharedDataDir } from "./shared-data";
 
-const SKAB_DIR = resolve(__dirname, "../../shared/data/skab/valve1");
-const ANOMALY_FREE = resolve(__dirname, "../../shared/data/skab/anomaly-free/anomaly-free.csv");
+const SKAB_DIR = join(sharedDataDir("skab"), "valve1");
+const ANOMALY_FREE = join(sharedDataDir("skab"), "anomaly-free", "anomaly-free.csv");
 const WARM_UP_ROWS = 400;
 /** Length of the held-out runs: about that of a valve1 file (1076-1155 rows). */
 const RUN_ROWS = 1150;
@@ -97,28 +99,11 @@ function readAnomalyFree(runRows?: number): { metrics: string[]; rows: Row[] } {
 /** Device id of a file's readings (one device per file or run). */
 const deviceOf = (file: string) => `skab-${file.replace(".csv", "")}`;
 
-async function loadReadings(conn: DuckDBConnection, metrics: string[], rows: Row[]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
-    unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
-  const appender = await conn.createAppender("input");
+/** The readings of SKAB rows: one device per file, one metric per sensor column. */
+function* skabReadings(metrics: string[], rows: Row[]): Generator<BenchReading> {
   for (const r of rows) {
-    metrics.forEach((metric, i) => {
-      if (!Number.isFinite(r.values[i])) return;
-      const ts = BigInt(r.ms) * 1000n;
-      appender.appendVarchar(deviceOf(r.file));
-      appender.appendVarchar("skab");
-      appender.appendVarchar("bench");
-      appender.appendVarchar(metric);
-      appender.appendDouble(r.values[i]);
-      appender.appendNull();
-      appender.appendTimestamp({ micros: ts } as never);
-      appender.appendTimestamp({ micros: ts } as never);
-      appender.appendVarchar(String(r.index));
-      appender.appendBoolean(false);
-      appender.endRow();
-    });
+    for (const [i, metric] of metrics.entries()) yield { device: deviceOf(r.file), metric, ms: r.ms, value: r.values[i], id: String(r.index) };
   }
-  appender.closeSync();
 }
 
 interface Scores { tp: number; fp: number; fn: number; tn: number }
@@ -168,7 +153,7 @@ export async function runHeldOut(def: AnalyticsDefinition = DEFAULT_ANALYTICS, r
 async function scoreReadings(def: AnalyticsDefinition, metrics: string[], rows: Row[]): Promise<BenchResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
-  await loadReadings(conn, metrics, rows);
+  await loadBenchReadings(conn, skabReadings(metrics, rows), "skab");
   const sql = duckdbAnalytics(def, "input");
   const device = deviceOf;
 
@@ -299,8 +284,9 @@ async function main(): Promise<void> {
     }
   }
   console.log("");
-  const target = f1(r.episodes) >= 0.8 && far(r.episodes) <= 0.1;
-  console.log(`Target F1 >= 0.80 with FAR <= 10 %: ${target ? "met" : "NOT met"} (F1 ${f1(r.episodes).toFixed(3)}, FAR ${pct(far(r.episodes))}); ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const target = f1(r.episodes) >= 0.78 && far(r.episodes) <= 0.15 && far(whole.episodes) <= 0.05;
+  console.log(`Target valve1 F1 >= 0.78 with FAR <= 15 %, anomaly-free FAR <= 5 %: ${target ? "met" : "NOT met"} ` +
+    `(F1 ${f1(r.episodes).toFixed(3)}, FAR ${pct(far(r.episodes))}, anomaly-free FAR ${pct(far(whole.episodes))}); ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 if (require.main === module) {

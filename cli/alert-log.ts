@@ -68,7 +68,10 @@ export function alertLines(transitions: AlertTransition[], where: string, limit 
     t.metric,
     t.rule,
     t.severity,
-    `peak ${readable(t.peak_value)} (limit ${readable(t.limit_value)})${t.state === "cleared" ? `, ${t.anomaly_count} anomalous reading${t.anomaly_count === 1 ? "" : "s"}` : ""}`,
+    // A silence's peak and limit are seconds of silence (analytics/definition.ts DataGapRule).
+    t.rule === "data_gap"
+      ? `silent ${readable(t.peak_value)} s (allowed ${readable(t.limit_value)} s)`
+      : `peak ${readable(t.peak_value)} (limit ${readable(t.limit_value)})${t.state === "cleared" ? `, ${t.anomaly_count} anomalous reading${t.anomaly_count === 1 ? "" : "s"}` : ""}`,
   ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => `    ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")}`);

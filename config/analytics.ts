@@ -43,13 +43,21 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
     watermarkDelaySeconds: config.allowedLatenessMs / 1000,
     rules: {
       ...DEFAULT_ANALYTICS.rules,
+      deviation: { ...DEFAULT_ANALYTICS.rules.deviation, newExtremesOnly: config.deviationNewExtremesOnly },
+      levelShift: { ...DEFAULT_ANALYTICS.rules.levelShift, minShiftStd: config.levelShiftMinStd },
+      dataGap: {
+        ...DEFAULT_ANALYTICS.rules.dataGap,
+        factor: config.dataGapFactor,
+        minReadings: config.dataGapMinReadings,
+        silenceStepsSeconds: [...config.dataGapSilenceStepsSeconds],
+      },
       staticLimit: {
         ...shipped,
         defaults: { ...shipped.defaults, ...Object.fromEntries(replaced.map((s) => [s.metric, bounds(s)])) },
         overrides: [...shipped.overrides, ...overrides],
       },
     },
-    alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds: config.alertHoldSeconds },
+    alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds: config.alertHoldSeconds, holdReadings: config.alertHoldReadings, holdStepsSeconds: [...config.alertHoldStepsSeconds] },
   };
   const ingestPolicy: IngestPolicy = {
     maxFutureSkewMs: config.maxFutureSkewMs,

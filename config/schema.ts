@@ -125,6 +125,22 @@ const alertHoldSeconds = int(1, MAX_ALERT_HOLD_SECONDS).pipe(
   z.number().superRefine(definitionChecked((holdSeconds: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds } }), "alerts.holdSeconds")),
 );
 
+const alertHoldReadings = int(1, 1000).pipe(
+  z.number().superRefine(definitionChecked((holdReadings: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdReadings } }), "alerts.holdReadings")),
+);
+const alertHoldStepsSeconds = z
+  .array(integerItem)
+  .pipe(z.array(z.number()).superRefine(definitionChecked((holdStepsSeconds: number[]) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdStepsSeconds } }), "alerts.holdStepsSeconds")));
+/** A data-gap parameter checked by the definition's own rules. */
+const dataGapChecked = <T>(field: string) => definitionChecked((value: T) => ({ rules: { ...DEFAULT_ANALYTICS.rules, dataGap: { ...DEFAULT_ANALYTICS.rules.dataGap, [field]: value } } }), `rules.dataGap.${field}`);
+const dataGapFactor = int(1, 1000).pipe(z.number().superRefine(dataGapChecked<number>("factor")));
+const dataGapMinReadings = int(2, 1000).pipe(z.number().superRefine(dataGapChecked<number>("minReadings")));
+const dataGapSilenceStepsSeconds = z.array(integerItem).pipe(z.array(z.number()).superRefine(dataGapChecked<number[]>("silenceStepsSeconds")));
+
+const levelShiftMinStd = int(0, 100).pipe(
+  z.number().superRefine(definitionChecked((minShiftStd: number) => ({ rules: { ...DEFAULT_ANALYTICS.rules, levelShift: { ...DEFAULT_ANALYTICS.rules.levelShift, minShiftStd } } }), "rules.levelShift.minShiftStd")),
+);
+
 /** EventBridge Scheduler cron: `cron(minutes hours day-of-month month day-of-week year)`, one of the days `?`. */
 const schedulerCron = z.string().refine((s) => {
   const m = /^cron\((.+)\)$/.exec(s.trim());
@@ -226,7 +242,23 @@ export const CONFIG_KEYS = {
     "Tumbling aggregate windows in seconds (per device and metric, UTC, epoch-aligned); each must divide a day (86400). A change generates the stack's own Flink SQL",
     "integer"),
   alertHoldSeconds: key("integer", alertHoldSeconds, DEFAULT_ANALYTICS.alerts.holdSeconds,
-    "Alert hold time: an episode clears this long after its last anomalous reading (a fixed time, the Flink session gap). Set at least 2 x the reading interval of slow series, else each anomalous reading is its own episode. A change generates the stack's own Flink SQL"),
+    "Shortest alert hold: an episode clears this long after its last anomalous reading, or longer for slow series (see alertHoldReadings). A change generates the stack's own Flink SQL"),
+  alertHoldReadings: key("integer", alertHoldReadings, DEFAULT_ANALYTICS.alerts.holdReadings,
+    "The alert hold follows the series' cadence: at least this many typical intervals, rounded up to the next of alertHoldSeconds and alertHoldStepsSeconds. A change generates the stack's own Flink SQL"),
+  alertHoldStepsSeconds: key("array", alertHoldStepsSeconds, DEFAULT_ANALYTICS.alerts.holdStepsSeconds,
+    "Longer alert holds a slow series may get, ascending, at most 14 (one Flink session window each). A change generates the stack's own Flink SQL",
+    "integer"),
+  deviationNewExtremesOnly: key("boolean", z.boolean(), DEFAULT_ANALYTICS.rules.deviation.newExtremesOnly,
+    "The deviation rule judges only readings that are the most extreme of the series' last 120 (a spike no larger than recent ones is normal for a spiky series). A change generates the stack's own Flink SQL"),
+  levelShiftMinStd: key("integer", levelShiftMinStd, DEFAULT_ANALYTICS.rules.levelShift.minShiftStd,
+    "A level shift must also reach this many standard deviations of single readings (a steady trend reaches about 2.1). A change generates the stack's own Flink SQL"),
+  dataGapFactor: key("integer", dataGapFactor, DEFAULT_ANALYTICS.rules.dataGap.factor,
+    "A series silent for this many typical intervals (rounded up to the next of dataGapSilenceStepsSeconds) is alerted, while the silence lasts. A change generates the stack's own Flink SQL"),
+  dataGapMinReadings: key("integer", dataGapMinReadings, DEFAULT_ANALYTICS.rules.dataGap.minReadings,
+    "Readings a series needs before its typical interval is trusted and silences are judged. A change generates the stack's own Flink SQL"),
+  dataGapSilenceStepsSeconds: key("array", dataGapSilenceStepsSeconds, DEFAULT_ANALYTICS.rules.dataGap.silenceStepsSeconds,
+    "Allowed silences a series can get, ascending, at most 15 (one Flink session window each; the first is the floor; slower series are not watched). A change generates the stack's own Flink SQL",
+    "integer"),
   fleetDevices: key("integer", int(0, 100_000_000), 0,
     "Devices in the fleet. 0 states no fleet: capacities come from the keys above. Set, the sizing model (sizing/) sizes provisioned shards per stream, Flink parallelism and Firehose buffering from the fleet keys; flinkParallelism/flinkParallelismPerKpu set to other than their defaults still win"),
   fleetMetricsPerMessage: key("integer", int(1, 1000), 4,

@@ -538,13 +538,14 @@ async function publish(connection: DuckDBConnection, context: PublishContext, on
     FROM fresh f LEFT JOIN continuing c ON ${sameSeries("c", "f")}`);
   const readingColumns = READINGS.columns.map((c) => `h."${c.name}"`).join(", ");
   // The scoring input: new readings, stored ones judged again, and before them the trailing readings every
-  // window of the first judged reading reaches back to (scoringContextRows).
+  // window of the first judged reading reaches back to (scoringContextRows; all of them for a whole-history frame).
+  const contextRows = scoringContextRows(definition);
   await connection.run(`CREATE OR REPLACE TEMP TABLE score_input AS
     SELECT ${readingColumns} FROM new_readings h WHERE h.late IS NOT TRUE
     UNION ALL
     SELECT ${readingColumns} FROM history_readings h JOIN series_cut c ON ${sameSeries("h", "c")}
     WHERE h.late IS NOT TRUE AND epoch_ms(h.event_ts) < c.judge_from_ms
-    QUALIFY row_number() OVER (PARTITION BY h.device_id, h.site, h.line, h.metric ORDER BY h.event_ts DESC, h.ingest_ts DESC, h."value" DESC) <= ${scoringContextRows(definition)}
+    ${contextRows === null ? "" : `QUALIFY row_number() OVER (PARTITION BY h.device_id, h.site, h.line, h.metric ORDER BY h.event_ts DESC, h.ingest_ts DESC, h."value" DESC) <= ${contextRows}`}
     UNION ALL
     SELECT ${readingColumns} FROM history_readings h JOIN series_cut c ON ${sameSeries("h", "c")}
     WHERE h.late IS NOT TRUE AND epoch_ms(h.event_ts) >= c.judge_from_ms`);

@@ -15,7 +15,10 @@ export interface AlertEpisode {
   line: string;
   metric: string | null;
   rule: string;
-  /** First anomalous reading of the episode, epoch ms. */
+  /**
+   * When the alert opened, epoch ms: the episode's first anomalous reading, or for a silence the moment it was
+   * noticed (its open transition's event time; its episode_start is the last reading before it).
+   */
   episode_start: number;
   severity: string;
 }
@@ -172,7 +175,7 @@ export async function readAlertEpisodes(lakeDir: string): Promise<AlertEpisode[]
   const rows = await queryLakeTable(
     lakeDir,
     ALERTS.name,
-    (from) => `SELECT device_id, site, line, metric, rule, CAST(epoch_ms(episode_start) AS DOUBLE) AS episode_start, severity
+    (from) => `SELECT device_id, site, line, metric, rule, CAST(epoch_ms(event_ts) AS DOUBLE) AS episode_start, severity
          FROM ${from}
         WHERE state = 'open'
         ORDER BY episode_start, device_id, metric, rule`,

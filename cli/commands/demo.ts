@@ -82,7 +82,7 @@ export function renderDemo(r: DemoResult): string[] {
   const pct = (x: number) => `${Math.round(x * 100)} %`;
   out.push(
     `  recall ${sc.detected}/${sc.total} = ${pct(sc.recall)}` + (sc.medianDelayMs === null ? "" : `, median detection delay ${duration(sc.medianDelayMs)}`) +
-      " (a dropout is proven when the device speaks again, so its delay is the outage itself)",
+      " (a dropout is alerted while it lasts, once the device is silent for 10 of its intervals, at least a minute)",
   );
   const deviceHours = devices * c.hours;
   const byRule = new Map<string, number>();

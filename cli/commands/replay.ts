@@ -14,6 +14,7 @@ import { integerIn, oneOf } from "../options";
 import { progressBar } from "../progress";
 import { seriesReadings, warmupLines } from "../warmup";
 import { analyticsFromFlags, analyticsLine, holdSecondsOption, windowsOption, type AnalyticsFlags, type CliAnalytics } from "../stack-analytics";
+import { holdSteps } from "../../analytics/definition";
 
 export interface ReplayFlags extends AnalyticsFlags {
   input: string;
@@ -197,7 +198,8 @@ their interval (--hold-seconds here, iotpipe:alertHoldSeconds in the stack).`,
       const alerts = path.join(path.relative(process.cwd(), result.lakeDir) || result.lakeDir, "alerts");
       for (const line of alertLines(await readAlertTransitions(result.lakeDir), alerts)) io.out(line);
       if (!result.alreadyApplied) for (const line of warmupLines(await seriesReadings(result.lakeDir), analytics.definition)) io.out(line);
-      const hold = analytics.definition.alerts.holdSeconds;
+      // The hold follows each series' cadence up to its longest step: only series slower than that split episodes.
+      const hold = Math.max(...holdSteps(analytics.definition));
       const slow = await slowSeries(result.lakeDir, hold);
       if (slow !== null) io.err(`warning: ${cadenceWarning(slow, hold)}`);
       const dates = lakeDates(result.lakeDir);

@@ -91,7 +91,10 @@ export function formatAlert(a: AlertTransition): { subject: string; message: str
     .slice(0, MAX_SUBJECT);
   const lines = [
     `${opened ? "OPEN" : "CLEARED"} ${a.severity} alert on ${where}: ${a.metric} (rule ${a.rule})`,
-    `Peak ${value(a.peak_value)} against limit ${value(a.limit_value)}; ${a.anomaly_count} anomalous reading(s)`,
+    // A silence's peak and limit are seconds of silence (analytics/definition.ts DataGapRule).
+    a.rule === "data_gap"
+      ? `Silent for ${value(a.peak_value)} s (allowed ${value(a.limit_value)} s)${opened ? ", and still silent" : ""}`
+      : `Peak ${value(a.peak_value)} against limit ${value(a.limit_value)}; ${a.anomaly_count} anomalous reading(s)`,
     opened
       ? `Episode started ${iso(a.episode_start)}`
       : `Episode ${iso(a.episode_start)} to ${iso(a.episode_end ?? a.event_ts)}`,

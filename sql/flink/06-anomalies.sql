@@ -23,23 +23,36 @@ CREATE TEMPORARY VIEW anomaly_run AS
   WHERE pair_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 29 PRECEDING AND CURRENT ROW);
 
--- Mean of the 120 most recent readings (the quantity the level-shift rule judges).
+-- Sum, extremes and first time of the 120 most recent readings (the level-shift rule's trimmed mean; the series' cadence).
 CREATE TEMPORARY VIEW anomaly_recent AS
   SELECT *,
     COUNT(*) OVER w AS recent_rows,
-    AVG(`value`) OVER w AS recent_mean
+    SUM(`value`) OVER w AS recent_sum,
+    MAX(`value`) OVER w AS recent_max,
+    MIN(`value`) OVER w AS recent_min,
+    MIN(event_ms) OVER w AS recent_first_ms
   FROM anomaly_run
   WHERE run_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
--- Previous value and time, step and interval: the input of rate of change and data gap.
+-- Previous value and time, step and interval; the recent mean; the series' typical interval and the allowed silence and alert hold it sets.
 CREATE TEMPORARY VIEW anomaly_step AS
   SELECT *,
     CASE WHEN pair_rows = 2 THEN CASE WHEN pair_max = `value` THEN pair_min ELSE pair_max END END AS prev_value,
     CASE WHEN pair_rows = 2 THEN pair_first_ms END AS prev_ms,
     CASE WHEN pair_rows = 2 THEN `value` - CASE WHEN pair_max = `value` THEN pair_min ELSE pair_max END END AS step,
-    CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END AS interval_ms
+    CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END AS interval_ms,
+    CASE WHEN recent_rows > 2 THEN (recent_sum - recent_max - recent_min) / (recent_rows - 2) ELSE recent_sum / recent_rows END AS recent_mean,
+    CASE WHEN recent_rows >= 10 THEN CAST(event_ms - recent_first_ms AS DOUBLE) / (recent_rows - 1) END AS cadence_ms,
+    run_rows = 30 AND run_max = run_min AS stuck
   FROM anomaly_recent;
+
+-- The silence this reading allows and the alert hold after it, as steps of the definition (by the series' typical interval).
+CREATE TEMPORARY VIEW anomaly_cadence AS
+  SELECT *,
+    CASE WHEN 1E1 * cadence_ms <= 6E4 THEN 0 WHEN 1E1 * cadence_ms <= 3E5 THEN 1 WHEN 1E1 * cadence_ms <= 9E5 THEN 2 WHEN 1E1 * cadence_ms <= 3.6E6 THEN 3 WHEN 1E1 * cadence_ms <= 1.44E7 THEN 4 WHEN 1E1 * cadence_ms <= 4.32E7 THEN 5 WHEN 1E1 * cadence_ms <= 8.64E7 THEN 6 ELSE 7 END AS silence_step,
+    CASE WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 1.2E5 THEN 0 WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 6E5 THEN 1 WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 1.8E6 THEN 2 WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 3.6E6 THEN 3 WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 7.2E6 THEN 4 WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 2.16E7 THEN 5 WHEN GREATEST(1.2E5, 1E1 * COALESCE(cadence_ms, 0E0)) <= 8.64E7 THEN 6 ELSE 6 END AS hold_step
+  FROM anomaly_step;
 
 -- Sums over the 120 most recent readings, subtracted below to leave them out of the reference.
 CREATE TEMPORARY VIEW anomaly_near AS
@@ -49,7 +62,7 @@ CREATE TEMPORARY VIEW anomaly_near AS
     SUM(`value` * `value`) OVER w AS near_sumsq,
     SUM(recent_mean) OVER w AS near_msum,
     SUM(recent_mean * recent_mean) OVER w AS near_msumsq
-  FROM anomaly_step
+  FROM anomaly_cadence
   WHERE recent_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 119 PRECEDING AND CURRENT ROW);
 
@@ -60,8 +73,7 @@ CREATE TEMPORARY VIEW anomaly_span AS
     SUM(`value`) OVER w AS span_sum,
     SUM(`value` * `value`) OVER w AS span_sumsq,
     SUM(recent_mean) OVER w AS span_msum,
-    SUM(recent_mean * recent_mean) OVER w AS span_msumsq,
-    MIN(event_ms) OVER w AS span_first_ms
+    SUM(recent_mean * recent_mean) OVER w AS span_msumsq
   FROM anomaly_near
   WHERE near_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 1319 PRECEDING AND CURRENT ROW);
@@ -70,11 +82,27 @@ CREATE TEMPORARY VIEW anomaly_span AS
 CREATE TEMPORARY VIEW anomaly_change AS
   SELECT *,
     COUNT(step) OVER w AS change_rows,
-    SUM(step * step) OVER w AS change_sumsq,
-    SUM(CASE WHEN step = 0 THEN 1 ELSE 0 END) OVER w AS change_repeats
+    SUM(step * step) OVER w AS change_sumsq
   FROM anomaly_span
   WHERE span_rows > 0
   WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 300 PRECEDING AND CURRENT ROW);
+
+-- Steps and repeated values over the series' whole history, stuck runs left out (the flatline rule's rate of repeats).
+CREATE TEMPORARY VIEW anomaly_history AS
+  SELECT *,
+    SUM(CASE WHEN step IS NOT NULL AND NOT stuck THEN 1 ELSE 0 END) OVER w AS history_steps,
+    SUM(CASE WHEN step = 0 AND NOT stuck THEN 1 ELSE 0 END) OVER w AS history_repeats
+  FROM anomaly_change
+  WHERE span_rows > 0
+  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
+
+-- The previous reading's allowed silence step (time and step packed into one MIN over the pair).
+CREATE TEMPORARY VIEW anomaly_silence AS
+  SELECT *,
+    MIN(event_ms * 16 + silence_step) OVER w AS pair_silence_packed
+  FROM anomaly_history
+  WHERE span_rows > 0
+  WINDOW w AS (PARTITION BY device_id, site, line, metric ORDER BY event_ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW);
 
 -- Reference = span minus recent readings; the typical step excludes the judged step.
 CREATE TEMPORARY VIEW anomaly_reference AS
@@ -87,8 +115,9 @@ CREATE TEMPORARY VIEW anomaly_reference AS
     span_msumsq - near_msumsq AS ref_msumsq,
     change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows,
     change_sumsq - COALESCE(step * step, 0E0) AS step_sumsq,
-    CASE WHEN change_rows > 0 THEN CAST(change_repeats AS DOUBLE) / change_rows END AS repeat_share
-  FROM anomaly_change;
+    CASE WHEN history_steps > 0 THEN CAST(history_repeats AS DOUBLE) / history_steps END AS repeat_share,
+    CASE WHEN pair_rows = 2 THEN MOD(pair_silence_packed, 16) END AS prev_silence_step
+  FROM anomaly_silence;
 
 -- Reference mean and standard deviations (raw and floored), typical step and interval, static limits.
 CREATE TEMPORARY VIEW anomaly_stats AS
@@ -99,7 +128,7 @@ CREATE TEMPORARY VIEW anomaly_stats AS
     CASE WHEN ref_rows > 1 THEN ref_msum / ref_rows END AS ref_mmean,
     CASE WHEN ref_rows > 1 THEN GREATEST(POWER(GREATEST((ref_msumsq - ref_msum * ref_msum / ref_rows) / (ref_rows - 1), 0E0), 0.5), GREATEST(1E-3 * ABS(ref_sum / ref_rows), 1E-6)) END AS ref_mstd_eff,
     CASE WHEN step_rows > 0 THEN GREATEST(POWER(GREATEST(step_sumsq / step_rows, 0E0), 0.5), 1E-3 * ABS(prev_value), 1E-6) END AS step_rms_eff,
-    CASE WHEN span_rows > 2 THEN GREATEST(CAST(prev_ms - span_first_ms AS DOUBLE) / (span_rows - 2), 1E0) END AS typical_interval_ms,
+    CASE prev_silence_step WHEN 0 THEN 6E4 WHEN 1 THEN 3E5 WHEN 2 THEN 9E5 WHEN 3 THEN 3.6E6 WHEN 4 THEN 1.44E7 WHEN 5 THEN 4.32E7 WHEN 6 THEN 8.64E7 END AS gap_allowed_ms,
     CASE
       WHEN metric = 'temperature' THEN -6E1
       WHEN metric = 'vibration' THEN 0E0
@@ -133,23 +162,19 @@ CREATE TEMPORARY VIEW anomaly_judged AS
     CASE WHEN `value` > static_high THEN 1 + (`value` - static_high) / static_scale
          WHEN `value` < static_low THEN 1 + (static_low - `value`) / static_scale END AS static_score,
     CASE WHEN `value` > static_high THEN static_high WHEN `value` < static_low THEN static_low END AS static_limit,
-    (ref_rows >= 280 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff) AS deviation_fired,
+    (ref_rows >= 280 AND ABS(`value` - ref_mean) > 6E0 * ref_std_eff AND (`value` >= recent_max OR `value` <= recent_min)) AS deviation_fired,
     ABS(`value` - ref_mean) / (6E0 * ref_std_eff) AS deviation_score,
     CASE WHEN `value` >= ref_mean THEN ref_mean + 6E0 * ref_std_eff ELSE ref_mean - 6E0 * ref_std_eff END AS deviation_limit,
-    (ref_rows >= 280 AND recent_rows = 120 AND ABS(recent_mean - ref_mmean) > 5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5)) AS shift_fired,
-    ABS(recent_mean - ref_mmean) / (5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5)) AS shift_score,
-    CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + 5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5) ELSE ref_mmean - 5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5) END AS shift_limit,
+    (ref_rows >= 280 AND recent_rows = 120 AND ABS(recent_mean - ref_mmean) > GREATEST(5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5), 3E0 * ref_std_eff)) AS shift_fired,
+    ABS(recent_mean - ref_mmean) / (GREATEST(5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5), 3E0 * ref_std_eff)) AS shift_score,
+    CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + GREATEST(5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5), 3E0 * ref_std_eff) ELSE ref_mmean - GREATEST(5E0 * ref_mstd_eff * POWER((ref_rows + 1.2E2) / GREATEST(ref_rows - 1.2E2, 1E0), 0.5), 3E0 * ref_std_eff) END AS shift_limit,
     (step_rows >= 30 AND ABS(step) > 8E0 * step_rms_eff) AS roc_fired,
     ABS(step) / (8E0 * step_rms_eff) AS roc_score,
     CASE WHEN step >= 0 THEN prev_value + 8E0 * step_rms_eff ELSE prev_value - 8E0 * step_rms_eff END AS roc_limit,
-    (run_rows = 30 AND run_spread = 0 AND step_rows >= 30
+    (run_rows = 30 AND run_spread = 0 AND history_steps >= 30
       AND POWER(repeat_share, 29) < 1E-12) AS flatline_fired,
-    (interval_ms > CASE WHEN typical_interval_ms IS NOT NULL
-      THEN LEAST(1E1 * typical_interval_ms, 9E5)
-      ELSE 9E5 END) AS gap_fired,
-    interval_ms / (CASE WHEN typical_interval_ms IS NOT NULL
-      THEN LEAST(1E1 * typical_interval_ms, 9E5)
-      ELSE 9E5 END) AS gap_score
+    (gap_allowed_ms IS NOT NULL AND interval_ms >= gap_allowed_ms) AS gap_fired,
+    interval_ms / gap_allowed_ms AS gap_score
   FROM anomaly_stats;
 
 -- Statistical anomalies among the last 30 readings (the evidence an alert needs).
@@ -163,7 +188,7 @@ CREATE TEMPORARY VIEW anomaly_evidence AS
 -- Whether the reading counts toward an alert: a definite event, a critical reading, or a confirmed one (10 of the last 30).
 CREATE TEMPORARY VIEW anomaly_scored AS
   SELECT *,
-    static_fired OR gap_fired OR flatline_fired OR (deviation_fired AND deviation_score >= 2E0) OR (shift_fired AND shift_score >= 2E0) OR (roc_fired AND roc_score >= 2E0) OR ((deviation_fired OR shift_fired OR roc_fired) AND evidence_rows >= 10) AS alert_fired
+    static_fired OR flatline_fired OR (deviation_fired AND deviation_score >= 2E0) OR (shift_fired AND shift_score >= 2E0) OR (roc_fired AND roc_score >= 2E0) OR ((deviation_fired OR shift_fired OR roc_fired) AND evidence_rows >= 10) AS alert_fired
   FROM anomaly_evidence;
 
 INSERT INTO anomalies_sink

@@ -1,7 +1,7 @@
 /**
  * The shipped defaults judge readings, not seconds: the same series sampled every second and every five minutes
  * raises the same anomalies on the same readings, with the same severities (data_gap's allowed silence scales with
- * the series' own interval, capped at maxGapSeconds).
+ * the series' own interval, at least a minute).
  */
 import { memoryDuckDb } from "./memory-duckdb";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
@@ -17,7 +17,7 @@ function series(): Array<{ index: number; value: number } | null> {
     return seed / 2 ** 31 - 0.5;
   };
   return Array.from({ length: 700 }, (_, i) => {
-    if (i >= 520 && i < 540) return null; // silence: 20 readings missing
+    if (i >= 520 && i < 600) return null; // silence: 80 readings missing
     let value = 60 + noise();
     if (i === 450) value += 15; // spike
     if (i >= 470 && i < 510) value = 60.25; // stuck: 40 identical readings

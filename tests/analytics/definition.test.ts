@@ -56,7 +56,7 @@ describe("analytics definition", () => {
 
   it("both engines follow a changed parameter", () => {
     const def = broken((d) => { d.alerts.holdSeconds = 600; d.windowSeconds = [300]; });
-    expect(duckdbAnalytics(def).alerts).toContain(">= 600000");
+    expect(duckdbAnalytics(def).alerts).toContain(">= CASE MOD(pair_first_packed, 16) WHEN 0 THEN 6E5");
     const flink = flinkSqlFiles(def).map((f) => f.sql).join("\n");
     // Session gap = hold time - 1 ms (Flink merges touching sessions); 600 s = 10 min, 300 s = 5 min.
     expect(flink).toContain("SESSION(event_ts, INTERVAL '0 00:09:59.999' DAY TO SECOND)");

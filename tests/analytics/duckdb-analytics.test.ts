@@ -107,10 +107,14 @@ async function expectScoringEqualsReference(def: AnalyticsDefinition, readings: 
   await load(readings);
   const byRow = (rows: Row[]) => new Map(rows.map((r) => [r.series_row, r]));
   const reference = byRow(await query(referenceScoringSql(def, "input")));
-  const optimized = byRow((await query(scoringSql(def, "input"))).map(({ series_rank: _, ...rest }) => rest));
+  const optimized = byRow((await query(scoringSql(def, "input"))).map(({ series_rank: _, series_last_ms: __, ...rest }) => rest));
   expect(reference.size).toBe(readings.length);
   const anyFired = (r: Row) => Object.keys(r).some((k) => k.endsWith("_fired") && k !== "alert_fired" && r[k] === true);
-  const firing = [...reference.values()].filter(anyFired).length;
+  // Each series' last readings stay too: a silence that lasts to the end of the input is judged from them.
+  const lastMs = new Map<unknown, number>();
+  for (const r of reference.values()) lastMs.set(r.series_id, Math.max(lastMs.get(r.series_id) ?? -Infinity, Number(r.event_ms)));
+  const kept = (r: Row) => anyFired(r) || Number(r.event_ms) === lastMs.get(r.series_id);
+  const firing = [...reference.values()].filter(kept).length;
   for (const [row, expected] of reference) {
     if (anyFired(expected)) expect(optimized.get(row)).toEqual(expected);
     else {
@@ -118,7 +122,7 @@ async function expectScoringEqualsReference(def: AnalyticsDefinition, readings: 
       if (optimized.has(row)) expect(optimized.get(row)).toEqual(expected);
     }
   }
-  // Readings on which nothing fired are dropped only when alerts need confirmation (the evidence pass).
+  // Readings on which nothing fired (but the last) are dropped only when alerts need confirmation (the evidence pass).
   expect(optimized.size).toBe(def.alerts.confirmation.readings > 1 ? firing : readings.length);
   return [...reference.values()];
 }
@@ -293,7 +297,8 @@ describe("anomaly rules", () => {
   });
 
   it("level_shift fires on a sustained shift too small for the per-reading rules", async () => {
-    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 0.6 } : r));
+    // +1.1 is about 3.4 standard deviations of these readings (0.32): past minShiftStd (3), short of deviation's 6.
+    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 1.1 } : r));
     const out = await run(readings);
     expect(out.anomalies.filter((a) => a.rule === "deviation" || a.rule === "static_limit")).toEqual([]);
     const shift = out.anomalies.filter((a) => a.rule === "level_shift").map((a) => (ms(a.event_ts)! - T0) / 1000);
@@ -338,13 +343,50 @@ describe("anomaly rules", () => {
     expect(out.anomalies).toEqual([]);
   });
 
-  it("data_gap fires on the reading after a silence longer than factor × the typical interval", async () => {
-    const readings = cleanSeries(200).map((r, i) => (i >= 150 ? { ...r, ms: r.ms + 59_000 } : r));
+  it("data_gap fires on the reading after a silence reaching the allowed silence: 10 × the typical interval, at least a minute", async () => {
+    const readings = cleanSeries(200).map((r, i) => (i >= 150 ? { ...r, ms: r.ms + 179_000 } : r));
     const out = await run(readings);
     const hit = out.anomalies.filter((a) => a.rule === "data_gap");
-    expect(fired(hit)).toEqual(["data_gap@209"]);
-    // 60 s of silence against 10 × 1 s allowed.
-    expect(hit[0].score as number).toBeCloseTo(6, 6);
+    expect(fired(hit)).toEqual(["data_gap@329"]);
+    // 180 s of silence against 10 × 1 s = 10 s, floored at the first step: 60 s.
+    expect(hit[0].score as number).toBeCloseTo(3, 6);
+  });
+
+  it("the allowed silence follows the series' cadence, with no cap: 30-minute data is allowed its hours", async () => {
+    const halfHour = 1_800_000;
+    const readings = Array.from({ length: 200 }, (_, i) => ({ ms: T0 + i * halfHour + (i >= 150 ? 3 * halfHour : 0), value: 20 + ((i * 7) % 11) / 10 }));
+    // Three missing readings (2 h of silence) are within 10 × 30 min; the shipped defaults once flagged every reading.
+    expect((await run(readings)).anomalies).toEqual([]);
+    const gap = readings.map((r, i) => (i >= 150 ? { ...r, ms: r.ms + 20 * halfHour } : r));
+    const hit = (await run(gap)).anomalies.filter((a) => a.rule === "data_gap");
+    // 12 h of silence against 10 × 30 min = 5 h, rounded up to the 12 h step.
+    expect(hit.map((a) => a.score)).toEqual([1]);
+  });
+  it("a stuck sensor is flagged for as long as it stays stuck, however long", async () => {
+    const rows = DEFAULT_ANALYTICS.rules.flatline.rows;
+    const readings = cleanSeries(1400).map((r, i) => (i >= 400 ? { ...r, value: 20.5 } : r));
+    const out = await run(readings);
+    const hit = out.anomalies.filter((a) => a.rule === "flatline");
+    expect(hit.length).toBe(1400 - (400 + rows - 1));
+    const alerts = out.alerts.filter((a) => a.rule === "flatline");
+    expect(alerts.map((a) => [a.state, (ms(a.event_ts)! - T0) / 1000])).toEqual([
+      ["open", 400 + rows - 1],
+      ["cleared", 1399 + DEFAULT_ANALYTICS.alerts.holdSeconds],
+    ]);
+  });
+
+  it("a shift within the series' normal spread is not a level shift (minShiftStd)", async () => {
+    const readings = cleanSeries(600).map((r, i) => (i >= 300 ? { ...r, value: r.value + 0.6 } : r));
+    expect((await run(readings)).anomalies).toEqual([]);
+  });
+
+  it("one bad reading does not contaminate the level-shift rule that follows it", async () => {
+    const random = seededRandom(3);
+    const readings = cleanSeries(1000).map((r) => ({ ...r, value: 20 + random() }));
+    readings[700].value = 500;
+    const out = await run(readings);
+    expect(out.anomalies.filter((a) => a.rule === "level_shift")).toEqual([]);
+    expect(fired(out.anomalies.filter((a) => a.rule !== "rate_of_change"))).toEqual(["deviation@700", "static_limit@700"]);
   });
 
   it("late readings are judged by no rule", async () => {
@@ -352,6 +394,30 @@ describe("anomaly rules", () => {
     readings[150] = { ...readings[150], value: 500, late: true };
     const out = await run(readings);
     expect(out.anomalies).toEqual([]);
+  });
+});
+
+describe("silence alerts", () => {
+  const byDevice = (rows: Row[]) => rows.filter((a) => a.rule === "data_gap").map((a) => [a.device_id, a.state, (ms(a.event_ts)! - T0) / 1000, ms(a.episode_start) === null ? null : (ms(a.episode_start)! - T0) / 1000, ms(a.episode_end) === null ? null : (ms(a.episode_end)! - T0) / 1000, a.peak_value, a.limit_value]);
+
+  it("opens while the silence lasts (the other devices' progress is the watermark) and clears at the return with the real span", async () => {
+    const delay = DEFAULT_ANALYTICS.watermarkDelaySeconds;
+    const quiet = cleanSeries(300, { device: "dev-1" }); // silent from 299 s on
+    const busy = cleanSeries(400 + delay, { device: "dev-2" }).map((r, i) => (i >= 200 ? { ...r, ms: r.ms + 299_000 } : r)); // 300 s gap after 199 s
+    const out = await run([...quiet, ...busy]);
+    expect(byDevice(out.alerts)).toEqual([
+      // Still silent at the end: open only, at its last reading + the 60 s it allowed.
+      ["dev-1", "open", 359, 299, null, 60, 60],
+      ["dev-2", "open", 259, 199, null, 60, 60],
+      ["dev-2", "cleared", 499, 199, 499, 300, 60],
+    ]);
+  });
+
+  it("a series whose last reading is within its allowed silence of the watermark is not alerted", async () => {
+    const delay = DEFAULT_ANALYTICS.watermarkDelaySeconds;
+    const quiet = cleanSeries(300, { device: "dev-1" });
+    const busy = cleanSeries(300 + delay + 59, { device: "dev-2" }); // watermark = 358 s: 59 s after dev-1's last
+    expect(byDevice((await run([...quiet, ...busy])).alerts)).toEqual([]);
   });
 });
 
@@ -417,6 +483,27 @@ describe("alerts", () => {
     const unconfirmed = await run(series, def);
     expect(unconfirmed.anomalies).toEqual(out.anomalies);
     expect(unconfirmed.alerts.filter((a) => a.state === "open").map((a) => (ms(a.event_ts)! - T0) / 1000)).toEqual([450, 700]);
+  });
+
+  it("the hold follows the series' cadence: 5-minute data keeps one episode across anomalous readings 15 minutes apart", async () => {
+    const fiveMinutes = 300_000;
+    const readings = cleanSeries(500).map((r, i) => ({ ...r, ms: T0 + i * fiveMinutes }));
+    for (const i of [450, 453, 456]) readings[i].value = 500;
+    // Level shift off: three spikes move the recent mean of this noiseless series by a (real) shift.
+    const def: AnalyticsDefinition = structuredClone(DEFAULT_ANALYTICS);
+    def.rules.levelShift.enabled = false;
+    const out = await run(readings, def);
+    // Hold = max(120 s, 10 × 5 min) rounded up to the 1 h step.
+    expect(out.alerts.map((a) => [a.state, (ms(a.event_ts)! - T0) / fiveMinutes, a.anomaly_count])).toEqual([
+      ["open", 450, 1n],
+      ["cleared", 456 + 12, 4n],
+    ]);
+    // The three readings past the limit and the critical step back down after the first (its typical step was small).
+    expect(fired(out.anomalies.filter((a) => a.severity === "critical")).map((f) => f.replace(/@(\d+)/, (_, t) => `@${Number(t) / 300}`))).toEqual([
+      "deviation@450", "rate_of_change@450", "static_limit@450", "rate_of_change@451", "deviation@453", "static_limit@453", "deviation@456", "static_limit@456",
+    ]);
+    const [, cleared] = out.alerts;
+    expect(cleared).toMatchObject({ rule: "static_limit", peak_value: 500, limit_value: 400 });
   });
 
   it("an anomaly exactly one hold time after the last opens a new episode", async () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DEFAULT_ANALYTICS } from "../../analytics/definition";
+import { DEFAULT_ANALYTICS, holdSteps } from "../../analytics/definition";
 import { FLINK_JUDGE_FUNCTION, FLINK_PROPERTY_KEYS, flinkInterval, flinkSqlFiles, splitStatements, substituteProperties } from "../../analytics/flink";
 import { DEFAULT_INGEST_POLICY, DUPLICATE_REASON, QUARANTINE_REASONS } from "../../contract/ingest-policy";
 import { LAKE_TABLES } from "../../lake/tables";
@@ -191,12 +191,16 @@ describe("interval literals", () => {
     expect(() => flinkInterval(1.5)).toThrow();
   });
 
-  it("closes an alert episode with a session gap 1 ms short of the hold time, as the opening rule counts", () => {
+  it("closes alert episodes and notices silences with session gaps 1 ms short of each step, as the opening rules count", () => {
     // Flink session windows [t, t + gap) merge when they touch (TimeWindow.intersects: start <= other.end):
-    // readings exactly the hold time apart must fall into two sessions, since the second one opens an episode.
-    const holdMs = DEFAULT_ANALYTICS.alerts.holdSeconds * 1000;
-    expect(all).toContain(`SESSION(event_ts, ${flinkInterval(holdMs - 1)})`);
-    expect(all).toContain(`event_ms - pair_first_ms >= ${holdMs}`);
+    // readings exactly the hold apart must fall into two sessions, since the second one opens an episode.
+    for (const [i, s] of holdSteps(DEFAULT_ANALYTICS).entries()) {
+      expect(all).toContain(`SESSION(event_ts, ${flinkInterval(s * 1000 - 1)})\n  HAVING MOD(MAX(event_ms * 16 + hold_step), 16) = ${i};`);
+    }
+    for (const [i, s] of DEFAULT_ANALYTICS.rules.dataGap.silenceStepsSeconds.entries()) {
+      expect(all).toContain(`SESSION(event_ts, ${flinkInterval(s * 1000 - 1)})\n  HAVING MOD(MAX(event_ms * 16 + silence_step), 16) = ${i};`);
+    }
+    expect(all).toContain(`event_ms - pair_first_ms >= CASE MOD(pair_first_packed, 16) WHEN 0 THEN 1.2E5`);
   });
 });
 

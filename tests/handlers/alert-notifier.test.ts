@@ -99,6 +99,13 @@ describe("formatAlert", () => {
     expect(f.subject).toMatch(/^[\x20-\x7E]+$/);
     expect(f.subject.startsWith("[CRITICAL] Cleared: temperature on werk-m?ller-")).toBe(true);
   });
+
+  it("words a silence in seconds: how long, how long it may last, and that it lasts still", () => {
+    const silence = { ...open, rule: "data_gap", severity: "warning", peak_value: 60, limit_value: 60, anomaly_count: 0 };
+    expect(notifier.formatAlert(notifier.alertTransitionSchema.parse(silence)).message).toContain("Silent for 60 s (allowed 60 s), and still silent");
+    const back = { ...cleared, rule: "data_gap", severity: "warning", peak_value: 1500, limit_value: 60, anomaly_count: 1 };
+    expect(notifier.formatAlert(notifier.alertTransitionSchema.parse(back)).message).toContain("Silent for 1500 s (allowed 60 s)\n");
+  });
 });
 
 describe("handler", () => {

@@ -77,8 +77,9 @@ describe("compliance report over a lake written by the local engine", () => {
       ["plant-r", "line-1", "t-1", "temperature", "degC", "90", "0", "20.0", "90.0", "28.556", "2026-11-10 00:00:00.000", "90.0", "2026-11-10 01:59:00.000", "20.0", null, "80.0"],
     ]);
     expect(rows["excursions"]).toEqual([
-      // Opened 23:50 the day before, cleared at the last anomaly (00:10) plus the 120 s hold.
-      ["plant-r", "line-1", "t-1", "temperature", "static_limit", "critical", "2026-11-09 23:50:00.000", "2026-11-10 00:12:00.000", "cleared", "1320", "90.0", "80.0", "21"],
+      // Opened 23:50 the day before, cleared at the last anomaly (00:10) plus the hold of 1-minute data
+      // (10 readings = 600 s, the 10-minute step).
+      ["plant-r", "line-1", "t-1", "temperature", "static_limit", "critical", "2026-11-09 23:50:00.000", "2026-11-10 00:20:00.000", "cleared", "1800", "90.0", "80.0", "21"],
     ]);
     expect(rows["data-completeness"]).toEqual([
       ["plant-r", "line-1", "t-1", "temperature", "60.0", "1440", "90", "6.3", "incomplete"],

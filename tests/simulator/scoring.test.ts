@@ -43,7 +43,7 @@ describe("scoreDetections", () => {
     expect(card.findings.map((f) => [f.fault.id, f.detected, f.delayMs, f.rules])).toEqual([
       ["f1", true, 0, ["deviation", "rate_of_change"]],
       ["f2", true, 25 * MIN, ["level_shift"]],
-      // A dropout is proven when the device resumes: detected after the silence, delay = the outage.
+      // A dropout alert that opens only as the device resumes: detected, delay = the outage.
       ["f3", true, 20 * MIN + 6_000, ["data_gap"]],
       ["f4", false, null, []],
     ]);
