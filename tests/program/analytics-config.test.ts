@@ -31,7 +31,9 @@ it("static limits replace a metric's default or override it per site/line; toler
   const { definition, ingestPolicy } = stackAnalytics(overridden);
   expect(definition.rules.staticLimit.defaults.temperature).toEqual({ low: -20, high: 120, severity: "critical" });
   expect(definition.rules.staticLimit.defaults.pressure).toEqual(DEFAULT_ANALYTICS.rules.staticLimit.defaults.pressure);
-  expect(definition.rules.staticLimit.overrides).toEqual([{ metric: "vibration", site: "plant-a", line: "line-2", high: 12.5, severity: "critical" }]);
+  // The line override's empty low bound keeps the metric default's (it used to become "no low limit").
+  const vibrationLow = DEFAULT_ANALYTICS.rules.staticLimit.defaults.vibration.low;
+  expect(definition.rules.staticLimit.overrides).toEqual([{ metric: "vibration", site: "plant-a", line: "line-2", low: vibrationLow, high: 12.5, severity: "critical" }]);
   expect(definition.watermarkDelaySeconds).toBe(120);
   expect(ingestPolicy).toEqual({ ...DEFAULT_INGEST_POLICY, allowedLatenessMs: 120000, duplicateWindowMs: 600000 });
 });
