@@ -1,16 +1,11 @@
 /**
- * The analytics a stack runs: the shipped definition (analytics/definition.ts) and ingest policy
- * (contract/ingest-policy.ts) with the stack's overrides applied (static limits, aggregate windows, alert hold
- * time, ingest tolerances). The cloud (Flink SQL) and the local replay (`iotpipe replay --stack-config`) both
- * take a stack's analytics from here.
- *
- * The Flink SQL embeds these values, so a stack that overrides them needs SQL generated for it. A stack
- * without overrides runs the committed sql/flink/ files exactly; a stack with overrides runs the same
- * generator's output for its values, written to `.iotpipe/flink-sql/<stack>/` (readable before deploying;
- * the code zip's content hash, and so its S3 key, changes with it).
+ * The analytics a stack runs, answered by one pure function (`stackAnalytics`): the shipped definition
+ * (analytics/definition.ts) and ingest policy (contract/ingest-policy.ts) with the stack's overrides applied
+ * (static limits, aggregate windows, alert hold time, ingest tolerances), the Flink SQL generated from them and the
+ * static limits its report fills in. The program (index.ts), the CLI (`iotpipe replay|report --stack-config`) and
+ * `npm run gen:flink-sql` all call it, so what a stack deploys, what a local replay runs and the SQL committed
+ * under sql/flink/<stack>/ for review cannot drift apart (config/flink-sql-files.ts checks the last).
  */
-import * as fs from "fs";
-import * as path from "path";
 import {
   DEFAULT_ANALYTICS,
   validateDefinition,
@@ -19,7 +14,7 @@ import {
   type StaticLimitOverride,
   type StaticLimitRule,
 } from "../analytics/definition";
-import { flinkSqlFiles } from "../analytics/flink";
+import { type FlinkSqlFile, flinkSqlFiles } from "../analytics/flink";
 import { inheritBounds } from "../analytics/static-limits";
 import type { IngestPolicy } from "../contract/ingest-policy";
 import type { StackConfig, StaticLimitSetting } from "./schema";
@@ -58,8 +53,18 @@ function stackStaticLimits(settings: StaticLimitSetting[]): { defaults: Record<s
   return { defaults, overrides: [...shipped.overrides, ...overrides] };
 }
 
-/** The stack's analytics definition and ingest policy. */
-export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefinition; ingestPolicy: IngestPolicy } {
+/** Everything a stack's analytics need, derived from its config once. */
+export interface StackAnalytics {
+  definition: AnalyticsDefinition;
+  ingestPolicy: IngestPolicy;
+  /** The Flink job's statements for this stack, in run order (committed under sql/flink/<stack>/ for review). */
+  flinkSql: FlinkSqlFile[];
+  /** The static limits the report fills the sensor log with and draws (its specification limits among them). */
+  staticLimits: StaticLimitRule;
+}
+
+/** The stack's analytics: definition, ingest policy, Flink SQL and the report's static limits. */
+export function stackAnalytics(config: StackConfig): StackAnalytics {
   const definition: AnalyticsDefinition = {
     ...DEFAULT_ANALYTICS,
     windowSeconds: [...config.aggregateWindowSeconds],
@@ -84,7 +89,8 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
     duplicateWindowMs: config.duplicateWindowMs,
     allowedLatenessMs: config.allowedLatenessMs,
   };
-  return { definition: validateDefinition(definition), ingestPolicy };
+  const validated = validateDefinition(definition);
+  return { definition: validated, ingestPolicy, flinkSql: flinkSqlFiles(validated, ingestPolicy), staticLimits: validated.rules.staticLimit };
 }
 
 /**
@@ -110,31 +116,4 @@ export function specificationLimits(rule: StaticLimitRule): StaticLimitRule {
     defaults: Object.fromEntries(defaults),
     overrides: rule.overrides.filter((o) => !shipped.overrides.includes(o)).flatMap((o) => specified(o.metric, o) ?? []),
   };
-}
-
-/** Where the committed Flink SQL lives. */
-export function committedFlinkSqlDirectory(projectDir: string): string {
-  return path.join(projectDir, "sql", "flink");
-}
-
-/**
- * The directory of Flink SQL this stack runs: the committed files when they are exactly what the stack's
- * analytics generate, otherwise the stack's own generated files (rewritten only when they change).
- */
-export function flinkSqlDirectory(config: StackConfig, stack: string, projectDir: string): string {
-  const { definition, ingestPolicy } = stackAnalytics(config);
-  const files = flinkSqlFiles(definition, ingestPolicy);
-  const committed = committedFlinkSqlDirectory(projectDir);
-  const same = (dir: string) =>
-    fs.existsSync(dir) &&
-    fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort().join("\n") === files.map((f) => f.name).sort().join("\n") &&
-    files.every((f) => fs.readFileSync(path.join(dir, f.name), "utf8") === f.sql);
-  if (same(committed)) return committed;
-  const own = path.join(projectDir, ".iotpipe", "flink-sql", stack);
-  if (!same(own)) {
-    fs.rmSync(own, { recursive: true, force: true });
-    fs.mkdirSync(own, { recursive: true });
-    for (const f of files) fs.writeFileSync(path.join(own, f.name), f.sql);
-  }
-  return own;
 }
