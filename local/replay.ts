@@ -34,7 +34,7 @@
  * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
  * first sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
  */
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -258,6 +258,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   } finally {
     connection.closeSync();
     instance.closeSync();
+    // DuckDB's spill files are gone once it closes; their folder goes too. The ledger (state.duckdb) stays: later
+    // replays into this lake read which inputs it already holds.
+    rmSync(join(stateDir, "spill"), { recursive: true, force: true });
   }
 }
 

@@ -98,6 +98,10 @@ describe("replay of crafted JSON Lines", () => {
     expect(Number(counts[0].n)).toBe(41);
   });
 
+  it("leaves only its ledger beside the lake: no spill folder, no journal file but state.duckdb", () => {
+    expect(readdirSync(join(lakeDir(), "_replay"))).toEqual(["state.duckdb"]);
+  });
+
   it("re-running a finished replay changes nothing: the lake already holds that input", async () => {
     const before = await Promise.all(LAKE_TABLES.map((t) => tableRows(lakeDir(), t)));
     const again = await replay({ inputPath: join(dir, "crafted.jsonl"), lakeDir: lakeDir(), now: CLOCK, chunkBytes: 4096 });
