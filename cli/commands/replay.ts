@@ -41,6 +41,7 @@ const NEXT_STEP: Record<ReplayProblem, (flags: ReplayFlags) => string> = {
   csv_bad_header: () => `name the columns as the long form does: ${CSV_HEADER_HINT} (iotpipe replay --help)`,
   lake_not_directory: (flags) => `--out names the lake directory (created when missing); ${flags.out} is a file: pick another path`,
   lake_not_writable: (flags) => `choose a --out directory you can write to, or fix the permissions of ${flags.out}`,
+  lake_busy: () => "wait for that replay to finish, then run this command: replays into one lake run one after another (each continues the last)",
   settings_changed: (flags) => `replay with the settings the lake was built with, or rebuild it with these: --replace (drops what ${flags.out} holds), then replay each earlier input again`,
 };
 
