@@ -191,7 +191,10 @@ export const PRICES = {
   cloudwatchLogsIngestGb: { service: "Amazon CloudWatch", unit: "per GB of logs ingested (5 GB free)", regions: usEast(0.5, infracost("cloudwatch_log_group_test")) },
   cloudwatchMetricMonth: { service: "Amazon CloudWatch", unit: "per custom metric-month (first 10,000)", regions: usEast(0.3, PAGES.cloudwatch) },
   // AWS KMS ----------------------------------------------------------------------------------------------------
-  kmsKeyMonth: { service: "AWS KMS", unit: "per customer managed key-month", regions: usEast(1, PAGES.kms) },
+  kmsKeyMonth: {
+    service: "AWS KMS", unit: "per customer managed key-month",
+    regions: everywhere(1, "https://aws.amazon.com/kms/pricing/", "the page states \"Each AWS KMS key that you create in KMS costs $1/month\" in its text, for no particular Region (its request prices are in a Region table, not read)"),
+  },
   kmsRequestsPer10k: { service: "AWS KMS", unit: "per 10,000 requests (20,000 free per month)", regions: usEast(0.03, PAGES.kms) },
   // Messaging around the platform ------------------------------------------------------------------------------
   snsPublishesPerMillion: { service: "Amazon SNS", unit: "per million publishes", regions: usEast(0.5, infracost("sns_topic_test")) },

@@ -69,7 +69,9 @@ export function costSection(ours: CostEstimate, seed?: CostEstimate): string[] {
   return [
     `Monthly cost, ${ours.region}, on-demand list prices read ${PRICES_READ} (sizing/prices.ts; free tiers not subtracted)`,
     ...table(rows).map((l) => `  ${l}`),
-    ...(unpricedNames.length > 0 ? [`  Unpriced (no price found for ${ours.region}, so the totals are lower bounds): ${unpricedNames.join("; ")}`] : []),
+    ...(unpricedNames.length > 0
+      ? [`  Unpriced (no price found for ${ours.region}; ${unpriced.length} of ${ours.lines.length + (seed?.lines.length ?? 0)} lines, so the totals are lower bounds): ${unpricedNames.join("; ")}`]
+      : []),
     ...(seed ? ["  seed-style: an HTTP API and a Lambda invocation per message, a DynamoDB item per reading, a CloudWatch log line per message"] : []),
   ];
 }
