@@ -1,11 +1,13 @@
 /**
  * Public on-demand list prices the cost model uses: one table, per Region, each price with the page it was read
  * from and the date it was read. Prices were looked up on 2026-12-03 in stored copies of public pages and files:
- * the AWS pricing pages render their regional tables from scripts, so numbers come from the pages' worked
- * examples, from infracost's golden test outputs (prices it fetched from the AWS Price List API, for us-east-1)
- * or from third-party pages quoting AWS; each entry names which. Where nothing searched gave a number for a
- * Region, the entry says so (`usd: null`) instead of guessing: the cost model then reports that line as unpriced
- * and the total as a lower bound. Check https://calculator.aws/ before committing to a budget.
+ * the AWS pricing pages render their regional tables from scripts, so numbers come from the pages' text and
+ * worked examples, from infracost's golden test outputs (prices it fetched from the AWS Price List API, for
+ * us-east-1), from AWS Pricing Calculator references quoting the Price List API for us-east-2 (Ohio, taken for
+ * N. Virginia and said so in the entry) or from third-party pages quoting AWS; each entry names which. Where
+ * nothing searched gave a number for a Region, the entry says so (`usd: null`) instead of guessing: the cost model
+ * then reports that line as unpriced and the total as a lower bound. Check https://calculator.aws/ before
+ * committing to a budget.
  */
 
 /** Regions with a column in the table: the shipped stacks' (eu-west-1 dev, eu-central-1 prod) and us-east-1. */
