@@ -12,10 +12,20 @@ import { fleetRates, type FleetRates, type FleetShape } from "./fleet";
 /** What the model assumes about the analytics' output and the job's speed. Defaults in `DEFAULT_ASSUMPTIONS`. */
 export interface SizingAssumptions {
   /**
-   * Readings per second one KPU (1 vCPU, 4 GB) processes at parallelism-per-KPU 1. Not measured on Flink here
-   * (README, Known gaps): the default is the upper end of the range a managed Flink vendor publishes for jobs
-   * with windows, aggregations and UDFs, 1,000–5,000 records/s per unit of 1 CPU and 4 GiB (Alibaba Realtime
-   * Compute, "billable items"). Flink's autoscaling corrects a wrong guess upward; this sizes the start.
+   * Readings per second one KPU (1 vCPU, 4 GB, 50 GB of running storage) processes at parallelism-per-KPU 1.
+   * **An assumption, not a measurement or an AWS figure.** AWS documents what a KPU is
+   * (https://docs.aws.amazon.com/managed-flink/latest/java/how-resources.html) and how parallelism maps to KPUs
+   * (how-scaling.html), but no records per second per KPU: throughput depends on the job. The default is the
+   * upper end of the range a managed Flink vendor publishes for jobs with windows, aggregations and UDFs,
+   * 1,000–5,000 records/s per unit of 1 CPU and 4 GiB (Alibaba Realtime Compute, "billable items"). This job has
+   * not run on Managed Flink here. To measure it: run the stack at a known load (the simulator) with operator
+   * metrics on (StreamAnalytics `metricsLevel: "OPERATOR"`; the default APPLICATION level has none), then read the
+   * application's CloudWatch metrics (namespace AWS/KinesisAnalytics, metrics-dimensions.html): the source
+   * operator's `numRecordsInPerSecond` (messages) × metrics per message, divided by `KPUs`, at a load where
+   * `containerCPUUtilization` stays below ~75 %, `backPressuredTimeMsPerSecond` stays near 0 and the raw stream's
+   * fan-out lag (`SubscribeToShardEvent.MillisBehindLatest`, the operations-efo-lag-raw alarm) does not grow.
+   * Raise the load until one of them gives and pass the last good figure as `--readings-per-kpu`. Flink's
+   * autoscaling (on by default) corrects a low guess upward; this only sizes the start and the bill.
    */
   readingsPerKpu: number;
   /** Anomalies per reading: the demo finds 3,441 in 274,328 readings (1.25 %, `npm run demo`). */

@@ -43,6 +43,14 @@ export const COST_ASSUMPTIONS = {
   firehoseRecordIncrementBytes: 5 * 1024,
   /** Kinesis PUT payload units are 25 KB. */
   kinesisPayloadUnitBytes: 25 * 1024,
+  /**
+   * JQ processing hours per delivery stream per hour. Every delivery stream extracts its partition key with an
+   * inline JQ query (components/parquet-lake.ts), billed per "JQ processing hour"; the pricing pages searched do
+   * not say how those hours are counted. Assumed: one hour per delivery stream per hour it runs (the engine
+   * counted as busy while the stream flows). Firehose's `JQProcessing.Duration` metric (ms per delivery stream)
+   * shows the real figure; a stream far above a few MB/s could be billed more than wall-clock time.
+   */
+  jqHoursPerDeliveryStreamHour: 1,
 } as const;
 
 /** The seed-style design's per-record work. */
@@ -142,9 +150,12 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
   bill.add("AWS IoT Core", "rules triggered", "iotRulesTriggeredPerMillion", messagesPerMonth, "rules", 1e6);
   bill.add("AWS IoT Core", "Kinesis actions", "iotActionsExecutedPerMillion", messagesPerMonth, "actions", 1e6);
 
-  // Kinesis: every record written, by stream.
+  // Kinesis: every record written, by stream. The Flink job reads the raw stream through its own enhanced fan-out
+  // consumer when the plan says so (its runtime property); every other reader polls.
   const streamLoads = [plan.streams.raw, ...Object.values(plan.streams.outputs)];
   const bytesWritten = streamLoads.reduce((s, l) => s + perMonth(l.recordsPerSecond) * l.recordBytes, 0);
+  const rawBytes = perMonth(plan.streams.raw.recordsPerSecond) * plan.streams.raw.recordBytes;
+  const efo = deployed.flink.enhancedFanOut;
   if (deployed.streamMode === "PROVISIONED") {
     const shards = Object.values(deployed.shards).reduce((s, n) => s + n, 0);
     bill.add("Kinesis Data Streams", `${shards} shards`, "kinesisShardHour", shards * HOURS_PER_MONTH, "shard-hours");
@@ -153,11 +164,17 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
     if (settings.streamRetentionHours > 24) {
       bill.add("Kinesis Data Streams", "retention up to 7 days", "kinesisExtendedRetentionShardHour", shards * HOURS_PER_MONTH, "shard-hours");
     }
+    if (efo) {
+      const rawShards = rawStreamShards(deployed);
+      bill.add("Kinesis Data Streams", `fan-out consumer, ${rawShards} raw shard${rawShards === 1 ? "" : "s"}`, "kinesisEfoConsumerShardHour", rawShards * HOURS_PER_MONTH, "consumer-shard-hours");
+      bill.add("Kinesis Data Streams", "fan-out data retrieved", "kinesisEfoGbRetrieved", rawBytes / GB, "GB");
+    }
   } else {
     bill.add("Kinesis Data Streams", `${deployed.streamCount} on-demand streams`, "kinesisOnDemandStreamHour", deployed.streamCount * HOURS_PER_MONTH, "stream-hours");
     bill.add("Kinesis Data Streams", "data written", "kinesisOnDemandGbWritten", bytesWritten / GB, "GB");
-    // Every stream has one reader (Flink on raw, a Firehose on each, the notifier also on alerts; raw has Flink and its archive).
-    bill.add("Kinesis Data Streams", "data read", "kinesisOnDemandGbRead", (bytesWritten + perMonth(plan.streams.raw.recordsPerSecond) * plan.streams.raw.recordBytes) / GB, "GB");
+    // Every stream has one polling reader (a Firehose on each); the raw stream has Flink too, polling unless it fans out.
+    bill.add("Kinesis Data Streams", "data read", "kinesisOnDemandGbRead", (bytesWritten + (efo ? 0 : rawBytes)) / GB, "GB");
+    if (efo) bill.add("Kinesis Data Streams", "fan-out data read", "kinesisOnDemandEfoGbRead", rawBytes / GB, "GB");
     if (settings.streamRetentionHours > 24) {
       const extraHours = Math.min(settings.streamRetentionHours, 168) - 24;
       bill.add("Kinesis Data Streams", "retention up to 7 days", "kinesisOnDemandExtendedRetentionGbMonth", (bytesWritten / SECONDS_PER_MONTH) * extraHours * 3_600 / GB, "GB-months");
@@ -184,9 +201,13 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
   const lakeLoads = Object.values(plan.streams.outputs);
   const lakeBilledGb = lakeLoads.reduce((s, l) => s + perMonth(l.recordsPerSecond) * a.firehoseRecordIncrementBytes, 0) / GB;
   bill.add("Amazon Data Firehose", "Parquet conversion", "firehoseFormatConversionGb", lakeBilledGb, "GB");
+  // Every delivery stream partitions dynamically by day with an inline JQ query (components/parquet-lake.ts):
+  // billed per GB processed (the records as written, not rounded up), per object delivered and per JQ hour.
   bill.add("Amazon Data Firehose", "dynamic partitioning", "firehoseDynamicPartitioningGb", bytesWritten / GB, "GB");
   const objectsPerMonth = Object.values(objectsPerDayAt(plan, deployed)).reduce((s, n) => s + n, 0) * DAYS_PER_MONTH;
   bill.add("Amazon Data Firehose", "partitioned objects", "firehoseDynamicPartitioningPer1000Objects", objectsPerMonth, "objects", 1_000);
+  bill.add("Amazon Data Firehose", `JQ partition-key parsing, ${deployed.firehose.deliveryStreams} delivery streams`, "firehoseJqProcessingHour",
+    deployed.firehose.deliveryStreams * HOURS_PER_MONTH * a.jqHoursPerDeliveryStreamHour, "JQ hours");
 
   // S3: the lake a year in, by lifecycle tier; one PUT per object Firehose writes.
   const lakeJsonPerDay = lakeLoads.reduce((s, l) => s + (l.recordsPerSecond / f.peakFactor) * l.recordBytes, 0) * 86_400;
@@ -236,6 +257,13 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
   bill.add("Amazon EventBridge Scheduler", "daily report schedule", "schedulerInvocationsPerMillion", DAYS_PER_MONTH, "invocations", 1e6);
   bill.add("AWS IAM", "roles and policies", "iamNoCharge", 0, "");
   return bill.estimate();
+}
+
+/** Shards of the deployed raw stream (the one whose logical name ends in `-raw`). */
+function rawStreamShards(deployed: DeployedStack): number {
+  const raw = Object.entries(deployed.shards).find(([name]) => name.endsWith("-raw"));
+  if (!raw) throw new Error(`the plan has no provisioned raw stream among ${Object.keys(deployed.shards).join(", ")}`);
+  return raw[1];
 }
 
 /** S3 objects each delivery stream writes a day at the deployed buffering. */

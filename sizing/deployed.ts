@@ -5,13 +5,18 @@
  * would create, whoever set the capacities (the sizing model or an explicit key).
  */
 import type { Plan, PlanResource } from "../plan/render";
+import { PROPERTY_KEYS } from "../components/stream-analytics";
 
 export interface DeployedStack {
   streamMode: "PROVISIONED" | "ON_DEMAND";
   /** Shards by stream logical name (e.g. `telemetry-raw`); empty for on-demand streams. */
   shards: Record<string, number>;
   streamCount: number;
-  flink: { parallelism: number; parallelismPerKpu: number };
+  /**
+   * Flink's parallelism, and whether its source reads the raw stream through an enhanced fan-out consumer (billed
+   * per consumer-shard-hour and GB retrieved) rather than polling GetRecords (free on provisioned streams).
+   */
+  flink: { parallelism: number; parallelismPerKpu: number; enhancedFanOut: boolean };
   firehose: { deliveryStreams: number; bufferingIntervalSeconds: number; bufferingSizeMiB: number };
   /** Memory of each Lambda function, MiB, by logical name. */
   lambdaMemoryMiB: Record<string, number>;
@@ -47,11 +52,13 @@ export function deployedStack(plan: Plan): DeployedStack {
   const streamMode = [...modes][0] as DeployedStack["streamMode"];
   const parallelismConfiguration = flink.inputs.applicationConfiguration.flinkApplicationConfiguration.parallelismConfiguration;
   const s3 = firehoses[0].inputs.extendedS3Configuration;
+  const propertyGroups: { propertyMap?: Record<string, string> }[] = flink.inputs.applicationConfiguration.environmentProperties?.propertyGroups ?? [];
+  const enhancedFanOut = propertyGroups.some((g) => g.propertyMap?.[PROPERTY_KEYS.readerType] === "EFO");
   return {
     streamMode,
     shards: streamMode === "PROVISIONED" ? Object.fromEntries(streams.map((s) => [s.name, s.inputs.shardCount as number])) : {},
     streamCount: streams.length,
-    flink: { parallelism: parallelismConfiguration.parallelism, parallelismPerKpu: parallelismConfiguration.parallelismPerKpu },
+    flink: { parallelism: parallelismConfiguration.parallelism, parallelismPerKpu: parallelismConfiguration.parallelismPerKpu, enhancedFanOut },
     firehose: { deliveryStreams: firehoses.length, bufferingIntervalSeconds: s3.bufferingInterval, bufferingSizeMiB: s3.bufferingSize },
     lambdaMemoryMiB: Object.fromEntries(ofType(plan, TYPES.lambda).map((f) => [f.name, f.inputs.memorySize ?? 128])),
     counts: {

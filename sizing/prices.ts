@@ -1,11 +1,13 @@
 /**
  * Public on-demand list prices the cost model uses: one table, per Region, each price with the page it was read
  * from and the date it was read. Prices were looked up on 2026-12-03 in stored copies of public pages and files:
- * the AWS pricing pages render their regional tables from scripts, so numbers come from the pages' worked
- * examples, from infracost's golden test outputs (prices it fetched from the AWS Price List API, for us-east-1)
- * or from third-party pages quoting AWS; each entry names which. Where nothing searched gave a number for a
- * Region, the entry says so (`usd: null`) instead of guessing: the cost model then reports that line as unpriced
- * and the total as a lower bound. Check https://calculator.aws/ before committing to a budget.
+ * the AWS pricing pages render their regional tables from scripts, so numbers come from the pages' text and
+ * worked examples, from infracost's golden test outputs (prices it fetched from the AWS Price List API, for
+ * us-east-1), from AWS Pricing Calculator references quoting the Price List API for us-east-2 (Ohio, taken for
+ * N. Virginia and said so in the entry) or from third-party pages quoting AWS; each entry names which. Where
+ * nothing searched gave a number for a Region, the entry says so (`usd: null`) instead of guessing: the cost model
+ * then reports that line as unpriced and the total as a lower bound. Check https://calculator.aws/ before
+ * committing to a budget.
  */
 
 /** Regions with a column in the table: the shipped stacks' (eu-west-1 dev, eu-central-1 prod) and us-east-1. */
@@ -40,7 +42,8 @@ export interface PriceEntry {
 }
 
 const notFound = (source: string, note?: string): RegionalPrice => ({ usd: null, source, ...(note && { note }) });
-const EU_NOT_FOUND = "not found for this Region in the pages searched (their regional tables are script-rendered)";
+const EU_NOT_FOUND =
+  "not found for this Region: the AWS pages render their regional tables from scripts, and no stored copy of the Price List or a page quoting this Region's price turned up (searched 2026-12-03)";
 /** A price read only for us-east-1; both EU columns record that no EU number was found. */
 function usEast(usd: number, source: string, note?: string): Record<PricedRegion, RegionalPrice> {
   return { "us-east-1": { usd, source, ...(note && { note }) }, "eu-central-1": notFound(source, EU_NOT_FOUND), "eu-west-1": notFound(source, EU_NOT_FOUND) };
@@ -73,9 +76,17 @@ const PAGES = {
   dynamodbWrites: "https://airbyte.com/data-engineering-resources/dynamodb-pricing (US East, on-demand)",
   dynamodbStorage: "https://aws.amazon.com/dynamodb/pricing/ (\"prices start from $0.25 per GB-month\")",
   scheduler: "https://aws.amazon.com/eventbridge/pricing/",
+  schedulerGuide: "https://cloudburn.io/blog/amazon-eventbridge-pricing (dated 2026-03-13: \"All prices are for US East (N. Virginia)\")",
+  iotGreengrass: "https://aws.amazon.com/greengrass/pricing/ (its US East (N. Virginia) pricing examples, as transcribed 2026-10-07 in api-evangelist/amazon-iot-greengrass plans/amazon-iot-greengrass-plans-pricing.yml)",
+  iotRulesSearched: "https://aws.amazon.com/iot-core/pricing/ (and its Europe (Ireland) pricing example as transcribed in gist.github.com/brianfoody/2c62cecc912dbd97bc759eba427e84cf)",
+  kinesisEfo: "https://c3x.dev/resources/aws/aws_kinesis_stream (\"Enhanced fan-out consumers: $0.015/consumer-shard-hour plus $0.013/GB retrieved\")",
+  calculatorKinesis: "https://github.com/FahadMustafa/aws-calc/blob/main/references/service-modules/kinesis-data-streams.md (AWS Price List API, service code AmazonKinesis, us-east-2)",
+  calculatorFirehose: "https://github.com/FahadMustafa/aws-calc/blob/main/references/service-modules/kinesis-firehose.md (AWS Price List API, service code AmazonKinesisFirehose, usage types DPBytesDelivered, S3DeliveryObjectCount, MetadataProcessingDuration, us-east-2)",
 } as const;
 
 const OHIO = "the source states it for US East (Ohio); N. Virginia was not stated separately";
+const RULES_NOT_FOUND =
+  "not found: the AWS page renders its rules-engine prices from scripts, and neither its stored copies nor the transcriptions of its examples searched show the rules-engine line; third-party notes quote $0.15 per million (US East) without a page to check it against, so it stays out of the totals";
 
 /** Every price the cost models use, by key. */
 export const PRICES = {
@@ -83,8 +94,8 @@ export const PRICES = {
   iotConnectionMinutesPerMillion: {
     service: "AWS IoT Core", unit: "per million minutes of connection",
     regions: {
-      "us-east-1": notFound(PAGES.iot, "not found: only the page's Europe (Ireland) example gave a number"),
-      "eu-central-1": notFound(PAGES.iot, "not found: only the page's Europe (Ireland) example gave a number"),
+      "us-east-1": { usd: 0.08, source: PAGES.iotGreengrass, note: "the Greengrass page's US East examples add IoT Core connections at $0.08 per million minutes" },
+      "eu-central-1": notFound(PAGES.iot, "not found: only the Europe (Ireland) and US East examples gave a number"),
       "eu-west-1": { usd: 0.08, source: PAGES.iot, note: "the page's pricing example, Europe (Ireland)" },
     },
   },
@@ -93,12 +104,10 @@ export const PRICES = {
     regions: everywhere(0, PAGES.iotBasicIngest, "Basic Ingest sends device data to rule actions without messaging costs"),
   },
   iotRulesTriggeredPerMillion: {
-    service: "AWS IoT Core", unit: "per million rules triggered",
-    regions: nowhere(PAGES.iot, "not found: the page renders its rules-engine prices from scripts and its examples found give none"),
+    service: "AWS IoT Core", unit: "per million rules triggered", regions: nowhere(PAGES.iotRulesSearched, RULES_NOT_FOUND),
   },
   iotActionsExecutedPerMillion: {
-    service: "AWS IoT Core", unit: "per million rule actions executed",
-    regions: nowhere(PAGES.iot, "not found: the page renders its rules-engine prices from scripts and its examples found give none"),
+    service: "AWS IoT Core", unit: "per million rule actions executed", regions: nowhere(PAGES.iotRulesSearched, RULES_NOT_FOUND),
   },
   // Kinesis Data Streams -------------------------------------------------------------------------------------
   kinesisShardHour: { service: "Kinesis Data Streams", unit: "per provisioned shard-hour", regions: usEast(0.015, infracost("kinesis_stream_test")) },
@@ -116,6 +125,18 @@ export const PRICES = {
   },
   kinesisOnDemandGbWritten: { service: "Kinesis Data Streams", unit: "per GB written, on-demand", regions: usEast(0.08, infracost("kinesis_stream_test")) },
   kinesisOnDemandGbRead: { service: "Kinesis Data Streams", unit: "per GB read, on-demand", regions: usEast(0.04, infracost("kinesis_stream_test")) },
+  kinesisEfoConsumerShardHour: {
+    service: "Kinesis Data Streams", unit: "per enhanced fan-out consumer-shard-hour (provisioned streams)",
+    regions: usEast(0.015, `${PAGES.kinesisEfo}; ${PAGES.calculatorKinesis}`, "c3x names no Region; the Price List reference gives the same for US East (Ohio)"),
+  },
+  kinesisEfoGbRetrieved: {
+    service: "Kinesis Data Streams", unit: "per GB retrieved through enhanced fan-out (provisioned streams)",
+    regions: usEast(0.013, `${PAGES.kinesisEfo}; ${PAGES.calculatorKinesis}`, "c3x names no Region; the Price List reference gives the same for US East (Ohio)"),
+  },
+  kinesisOnDemandEfoGbRead: {
+    service: "Kinesis Data Streams", unit: "per GB read through enhanced fan-out, on-demand (no consumer-shard-hour charge)",
+    regions: usEast(0.05, PAGES.calculatorKinesis, OHIO),
+  },
   kinesisOnDemandExtendedRetentionGbMonth: {
     service: "Kinesis Data Streams", unit: "per GB-month retained beyond 24 h (up to 7 days), on-demand", regions: usEast(0.1, infracost("kinesis_stream_test")),
   },
@@ -141,10 +162,13 @@ export const PRICES = {
     regions: usEast(0.018, PRICING_GUIDE, "no Region named; infracost's golden gives $0.021 for eu-west-2"),
   },
   firehoseDynamicPartitioningGb: {
-    service: "Amazon Data Firehose", unit: "per GB through dynamic partitioning", regions: nowhere(PAGES.firehose, "not found: the page's regional table is script-rendered"),
+    service: "Amazon Data Firehose", unit: "per GB processed through dynamic partitioning", regions: usEast(0.02, PAGES.calculatorFirehose, OHIO),
   },
   firehoseDynamicPartitioningPer1000Objects: {
-    service: "Amazon Data Firehose", unit: "per 1,000 S3 objects delivered with dynamic partitioning", regions: nowhere(PAGES.firehose, "not found: the page's regional table is script-rendered"),
+    service: "Amazon Data Firehose", unit: "per 1,000 S3 objects delivered with dynamic partitioning", regions: usEast(0.005, PAGES.calculatorFirehose, OHIO),
+  },
+  firehoseJqProcessingHour: {
+    service: "Amazon Data Firehose", unit: "per JQ processing hour (inline parsing of the partition key)", regions: usEast(0.07, PAGES.calculatorFirehose, OHIO),
   },
   // Amazon S3 --------------------------------------------------------------------------------------------------
   s3StandardGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Standard (first 50 TB)", regions: usEast(0.023, infracost("s3_bucket_test")) },
@@ -169,13 +193,17 @@ export const PRICES = {
   cloudwatchLogsIngestGb: { service: "Amazon CloudWatch", unit: "per GB of logs ingested (5 GB free)", regions: usEast(0.5, infracost("cloudwatch_log_group_test")) },
   cloudwatchMetricMonth: { service: "Amazon CloudWatch", unit: "per custom metric-month (first 10,000)", regions: usEast(0.3, PAGES.cloudwatch) },
   // AWS KMS ----------------------------------------------------------------------------------------------------
-  kmsKeyMonth: { service: "AWS KMS", unit: "per customer managed key-month", regions: usEast(1, PAGES.kms) },
+  kmsKeyMonth: {
+    service: "AWS KMS", unit: "per customer managed key-month",
+    regions: everywhere(1, "https://aws.amazon.com/kms/pricing/", "the page states \"Each AWS KMS key that you create in KMS costs $1/month\" in its text, for no particular Region (its request prices are in a Region table, not read)"),
+  },
   kmsRequestsPer10k: { service: "AWS KMS", unit: "per 10,000 requests (20,000 free per month)", regions: usEast(0.03, PAGES.kms) },
   // Messaging around the platform ------------------------------------------------------------------------------
   snsPublishesPerMillion: { service: "Amazon SNS", unit: "per million publishes", regions: usEast(0.5, infracost("sns_topic_test")) },
   sqsRequestsPerMillion: { service: "Amazon SQS", unit: "per million requests (standard queue)", regions: usEast(0.4, infracost("sqs_queue_test")) },
   schedulerInvocationsPerMillion: {
-    service: "Amazon EventBridge Scheduler", unit: "per million scheduled invocations", regions: nowhere(PAGES.scheduler, "not found for these Regions; one report run a day"),
+    service: "Amazon EventBridge Scheduler", unit: "per million scheduled invocations (14 million a month free)",
+    regions: usEast(1, PAGES.schedulerGuide, "the guide's US East price; the free 14 million are not subtracted, like every free tier here"),
   },
   iamNoCharge: { service: "AWS IAM", unit: "roles and policies", regions: everywhere(0, PRICING_GUIDE, "IAM users, groups, roles and policies: free") },
   // The seed-style design --------------------------------------------------------------------------------------

@@ -37,10 +37,10 @@ export function capacitySection(model: CapacityPlan, deployed: DeployedStack, st
     `Capacities (${statesFleet ? "the stack states its fleet: deployed as the model sizes it, explicit Flink keys kept" : "from the stack's raw capacity keys; the model's sizing for this load beside them"})`,
     `  Kinesis: ${deployed.streamMode === "PROVISIONED" ? `provisioned, ${n(Object.values(deployed.shards).reduce((s, v) => s + v, 0))} shards deployed` : "on-demand"}; the model: provisioned, ${n(totalShards(model))} shards`,
     ...table(streams).map((l) => `    ${l}`),
-    `  Flink: parallelism ${n(deployed.flink.parallelism)} at ${deployed.flink.parallelismPerKpu} per KPU = ${n(kpus)} KPUs + 1 orchestration (model: ${n(model.flink.parallelism)}); keyed state ≈ ${bytes(model.flink.stateBytes)}`,
+    `  Flink: parallelism ${n(deployed.flink.parallelism)} at ${deployed.flink.parallelismPerKpu} per KPU = ${n(kpus)} KPUs + 1 orchestration (model: ${n(model.flink.parallelism)}); keyed state ≈ ${bytes(model.flink.stateBytes)}; reads raw ${deployed.flink.enhancedFanOut ? "through an enhanced fan-out consumer (billed per consumer-shard-hour and GB)" : "by polling GetRecords"}`,
     `  Firehose: ${deployed.firehose.deliveryStreams} delivery streams, ${deployed.firehose.bufferingSizeMiB} MiB / ${deployed.firehose.bufferingIntervalSeconds} s buffers (model: ${model.firehose.bufferingSizeMiB} MiB / ${model.firehose.bufferingIntervalSeconds} s); objects a day: ${Object.entries(model.firehose.objectsPerDay).map(([t, o]) => `${t} ${n(o)}`).join(", ")}`,
     `  Lambda: alert notifier concurrency ${model.lambda.alertNotifierConcurrency} (one batch per alerts shard), report ${model.lambda.reportConcurrency}`,
-    `  Assumed: ${n(model.assumptions.readingsPerKpu)} readings/s per KPU (not measured on Flink: --readings-per-kpu), anomalies ${n(model.assumptions.anomalyFraction * 100, 2)} % of readings, alert transitions ${n(model.assumptions.alertTransitionFraction * 100, 2)} %, quarantine ${n(model.assumptions.quarantineFraction * 100, 1)} % of messages, windows ${model.assumptions.windowSeconds.join(", ")} s`,
+    `  Assumed: ${n(model.assumptions.readingsPerKpu)} readings/s per KPU (an assumption: AWS publishes no throughput per KPU and this job has not been measured on Flink; measure it as sizing/capacity.ts says and pass --readings-per-kpu), anomalies ${n(model.assumptions.anomalyFraction * 100, 2)} % of readings, alert transitions ${n(model.assumptions.alertTransitionFraction * 100, 2)} %, quarantine ${n(model.assumptions.quarantineFraction * 100, 1)} % of messages, windows ${model.assumptions.windowSeconds.join(", ")} s`,
   ];
 }
 
@@ -69,7 +69,9 @@ export function costSection(ours: CostEstimate, seed?: CostEstimate): string[] {
   return [
     `Monthly cost, ${ours.region}, on-demand list prices read ${PRICES_READ} (sizing/prices.ts; free tiers not subtracted)`,
     ...table(rows).map((l) => `  ${l}`),
-    ...(unpricedNames.length > 0 ? [`  Unpriced (no price found for ${ours.region}, so the totals are lower bounds): ${unpricedNames.join("; ")}`] : []),
+    ...(unpricedNames.length > 0
+      ? [`  Unpriced (no price found for ${ours.region}; ${unpriced.length} of ${ours.lines.length + (seed?.lines.length ?? 0)} lines, so the totals are lower bounds): ${unpricedNames.join("; ")}`]
+      : []),
     ...(seed ? ["  seed-style: an HTTP API and a Lambda invocation per message, a DynamoDB item per reading, a CloudWatch log line per message"] : []),
   ];
 }

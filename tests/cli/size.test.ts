@@ -14,9 +14,13 @@ it("prints the model's capacities, the quotas and the monthly cost by service fo
   expect(run.out).toContain("Kinesis: provisioned, 7 shards deployed; the model: provisioned, 7 shards");
   expect(run.out).toMatch(/readings\s+800\.0\s+\d+\s+2\s+2/);
   expect(run.out).toMatch(/Flink: parallelism 1 at 1 per KPU = 1 KPUs \+ 1 orchestration/);
+  expect(run.out).toContain("reads raw through an enhanced fan-out consumer");
+  expect(run.out).toContain("5,000 readings/s per KPU (an assumption: AWS publishes no throughput per KPU");
   expect(run.out).toMatch(/Amazon DynamoDB\s+-\s+\$2,260/);
   expect(run.out).toMatch(/total per month\s+≥ \$\d[\d,]*\s+\$3,041/);
-  expect(run.out).toContain("Unpriced (no price found for us-east-1");
+  // The rules engine is the one thing left unpriced in us-east-1; fan-out, partitioning and JQ are priced.
+  expect(run.out).toMatch(/Unpriced \(no price found for us-east-1; 2 of \d+ lines, so the totals are lower bounds\): AWS IoT Core: rules triggered; AWS IoT Core: Kinesis actions\n/);
+  expect(run.out).toMatch(/Amazon Data Firehose\s+\$[\d,]+\s+-\n/);
 });
 
 it("refuses a Region the price table does not cover, and a call without a fleet", async () => {

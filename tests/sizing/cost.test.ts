@@ -10,7 +10,7 @@ const deployed: DeployedStack = {
   streamMode: "PROVISIONED",
   shards: { "telemetry-raw": 1, "telemetry-readings": 2, "telemetry-aggregates": 1, "telemetry-anomalies": 1, "telemetry-alerts": 1, "telemetry-quarantine": 1 },
   streamCount: 6,
-  flink: { parallelism: 1, parallelismPerKpu: 1 },
+  flink: { parallelism: 1, parallelismPerKpu: 1, enhancedFanOut: true },
   firehose: { deliveryStreams: 6, bufferingIntervalSeconds: 420, bufferingSizeMiB: 128 },
   lambdaMemoryMiB: { "alert-notifier-function": 256, "compliance-reports-function": 1024 },
   counts: { kmsKeys: 4, alarms: 41, dashboards: 1, namedQueries: 6, glueTables: 9 },
@@ -57,11 +57,44 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
     expect(line(bill, "requests").usd).toBeCloseTo((6 * 4 * 12 * 730 / 10_000) * 0.03, 6);
   });
 
-  it("charges no messaging for Basic Ingest and keeps unfound prices as unpriced lines", () => {
+  it("charges no messaging for Basic Ingest, bills connection minutes and keeps the rules engine unpriced", () => {
     expect(line(bill, "Basic Ingest messages").usd).toBe(0);
+    // 1,000 devices connected 730 hours: 43.8 million minutes at $0.08 per million.
+    expect(line(bill, "connection minutes").usd).toBeCloseTo(43.8 * 0.08, 6);
+    // The rules engine is the one thing left without a us-east-1 price: one rule and one Kinesis action a message.
     expect(line(bill, "rules triggered")).toMatchObject({ usd: null, quantity: 200 * 2_628_000 });
-    expect(bill.unpriced).toBe(bill.lines.filter((l) => l.usd === null).length);
+    expect(line(bill, "Kinesis actions")).toMatchObject({ usd: null, quantity: 200 * 2_628_000 });
+    expect(bill.lines.filter((l) => l.usd === null).map((l) => l.item)).toEqual(["rules triggered", "Kinesis actions"]);
+    expect(bill.unpriced).toBe(2);
     expect(bill.totalUsd).toBeCloseTo(bill.lines.reduce((s, l) => s + (l.usd ?? 0), 0), 6);
+  });
+
+  it("bills Flink's enhanced fan-out consumer per raw shard-hour and per GB it retrieves", () => {
+    // One consumer on the raw stream's 1 shard for 730 hours; it retrieves every raw record: 200/s x 474 bytes.
+    expect(line(bill, "fan-out consumer, 1 raw shard").usd).toBeCloseTo(730 * 0.015, 6);
+    const rawGb = (200 * 474 * 2_628_000) / 1e9; // 249.1344 GB
+    expect(line(bill, "fan-out data retrieved")).toMatchObject({ quantity: expect.closeTo(rawGb, 6), usd: expect.closeTo(rawGb * 0.013, 6) });
+    // Polling instead: no consumer, nothing billed for reads on provisioned shards.
+    const polling = platformCost(sizeFleet(plant), { ...deployed, flink: { ...deployed.flink, enhancedFanOut: false } }, settings, "us-east-1");
+    expect(polling.lines.filter((l) => /fan-out/.test(l.item))).toEqual([]);
+    expect(bill.totalUsd - polling.totalUsd).toBeCloseTo(730 * 0.015 + rawGb * 0.013, 6);
+  });
+
+  it("bills dynamic partitioning per GB processed, per object delivered and per JQ hour", () => {
+    // JSON bytes a second across all six streams (see the storage case), as written: no 5 KB rounding here.
+    const jsonPerSecond = 200 * 474 + 800 * 224 + 4_000 * (1 / 60 + 1 / 3_600) * 380 + ((800 * 3_441) / 274_328) * 247 + ((800 * 100) / 274_328) * 326 + 10 * 474;
+    const gb = (jsonPerSecond * 2_628_000) / 1e9;
+    expect(line(bill, "dynamic partitioning").usd).toBeCloseTo(gb * 0.02, 6);
+    // Every stream fills less than 128 MiB in 420 s (readings: 179,200 B/s would take 749 s), so each writes one
+    // object per interval: ceil(86,400 / 420) = 206 a day, x 6 delivery streams x 730/24 days.
+    const objects = 206 * 6 * (730 / 24);
+    expect(line(bill, "partitioned objects")).toMatchObject({ quantity: expect.closeTo(objects, 6), usd: expect.closeTo((objects / 1_000) * 0.005, 6) });
+    // Assumed one JQ hour per delivery stream per hour: 6 x 730 x $0.07.
+    expect(line(bill, "JQ partition-key parsing, 6 delivery streams").usd).toBeCloseTo(6 * 730 * 0.07, 6);
+  });
+
+  it("bills the Scheduler's daily report run at the list price (its free 14 million not subtracted)", () => {
+    expect(line(bill, "daily report schedule").usd).toBeCloseTo((730 / 24 / 1e6) * 1, 12);
   });
 
   it("adds seven-day retention per shard-hour when the stack keeps records longer than a day", () => {
@@ -95,14 +128,22 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
     expect(frankfurt.unpriced).toBeGreaterThan(bill.unpriced);
   });
 
-  it("bills on-demand streams per stream-hour and GB instead of shards", () => {
-    const onDemand = platformCost(sizeFleet(plant), { ...deployed, streamMode: "ON_DEMAND", shards: {} }, settings, "us-east-1");
+  it("bills on-demand streams per stream-hour and GB instead of shards, fan-out reads at the on-demand fan-out rate", () => {
+    const onDemandStack: DeployedStack = { ...deployed, streamMode: "ON_DEMAND", shards: {} };
+    const onDemand = platformCost(sizeFleet(plant), onDemandStack, settings, "us-east-1");
     expect(line(onDemand, "6 on-demand streams").usd).toBeCloseTo(6 * 730 * 0.04, 6);
-    // Written: every record of every stream; read: the same once more plus the raw stream's second reader (its archive).
     const written = line(onDemand, "data written");
-    expect(line(onDemand, "data read").quantity).toBeGreaterThan(written.quantity);
     expect(written.usd).toBeCloseTo(written.quantity * 0.08, 6);
-    expect(onDemand.lines.some((l) => l.price === "kinesisShardHour")).toBe(false);
+    // Polling reads: each stream's Firehose reads it once; Flink reads raw through its consumer at $0.05/GB, with
+    // no consumer-shard-hours on demand.
+    const rawGb = (200 * 474 * 2_628_000) / 1e9;
+    expect(line(onDemand, "data read").quantity).toBeCloseTo(written.quantity, 6);
+    expect(line(onDemand, "fan-out data read").usd).toBeCloseTo(rawGb * 0.05, 6);
+    expect(onDemand.lines.some((l) => l.price === "kinesisShardHour" || l.price === "kinesisEfoConsumerShardHour")).toBe(false);
+    // A polling job reads raw a second time through GetRecords instead.
+    const polling = platformCost(sizeFleet(plant), { ...onDemandStack, flink: { ...deployed.flink, enhancedFanOut: false } }, settings, "us-east-1");
+    expect(line(polling, "data read").quantity).toBeCloseTo(written.quantity + rawGb, 6);
+    expect(polling.lines.some((l) => l.item === "fan-out data read")).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { deployedStack } from "../../sizing/deployed";
 import { shardsFor } from "../../components/telemetry-streams";
 import { PRICED_REGIONS, PRICES, SERVICES } from "../../sizing/prices";
 import { RESOURCE_SERVICES } from "../../sizing/resource-services";
+import { PROPERTY_KEYS } from "../../components/stream-analytics";
 
 let plan: Plan;
 beforeAll(async () => {
@@ -20,13 +21,24 @@ it("reads what the prod plan deploys: provisioned shards per stream, Flink paral
   expect(d.streamMode).toBe("PROVISIONED");
   expect(d.streamCount).toBe(6);
   expect(Object.values(d.shards)).toEqual(Array(6).fill(shardsFor(5000, 800)));
-  expect(d.flink).toEqual({ parallelism: 4, parallelismPerKpu: 1 });
+  // Enhanced fan-out is the StreamAnalytics default: the job's runtime property says EFO.
+  expect(d.flink).toEqual({ parallelism: 4, parallelismPerKpu: 1, enhancedFanOut: true });
   expect(d.firehose).toEqual({ deliveryStreams: 6, bufferingIntervalSeconds: 300, bufferingSizeMiB: 128 });
   expect(d.counts.kmsKeys).toBe(4);
   expect(d.counts.dashboards).toBe(1);
   expect(d.counts.namedQueries).toBe(plan.resources.filter((r) => r.type === "aws:athena/namedQuery:NamedQuery").length);
   expect(d.counts.alarms).toBeGreaterThan(10);
   expect(Object.keys(d.lambdaMemoryMiB)).toHaveLength(2);
+});
+
+it("reads a polling source from the Flink application's runtime properties", () => {
+  const polling: Plan = JSON.parse(JSON.stringify(plan));
+  const app = polling.resources.find((r) => r.type === "aws:kinesisanalyticsv2/application:Application")!;
+  const groups: { propertyMap: Record<string, string> }[] = app.inputs.applicationConfiguration.environmentProperties.propertyGroups;
+  const withReader = groups.filter((g) => PROPERTY_KEYS.readerType in g.propertyMap);
+  expect(withReader.map((g) => g.propertyMap[PROPERTY_KEYS.readerType])).toEqual(["EFO"]);
+  withReader[0].propertyMap[PROPERTY_KEYS.readerType] = "POLLING";
+  expect(deployedStack(polling).flink.enhancedFanOut).toBe(false);
 });
 
 it("gives every price a column per Region, with its page, and a note where no number was found", () => {
