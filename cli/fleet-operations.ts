@@ -14,9 +14,9 @@ import {
   DetachThingPrincipalCommand,
   IoTClient,
   ListAttachedPoliciesCommand,
-  ListThingGroupsForThingCommand,
-  ListThingPrincipalsCommand,
-  ListThingsInThingGroupCommand,
+  paginateListThingGroupsForThing,
+  paginateListThingPrincipals,
+  paginateListThingsInThingGroup,
   RemoveThingFromThingGroupCommand,
   ResourceNotFoundException,
   UpdateCertificateCommand,
@@ -99,18 +99,9 @@ export async function describeDevice(iot: IoTClient, device: string): Promise<Fl
     throw error;
   }
   const principals: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await iot.send(new ListThingPrincipalsCommand({ thingName: device, nextToken }));
-    principals.push(...(page.principals ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const page of paginateListThingPrincipals({ client: iot }, { thingName: device })) principals.push(...(page.principals ?? []));
   const groups: string[] = [];
-  do {
-    const page = await iot.send(new ListThingGroupsForThingCommand({ thingName: device, nextToken }));
-    groups.push(...(page.thingGroups ?? []).map((g) => g.groupName!));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const page of paginateListThingGroupsForThing({ client: iot }, { thingName: device })) groups.push(...(page.thingGroups ?? []).map((g) => g.groupName!));
   const certificates: DeviceCertificate[] = [];
   for (const arn of principals.filter((p) => p.includes(":cert/"))) {
     const id = certificateIdOf(arn);
@@ -139,12 +130,7 @@ export function groupToList(outputs: FleetOutputs, site?: string, line?: string)
 /** Every device in a thing group, described. */
 export async function listDevices(iot: IoTClient, group: string): Promise<FleetDevice[]> {
   const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await iot.send(new ListThingsInThingGroupCommand({ thingGroupName: group, nextToken }));
-    names.push(...(page.things ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const page of paginateListThingsInThingGroup({ client: iot }, { thingGroupName: group })) names.push(...(page.things ?? []));
   const devices: FleetDevice[] = [];
   for (const name of names.sort()) devices.push(await describeDevice(iot, name));
   return devices;
