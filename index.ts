@@ -15,7 +15,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
-import { flinkSqlDirectory, stackAnalytics } from "./config/analytics";
+import { stackAnalytics } from "./config/analytics";
+import { committedFlinkSqlDirectory, flinkSqlDrift } from "./config/flink-sql-files";
 import { stackCapacities } from "./config/fleet";
 import { DELIVERY_ERRORS, INGEST_ERRORS, LAKE_TABLES, RAW_MESSAGES } from "./lake/tables";
 import { EncryptionKey } from "./components/encryption-key";
@@ -33,6 +34,14 @@ import { ComplianceReports } from "./components/compliance-reports";
 const config = loadStackConfig();
 /** Shards, Flink parallelism and Firehose buffering: the sizing model's for a stated fleet, else the raw keys'. */
 const capacities = stackCapacities(config);
+// The stack's analytics, derived once: the SQL its Flink job runs and the static limits its reports fill in.
+const analyticsOfStack = stackAnalytics(config);
+const committedSqlDrift = flinkSqlDrift(committedFlinkSqlDirectory(__dirname, pulumi.getStack()), analyticsOfStack.flinkSql);
+if (committedSqlDrift.length > 0) {
+  pulumi.log.warn(
+    `sql/flink/${pulumi.getStack()}/ is not the SQL this stack deploys (${committedSqlDrift.join(", ")}): run \`npm run gen:flink-sql\` and commit it, so the job's SQL is reviewed with the change`,
+  );
+}
 
 /**
  * Resources that hold data or make it readable: with deletion protection they refuse `pulumi destroy` (and
@@ -130,8 +139,8 @@ const analytics = new StreamAnalytics("analytics", {
   streamKeyArn: streamsKey.arn,
   codeBucket: { name: codeBucket.name, arn: codeBucket.arn },
   codeBucketKeyArn: lakeKey.arn,
-  // The committed sql/flink/, or SQL generated for this stack's static limits and ingest tolerances.
-  sqlDirectory: flinkSqlDirectory(config, pulumi.getStack(), __dirname),
+  // Generated for this stack's static limits, windows, hold and ingest tolerances (reviewed as sql/flink/<stack>/).
+  sqlFiles: analyticsOfStack.flinkSql,
   checkpointIntervalMs: config.checkpointIntervalMs,
   parallelism: capacities.flink.parallelism,
   parallelismPerKpu: capacities.flink.parallelismPerKpu,
@@ -219,7 +228,7 @@ const reports = new ComplianceReports("compliance-reports", {
   scheduleExpression: config.reportSchedule,
   scheduleTimezone: config.reportTimezone,
   logRetentionDays: config.logRetentionDays,
-  staticLimits: stackAnalytics(config).definition.rules.staticLimit,
+  staticLimits: analyticsOfStack.staticLimits,
 });
 
 // Outputs ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { METRICS } from "../contract/telemetry";
 import { ALERTS, ANOMALIES, AGGREGATES } from "../lake/tables";
 import { type AnalyticsDefinition, holdSteps, type RuleName, type StaticLimit } from "./definition";
 import { type Dialect, sqlDouble, sqlString } from "./dialect";
+import { staticLimitBranches, staticLimitScale } from "./static-limits";
 
 export interface Stage {
   name: string;
@@ -67,22 +68,16 @@ function carried(d: Dialect): string {
   return `${KEY}, ${d.id("value")}, event_ts, event_ms, ingest_ms${d.carriedExtra}`;
 }
 
-/** The static limit that applies to a reading: line override, then site override, then the metric default. */
-function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
-  const { defaults, overrides } = def.rules.staticLimit;
-  const scale = (l: StaticLimit) =>
-    l.low !== undefined && l.high !== undefined ? l.high - l.low : Math.max(Math.abs((l.high ?? l.low)!), 1);
-  const branches: { when: string; limit: StaticLimit }[] = [
-    ...overrides.filter((o) => o.line !== undefined).map((o) => ({
-      when: `site = ${sqlString(o.site)} AND line = ${sqlString(o.line!)} AND metric = ${sqlString(o.metric)}`,
-      limit: o as StaticLimit,
-    })),
-    ...overrides.filter((o) => o.line === undefined).map((o) => ({
-      when: `site = ${sqlString(o.site)} AND metric = ${sqlString(o.metric)}`,
-      limit: o as StaticLimit,
-    })),
-    ...Object.entries(defaults).map(([metric, limit]) => ({ when: `metric = ${sqlString(metric)}`, limit })),
-  ];
+/** The static limit that applies to a reading, in the precedence of analytics/static-limits.ts (first match wins). */
+export function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
+  const branches = staticLimitBranches(def.rules.staticLimit).map(({ scope, limit }) => ({
+    when: [
+      ...(scope.site !== undefined ? [`site = ${sqlString(scope.site)}`] : []),
+      ...(scope.line !== undefined ? [`line = ${sqlString(scope.line)}`] : []),
+      `metric = ${sqlString(scope.metric)}`,
+    ].join(" AND "),
+    limit,
+  }));
   const column = (alias: string, pick: (l: StaticLimit) => string, wrap = (e: string) => e) => {
     if (branches.length === 0) return `${wrap("CAST(NULL AS DOUBLE)")} AS ${alias}`;
     const whens = branches.map((b) => `      WHEN ${b.when} THEN ${pick(b.limit)}`).join("\n");
@@ -92,7 +87,7 @@ function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
   return [
     column("static_low", (l) => num(l.low)),
     column("static_high", (l) => num(l.high)),
-    column("static_scale", (l) => sqlDouble(scale(l))),
+    column("static_scale", (l) => sqlDouble(staticLimitScale(l))),
     column("static_severity", (l) => sqlString(l.severity), d.text),
   ].join(",\n    ");
 }

@@ -53,13 +53,37 @@ function readable(value: number | null): string {
 }
 
 /**
- * The summary line and up to `limit` transitions, one per line:
- * `2026-11-22 08:00:50  open     plant-a/line-1/oven-1  temperature  static_limit  critical  peak 460 (limit 400)`.
+ * The transitions in `after` that `before` did not hold: what one replay added to a lake (an append rewrites the
+ * date partitions it touches, so rows it only carried over are in both). Compared row by row as a multiset.
  */
-export function alertLines(transitions: AlertTransition[], where: string, limit = 20): string[] {
-  const opened = transitions.filter((t) => t.state === "open").length;
-  const cleared = transitions.length - opened;
-  const head = `  alerts: ${opened} episode${opened === 1 ? "" : "s"} opened, ${cleared} cleared, ${opened - cleared} still open at the end of the input (stored in ${where})`;
+export function addedTransitions(before: AlertTransition[], after: AlertTransition[]): AlertTransition[] {
+  const key = (t: AlertTransition) => JSON.stringify(t);
+  const held = new Map<string, number>();
+  for (const t of before) held.set(key(t), (held.get(key(t)) ?? 0) + 1);
+  return after.filter((t) => {
+    const left = held.get(key(t)) ?? 0;
+    if (left === 0) return true;
+    held.set(key(t), left - 1);
+    return false;
+  });
+}
+
+/**
+ * The summary line and up to `limit` of the transitions a replay added, one per line:
+ * `2026-11-22 08:00:50  open     plant-a/line-1/oven-1  temperature  static_limit  critical  peak 460 (limit 400)`.
+ * `all` is the whole alerts table after the replay: what is still open is counted over the lake, since a replay
+ * that continues a lake may clear an episode an earlier one opened.
+ */
+export function alertLines(all: AlertTransition[], added: AlertTransition[], where: string, limit = 20): string[] {
+  const count = (list: AlertTransition[], state: AlertTransition["state"]) => list.filter((t) => t.state === state).length;
+  const opened = count(added, "open");
+  const cleared = count(added, "cleared");
+  const stillOpen = count(all, "open") - count(all, "cleared");
+  const appended = added.length < all.length;
+  const head = appended
+    ? `  alerts from this replay: ${opened} episode${opened === 1 ? "" : "s"} opened, ${cleared} cleared; ${stillOpen} still open at the end of the lake's data (${all.length} transitions stored in ${where})`
+    : `  alerts: ${opened} episode${opened === 1 ? "" : "s"} opened, ${cleared} cleared, ${stillOpen} still open at the end of the input (stored in ${where})`;
+  const transitions = added;
   if (transitions.length === 0) return [head];
   const rows = transitions.slice(0, limit).map((t) => [
     new Date(t.event_ms).toISOString().replace("T", " ").slice(0, 19),

@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
-import { awsContext, checkLambdaRuntime, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { awsContext, checkLambdaRuntime, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -79,7 +79,7 @@ export interface NotifierPolicyInputs {
 export function notifierRolePolicy(p: NotifierPolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
   const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
   return {
-    Version: "2012-10-17",
+    Version: POLICY_VERSION,
     Statement: [
       {
         Sid: "ReadAlertsStream",

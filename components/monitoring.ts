@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext } from "./naming";
+import { awsContext, POLICY_VERSION } from "./naming";
 
 /** Alarm thresholds. Each names its unit; each reason says what crossing it means for the pipeline. */
 export interface AlarmThresholds {
@@ -418,7 +418,7 @@ export class Monitoring extends pulumi.ComponentResource {
         {
           arn: topic.arn,
           policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
+            Version: POLICY_VERSION,
             Statement: [
               {
                 Sid: "CloudWatchAlarmsOfThisAccount",

@@ -14,7 +14,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext, serviceTrustPolicy } from "./naming";
+import { awsContext, POLICY_VERSION, serviceTrustPolicy } from "./naming";
 import {
   DELIVERY_ERRORS, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
   projectionLocationTemplate,
@@ -258,7 +258,7 @@ export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; 
       },
     });
   }
-  return { Version: "2012-10-17", Statement: statements };
+  return { Version: POLICY_VERSION, Statement: statements };
 }
 
 /** Glue database name derived from a component name: `iotpipe-dev-lake` → `iotpipe_dev_lake`. */

@@ -17,6 +17,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsContext, BucketRef, checkIntRange, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
+import type { FlinkSqlFile } from "../analytics/flink";
 
 export const FLINK_RUNTIME = "FLINK-1_20";
 
@@ -85,8 +86,11 @@ export interface StreamAnalyticsArgs {
   codeBucketKeyArn?: pulumi.Input<string>;
   /** Directory holding `main.py` (and any other top-level `.py` modules). Default `<repo>/flink-app`. */
   codeDirectory?: string;
-  /** Directory holding the `.sql` files, run in file-name order. Default `<repo>/sql/flink`. */
-  sqlDirectory?: string;
+  /**
+   * The job's SQL statements, run in file-name order (config/analytics.ts `stackAnalytics(config).flinkSql`).
+   * Required unless `artifact` is given.
+   */
+  sqlFiles?: FlinkSqlFile[];
   /** A prebuilt zip instead of the one built from the directories above (not both). */
   artifact?: ApplicationArtifact;
 
@@ -203,36 +207,39 @@ export function restorePlan(deployedSqlSha256: string | undefined, sqlSha256: st
 }
 
 /**
- * Reads the runner and the SQL from disk and builds the zip layout the service expects. Fails with the path and
- * the remedy when something is missing, so a broken checkout fails `pulumi preview`, not the running job.
+ * Reads the runner from disk, takes the SQL as generated, and builds the zip layout the service expects. Fails
+ * with the path and the remedy when something is missing, so a broken checkout fails `pulumi preview`, not the
+ * running job.
  */
-export function buildFlinkCodeBundle(codeDirectory: string, sqlDirectory: string, jar = KINESIS_CONNECTOR_JAR): FlinkCodeBundle {
+export function buildFlinkCodeBundle(codeDirectory: string, sql: FlinkSqlFile[], jar = KINESIS_CONNECTOR_JAR): FlinkCodeBundle {
   const entry = path.join(codeDirectory, RUNNER_ENTRY);
   if (!fs.existsSync(entry)) {
     throw new Error(`Flink runner not found: ${entry} is missing (the PyFlink entry point that runs the SQL files); restore flink-app/ or pass codeDirectory`);
   }
-  if (!fs.existsSync(sqlDirectory) || !fs.statSync(sqlDirectory).isDirectory()) {
-    throw new Error(`Flink SQL directory not found: ${sqlDirectory}; restore sql/flink/ or pass sqlDirectory`);
-  }
+  if (sql.length === 0) throw new Error("no SQL files: the Flink application would run nothing; pass the stack's generated SQL (stackAnalytics(config).flinkSql)");
+  const badName = sql.find((f) => !/^[\w.-]+\.sql$/.test(f.name));
+  if (badName) throw new Error(`SQL file name '${badName.name}' must be a plain file name ending in .sql (it becomes a zip entry and a property)`);
+  const sqlFiles = [...sql].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // Unit tests of the runner stay out of the deployed code.
   const pythonFiles = fs.readdirSync(codeDirectory).filter((f) => f.endsWith(".py") && !f.startsWith("test_") && fs.statSync(path.join(codeDirectory, f)).isFile()).sort();
-  const sqlFiles = fs.readdirSync(sqlDirectory).filter((f) => f.endsWith(".sql") && fs.statSync(path.join(sqlDirectory, f)).isFile()).sort();
-  if (sqlFiles.length === 0) {
-    throw new Error(`no .sql files in ${sqlDirectory}: the Flink application would run nothing; generate the SQL or pass sqlDirectory`);
-  }
 
   const hash = crypto.createHash("sha256");
   const assets: Record<string, pulumi.asset.Asset> = {};
-  const sqlSha256 = sqlGraphSha256(sqlFiles.map((f) => ({ name: f, sql: fs.readFileSync(path.join(sqlDirectory, f), "utf8") })));
-  const add = (zipPath: string, file: string) => {
-    hash.update(`${zipPath}\0`).update(fs.readFileSync(file)).update("\0");
-    assets[zipPath] = new pulumi.asset.FileAsset(file);
+  const add = (zipPath: string, content: string | Buffer, asset: pulumi.asset.Asset) => {
+    hash.update(`${zipPath}\0`).update(content).update("\0");
+    assets[zipPath] = asset;
   };
-  for (const f of pythonFiles) add(f, path.join(codeDirectory, f));
-  for (const f of sqlFiles) add(f, path.join(sqlDirectory, f));
+  for (const f of pythonFiles) add(f, fs.readFileSync(path.join(codeDirectory, f)), new pulumi.asset.FileAsset(path.join(codeDirectory, f)));
+  for (const f of sqlFiles) add(f.name, f.sql, new pulumi.asset.StringAsset(f.sql));
   hash.update(`lib/${jar.fileName}\0${jar.url}`);
   assets[`lib/${jar.fileName}`] = new pulumi.asset.RemoteAsset(jar.url);
-  return { archive: new pulumi.asset.AssetArchive(assets), sqlFiles, pyFiles: pythonFiles, sha256: hash.digest("hex"), sqlSha256 };
+  return {
+    archive: new pulumi.asset.AssetArchive(assets),
+    sqlFiles: sqlFiles.map((f) => f.name),
+    pyFiles: pythonFiles,
+    sha256: hash.digest("hex"),
+    sqlSha256: sqlGraphSha256(sqlFiles),
+  };
 }
 
 /** The service's start options: the entry point, the connector jar, and the modules the Python workers import. */
@@ -268,7 +275,7 @@ export class StreamAnalytics extends pulumi.ComponentResource {
     // Everything that can fail is checked before any child resource exists.
     const bundle = args.artifact
       ? undefined
-      : buildFlinkCodeBundle(args.codeDirectory ?? path.join(REPO_ROOT, "flink-app"), args.sqlDirectory ?? path.join(REPO_ROOT, "sql", "flink"));
+      : buildFlinkCodeBundle(args.codeDirectory ?? path.join(REPO_ROOT, "flink-app"), args.sqlFiles ?? []);
     this.codeBundle = bundle;
     this.sqlSha256 = bundle ? bundle.sqlSha256 : args.artifact!.sqlSha256;
     const sqlSha256 = this.sqlSha256;
@@ -415,7 +422,7 @@ interface Settings {
 
 function settings(where: string, name: string, args: StreamAnalyticsArgs): Settings {
   const localCode = [
-    ["codeBucket", args.codeBucket], ["codeBucketKeyArn", args.codeBucketKeyArn], ["codeDirectory", args.codeDirectory], ["sqlDirectory", args.sqlDirectory],
+    ["codeBucket", args.codeBucket], ["codeBucketKeyArn", args.codeBucketKeyArn], ["codeDirectory", args.codeDirectory], ["sqlFiles", args.sqlFiles],
   ].filter(([, v]) => v !== undefined).map(([k]) => k as string);
   if (args.artifact && localCode.length > 0) {
     throw new Error(`${where}: pass either artifact (a prebuilt zip) or the code to build (${localCode.join(", ")}), not both`);

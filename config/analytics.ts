@@ -1,16 +1,11 @@
 /**
- * The analytics a stack runs: the shipped definition (analytics/definition.ts) and ingest policy
- * (contract/ingest-policy.ts) with the stack's overrides applied (static limits, aggregate windows, alert hold
- * time, ingest tolerances). The cloud (Flink SQL) and the local replay (`iotpipe replay --stack-config`) both
- * take a stack's analytics from here.
- *
- * The Flink SQL embeds these values, so a stack that overrides them needs SQL generated for it. A stack
- * without overrides runs the committed sql/flink/ files exactly; a stack with overrides runs the same
- * generator's output for its values, written to `.iotpipe/flink-sql/<stack>/` (readable before deploying;
- * the code zip's content hash, and so its S3 key, changes with it).
+ * The analytics a stack runs, answered by one pure function (`stackAnalytics`): the shipped definition
+ * (analytics/definition.ts) and ingest policy (contract/ingest-policy.ts) with the stack's overrides applied
+ * (static limits, aggregate windows, alert hold time, ingest tolerances), the Flink SQL generated from them and the
+ * static limits its report fills in. The program (index.ts), the CLI (`iotpipe replay|report --stack-config`) and
+ * `npm run gen:flink-sql` all call it, so what a stack deploys, what a local replay runs and the SQL committed
+ * under sql/flink/<stack>/ for review cannot drift apart (config/flink-sql-files.ts checks the last).
  */
-import * as fs from "fs";
-import * as path from "path";
 import {
   DEFAULT_ANALYTICS,
   validateDefinition,
@@ -19,24 +14,57 @@ import {
   type StaticLimitOverride,
   type StaticLimitRule,
 } from "../analytics/definition";
-import { flinkSqlFiles } from "../analytics/flink";
+import { type FlinkSqlFile, flinkSqlFiles } from "../analytics/flink";
+import { inheritBounds } from "../analytics/static-limits";
 import type { IngestPolicy } from "../contract/ingest-policy";
 import type { StackConfig, StaticLimitSetting } from "./schema";
 
 /** Operating limits from config are hard limits: a reading outside them is critical. */
 const LIMIT_SEVERITY = "critical" as const;
 
-function bounds(s: StaticLimitSetting): StaticLimit {
-  return { ...(s.low !== undefined && { low: s.low }), ...(s.high !== undefined && { high: s.high }), severity: LIMIT_SEVERITY };
+/**
+ * The stack's static limits over the shipped ones, each bound resolved (analytics/static-limits.ts
+ * inheritBounds): a default replacement over the shipped range, a site override over the stack's default, a line
+ * override over its site's override or else the default.
+ */
+function stackStaticLimits(settings: StaticLimitSetting[]): { defaults: Record<string, StaticLimit>; overrides: StaticLimitOverride[] } {
+  const shipped = DEFAULT_ANALYTICS.rules.staticLimit;
+  const resolved = (s: StaticLimitSetting, parent: StaticLimit | undefined): StaticLimit => {
+    const limit = { ...inheritBounds(s.low, s.high, parent), severity: LIMIT_SEVERITY };
+    const written = `iotpipe:staticLimits '${s.metric}${s.site ? `@${s.site}${s.line ? `/${s.line}` : ""}` : ""}=${[s.low, s.high].map((b) => (b === "inherit" ? "" : b)).join("..")}'`;
+    if (limit.low === undefined && limit.high === undefined) {
+      throw new Error(`${written} leaves no bound: the scope it inherits from has none; give low or high`);
+    }
+    if (limit.low !== undefined && limit.high !== undefined && !(limit.low < limit.high)) {
+      throw new Error(`${written}: its effective low ${limit.low} is not below its effective high ${limit.high} (an empty bound keeps the next scope's); give both bounds or write none`);
+    }
+    return limit;
+  };
+  const defaults = { ...shipped.defaults };
+  for (const s of settings.filter((s) => s.site === undefined)) defaults[s.metric] = resolved(s, shipped.defaults[s.metric]);
+  const siteOverride = (site: string, metric: string) => settings.find((s) => s.site === site && s.line === undefined && s.metric === metric);
+  const overrides: StaticLimitOverride[] = settings
+    .filter((s): s is StaticLimitSetting & { site: string } => s.site !== undefined)
+    .map((s) => {
+      const site = s.line !== undefined ? siteOverride(s.site, s.metric) : undefined;
+      const parent = site ? resolved(site, defaults[s.metric]) : defaults[s.metric];
+      return { metric: s.metric, site: s.site, ...(s.line !== undefined && { line: s.line }), ...resolved(s, parent) };
+    });
+  return { defaults, overrides: [...shipped.overrides, ...overrides] };
 }
 
-/** The stack's analytics definition and ingest policy. */
-export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefinition; ingestPolicy: IngestPolicy } {
-  const replaced = config.staticLimits.filter((s) => s.site === undefined);
-  const overrides: StaticLimitOverride[] = config.staticLimits
-    .filter((s): s is StaticLimitSetting & { site: string } => s.site !== undefined)
-    .map((s) => ({ metric: s.metric, site: s.site, ...(s.line !== undefined && { line: s.line }), ...bounds(s) }));
-  const shipped = DEFAULT_ANALYTICS.rules.staticLimit;
+/** Everything a stack's analytics need, derived from its config once. */
+export interface StackAnalytics {
+  definition: AnalyticsDefinition;
+  ingestPolicy: IngestPolicy;
+  /** The Flink job's statements for this stack, in run order (committed under sql/flink/<stack>/ for review). */
+  flinkSql: FlinkSqlFile[];
+  /** The static limits the report fills the sensor log with and draws (its specification limits among them). */
+  staticLimits: StaticLimitRule;
+}
+
+/** The stack's analytics: definition, ingest policy, Flink SQL and the report's static limits. */
+export function stackAnalytics(config: StackConfig): StackAnalytics {
   const definition: AnalyticsDefinition = {
     ...DEFAULT_ANALYTICS,
     windowSeconds: [...config.aggregateWindowSeconds],
@@ -51,11 +79,7 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
         minReadings: config.dataGapMinReadings,
         silenceStepsSeconds: [...config.dataGapSilenceStepsSeconds],
       },
-      staticLimit: {
-        ...shipped,
-        defaults: { ...shipped.defaults, ...Object.fromEntries(replaced.map((s) => [s.metric, bounds(s)])) },
-        overrides: [...shipped.overrides, ...overrides],
-      },
+      staticLimit: { ...DEFAULT_ANALYTICS.rules.staticLimit, ...stackStaticLimits(config.staticLimits) },
     },
     alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds: config.alertHoldSeconds, holdReadings: config.alertHoldReadings, holdStepsSeconds: [...config.alertHoldStepsSeconds] },
   };
@@ -65,47 +89,31 @@ export function stackAnalytics(config: StackConfig): { definition: AnalyticsDefi
     duplicateWindowMs: config.duplicateWindowMs,
     allowedLatenessMs: config.allowedLatenessMs,
   };
-  return { definition: validateDefinition(definition), ingestPolicy };
+  const validated = validateDefinition(definition);
+  return { definition: validated, ingestPolicy, flinkSql: flinkSqlFiles(validated, ingestPolicy), staticLimits: validated.rules.staticLimit };
 }
 
 /**
- * The specification limits within a stack's static limits: what its configuration set (metric defaults it replaced,
- * site and line overrides), without the shipped plausibility ranges the rest still judges against. The report
- * draws these on its range chart; a plausibility range (−60…400 °C) is no specification and would squash it.
+ * The specification limits within a stack's static limits: the bounds its configuration set (metric defaults it
+ * replaced, site and line overrides), without the shipped plausibility ranges the rest still judges against, bound
+ * by bound: a bound equal to the shipped range's is that range, inherited (an empty bound in config), and no
+ * specification. The report draws these on its range chart; a plausibility range (−60…400 °C) would squash it.
  */
 export function specificationLimits(rule: StaticLimitRule): StaticLimitRule {
   const shipped = DEFAULT_ANALYTICS.rules.staticLimit;
-  const same = (a: StaticLimit, b: StaticLimit | undefined) => b !== undefined && a.low === b.low && a.high === b.high;
+  const specified = <L extends StaticLimit>(metric: string, limit: L): L | undefined => {
+    const range = shipped.defaults[metric];
+    const { low, high, ...rest } = limit;
+    const kept = { ...rest, ...(low !== undefined && low !== range?.low && { low }), ...(high !== undefined && high !== range?.high && { high }) } as L;
+    return kept.low === undefined && kept.high === undefined ? undefined : kept;
+  };
+  const defaults = Object.entries(rule.defaults).flatMap(([metric, limit]) => {
+    const kept = specified(metric, limit);
+    return kept ? [[metric, kept] as const] : [];
+  });
   return {
     enabled: rule.enabled,
-    defaults: Object.fromEntries(Object.entries(rule.defaults).filter(([metric, limit]) => !same(limit, shipped.defaults[metric]))),
-    overrides: rule.overrides.filter((o) => !shipped.overrides.includes(o)),
+    defaults: Object.fromEntries(defaults),
+    overrides: rule.overrides.filter((o) => !shipped.overrides.includes(o)).flatMap((o) => specified(o.metric, o) ?? []),
   };
-}
-
-/** Where the committed Flink SQL lives. */
-export function committedFlinkSqlDirectory(projectDir: string): string {
-  return path.join(projectDir, "sql", "flink");
-}
-
-/**
- * The directory of Flink SQL this stack runs: the committed files when they are exactly what the stack's
- * analytics generate, otherwise the stack's own generated files (rewritten only when they change).
- */
-export function flinkSqlDirectory(config: StackConfig, stack: string, projectDir: string): string {
-  const { definition, ingestPolicy } = stackAnalytics(config);
-  const files = flinkSqlFiles(definition, ingestPolicy);
-  const committed = committedFlinkSqlDirectory(projectDir);
-  const same = (dir: string) =>
-    fs.existsSync(dir) &&
-    fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort().join("\n") === files.map((f) => f.name).sort().join("\n") &&
-    files.every((f) => fs.readFileSync(path.join(dir, f.name), "utf8") === f.sql);
-  if (same(committed)) return committed;
-  const own = path.join(projectDir, ".iotpipe", "flink-sql", stack);
-  if (!same(own)) {
-    fs.rmSync(own, { recursive: true, force: true });
-    fs.mkdirSync(own, { recursive: true });
-    for (const f of files) fs.writeFileSync(path.join(own, f.name), f.sql);
-  }
-  return own;
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { identifier, METRIC_NAMES, type MetricName } from "../contract/telemetry";
 import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
 import { DEFAULT_ANALYTICS, definitionProblems } from "../analytics/definition";
+import type { BoundSetting } from "../analytics/static-limits";
 import { scheduleDstProblem } from "./report-schedule";
 import { parseFleetLine, type FleetLine } from "../contract/device-identity";
 
@@ -48,34 +49,36 @@ export interface StaticLimitSetting {
   metric: MetricName;
   site?: string;
   line?: string;
-  /** Readings below this are anomalous (no lower limit when absent). */
-  low?: number;
-  /** Readings above this are anomalous (no upper limit when absent). */
-  high?: number;
+  /** Readings below this are anomalous; "inherit" (left empty) takes the next scope's, "none" has no lower limit. */
+  low: BoundSetting;
+  /** Readings above this are anomalous; "inherit" (left empty) takes the next scope's, "none" has no upper limit. */
+  high: BoundSetting;
 }
 
 /**
- * `<metric>[@<site>[/<line>]]=<low>..<high>`, either bound may be empty: `temperature=-20..120`,
- * `temperature@plant-a=..95`, `vibration@plant-a/line-2=..12.5`. `@`, `/` and `=` cannot occur in ids.
+ * `<metric>[@<site>[/<line>]]=<low>..<high>`: `temperature=-20..120`, `temperature@plant-a=..95`,
+ * `vibration@plant-a/line-2=none..12.5`. An empty bound keeps the next scope's (line → site → metric default →
+ * shipped plausibility range); `none` means no bound on that side. `@`, `/` and `=` cannot occur in ids.
  */
-const STATIC_LIMIT = /^([a-z][a-z0-9_]*)(?:@([^/=@]+)(?:\/([^/=@]+))?)?=(-?[0-9.eE+-]*)\.\.(-?[0-9.eE+-]*)$/;
+const STATIC_LIMIT = /^([a-z][a-z0-9_]*)(?:@([^/=@]+)(?:\/([^/=@]+))?)?=(none|-?[0-9.eE+-]*)\.\.(none|-?[0-9.eE+-]*)$/;
 
 /** Parses one static-limit entry; returns an error message instead when it is not valid. */
 export function parseStaticLimit(entry: string): StaticLimitSetting | string {
   const m = STATIC_LIMIT.exec(entry.trim());
-  if (!m) return "must look like <metric>[@<site>[/<line>]]=<low>..<high>, e.g. temperature@plant-a/line-2=-20..95";
+  if (!m) return "must look like <metric>[@<site>[/<line>]]=<low>..<high> (a bound may be empty to keep the next scope's, or none), e.g. temperature@plant-a/line-2=-20..95";
   const [, metric, site, line, lo, hi] = m;
   if (!(METRIC_NAMES as string[]).includes(metric)) return `unknown metric '${metric}'; known: ${METRIC_NAMES.join(", ")}`;
   for (const id of [site, line]) {
     if (id !== undefined && !identifier.safeParse(id).success) return `'${id}' is not a valid site/line id`;
   }
-  const bound = (s: string) => (s === "" ? undefined : Number(s));
+  const bound = (s: string): BoundSetting => (s === "" ? "inherit" : s === "none" ? "none" : Number(s));
   const low = bound(lo);
   const high = bound(hi);
-  if (low === undefined && high === undefined) return "needs at least one bound (low or high)";
-  if ((low !== undefined && !Number.isFinite(low)) || (high !== undefined && !Number.isFinite(high))) return "bounds must be finite numbers";
-  if (low !== undefined && high !== undefined && low >= high) return `low ${low} must be below high ${high}`;
-  return { metric: metric as MetricName, ...(site && { site }), ...(line && { line }), ...(low !== undefined && { low }), ...(high !== undefined && { high }) };
+  if (low === "inherit" && high === "inherit") return "needs at least one bound (low or high); leaving both empty changes nothing";
+  if (low === "none" && high === "none") return "none..none leaves no limit at all; to stop judging a metric by static limits, leave it out (or raise its range)";
+  if ((typeof low === "number" && !Number.isFinite(low)) || (typeof high === "number" && !Number.isFinite(high))) return "bounds must be finite numbers, empty or none";
+  if (typeof low === "number" && typeof high === "number" && low >= high) return `low ${low} must be below high ${high}`;
+  return { metric: metric as MetricName, ...(site && { site }), ...(line && { line }), low, high };
 }
 
 /** `iotpipe:deviceLines`: each `<site>/<line>` once, parsed (contract/device-identity.ts). */
@@ -256,7 +259,7 @@ export const CONFIG_KEYS = {
   allowedLatenessMs: key("integer", int(1000, 86_400_000).refine((ms) => ms % 1000 === 0, "must be whole seconds (a multiple of 1000)"), DEFAULT_INGEST_POLICY.allowedLatenessMs,
     "Watermark delay: readings later than this behind the newest event time are flagged late (kept, left out of windows); whole seconds"),
   staticLimits: key("array", staticLimits, [],
-    "Anomaly static limits (critical): <metric>=<low>..<high> replaces a metric's default, <metric>@<site>[/<line>]=<low>..<high> overrides it there (line beats site); either bound may be empty. Overrides generate the stack's own Flink SQL"),
+    "Anomaly static limits (critical): <metric>=<low>..<high> replaces a metric's default, <metric>@<site>[/<line>]=<low>..<high> overrides it there (line beats site); an empty bound keeps the next scope's (line → site → default → shipped range), `none` drops it. Overrides generate the stack's own Flink SQL"),
   aggregateWindowSeconds: key("array", aggregateWindowSeconds, DEFAULT_ANALYTICS.windowSeconds,
     "Tumbling aggregate windows in seconds (per device and metric, UTC, epoch-aligned); each must divide a day (86400). A change generates the stack's own Flink SQL",
     "integer"),

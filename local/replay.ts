@@ -34,7 +34,7 @@
  * else seq; for CSV rows without either, metric and ts) within duplicateWindowMs of event time after its
  * first sighting in event-time order; dropped, counted. Late messages are not de-duplicated (kept, flagged).
  */
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { isUtf8 } from "node:buffer";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
@@ -51,7 +51,7 @@ import { detectInputFormat, readCsvHeader, type InputFormat } from "./input-form
 import { createPriorViews, lakeInventory, priorView, type TableInventory } from "./lake-history";
 import { appliedInputs, finishPendingSwaps, LEDGER_SCHEMA, recordApplied, settingsFingerprint, type AppliedInput, type AppliedSummary } from "./lake-ledger";
 import { lakeColumnsSql, listFiles, newStagingRoot, partitionValueSql, removeLeftovers, stagePartitions, type PartitionSwap } from "./lake-writer";
-import { ReplayInputError } from "./replay-errors";
+import { lockHolder, ReplayInputError } from "./replay-errors";
 import { sqlString } from "./sql-string";
 import { classifyCsvRowsSql, classifyJsonLinesSql, loadRecordLines } from "./validation-sql";
 
@@ -182,6 +182,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     preserve_insertion_order: "false",
     // Each chunk commits its own transaction; checkpointing after every one would rewrite the tables each time.
     checkpoint_threshold: "1GB",
+  }).catch((error: unknown) => {
+    const holder = lockHolder(error);
+    if (!holder) throw error;
+    throw new ReplayInputError("lake_busy", `another replay is writing the lake ${lakeDir}${holder.pid === undefined ? "" : ` (process ${holder.pid})`}`);
   });
   const connection = await instance.connect();
   try {
@@ -258,6 +262,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   } finally {
     connection.closeSync();
     instance.closeSync();
+    // DuckDB's spill files are gone once it closes; their folder goes too. The ledger (state.duckdb) stays: later
+    // replays into this lake read which inputs it already holds.
+    rmSync(join(stateDir, "spill"), { recursive: true, force: true });
   }
 }
 

@@ -1,10 +1,10 @@
 /**
- * The static limits a sensor's readings are judged against: the same precedence as the analytics
- * (analytics/stages.ts staticLimitCases): a line override, then a site override, then the metric's default.
- * They fill the daily sensor log's limit columns and mark the range chart. Type-only import: the report Lambda
- * does not bundle the definition.
+ * The static limits a sensor's readings are judged against, from the one resolution the analytics' SQL is
+ * generated from (analytics/static-limits.ts). They fill the daily sensor log's limit columns and mark the range
+ * chart. That module is dependency-free: the report Lambda does not bundle the definition.
  */
 import type { StaticLimitRule } from "../analytics/definition";
+import { resolveStaticLimit } from "../analytics/static-limits";
 import { QueryResult, ReportData, athenaDouble, resultOf } from "./model";
 
 export interface SensorLimits {
@@ -14,11 +14,7 @@ export interface SensorLimits {
 
 /** The limits of one sensor under `rule`, or undefined when it has none (rule off, or no limit for the metric). */
 export function sensorLimits(rule: StaticLimitRule, site: string, line: string, metric: string): SensorLimits | undefined {
-  if (!rule.enabled) return undefined;
-  const limit =
-    rule.overrides.find((o) => o.line !== undefined && o.site === site && o.line === line && o.metric === metric) ??
-    rule.overrides.find((o) => o.line === undefined && o.site === site && o.metric === metric) ??
-    rule.defaults[metric];
+  const limit = resolveStaticLimit(rule, site, line, metric);
   return limit && { ...(limit.low !== undefined && { low: limit.low }), ...(limit.high !== undefined && { high: limit.high }) };
 }
 

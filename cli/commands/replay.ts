@@ -6,7 +6,7 @@ import { ConservationError } from "../../local/conservation";
 import { CSV_HEADER_HINT } from "../../local/input-format";
 import { replay, type ReplaceNotice, type ReplayResult } from "../../local/replay";
 import { ReplayInputError, type ReplayProblem } from "../../local/replay-errors";
-import { alertLines, readAlertTransitions } from "../alert-log";
+import { addedTransitions, alertLines, readAlertTransitions } from "../alert-log";
 import { cadenceWarning, slowSeries } from "../cadence";
 import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
@@ -41,6 +41,7 @@ const NEXT_STEP: Record<ReplayProblem, (flags: ReplayFlags) => string> = {
   csv_bad_header: () => `name the columns as the long form does: ${CSV_HEADER_HINT} (iotpipe replay --help)`,
   lake_not_directory: (flags) => `--out names the lake directory (created when missing); ${flags.out} is a file: pick another path`,
   lake_not_writable: (flags) => `choose a --out directory you can write to, or fix the permissions of ${flags.out}`,
+  lake_busy: () => "wait for that replay to finish, then run this command: replays into one lake run one after another (each continues the last)",
   settings_changed: (flags) => `replay with the settings the lake was built with, or rebuild it with these: --replace (drops what ${flags.out} holds), then replay each earlier input again`,
 };
 
@@ -190,13 +191,17 @@ their interval (--hold-seconds here, iotpipe:alertHoldSeconds in the stack).`,
     )
     .action(async (flags: ReplayFlags) => {
       const analytics = analyticsFromFlags(flags);
+      // What the lake held before, so the replay prints only the alert transitions it added (--replace drops it all).
+      const isLake = fs.existsSync(flags.out) && fs.statSync(flags.out).isDirectory();
+      const alertsBefore = flags.replace || !isLake ? [] : await readAlertTransitions(flags.out);
       const result = await replayWithProgress(flags, io, analytics);
       for (const line of replaySummary(result, flags.input)) io.out(line);
       refuseNothingAccepted(result, flags);
       if (analytics.source !== null) io.out(analyticsLine(analytics));
       // Locally alerts are printed as well as stored (in the cloud the notifier sends them to SNS).
       const alerts = path.join(path.relative(process.cwd(), result.lakeDir) || result.lakeDir, "alerts");
-      for (const line of alertLines(await readAlertTransitions(result.lakeDir), alerts)) io.out(line);
+      const after = await readAlertTransitions(result.lakeDir);
+      for (const line of alertLines(after, addedTransitions(alertsBefore, after), alerts)) io.out(line);
       if (!result.alreadyApplied) for (const line of warmupLines(await seriesReadings(result.lakeDir), analytics.definition)) io.out(line);
       // The hold follows each series' cadence up to its longest step: only series slower than that split episodes.
       const hold = Math.max(...holdSteps(analytics.definition));

@@ -263,6 +263,27 @@ describe("iotpipe replay", () => {
       "    2026-11-22 08:00:50  open     plant-a/line-1/oven-1  temperature  static_limit  critical  peak 460 (limit 400)",
       "    2026-11-22 08:03:00  cleared  plant-a/line-1/oven-1  temperature  static_limit  critical  peak 462 (limit 400), 3 anomalous readings",
     ]);
+
+    // The next 60 readings, appended: one more episode. Only it is printed; the lake's count covers both.
+    const more = Array.from({ length: 60 }, (_, k) => {
+      const i = 60 + k;
+      return JSON.stringify({
+        topic: "telemetry/plant-a/line-1/oven-1",
+        ingest_ts: base + i * 5000 + 20,
+        msg_id: `m${i}`,
+        ts: base + i * 5000,
+        readings: [{ metric: "temperature", value: k >= 20 && k < 22 ? 470 + k : 20 + (i % 3) * 0.1, unit: "degC" }],
+      });
+    });
+    const next = path.join(dir, "alerts-2.jsonl");
+    fs.writeFileSync(next, `${more.join("\n")}\n`);
+    const appended = await cli("replay", "--input", next, "--out", lake);
+    expect(appended.code).toBe(EXIT.ok);
+    expect(appended.out.split("\n").filter((l) => /^  alerts|^    2026/.test(l))).toEqual([
+      `  alerts from this replay: 1 episode opened, 1 cleared; 0 still open at the end of the lake's data (4 transitions stored in ${path.join(path.relative(process.cwd(), lake), "alerts")})`,
+      "    2026-11-22 08:06:40  open     plant-a/line-1/oven-1  temperature  static_limit  critical  peak 490 (limit 400)",
+      "    2026-11-22 08:08:45  cleared  plant-a/line-1/oven-1  temperature  static_limit  critical  peak 491 (limit 400), 2 anomalous readings",
+    ]);
   });
 
   test("a missing input file says which and what to pass instead", async () => {

@@ -22,20 +22,21 @@ const APP = "aws:kinesisanalyticsv2/application:Application";
 
 let work: string;
 let codeDir: string;
-let sqlDir: string;
+/** Given out of order: the bundle runs them in file-name order. */
+const SQL = [
+  { name: "10_inserts.sql", sql: "INSERT INTO readings SELECT * FROM raw;\n" },
+  { name: "01_sources.sql", sql: "CREATE TABLE raw (x INT);\n" },
+];
+const withInserts = (sql: string) => [SQL[0], { ...SQL[1] }].map((f) => (f.name === "10_inserts.sql" ? { ...f, sql } : f));
 
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-flink-"));
   codeDir = path.join(work, "flink-app");
-  sqlDir = path.join(work, "sql");
   fs.mkdirSync(codeDir);
-  fs.mkdirSync(sqlDir);
   fs.writeFileSync(path.join(codeDir, "main.py"), "print('runner')\n");
   fs.writeFileSync(path.join(codeDir, "properties.py"), "GROUP = 'iotpipe'\n");
   fs.writeFileSync(path.join(codeDir, "README.md"), "not bundled\n");
   fs.writeFileSync(path.join(codeDir, "test_main.py"), "# tests stay out of the deployed zip\n");
-  fs.writeFileSync(path.join(sqlDir, "10_inserts.sql"), "INSERT INTO readings SELECT * FROM raw;\n");
-  fs.writeFileSync(path.join(sqlDir, "01_sources.sql"), "CREATE TABLE raw (x INT);\n");
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -47,13 +48,13 @@ function baseArgs(): AnalyticsModule.StreamAnalyticsArgs {
     codeBucket: { name: "code-bucket", arn: "arn:aws:s3:::code-bucket" },
     codeBucketKeyArn: CODE_KEY,
     codeDirectory: codeDir,
-    sqlDirectory: sqlDir,
+    sqlFiles: SQL,
   };
 }
 
 describe("buildFlinkCodeBundle", () => {
   it("bundles the runner's .py files, every .sql file in name order and the pinned connector jar", async () => {
-    const bundle = buildFlinkCodeBundle(codeDir, sqlDir);
+    const bundle = buildFlinkCodeBundle(codeDir, SQL);
     expect(bundle.sqlFiles).toEqual(["01_sources.sql", "10_inserts.sql"]);
     expect(bundle.pyFiles).toEqual(["main.py", "properties.py"]);
     const assets = await bundle.archive.assets;
@@ -61,7 +62,7 @@ describe("buildFlinkCodeBundle", () => {
       "01_sources.sql", "10_inserts.sql", `lib/${KINESIS_CONNECTOR_JAR.fileName}`, "main.py", "properties.py",
     ]);
     expect(await (assets["main.py"] as pulumi.asset.FileAsset).path).toBe(path.join(codeDir, "main.py"));
-    expect(await (assets["01_sources.sql"] as pulumi.asset.FileAsset).path).toBe(path.join(sqlDir, "01_sources.sql"));
+    expect(await (assets["01_sources.sql"] as pulumi.asset.StringAsset).text).toBe(SQL[1].sql);
     const jar = assets[`lib/${KINESIS_CONNECTOR_JAR.fileName}`] as pulumi.asset.RemoteAsset;
     expect(jar).toBeInstanceOf(pulumi.asset.RemoteAsset);
     expect(await jar.uri).toBe(KINESIS_CONNECTOR_JAR.url);
@@ -72,36 +73,32 @@ describe("buildFlinkCodeBundle", () => {
   });
 
   it("hash changes exactly when the bundled content or the jar changes", () => {
-    const before = buildFlinkCodeBundle(codeDir, sqlDir).sha256;
-    expect(buildFlinkCodeBundle(codeDir, sqlDir).sha256).toBe(before);
+    const before = buildFlinkCodeBundle(codeDir, SQL).sha256;
+    expect(buildFlinkCodeBundle(codeDir, [...SQL].reverse()).sha256).toBe(before);
     fs.writeFileSync(path.join(codeDir, "README.md"), "still not bundled\n");
-    expect(buildFlinkCodeBundle(codeDir, sqlDir).sha256).toBe(before);
-    const sql = path.join(sqlDir, "10_inserts.sql");
-    const original = fs.readFileSync(sql, "utf8");
-    fs.writeFileSync(sql, original.replace("*", "x"));
-    expect(buildFlinkCodeBundle(codeDir, sqlDir).sha256).not.toBe(before);
-    fs.writeFileSync(sql, original);
-    expect(buildFlinkCodeBundle(codeDir, sqlDir).sha256).toBe(before);
-    expect(buildFlinkCodeBundle(codeDir, sqlDir, { fileName: KINESIS_CONNECTOR_JAR.fileName, url: "https://example.org/other.jar" } as any).sha256).not.toBe(before);
+    expect(buildFlinkCodeBundle(codeDir, SQL).sha256).toBe(before);
+    expect(buildFlinkCodeBundle(codeDir, withInserts(SQL[0].sql.replace("*", "x"))).sha256).not.toBe(before);
+    const runner = path.join(codeDir, "properties.py");
+    const original = fs.readFileSync(runner, "utf8");
+    fs.writeFileSync(runner, `${original}# changed\n`);
+    expect(buildFlinkCodeBundle(codeDir, SQL).sha256).not.toBe(before);
+    fs.writeFileSync(runner, original);
+    expect(buildFlinkCodeBundle(codeDir, SQL).sha256).toBe(before);
+    expect(buildFlinkCodeBundle(codeDir, SQL, { fileName: KINESIS_CONNECTOR_JAR.fileName, url: "https://example.org/other.jar" } as any).sha256).not.toBe(before);
   });
 
   it("the SQL hash follows the statements, not their comments", () => {
-    const before = buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256;
-    const sql = path.join(sqlDir, "10_inserts.sql");
-    const original = fs.readFileSync(sql, "utf8");
-    fs.writeFileSync(sql, `-- a reworded comment\n\n${original}`);
-    expect(buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256).toBe(before);
-    fs.writeFileSync(sql, original.replace("*", "x"));
-    expect(buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256).not.toBe(before);
-    fs.writeFileSync(sql, original);
+    const before = buildFlinkCodeBundle(codeDir, SQL).sqlSha256;
+    expect(buildFlinkCodeBundle(codeDir, withInserts(`-- a reworded comment\n\n${SQL[0].sql}`)).sqlSha256).toBe(before);
+    expect(buildFlinkCodeBundle(codeDir, withInserts(SQL[0].sql.replace("*", "x"))).sqlSha256).not.toBe(before);
     expect(sqlGraphSha256([{ name: "a.sql", sql: "SELECT 1;" }])).not.toBe(sqlGraphSha256([{ name: "b.sql", sql: "SELECT 1;" }]));
   });
 
   it("fails with the path and the remedy when code or SQL is missing", () => {
     const empty = fs.mkdtempSync(path.join(work, "empty-"));
-    expect(() => buildFlinkCodeBundle(empty, sqlDir)).toThrow(`Flink runner not found: ${path.join(empty, "main.py")} is missing`);
-    expect(() => buildFlinkCodeBundle(codeDir, path.join(work, "nope"))).toThrow(`Flink SQL directory not found: ${path.join(work, "nope")}`);
-    expect(() => buildFlinkCodeBundle(codeDir, empty)).toThrow(`no .sql files in ${empty}`);
+    expect(() => buildFlinkCodeBundle(empty, SQL)).toThrow(`Flink runner not found: ${path.join(empty, "main.py")} is missing`);
+    expect(() => buildFlinkCodeBundle(codeDir, [])).toThrow("no SQL files: the Flink application would run nothing");
+    expect(() => buildFlinkCodeBundle(codeDir, [{ name: "../escape.sql", sql: "SELECT 1;" }])).toThrow("SQL file name '../escape.sql' must be a plain file name");
   });
 });
 
@@ -218,8 +215,8 @@ describe("StreamAnalytics", () => {
   });
 
   it("prebuilt artifact with EFO, custom tuning and extra properties: no upload, consumer permissions added", async () => {
-    const { codeBucket, codeBucketKeyArn, codeDirectory, sqlDirectory, ...rest } = baseArgs();
-    void codeBucket; void codeBucketKeyArn; void codeDirectory; void sqlDirectory;
+    const { codeBucket, codeBucketKeyArn, codeDirectory, sqlFiles, ...rest } = baseArgs();
+    void codeBucket; void codeBucketKeyArn; void codeDirectory; void sqlFiles;
     new StreamAnalytics("efo", {
       ...rest,
       artifact: { bucketArn: "arn:aws:s3:::artifacts", fileKey: "builds/app.zip", objectVersion: "v42", kmsKeyArn: CODE_KEY },
@@ -299,25 +296,19 @@ describe("StreamAnalytics", () => {
     }
   });
 
-  it("defaults to the repository's flink-app/ and sql/flink/ directories", () => {
-    const repo = path.join(__dirname, "..", "..");
-    const { codeDirectory, sqlDirectory, ...rest } = baseArgs();
-    void codeDirectory; void sqlDirectory;
-    const runner = path.join(repo, "flink-app", "main.py");
-    const sqlFiles = fs.existsSync(path.join(repo, "sql", "flink"))
-      ? fs.readdirSync(path.join(repo, "sql", "flink")).filter((f) => f.endsWith(".sql")).sort()
-      : [];
-    // The runner and the SQL are written by other parts of the project: check whichever state the checkout is in.
-    if (fs.existsSync(runner) && sqlFiles.length > 0) {
-      const bundle = new StreamAnalytics("repo", rest).codeBundle!;
-      expect(bundle.sqlFiles).toEqual(sqlFiles);
-      // The judge the SQL calls ships to the Python workers; the runner's tests do not ship at all.
-      expect(bundle.pyFiles).toEqual(RUNNER_MODULES);
-    } else if (!fs.existsSync(runner)) {
-      expect(() => new StreamAnalytics("repo", rest)).toThrow(`Flink runner not found: ${runner} is missing`);
-    } else {
-      expect(() => new StreamAnalytics("repo", rest)).toThrow(`no .sql files in ${path.join(repo, "sql", "flink")}`);
-    }
+  it("defaults to the repository's flink-app/ runner and bundles the SQL it is given", () => {
+    const { codeDirectory, ...rest } = baseArgs();
+    void codeDirectory;
+    const bundle = new StreamAnalytics("repo", rest).codeBundle!;
+    expect(bundle.sqlFiles).toEqual(["01_sources.sql", "10_inserts.sql"]);
+    // The judge the SQL calls ships to the Python workers; the runner's tests do not ship at all.
+    expect(bundle.pyFiles).toEqual(RUNNER_MODULES);
+  });
+
+  it("without SQL (and without a prebuilt artifact) it refuses to build a job that would run nothing", () => {
+    const { sqlFiles, ...rest } = baseArgs();
+    void sqlFiles;
+    expect(() => new StreamAnalytics("nosql", rest)).toThrow("no SQL files: the Flink application would run nothing");
   });
 
   it("restore policy: the latest snapshot while the SQL is unchanged, no state (from LATEST) after a SQL change", () => {
@@ -330,8 +321,8 @@ describe("StreamAnalytics", () => {
 
   it("a deployment whose SQL differs from the deployed one starts the job without restoring the snapshot", async () => {
     const changed = new StreamAnalytics("changed", { ...baseArgs(), deployedSqlSha256: "0".repeat(64) });
-    new StreamAnalytics("same", { ...baseArgs(), deployedSqlSha256: buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256 });
-    expect(changed.sqlSha256).toBe(buildFlinkCodeBundle(codeDir, sqlDir).sqlSha256);
+    new StreamAnalytics("same", { ...baseArgs(), deployedSqlSha256: buildFlinkCodeBundle(codeDir, SQL).sqlSha256 });
+    expect(changed.sqlSha256).toBe(buildFlinkCodeBundle(codeDir, SQL).sqlSha256);
     await settle(recorded);
     const run = (n: string) => oneOf(recorded, APP, n).inputs.applicationConfiguration;
     expect(run("changed-app").runConfiguration).toEqual({
@@ -356,7 +347,7 @@ describe("StreamAnalytics", () => {
   it("rejects bad arguments with clear errors", () => {
     const artifact = { bucketArn: "arn:aws:s3:::a", fileKey: "k.zip" };
     expect(() => new StreamAnalytics("b1", { ...baseArgs(), artifact }))
-      .toThrow("StreamAnalytics 'b1': pass either artifact (a prebuilt zip) or the code to build (codeBucket, codeBucketKeyArn, codeDirectory, sqlDirectory), not both");
+      .toThrow("StreamAnalytics 'b1': pass either artifact (a prebuilt zip) or the code to build (codeBucket, codeBucketKeyArn, codeDirectory, sqlFiles), not both");
     expect(() => new StreamAnalytics("b2", { ...baseArgs(), codeBucket: undefined })).toThrow("codeBucket is required");
     expect(() => new StreamAnalytics("b3", { ...baseArgs(), codeDirectory: path.join(work, "missing") })).toThrow("Flink runner not found");
     expect(() => new StreamAnalytics("b4", { ...baseArgs(), extraProperties: { "raw.stream.arn": "x" } }))

@@ -1,6 +1,6 @@
 /**
  * Every stack's own Flink SQL plans, compiles and runs on Flink 1.20: a stack that overrides static limits, windows
- * or the alert hold deploys SQL generated for it (config/analytics.ts), not the committed sql/flink/, so each is
+ * or the alert hold deploys SQL generated for it (config/analytics.ts, committed as sql/flink/<stack>/), so each is
  * submitted here through flink-app/main.py with file connectors over a few messages. An unknown function, a type
  * error or an updating stream into an append-only sink (the file sink is append-only, as Kinesis is) fails it.
  * The Kinesis options themselves are not checked: the connector jar is not served where the tests run (README).

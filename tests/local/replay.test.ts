@@ -5,11 +5,13 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
 import fc from "fast-check";
 import { classify } from "../../contract/validation";
 import { QUARANTINE_REASONS, type QuarantineReason } from "../../contract/ingest-policy";
 import { duckdbType, LAKE_TABLES, QUARANTINE, READINGS } from "../../lake/tables";
 import { replay } from "../../local/replay";
+import { ReplayInputError } from "../../local/replay-errors";
 import { checkConservation, ConservationError, conservationLine } from "../../local/conservation";
 import { sqlString } from "../../local/sql-string";
 import { CLOCK, jsonLineArb, sensorFlatLineArb } from "../contract/arbitraries";
@@ -96,6 +98,30 @@ describe("replay of crafted JSON Lines", () => {
     expect(readings.filter((r) => r.msg_id === "m3")).toHaveLength(2);
     const counts = await withDuckDb((run) => run(`SELECT sum(sample_count) AS n FROM read_parquet(${tableGlob(lakeDir(), { ...READINGS, name: "aggregates" })}) WHERE window_seconds = 60`));
     expect(Number(counts[0].n)).toBe(41);
+  });
+
+  it("leaves only its ledger beside the lake: no spill folder, no journal file but state.duckdb", () => {
+    expect(readdirSync(join(lakeDir(), "_replay"))).toEqual(["state.duckdb"]);
+  });
+
+  it("refuses, as a typed lake_busy error naming the process, while another process holds the lake's journal", async () => {
+    const holder = spawn(process.execPath, ["-e", `
+      const { DuckDBInstance } = require("@duckdb/node-api");
+      DuckDBInstance.create(${JSON.stringify(join(lakeDir(), "_replay", "state.duckdb"))}).then(() => { console.log("holding"); setInterval(() => {}, 1000); });
+    `], { cwd: join(__dirname, "..", ".."), stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on("data", (d: Buffer) => d.toString().includes("holding") && resolve());
+        holder.on("exit", (code) => reject(new Error(`lock holder exited with ${code}`)));
+      });
+      const refused = replay({ inputPath: join(dir, "crafted.jsonl"), lakeDir: lakeDir(), now: CLOCK });
+      await expect(refused).rejects.toBeInstanceOf(ReplayInputError);
+      await expect(refused).rejects.toMatchObject({ problem: "lake_busy", message: `another replay is writing the lake ${lakeDir()} (process ${holder.pid})` });
+    } finally {
+      const exited = new Promise((resolve) => holder.once("exit", resolve));
+      holder.kill();
+      await exited; // the lock goes with the process; the next test replays into this lake
+    }
   });
 
   it("re-running a finished replay changes nothing: the lake already holds that input", async () => {

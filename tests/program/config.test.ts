@@ -161,11 +161,14 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
 });
 
 describe("static limits", () => {
-  it("parses scopes and open bounds", () => {
+  it("parses scopes, empty bounds (kept from the next scope) and none (no bound)", () => {
     expect(parseStaticLimit("temperature=-20..120")).toEqual({ metric: "temperature", low: -20, high: 120 });
-    expect(parseStaticLimit("vibration@plant-a=..12.5")).toEqual({ metric: "vibration", site: "plant-a", high: 12.5 });
-    expect(parseStaticLimit("pressure@plant-a/line-2=0.5..")).toEqual({ metric: "pressure", site: "plant-a", line: "line-2", low: 0.5 });
-    expect(parseStaticLimit("pressure=..")).toBe("needs at least one bound (low or high)");
+    expect(parseStaticLimit("vibration@plant-a=..12.5")).toEqual({ metric: "vibration", site: "plant-a", low: "inherit", high: 12.5 });
+    expect(parseStaticLimit("pressure@plant-a/line-2=0.5..")).toEqual({ metric: "pressure", site: "plant-a", line: "line-2", low: 0.5, high: "inherit" });
+    expect(parseStaticLimit("pressure@plant-a/line-2=none..9")).toEqual({ metric: "pressure", site: "plant-a", line: "line-2", low: "none", high: 9 });
+    expect(parseStaticLimit("pressure=..")).toMatch(/^needs at least one bound/);
+    expect(parseStaticLimit("pressure=none..none")).toMatch(/leaves no limit at all/);
+    expect(parseStaticLimit("pressure=nan..3")).toMatch(/must look like/);
     expect(parseStaticLimit("pressure@bad id=..1")).toMatch(/not a valid site\/line id/);
   });
 });
