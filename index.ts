@@ -1,6 +1,7 @@
 /**
  * The iotpipe Pulumi program: composes the components from the stack configuration.
  *
+ *   DeviceFleet (provisioning by claim: allow-listed serials become things in their site and line groups)
  *   devices --MQTT--> DeviceIngest (IoT rule) --> TelemetryStreams.raw --> StreamAnalytics (Managed Flink)
  *     --> TelemetryStreams outputs --> ParquetLake (Firehose -> Parquet in the lake bucket, Glue tables)
  *     --> AthenaAnalytics (workgroup + named compliance queries)
@@ -22,6 +23,7 @@ import { EncryptionKey } from "./components/encryption-key";
 import { HardenedBucket, type PrefixTiering } from "./components/hardened-bucket";
 import { TelemetryStreams } from "./components/telemetry-streams";
 import { DeviceIngest } from "./components/device-ingest";
+import { DeviceFleet } from "./components/device-fleet";
 import { StreamAnalytics } from "./components/stream-analytics";
 import { ParquetLake } from "./components/parquet-lake";
 import { AthenaAnalytics } from "./components/athena-analytics";
@@ -51,6 +53,7 @@ const DATA_RESOURCE_TYPES = new Set([
   "aws:s3/bucket:Bucket",
   "aws:kinesis/stream:Stream",
   "aws:glue/catalogDatabase:CatalogDatabase",
+  "aws:dynamodb/table:Table",
 ]);
 const protectData: pulumi.ResourceTransformation = (args) =>
   DATA_RESOURCE_TYPES.has(args.type) ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { protect: true }) } : undefined;
@@ -67,7 +70,7 @@ const lakeKey = new EncryptionKey("lake-key", {
 }, stateful);
 const reportsKey = new EncryptionKey("reports-key", { description: "iotpipe compliance report archive" }, stateful);
 const opsKey = new EncryptionKey("ops-key", {
-  description: "iotpipe operator notifications, dead-letter queues and function logs",
+  description: "iotpipe operator notifications, dead-letter queues, function logs and the device allow-list",
   serviceUses: [{ service: "logs" }, { service: "cloudwatch-alarms" }],
 }, stateful);
 
@@ -110,6 +113,18 @@ const ingest = new DeviceIngest("ingest", {
   rawStreamKeyArn: streamsKey.arn,
   errorBucket: { name: lakeBucket.name, arn: lakeBucket.arn },
   errorBucketKeyArn: lakeKey.arn,
+});
+
+// Devices join by fleet provisioning: the plant's allow-listed serials become things on their configured line,
+// with the device policy DeviceIngest confines them by.
+const fleet = new DeviceFleet("fleet", {
+  lines: config.deviceLines,
+  devicePolicyName: ingest.policyName,
+  thingTypeName: ingest.thingTypeName,
+  fleetThingGroupName: ingest.thingGroupName,
+  keyArn: opsKey.arn,
+  deletionProtection: config.deletionProtection,
+  logRetentionDays: config.logRetentionDays,
 });
 
 const streamRef = (name: string) => ({ name: streams.outputs[name].name, arn: streams.outputs[name].arn });
@@ -172,7 +187,7 @@ const monitoring = new Monitoring("operations", {
   ...(analytics.efoConsumerName ? { efoConsumers: { raw: { streamName: streams.raw.name, consumerName: analytics.efoConsumerName } } } : {}),
   firehoseNames: lake.firehoseNames,
   ruleNames: { ingest: ingest.ruleName },
-  functionNames: { alertNotifier: notifierFunctionName },
+  functionNames: { alertNotifier: notifierFunctionName, provisioningHook: fleet.hookFunctionName },
   queueNames: { alertNotifierDlq: notifierQueueName },
   quarantine: { rawStreamName: streams.raw.name, quarantineStreamName: streams.outputs.quarantine.name },
   thresholds: {
@@ -224,6 +239,13 @@ export const deviceTopicPattern = ingest.basicIngestTopicPattern;
 export const iotRuleName = ingest.ruleName;
 export const devicePolicyName = ingest.policyName;
 export const thingGroupName = ingest.thingGroupName;
+/** What `iotpipe fleet` and device onboarding read (README, "Device fleet"); no certificate material. */
+export const provisioningTemplateName = fleet.templateName;
+export const claimPolicyName = fleet.claimPolicyName;
+export const deviceAllowListTable = fleet.allowListTableName;
+export const thingGroupPrefix = fleet.prefix;
+export const siteThingGroups = fleet.siteGroupNames;
+export const lineThingGroups = fleet.lineGroupNames;
 export const flinkApplicationName = analytics.applicationName;
 /** The SQL graph the Flink job runs; the next deployment compares against it (see `deployed` above). */
 export const flinkSqlSha256 = analytics.sqlSha256;

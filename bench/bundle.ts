@@ -4,8 +4,8 @@
  * process RUNS times and the median is reported (what a cold start pays before the first invocation).
  * Wall time is reported with the CPU time of the same `require`: on a shared machine the wall time swings with
  * the load, the CPU time much less. Targets: ≤ 300 KB and ≤ 50 ms. Then where the report bundle's bytes come
- * from (per package, from esbuild's metafile: what to look at when it grows), and the alert notifier's bundle,
- * measured the same way and held to the same targets.
+ * from (per package, from esbuild's metafile: what to look at when it grows), and the alert notifier's and the
+ * provisioning hook's bundles, measured the same way and held to the same targets.
  * Init is not the whole cold start: a change that lowers it by moving work into the first invocation (a builtin
  * that Node's fetch loads anyway at the first S3 call, a client created lazily) does not make the function start
  * faster. Sending Athena over fetch instead of node:https was such a change (README, bench:bundle row).
@@ -79,19 +79,24 @@ function main(): void {
   fs.writeFileSync(athenaFile, athena.code);
   console.log(`floor: @aws-sdk/client-athena alone (import + client, same options): ${(athena.bytes / 1024).toFixed(1)} KiB, init median ${median(measureInit(athenaFile).times).toFixed(1)} ms`);
 
-  const notifier = bundleHandler("alert-notifier");
-  const notifierFile = path.join(dir, "alert-notifier.js");
-  fs.writeFileSync(notifierFile, notifier.code);
-  const notifierInit = measureInit(notifierFile);
-  const notifierGzip = zlib.gzipSync(Buffer.from(notifier.code), { level: 9 }).length;
-  const notifierKb = notifier.bytes / 1024;
-  const notifierInitMs = median(notifierInit.times);
-  console.log(`alert-notifier bundle (same options)`);
-  console.log(`  index.js        ${notifierKb.toFixed(1)} KiB (${notifier.bytes} bytes), gzip ${(notifierGzip / 1024).toFixed(1)} KiB, sha256 ${notifier.sha256.slice(0, 12)}`);
-  console.log(`  module init     median ${notifierInitMs.toFixed(1)} ms wall (min ${Math.min(...notifierInit.times).toFixed(1)}, max ${Math.max(...notifierInit.times).toFixed(1)}), median ${median(notifierInit.cpuTimes).toFixed(1)} ms CPU, over ${RUNS} fresh processes`);
-  console.log(`  targets         ${targets(notifierKb, notifierInitMs)}`);
-  console.log(`machine load at the end: ${os.loadavg()[0].toFixed(1)} (1-minute average; the notifier ran last)`);
+  for (const name of ["alert-notifier", "provisioning-hook"]) measureHandler(name, dir);
+  console.log(`machine load at the end: ${os.loadavg()[0].toFixed(1)} (1-minute average; the provisioning hook ran last)`);
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Bundles one handler with the same options and prints its size and module init. */
+function measureHandler(name: string, dir: string): void {
+  const bundle = bundleHandler(name);
+  const file = path.join(dir, `${name}.js`);
+  fs.writeFileSync(file, bundle.code);
+  const init = measureInit(file);
+  const gzip = zlib.gzipSync(Buffer.from(bundle.code), { level: 9 }).length;
+  const kb = bundle.bytes / 1024;
+  const initMs = median(init.times);
+  console.log(`${name} bundle (same options)`);
+  console.log(`  index.js        ${kb.toFixed(1)} KiB (${bundle.bytes} bytes), gzip ${(gzip / 1024).toFixed(1)} KiB, sha256 ${bundle.sha256.slice(0, 12)}`);
+  console.log(`  module init     median ${initMs.toFixed(1)} ms wall (min ${Math.min(...init.times).toFixed(1)}, max ${Math.max(...init.times).toFixed(1)}), median ${median(init.cpuTimes).toFixed(1)} ms CPU, over ${RUNS} fresh processes`);
+  console.log(`  targets         ${targets(kb, initMs)}`);
 }
 
 /** Whether a bundle of `kb` KiB with a median init of `initMs` meets the handler targets. */

@@ -7,6 +7,7 @@ import { CliError, EXIT } from "./errors";
 import { processIo, type Io } from "./io";
 import { registerBroker, registerPublish } from "./commands/broker";
 import { registerDemo } from "./commands/demo";
+import { registerFleet } from "./commands/fleet";
 import { registerReplay } from "./commands/replay";
 import { registerReport } from "./commands/report";
 import { registerSimulate } from "./commands/simulate";
@@ -30,10 +31,11 @@ Start here:
   iotpipe report --date 2026-11-02 --lake data/lake
   iotpipe sql --lake data/lake "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule"
   iotpipe size --devices 1000 --metrics 4 --interval 5 --compare   capacities, quotas and monthly cost
+  iotpipe fleet list --outputs prod-outputs.json   a deployed stack's devices (revoke, deactivate, move: dry run without --apply)
 
 Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
     );
-  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDemo, registerSize]) {
+  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDemo, registerSize, registerFleet]) {
     register(program, io);
   }
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

@@ -180,12 +180,15 @@ export class DeviceIngest extends pulumi.ComponentResource {
 /**
  * The device policy. `${iot:Connection.Thing.*}` are IoT policy variables resolved per connection from the
  * registry (escaped here so TypeScript leaves them alone). Connect only as the thing whose certificate is
- * attached; publish only to the own Basic Ingest topic. No subscribe/receive: devices only send telemetry.
+ * attached (the client id names the thing); publish only to the own Basic Ingest topic, whose site and line are
+ * the thing's registry attributes, so a device cannot report as another device, line or site. No
+ * subscribe/receive: devices only send telemetry. tests/policy/iot-policy-eval.test.ts judges it request by request.
  */
 export function devicePolicyDocument(clientArnPrefix: pulumi.Input<string>, topicArnPrefix: pulumi.Input<string>, ruleName: string): pulumi.Output<object> {
   const thing = "${iot:Connection.Thing.ThingName}";
   const site = "${iot:Connection.Thing.Attributes[site]}";
   const line = "${iot:Connection.Thing.Attributes[line]}";
+  const attached = { Bool: { "iot:Connection.Thing.IsAttached": "true" } };
   return pulumi.all([clientArnPrefix, topicArnPrefix]).apply(([client, topic]) => ({
     Version: POLICY_VERSION,
     Statement: [
@@ -194,13 +197,15 @@ export function devicePolicyDocument(clientArnPrefix: pulumi.Input<string>, topi
         Effect: "Allow",
         Action: "iot:Connect",
         Resource: `${client}/${thing}`,
-        Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } },
+        Condition: attached,
       },
       {
         Sid: "PublishOwnTelemetry",
         Effect: "Allow",
         Action: "iot:Publish",
         Resource: `${topic}/$aws/rules/${ruleName}/${TOPIC.root}/${site}/${line}/${thing}`,
+        // Connect already requires it; repeated so the grant stands on its own if Connect is ever widened.
+        Condition: attached,
       },
     ],
   }));

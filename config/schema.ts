@@ -12,6 +12,7 @@ import { DEFAULT_INGEST_POLICY } from "../contract/ingest-policy";
 import { DEFAULT_ANALYTICS, definitionProblems } from "../analytics/definition";
 import type { BoundSetting } from "../analytics/static-limits";
 import { scheduleDstProblem } from "./report-schedule";
+import { parseFleetLine, type FleetLine } from "../contract/device-identity";
 
 /** The config types a Pulumi project file can declare. */
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
@@ -79,6 +80,24 @@ export function parseStaticLimit(entry: string): StaticLimitSetting | string {
   if (typeof low === "number" && typeof high === "number" && low >= high) return `low ${low} must be below high ${high}`;
   return { metric: metric as MetricName, ...(site && { site }), ...(line && { line }), low, high };
 }
+
+/** `iotpipe:deviceLines`: each `<site>/<line>` once, parsed (contract/device-identity.ts). */
+const deviceLines = z.array(z.string()).transform((entries, ctx): FleetLine[] => {
+  const lines: FleetLine[] = [];
+  for (const entry of entries) {
+    try {
+      lines.push(parseFleetLine(entry));
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message, input: entry });
+    }
+  }
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (seen.has(entry)) ctx.addIssue({ code: "custom", message: `'${entry}' is listed twice`, input: entry });
+    seen.add(entry);
+  }
+  return lines;
+});
 
 const staticLimits = z.array(z.string()).transform((entries, ctx) => {
   const limits: StaticLimitSetting[] = [];
@@ -262,6 +281,8 @@ export const CONFIG_KEYS = {
   dataGapSilenceStepsSeconds: key("array", dataGapSilenceStepsSeconds, DEFAULT_ANALYTICS.rules.dataGap.silenceStepsSeconds,
     "Allowed silences a series can get, ascending, at most 15 (one Flink session window each; the first is the floor; slower series are not watched). A change generates the stack's own Flink SQL",
     "integer"),
+  deviceLines: key("array", deviceLines, [],
+    "Production lines devices are provisioned into, as <site>/<line> (letters, digits, _ and - in each id): one thing group per site and per line; the provisioning hook refuses a serial registered on any other line"),
   fleetDevices: key("integer", int(0, 100_000_000), 0,
     "Devices in the fleet. 0 states no fleet: capacities come from the keys above. Set, the sizing model (sizing/) sizes provisioned shards per stream, Flink parallelism and Firehose buffering from the fleet keys; flinkParallelism/flinkParallelismPerKpu set to other than their defaults still win"),
   fleetMetricsPerMessage: key("integer", int(1, 1000), 4,

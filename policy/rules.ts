@@ -69,6 +69,7 @@ export const TYPES = {
   iotPolicy: "aws:iot/policy:Policy",
   athenaWorkgroup: "aws:athena/workgroup:Workgroup",
   lambdaPermission: "aws:lambda/permission:Permission",
+  dynamodbTable: "aws:dynamodb/table:Table",
 } as const;
 
 const BUCKET_TYPES: string[] = [TYPES.bucket, TYPES.bucketV2];
@@ -233,7 +234,7 @@ function isCustomerKey(ref: unknown): boolean {
 
 const encryptionAtRest: ResourceRule = {
   name: "kms-encryption-at-rest",
-  description: "Streams, topics, queues, log groups and Firehose destinations are encrypted with a customer managed KMS key",
+  description: "Streams, topics, queues, log groups, DynamoDB tables and Firehose destinations are encrypted with a customer managed KMS key",
   check(resource) {
     const i = resource.inputs;
     switch (resource.type) {
@@ -247,6 +248,10 @@ const encryptionAtRest: ResourceRule = {
           : [`SQS queue must set kmsMasterKeyId to a customer managed key${i.sqsManagedSseEnabled ? " (SQS-managed SSE is not enough)" : ""}`];
       case TYPES.logGroup:
         return isCustomerKey(i.kmsKeyId) ? [] : ["log group must set kmsKeyId to a customer managed key"];
+      case TYPES.dynamodbTable:
+        return i.serverSideEncryption?.enabled === true && isCustomerKey(i.serverSideEncryption?.kmsKeyArn)
+          ? []
+          : ["DynamoDB table must enable serverSideEncryption with a customer managed kmsKeyArn"];
       case TYPES.firehose: {
         const s3 = i.extendedS3Configuration;
         if (!s3) return [];
@@ -288,13 +293,34 @@ const athenaWorkgroup: ResourceRule = {
 const THING_NAME = "${iot:Connection.Thing.ThingName}";
 const CONFINED_IOT_ACTIONS = ["iot:Connect", "iot:Publish", "iot:Subscribe", "iot:Receive", "iot:RetainPublish"];
 
+/**
+ * The fleet provisioning MQTT API (`$aws/certificates/create[-from-csr]/<format>[/accepted|/rejected]`,
+ * `$aws/provisioning-templates/<template>/provision/<format>[/…]`): the only topics a claim certificate may use.
+ */
+const PROVISIONING_TOPIC = /:topic(?:filter)?\/\$aws\/(?:certificates\/create(?:-from-csr)?|provisioning-templates\/[0-9A-Za-z_-]+\/provision)\/(?:json|cbor)(?:\/(?:accepted|rejected))?$/;
+
+/**
+ * A claim certificate's policy: it connects before any thing exists (so its client id cannot be the thing name)
+ * and may publish, subscribe and receive on the provisioning API's exact topics only, nothing else.
+ */
+function isClaimPolicy(statements: Statement[]): boolean {
+  const allowed = statements.filter((s) => s.Effect === "Allow");
+  const topics = allowed.filter((s) => !s.Action.every((a) => a === "iot:Connect"));
+  return (
+    topics.length > 0 &&
+    topics.every((s) => s.Action.every((a) => ["iot:Publish", "iot:Subscribe", "iot:Receive"].includes(a)) && s.Resource.every((r) => PROVISIONING_TOPIC.test(r))) &&
+    allowed.filter((s) => s.Action.includes("iot:Connect")).every((s) => s.Action.length === 1)
+  );
+}
+
 const iotDeviceConfinement: ResourceRule = {
   name: "iot-device-policy-confined",
-  description: "IoT policies confine each device to its own client id and topics with the thing-name policy variable; no wildcard grants",
+  description: "IoT policies confine each device to its own client id and topics with the thing-name policy variable (a claim certificate's policy to the fleet provisioning topics); no wildcard grants",
   check(resource) {
     if (resource.type !== TYPES.iotPolicy) return [];
     const problems: string[] = [];
     for (const doc of policyDocuments(resource)) {
+      if (isClaimPolicy(doc.statements)) continue;
       for (const s of doc.statements.filter((st) => st.Effect === "Allow")) {
         const label = s.Sid ? `statement ${s.Sid}` : "statement";
         const wildcard = s.Action.filter((a) => a === "*" || a === "iot:*");

@@ -50,6 +50,7 @@ describe("DeviceIngest", () => {
         Resource: [
           `arn:aws:iot:${R}:${A}:topic/$aws/rules/plant_ingest_test/telemetry/\${iot:Connection.Thing.Attributes[site]}/\${iot:Connection.Thing.Attributes[line]}/\${iot:Connection.Thing.ThingName}`,
         ],
+        Condition: { Bool: { "iot:Connection.Thing.IsAttached": "true" } },
       },
     ]);
     // The topic the policy allows is the one the contract builds for a device.

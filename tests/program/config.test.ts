@@ -94,6 +94,9 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
   it.each([
     [{ streamMode: "fast" }, 'iotpipe:streamMode must be one of on-demand, provisioned; got "fast"'],
     [{ environment: "qa" }, 'iotpipe:environment must be one of dev, staging, prod; got "qa"'],
+    [{ deviceLines: '["plant.a/line-1"]' }, `iotpipe:deviceLines 'plant.a/line-1': site 'plant.a' must be letters, digits, _ and - only, starting with a letter or digit; got "plant.a/line-1"`],
+    [{ deviceLines: '["line-1"]' }, `iotpipe:deviceLines 'line-1' must be <site>/<line>, e.g. plant-a/line-1; got "line-1"`],
+    [{ deviceLines: '["plant-a/line-1","plant-a/line-1"]' }, `iotpipe:deviceLines 'plant-a/line-1' is listed twice; got "plant-a/line-1"`],
     [{ reportsObjectLockMode: "compliance" }, 'iotpipe:reportsObjectLockMode must be one of COMPLIANCE, GOVERNANCE; got "compliance"'],
     [{ streamRetentionHours: "12" }, "iotpipe:streamRetentionHours must be at least 24; got 12"],
     [{ streamRetentionHours: "9000" }, "iotpipe:streamRetentionHours must be at most 8760; got 9000"],

@@ -245,6 +245,35 @@ describe("wiring: every role grants what its consumer needs on the right ARNs, a
     expect(stack.grantsOf(schedulerRole.name).every((g) => g.action === "lambda:InvokeFunction" || g.action.startsWith("sqs:") || g.action.startsWith("kms:"))).toBe(true);
   });
 
+  it("device fleet -> provisions into DeviceIngest's policy, thing type and group; hook reads only the allow-list; exported for iotpipe fleet", () => {
+    const template = stack.one("aws:iot/provisioningTemplate:ProvisioningTemplate");
+    const thing = JSON.parse(template.inputs.templateBody).Resources;
+    const devicePolicy = stack.one("aws:iot/policy:Policy", /ingest-device-policy/);
+    expect(thing.policy.Properties.PolicyName).toBe(devicePolicy.inputs.name ?? devicePolicy.name);
+    expect(thing.thing.Properties.ThingTypeName).toBe(stack.one("aws:iot/thingType:ThingType").name);
+    expect(thing.thing.Properties.ThingGroups[0]).toBe(stack.one("aws:iot/thingGroup:ThingGroup", "ingest-devices").name);
+    const iot = `arn:aws:iot:${stack.region}:123456789012:`;
+    const provisioningRole = stack.ofType(T.role).find((r) => stack.arn(r) === template.inputs.provisioningRoleArn)!;
+    expect(stack.grantsOf(provisioningRole.name).filter((g) => !g.resource.startsWith(iot))).toEqual([]);
+    const hook = stack.ofType(T.fn).find((f) => stack.arn(f) === template.inputs.preProvisioningHook.targetArn)!;
+    const table = stack.one("aws:dynamodb/table:Table");
+    const hookRole = stack.ofType(T.role).find((r) => stack.arn(r) === hook.inputs.role)!;
+    expect(stack.grantLines(hookRole.name)).toEqual(
+      [`dynamodb:GetItem ${stack.arn(table)}`, `kms:Decrypt ${stack.arn(key("ops"))}`, ...lines(["logs:CreateLogStream", "logs:PutLogEvents"], [`${stack.arn(stack.one(T.logGroup, /fleet-hook/))}:*`])].sort(),
+    );
+    expect(table.inputs.serverSideEncryption).toEqual({ enabled: true, kmsKeyArn: stack.arn(key("ops")) });
+    expect(stack.one("aws:lambda/permission:Permission").inputs.sourceArn).toBe(`${iot}provisioningtemplate/${template.inputs.name}`);
+    const o = stack.plan.outputs as Record<string, any>;
+    expect(o.provisioningTemplateName).toBe(template.inputs.name);
+    expect(o.deviceAllowListTable).toBe(table.inputs.name ?? table.name);
+    expect(o.claimPolicyName).toBe(stack.one("aws:iot/policy:Policy", /claim/).name);
+    expect(Object.keys(o.lineThingGroups).sort()).toEqual(["plant-a/line-1", "plant-a/line-2", "plant-b/line-1", "plant-b/line-2"]);
+    expect(o.lineThingGroups["plant-a/line-2"]).toBe("iotpipe-dev-line-plant-a:line-2");
+    expect(stack.ofType("aws:iot/thingGroup:ThingGroup").map((g) => g.inputs.name ?? g.name).sort()).toEqual(
+      ["ingest-devices", ...Object.values(o.siteThingGroups as Record<string, string>), ...Object.values(o.lineThingGroups as Record<string, string>)].sort(),
+    );
+  });
+
   it("Athena workgroup -> results in the results bucket, encrypted with the lake key, enforced, capped by config", () => {
     const wg = stack.one(T.workgroup).inputs.configuration;
     expect(wg.enforceWorkgroupConfiguration).toBe(true);
