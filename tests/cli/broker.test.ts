@@ -41,7 +41,7 @@ describe("iotpipe broker", () => {
 
   test("spools every publish on an ephemeral loopback port, classified like the contract says", async () => {
     const spoolPath = path.join(dir, "spool.jsonl");
-    const cli = startCli(["broker", "--port", "0", "--spool", spoolPath]);
+    const cli = startCli(["broker", "--no-tls", "--plain-port", "0", "--spool", spoolPath]);
     try {
       await waitFor(() => /listening on mqtt:\/\/127\.0\.0\.1:\d+/.test(cli.stdout()), "the broker to listen");
       const url = /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())![1];
@@ -76,7 +76,7 @@ describe("iotpipe broker", () => {
 
       cli.child.kill("SIGINT");
       expect(await cli.exit).toBe(0);
-      expect(cli.stdout()).toMatch(/received 9: accepted 3, quarantined 6 \(unparseable 3, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
+      expect(cli.stdout()).toMatch(/received 9 = accepted 3 \+ quarantined 6 \(unparseable 3, schema 1, timestamp_out_of_range 1, bad_topic 1\) \+ refused 0$/m);
       expect(cli.stderr()).toMatch(/quarantined factory\/plant-a\/a1-pump01: bad_topic/);
 
       const bytes = fs.readFileSync(spoolPath);
@@ -112,12 +112,19 @@ describe("iotpipe broker", () => {
     }
   });
 
+  test("without a local CA the mutual-TLS listener cannot start: the error says how to make one", async () => {
+    const cli = startCli(["broker", "--port", "0", "--registry", path.join(dir, "no-registry"), "--spool", path.join(dir, "never.jsonl")]);
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toMatch(/error: no local CA in .*no-registry/);
+    expect(cli.stderr()).toMatch(/next: register a device with `iotpipe devices add --registry .*no-registry …`, or run without TLS: --no-tls --plain-port 1883/);
+  });
+
   test("a port in use is a clear error with the next step, not a stack trace", async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const taken = (blocker.address() as net.AddressInfo).port;
     try {
-      const cli = startCli(["broker", "--port", String(taken), "--spool", path.join(dir, "never.jsonl")]);
+      const cli = startCli(["broker", "--no-tls", "--plain-port", String(taken), "--spool", path.join(dir, "never.jsonl")]);
       expect(await cli.exit).toBe(1);
       expect(cli.stderr()).toMatch(new RegExp(`error: cannot listen on 127\\.0\\.0\\.1:${taken}`));
       expect(cli.stderr()).toMatch(/next: pick another port with --port/);
