@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { identifier, LIMITS } from "../contract/telemetry";
 import { splitCsvFields } from "../contract/replay-line";
+import type { RegistrySnapshotRow } from "../reports/registry-snapshot";
 
 /** Where `iotpipe devices` keeps its registry, CA and keys unless `--registry` says otherwise. */
 export const DEFAULT_REGISTRY_DIR = ".iotpipe/devices";
@@ -177,4 +178,9 @@ export function findDevice(registry: DeviceRegistry, id: string, dir: string): R
     throw new Error(`device ${id} is not in the registry ${registryPath(dir)} (${known.length === 0 ? "it is empty" : `it holds ${known.slice(0, 10).join(", ")}${known.length > 10 ? ", …" : ""}`})`);
   }
   return device;
+}
+
+/** The registry as the device inventory reads it (the `device_registry` rows of a report day). */
+export function registrySnapshotRows(registry: DeviceRegistry): RegistrySnapshotRow[] {
+  return registry.devices.map((d) => ({ device_id: d.device_id, site: d.site, line: d.line, model: d.model, serial: d.serial, registered_at: Date.parse(d.registered_at) }));
 }

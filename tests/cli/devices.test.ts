@@ -9,7 +9,10 @@ import * as path from "node:path";
 import { X509Certificate } from "node:crypto";
 import { caPaths, deviceCredentialPaths } from "../../local/device-ca";
 import { loadRegistry } from "../../local/device-registry";
+import { enrolDevices } from "../../local/devices";
 import { cli } from "./run-cli";
+import { REPORT_DAY, complianceLake } from "../reports/compliance-fixture";
+import { writeLake } from "../reports/lake-fixture";
 
 describe("iotpipe devices", () => {
   let dir: string;
@@ -121,5 +124,24 @@ describe("iotpipe devices", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/device a1-press01 is not in the registry .* \(it is empty\)/);
     expect((await cli("devices", "list", "--registry", registry)).out).toMatch(/no devices registered/);
+  });
+
+  test("report --registry lists a registered device that sent nothing on the day as silent", async () => {
+    // Registered before the report day (`devices add` stamps now, after the fixture's day, which the inventory skips).
+    const row = (id: string, line: string) => ({ device_id: id, site: "plant-a", line, model: "PX-200", serial: `SN-${id}` });
+    await enrolDevices(registry, [row("dev-t1", "line-1"), row("dev-quiet1", "line-2")], (i) => `row ${i}`, { now: new Date("2026-11-01T00:00:00Z") });
+    await add("dev-added-now", "plant-a", "line-2");
+    const lake = path.join(dir, "lake");
+    await writeLake(lake, complianceLake());
+    const out = path.join(dir, "reports");
+    const report = await cli("report", "--date", REPORT_DAY, "--lake", lake, "--site", "plant-a", "--out", out, "--registry", registry);
+    expect(report.code).toBe(0);
+    const csv = fs.readFileSync(path.join(out, REPORT_DAY, "plant-a", "device-inventory.csv"), "utf8");
+    const header = csv.split("\n")[0];
+    expect(header).toMatch(/device_id.*status.*model.*serial.*registered_at/);
+    const rows = csv.trim().split("\n").slice(1);
+    expect(rows.find((r) => r.includes("dev-quiet1"))).toMatch(/plant-a.*line-2.*dev-quiet1.*silent.*PX-200.*SN-dev-quiet1/);
+    expect(rows.find((r) => r.includes("dev-t1"))).toMatch(/reporting.*PX-200.*SN-dev-t1/);
+    expect(csv).not.toMatch(/dev-added-now/);
   });
 });
