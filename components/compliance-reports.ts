@@ -18,7 +18,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StaticLimitRule } from "../analytics/definition";
-import { LAKE_TABLES } from "../lake/tables";
+import { DEVICE_REGISTRY, LAKE_TABLES } from "../lake/tables";
 import { ALL_SITES, COMPLIANCE_QUERIES, SCOPE_QUERY_TIMEOUT_SECONDS, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
@@ -321,7 +321,7 @@ export class ComplianceReports extends pulumi.ComponentResource {
     const cfg = settings(name, args);
     const parent = { parent: this };
     const ctx = awsContext(this);
-    const tables = tablesReadByQueries(LAKE_TABLES.map((t) => t.name));
+    const tables = tablesReadByQueries([...LAKE_TABLES, DEVICE_REGISTRY].map((t) => t.name));
 
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
     this.deadLetterQueue = new aws.sqs.Queue(
