@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AthenaClient } from "@aws-sdk/client-athena";
+import { IoTClient } from "@aws-sdk/client-iot";
 import type { StaticLimitRule } from "../../analytics/definition";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -13,6 +14,7 @@ import { loadConfig } from "./config";
 import { SPEC_LIMITS_FILE, STATIC_LIMITS_FILE } from "./package-files";
 import { ReportEvent, ReportJobResult, runComplianceReport } from "./job";
 import { S3BundleWriter } from "./s3-bundle-writer";
+import { exportDeviceRegistry } from "./registry-export";
 import { SnsPublisher } from "../shared/sns-publish";
 
 const logger = new Logger({ serviceName: "compliance-report" });
@@ -20,6 +22,8 @@ const metrics = new Metrics({ namespace: "iotpipe", serviceName: "compliance-rep
 // Athena through SDK v3 (ExecutionParameters, paging, typed errors); the two S3 calls and the SNS publish are
 // plain signed requests (handlers/shared/aws-rest.ts), which keeps the bundle and its cold start small.
 const athena = new AthenaClient({});
+// ListThings through SDK v3 (paging, typed errors), as the Athena calls.
+const iot = new IoTClient({});
 const sns = new SnsPublisher();
 
 /** A static-limit file packaged beside this one (handlers/compliance-report/package.ts), or undefined. */
@@ -48,6 +52,10 @@ export async function handler(event: ReportEvent = {}, context?: InvocationConte
       config,
       ...limits,
       ...(context && { remainingMs: () => context.getRemainingTimeInMillis() }),
+      ...(config.LAKE_BUCKET && {
+        exportRegistry: (date: string) =>
+          exportDeviceRegistry({ iot, store: new S3BundleWriter(config.LAKE_BUCKET), thingTypeName: config.FLEET_THING_TYPE || undefined, now: Date.now() }, date),
+      }),
     });
   } catch (error) {
     metrics.addMetric("ReportsFailed", MetricUnit.Count, 1);
