@@ -205,6 +205,7 @@ const reports = new ComplianceReports("compliance-reports", {
   scheduleTimezone: config.reportTimezone,
   logRetentionDays: config.logRetentionDays,
   staticLimits: stackAnalytics(config).definition.rules.staticLimit,
+  fleetThingTypeName: ingest.thingTypeName,
 });
 
 // Outputs ---------------------------------------------------------------------------------------------------
