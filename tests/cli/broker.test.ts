@@ -3,7 +3,6 @@
  * module that jest's CommonJS runtime cannot load), an MQTT client publishing valid, malformed and
  * wrongly-addressed messages, Ctrl-C, and the spool checked line by line.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -12,27 +11,7 @@ import { connectAsync } from "mqtt";
 import { classify } from "../../contract/validation";
 import { publishableLine } from "../../local/broker-publish";
 import { run } from "../../cli/program";
-
-const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
-
-function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(TSX, [path.join(ROOT, "cli", "bin.ts"), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { startCli, waitFor } from "./cli-process";
 
 describe("iotpipe broker", () => {
   let dir: string;

@@ -5,7 +5,6 @@
  * client id that is not the thing name and a publish on another device's topic are refused, counted by reason and
  * kept in the refusal log.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,9 +15,8 @@ import { enrolDevices, removeDevice } from "../../local/devices";
 import type { RefusalRecord } from "../../local/refusal-log";
 import { replay } from "../../local/replay";
 import { tableGlob, withDuckDb } from "./lake-read";
+import { startCli, waitFor } from "../cli/cli-process";
 
-const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
 const DAY = 86_400_000;
 
 const device = (id: string, site: string, line: string) => ({ device_id: id, site, line, model: "PX-200", serial: `SN-${id}` });
@@ -40,14 +38,6 @@ function connectDevice(url: string, options: IClientOptions): Promise<MqttClient
 function credentials(registry: string, id: string, serverCa: string): IClientOptions {
   const files = deviceCredentialPaths(registry, id);
   return { key: fs.readFileSync(files.key), cert: fs.readFileSync(files.cert), ca: fs.readFileSync(serverCa), clientId: id };
-}
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("broker over mutual TLS", () => {
@@ -73,18 +63,10 @@ describe("broker over mutual TLS", () => {
     const ts = Date.now();
     const spool = path.join(dir, "spool.jsonl");
     const refused = path.join(dir, "refused.jsonl");
-    const child = spawn(TSX, [path.join(ROOT, "cli", "bin.ts"), "broker", "--port", "0", "--registry", registry, "--spool", spool, "--refused", refused], {
-      cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: "0" },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const broker = startCli(["broker", "--port", "0", "--registry", registry, "--spool", spool, "--refused", refused]);
     try {
-      await waitFor(() => /listening on mqtts:\/\/127\.0\.0\.1:\d+/.test(out), "the broker to listen");
-      const url = /listening on (mqtts:\/\/127\.0\.0\.1:\d+)/.exec(out)![1];
+      await waitFor(() => /listening on mqtts:\/\/127\.0\.0\.1:\d+/.test(broker.stdout()), "the broker to listen");
+      const url = /listening on (mqtts:\/\/127\.0\.0\.1:\d+)/.exec(broker.stdout())![1];
 
       // The registered device publishes to its own topic: acknowledged (QoS 1), spooled.
       const message = JSON.stringify({ msg_id: "m-1", ts, readings: [{ metric: "temperature", value: 61.5, unit: "degC" }, { metric: "pressure", value: 6.1, unit: "bar" }] });
@@ -113,11 +95,13 @@ describe("broker over mutual TLS", () => {
       await neighbour.endAsync();
 
       await waitFor(() => fs.existsSync(refused) && fs.readFileSync(refused, "utf8").trim().split("\n").length === 6, "six refusals in the log");
-      child.kill("SIGINT");
-      expect(await exit).toBe(0);
+      broker.child.kill("SIGINT");
+      expect(await broker.exit).toBe(0);
     } finally {
-      child.kill("SIGKILL");
+      broker.child.kill("SIGKILL");
     }
+    const out = broker.stdout();
+    const err = broker.stderr();
 
     expect(out).toMatch(
       /received 3 = accepted 2 \+ quarantined 0 \+ refused 1 \(foreign_topic 1\); connections refused 5 \((?=.*revoked_certificate 1)(?=.*client_id_mismatch 1)(?=.*expired_certificate 1)(?=.*untrusted_certificate 2)[^)]*\)/,
