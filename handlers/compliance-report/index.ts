@@ -6,7 +6,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AthenaClient } from "@aws-sdk/client-athena";
-import { IoTClient } from "@aws-sdk/client-iot";
 import type { StaticLimitRule } from "../../analytics/definition";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -16,14 +15,14 @@ import { ReportEvent, ReportJobResult, runComplianceReport } from "./job";
 import { S3BundleWriter } from "./s3-bundle-writer";
 import { exportDeviceRegistry } from "./registry-export";
 import { SnsPublisher } from "../shared/sns-publish";
+import { IotRestThingLister } from "../shared/iot-list-things";
 
 const logger = new Logger({ serviceName: "compliance-report" });
 const metrics = new Metrics({ namespace: "iotpipe", serviceName: "compliance-report" });
-// Athena through SDK v3 (ExecutionParameters, paging, typed errors); the two S3 calls and the SNS publish are
-// plain signed requests (handlers/shared/aws-rest.ts), which keeps the bundle and its cold start small.
+// Athena through SDK v3 (ExecutionParameters, paging, typed errors); the S3 calls, the SNS publish and IoT
+// ListThings are plain signed requests (handlers/shared/aws-rest.ts), which keeps the bundle and its cold start small.
 const athena = new AthenaClient({});
-// ListThings through SDK v3 (paging, typed errors), as the Athena calls.
-const iot = new IoTClient({});
+const iot = new IotRestThingLister();
 const sns = new SnsPublisher();
 
 /** A static-limit file packaged beside this one (handlers/compliance-report/package.ts), or undefined. */

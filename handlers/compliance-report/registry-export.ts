@@ -5,13 +5,13 @@
  * `line`, `model`, `serial`.
  *
  * ListThings returns each thing with its attributes, 250 a page: one call per 250 devices, where the things of a
- * group would need a DescribeThing per device. It has no resource-level permission (IAM `Resource: "*"`), so the
+ * group would need a DescribeThing per device (handlers/shared/iot-list-things.ts sends it). It has no resource-level permission (IAM `Resource: "*"`), so the
  * component grants it alone, read-only. A day's snapshot is written once (conditional put): a re-run or an
  * amendment reads the registry as the first run for that day saw it. `registered_at` is carried from the previous
  * day's snapshot (IoT keeps no creation time of a thing); a thing new since then gets the export time; without a
  * previous snapshot (the first one) it stays null.
  */
-import { IoTClient, ListThingsCommand, type ThingAttribute } from "@aws-sdk/client-iot";
+import type { ListedThing, ThingLister } from "../shared/iot-list-things";
 import type { BundleWriter } from "../../reports/bundle-writer";
 import { SITE_ID_PATTERN, shiftDate } from "../../reports/queries";
 import { snapshotJsonLines, snapshotKey, type RegistrySnapshotRow } from "../../reports/registry-snapshot";
@@ -57,23 +57,23 @@ async function registrationTimes(store: SnapshotStore, date: string): Promise<Ma
 }
 
 /** A thing as a snapshot row, or why it is not a fleet device. */
-export function snapshotRow(thing: ThingAttribute, registeredAt: number | null): RegistrySnapshotRow | SkippedThing {
+export function snapshotRow(thing: ListedThing, registeredAt: number | null): RegistrySnapshotRow | SkippedThing {
   const name = thing.thingName ?? "";
   const attributes = thing.attributes ?? {};
   if (!THING_NAME.test(name)) return { thingName: name, reason: "thing name is not a device id" };
   for (const key of ["site", "line"] as const) {
     if (!SITE_ID_PATTERN.test(attributes[key] ?? "")) return { thingName: name, reason: `attribute ${key} missing or not a topic-level id` };
   }
-  return { device_id: name, site: attributes.site, line: attributes.line, model: attributes.model ?? null, serial: attributes.serial ?? null, registered_at: registeredAt };
+  return { device_id: name, site: attributes.site!, line: attributes.line!, model: attributes.model ?? null, serial: attributes.serial ?? null, registered_at: registeredAt };
 }
 
 /** Every thing of the fleet (of `thingTypeName` when given), all pages. */
-async function listThings(iot: IoTClient, thingTypeName: string | undefined): Promise<ThingAttribute[]> {
-  const things: ThingAttribute[] = [];
+async function listThings(iot: ThingLister, thingTypeName: string | undefined): Promise<ListedThing[]> {
+  const things: ListedThing[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await iot.send(new ListThingsCommand({ maxResults: 250, nextToken, ...(thingTypeName && { thingTypeName }) }));
-    things.push(...(page.things ?? []));
+    const page = await iot.listThings({ maxResults: 250, nextToken, ...(thingTypeName && { thingTypeName }) });
+    things.push(...page.things);
     nextToken = page.nextToken;
   } while (nextToken);
   return things;
@@ -81,7 +81,7 @@ async function listThings(iot: IoTClient, thingTypeName: string | undefined): Pr
 
 /** Writes the report day's registry snapshot unless it exists; returns what it holds. */
 export async function exportDeviceRegistry(
-  deps: { iot: IoTClient; store: SnapshotStore; thingTypeName?: string; now: number },
+  deps: { iot: ThingLister; store: SnapshotStore; thingTypeName?: string; now: number },
   date: string,
 ): Promise<RegistryExport> {
   const key = snapshotKey(date);

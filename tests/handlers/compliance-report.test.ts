@@ -25,13 +25,12 @@ import { defaultReportDate, runComplianceReport, ReportJobDeps } from "../../han
 import { runAthenaQuery } from "../../handlers/compliance-report/athena";
 import { S3BundleWriter } from "../../handlers/compliance-report/s3-bundle-writer";
 import { exportDeviceRegistry } from "../../handlers/compliance-report/registry-export";
-import { IoTClient, ListThingsCommand } from "@aws-sdk/client-iot";
+import { IotRestThingLister } from "../../handlers/shared/iot-list-things";
 import { SnsPublisher } from "../../handlers/shared/sns-publish";
 import { sampleReport, sampleScope } from "../reports/sample-report";
 import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
 
 const athenaMock = mockClient(AthenaClient);
-const iotMock = mockClient(IoTClient);
 let aws: LoopbackAws;
 
 const ENV = {
@@ -236,16 +235,15 @@ describe("compliance-report handler", () => {
     expect(aws.published()).toHaveLength(0);
   });
 
-  it("exports the IoT registry into the lake before the compliance queries, through the same signed S3 writer", async () => {
+  it("exports the IoT registry into the lake before the compliance queries, through signed IoT and S3 requests", async () => {
     fakeAthena();
     fakeBucket();
-    iotMock.reset();
-    iotMock.on(ListThingsCommand).resolves({ things: [{ thingName: "a1-press01", attributes: { site: "plant-a", line: "line-1", model: "PX-200", serial: "SN-1" } }] });
+    aws.iot = () => ({ body: { things: [{ thingName: "a1-press01", attributes: { site: "plant-a", line: "line-1", model: "PX-200", serial: "SN-1" } }] } });
     const queriesBeforeExport: string[][] = [];
     const lake = new S3BundleWriter("lake-bucket", { env: aws.env, retries: 1, retryBaseMs: 1, conflictBackoffMs: 1 });
     const exportRegistry = async (date: string) => {
       queriesBeforeExport.push(athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!)!));
-      return exportDeviceRegistry({ iot: new IoTClient({ region: "eu-west-1" }), store: lake, now: Date.parse("2026-11-11T00:30:00Z") }, date);
+      return exportDeviceRegistry({ iot: new IotRestThingLister({ env: aws.env, retries: 0 }), store: lake, now: Date.parse("2026-11-11T00:30:00Z") }, date);
     };
     await runComplianceReport({ date: "2026-11-10" }, { ...deps(), exportRegistry });
     // Once, after the scope and freshness checks and before any compliance query (the inventory joins the snapshot).
