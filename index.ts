@@ -229,6 +229,7 @@ const reports = new ComplianceReports("compliance-reports", {
   scheduleTimezone: config.reportTimezone,
   logRetentionDays: config.logRetentionDays,
   staticLimits: analyticsOfStack.staticLimits,
+  fleetThingTypeName: ingest.thingTypeName,
 });
 
 // Outputs ---------------------------------------------------------------------------------------------------

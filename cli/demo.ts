@@ -116,7 +116,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
 /**
  * The live path in miniature: the embedded broker on an ephemeral loopback port, a burst of simulated
- * messages published over MQTT (plus two hostile ones), the spool replayed into its own lake.
+ * messages published over MQTT (plus two hostile ones), the spool replayed into its own lake. The demo asks for
+ * the plain listener: it shows the ingest path in seconds with no certificates to issue; the mutual-TLS listener
+ * and its device policy are `iotpipe broker`'s default and are proven by tests/local/broker-mtls.test.ts.
  */
 async function mqttBurst(dir: string, seed: number): Promise<MqttBurst> {
   const root = path.join(dir, "mqtt");
@@ -133,15 +135,16 @@ async function mqttBurst(dir: string, seed: number): Promise<MqttBurst> {
     path.join(root, "burst"),
   );
   const spoolPath = path.join(root, "spool.jsonl");
-  const broker = await startBroker({ port: 0, spool: new TelemetrySpool(spoolPath) });
+  const broker = await startBroker({ plain: { port: 0 }, spool: new TelemetrySpool(spoolPath) });
+  const url = broker.plain!.url;
   let published = 0;
   const hostile = [
     { topic: "telemetry/plant-a/line-1/a1-pump01", payload: '{"ts":' },
     { topic: "factory/plant-a/a1-pump01", payload: JSON.stringify({ ts: now, readings: [{ metric: "temperature", value: 20 }] }) },
   ];
   try {
-    published = (await publishFile({ url: broker.url, input: burst.messagesPath })).published;
-    const client = await connectAsync(broker.url, { clientId: `iotpipe-demo-${process.pid}`, reconnectPeriod: 0 });
+    published = (await publishFile({ url, input: burst.messagesPath })).published;
+    const client = await connectAsync(url, { clientId: `iotpipe-demo-${process.pid}`, reconnectPeriod: 0 });
     try {
       for (const m of hostile) await client.publishAsync(m.topic, m.payload, { qos: 1 });
     } finally {
@@ -151,5 +154,5 @@ async function mqttBurst(dir: string, seed: number): Promise<MqttBurst> {
     await broker.close();
   }
   const replayed = await replay({ inputPath: spoolPath, lakeDir: path.join(root, "lake") });
-  return { url: broker.url, published, hostile: hostile.length, broker: broker.stats, spoolPath, replay: replayed };
+  return { url, published, hostile: hostile.length, broker: broker.stats, spoolPath, replay: replayed };
 }

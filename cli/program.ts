@@ -7,6 +7,7 @@ import { CliError, EXIT } from "./errors";
 import { processIo, type Io } from "./io";
 import { registerBroker, registerPublish } from "./commands/broker";
 import { registerDemo } from "./commands/demo";
+import { registerDevices } from "./commands/devices";
 import { registerFleet } from "./commands/fleet";
 import { registerReplay } from "./commands/replay";
 import { registerReport } from "./commands/report";
@@ -35,10 +36,17 @@ Start here:
 
 Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
     );
-  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDemo, registerSize, registerFleet]) {
+  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDevices, registerDemo, registerSize, registerFleet]) {
     register(program, io);
   }
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  // Subcommands too (`devices add`): commander gives each its own exit and output unless told.
+  const configure = (commands: readonly Command[]): void => {
+    for (const command of commands) {
+      command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+      configure(command.commands);
+    }
+  };
+  configure(program.commands);
   return program;
 }
 

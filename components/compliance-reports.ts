@@ -18,7 +18,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StaticLimitRule } from "../analytics/definition";
-import { LAKE_TABLES } from "../lake/tables";
+import { DEVICE_REGISTRY, LAKE_TABLES } from "../lake/tables";
 import { ALL_SITES, COMPLIANCE_QUERIES, SCOPE_QUERY_TIMEOUT_SECONDS, tablesReadByQueries, validateParameters } from "../reports/queries";
 import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
@@ -85,6 +85,14 @@ export interface ComplianceReportsArgs {
   staticLimits?: StaticLimitRule;
   /** Function package; default: the handler bundled now plus the SQL files (and `staticLimits`). */
   code?: pulumi.asset.Archive;
+  /**
+   * Export the AWS IoT registry (things with their site, line, model and serial attributes) into the lake's
+   * `device_registry` table before each day's queries, so the device inventory lists registered devices that sent
+   * nothing. Default true.
+   */
+  exportDeviceRegistry?: boolean;
+  /** Only things of this type are the fleet (DeviceIngest's `thingTypeName`); default every thing with site and line attributes. */
+  fleetThingTypeName?: pulumi.Input<string>;
 }
 
 /** Defaults, in one place, with the reason for each. */
@@ -147,6 +155,8 @@ export interface ReportRolePolicyInputs {
   dlqArn: string;
   dlqKeyArn: string;
   logGroupArn: string;
+  /** The job writes the day's `device_registry` snapshot from IoT ListThings (see ComplianceReportsArgs). */
+  exportDeviceRegistry: boolean;
 }
 
 /**
@@ -155,6 +165,21 @@ export interface ReportRolePolicyInputs {
  * publish to the topic, record its own failures in the DLQ, log to its group. Partition projection means Athena
  * needs no glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
  */
+/**
+ * What the registry export needs: IoT ListThings, which has no resource-level permission (the Service
+ * Authorization Reference lists no resource type for it, so `Resource: "*"`; it is read-only and lists thing
+ * names, types and attributes), and creating the day's snapshot under `device_registry/`. ListBucket unconditioned,
+ * for the same reason as the reports bucket's: reading a snapshot that does not exist yet (the first day, a new
+ * day) must be a 404, and S3 checks ListBucket for that GetObject without an s3:prefix.
+ */
+function registryExportStatements(p: ReportRolePolicyInputs): Record<string, unknown>[] {
+  return [
+    { Sid: "ListFleetThings", Effect: "Allow", Action: ["iot:ListThings"], Resource: ["*"] },
+    { Sid: "WriteRegistrySnapshots", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${p.lakeBucketArn}/${DEVICE_REGISTRY.name}/*`] },
+    { Sid: "ListLakeForRegistrySnapshots", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [p.lakeBucketArn] },
+  ];
+}
+
 export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
   const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
   const glue = `arn:${p.partition}:glue:${p.region}:${p.accountId}`;
@@ -219,7 +244,15 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
       { Sid: "PublishSummary", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
       { Sid: "RecordFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
       { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
-      { Sid: "LakeKeyViaS3", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [p.lakeKeyArn], Condition: { StringEquals: via("s3") } },
+      ...(p.exportDeviceRegistry ? registryExportStatements(p) : []),
+      {
+        Sid: "LakeKeyViaS3",
+        Effect: "Allow",
+        // The registry snapshot is the one object the job writes to the (SSE-KMS) lake.
+        Action: p.exportDeviceRegistry ? ["kms:GenerateDataKey", "kms:Decrypt"] : ["kms:Decrypt"],
+        Resource: [p.lakeKeyArn],
+        Condition: { StringEquals: via("s3") },
+      },
       {
         Sid: "ResultsAndReportsKeysViaS3",
         Effect: "Allow",
@@ -321,7 +354,8 @@ export class ComplianceReports extends pulumi.ComponentResource {
     const cfg = settings(name, args);
     const parent = { parent: this };
     const ctx = awsContext(this);
-    const tables = tablesReadByQueries(LAKE_TABLES.map((t) => t.name));
+    const tables = tablesReadByQueries([...LAKE_TABLES, DEVICE_REGISTRY].map((t) => t.name));
+    const exportRegistry = args.exportDeviceRegistry ?? true;
 
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
     this.deadLetterQueue = new aws.sqs.Queue(
@@ -363,7 +397,12 @@ export class ComplianceReports extends pulumi.ComponentResource {
               logGroupArn: this.logGroup.arn,
             })
             .apply((p) =>
-              reportRolePolicy({ ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix">), tables, resultsPrefix: cfg.athenaResultsPrefix }),
+              reportRolePolicy({
+                ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix" | "exportDeviceRegistry">),
+                tables,
+                resultsPrefix: cfg.athenaResultsPrefix,
+                exportDeviceRegistry: exportRegistry,
+              }),
             ),
         ),
       },
@@ -396,6 +435,7 @@ export class ComplianceReports extends pulumi.ComponentResource {
             QUERY_CONCURRENCY: String(cfg.queryConcurrency),
             FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
             FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
+            ...(exportRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
             POWERTOOLS_SERVICE_NAME: "compliance-report",
             POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
           },

@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsContext, POLICY_VERSION, serviceTrustPolicy } from "./naming";
 import {
-  DELIVERY_ERRORS, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
+  DELIVERY_ERRORS, DEVICE_REGISTRY, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
   projectionLocationTemplate,
 } from "../lake/tables";
 
@@ -393,6 +393,14 @@ export class ParquetLake extends pulumi.ComponentResource {
         partitionKeys: [{ name: table.partitionKey, type: "string", comment: "Partition: UTC date yyyy-MM-dd" }],
       });
     }
+
+    // The report job's registry snapshots (JSON Lines it writes itself, one per report day): the device inventory
+    // reads this table, so it exists whether or not a snapshot was written yet (an empty table lists no one).
+    addTable({
+      table: DEVICE_REGISTRY, prefix: `${DEVICE_REGISTRY.name}/`, format: HIVE_JSON, columns: glueColumnsFor(DEVICE_REGISTRY),
+      projection: (bucket) => projectionParameters(bucket, DEVICE_REGISTRY, cfg.lakeStartDate),
+      partitionKeys: byDate("Partition: the report day the snapshot was taken for"),
+    });
 
     if (cfg.errorTables) {
       addTable({

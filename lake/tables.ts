@@ -208,6 +208,32 @@ export const RAW_MESSAGES: LakeTable = {
   ],
 };
 
+/**
+ * The device registry as the compliance report saw it: one snapshot per report day, written by the report job
+ * before its queries run (the cloud: AWS IoT things of the fleet with their attributes; locally: the
+ * `iotpipe devices` registry), so the device inventory can list registered devices that sent nothing. JSON Lines
+ * (written by the job itself, not Firehose), partitioned by the report day `dt` the snapshot was taken for.
+ * Thing name = device id; site, line, model and serial are the things' attributes.
+ */
+export const DEVICE_REGISTRY: LakeTable = {
+  name: "device_registry",
+  description: "Registered devices (thing name and attributes), one snapshot per report day taken when that day's report ran",
+  partitionKey: "dt",
+  partitionSource: "dt",
+  columns: [
+    { name: "device_id", type: "string", comment: "Device id: the IoT thing name, the topic's device level" },
+    { name: "site", type: "string", comment: "Site the device is registered to (thing attribute site)" },
+    { name: "line", type: "string", comment: "Line the device is registered to (thing attribute line)" },
+    { name: "model", type: "string", comment: "Device model (thing attribute model)" },
+    { name: "serial", type: "string", comment: "Hardware serial number (thing attribute serial)" },
+    {
+      name: "registered_at",
+      type: "timestamp",
+      comment: "When the device was registered (locally: devices add; cloud: the first snapshot that held it, null in the first snapshot)",
+    },
+  ],
+};
+
 /** Every lake table, in the order the README documents them. */
 export const LAKE_TABLES: LakeTable[] = [READINGS, AGGREGATES, ANOMALIES, ALERTS, QUARANTINE];
 

@@ -12,6 +12,12 @@ import { dirname } from "node:path";
 import { isUtf8 } from "node:buffer";
 import { envelopeLine } from "../contract/replay-line";
 
+/** Payload bytes as JSON-safe text: the UTF-8 text itself, else `base64:<bytes>` (never a repaired version). */
+export function payloadText(payload: string | Uint8Array): string {
+  if (typeof payload === "string") return payload;
+  return isUtf8(payload) ? Buffer.from(payload).toString("utf8") : `base64:${Buffer.from(payload).toString("base64")}`;
+}
+
 export class TelemetrySpool {
   private written = 0;
 
@@ -22,8 +28,7 @@ export class TelemetrySpool {
 
   /** Appends one received message; `receivedAt` is the broker's receive time in epoch ms. */
   append(topic: string, payload: string | Uint8Array, receivedAt: number): void {
-    const text = typeof payload === "string" ? payload : isUtf8(payload) ? Buffer.from(payload).toString("utf8") : `base64:${Buffer.from(payload).toString("base64")}`;
-    appendFileSync(this.path, `${envelopeLine(topic, text, receivedAt)}\n`);
+    appendFileSync(this.path, `${envelopeLine(topic, payloadText(payload), receivedAt)}\n`);
     this.written += 1;
   }
 

@@ -14,7 +14,8 @@ import {
   VARCHAR,
   BIGINT,
 } from "@duckdb/node-api";
-import { LAKE_TABLES, LakeTable, duckdbType } from "../lake/tables";
+import { DEVICE_REGISTRY, LAKE_TABLES, LakeTable, duckdbType } from "../lake/tables";
+import type { RegistrySnapshotRow } from "./registry-snapshot";
 import { QueryResult, athenaDouble } from "./model";
 import { QuerySpec, ReportParameters, parameterValues, querySql, validateParameters } from "./queries";
 
@@ -81,14 +82,39 @@ function tableViewSql(lakeDir: string, table: LakeTable): string {
   );
 }
 
-/** An in-memory DuckDB with one view per lake table over `lakeDir`, the Trino macros, and UTC as time zone. */
-export async function openLocalLake(lakeDir: string): Promise<DuckDBConnection> {
+/** A report day's registry snapshot, as the cloud job writes it to `device_registry/dt=<day>/`. */
+export interface LocalRegistrySnapshot {
+  dt: string;
+  devices: readonly RegistrySnapshotRow[];
+}
+
+/**
+ * The `device_registry` table: the snapshot's rows under its `dt`, or none (a lake without a registry lists only the
+ * devices it saw, as before registries existed). Rows are bound, never spliced into SQL.
+ */
+async function loadRegistrySnapshot(connection: DuckDBConnection, snapshot: LocalRegistrySnapshot | undefined): Promise<void> {
+  const columns = DEVICE_REGISTRY.columns.map((c) => `${c.name} ${duckdbType(c.type)}`);
+  await connection.run(`CREATE TABLE ${DEVICE_REGISTRY.name} (${columns.join(", ")}, dt VARCHAR)`);
+  if (!snapshot) return;
+  const insert = await connection.prepare(`INSERT INTO ${DEVICE_REGISTRY.name} VALUES (?, ?, ?, ?, ?, make_timestamp(CAST(? AS BIGINT) * 1000), ?)`);
+  for (const d of snapshot.devices) {
+    insert.bind([d.device_id, d.site, d.line, d.model, d.serial, d.registered_at === null ? null : BigInt(d.registered_at), snapshot.dt]);
+    await insert.run();
+  }
+}
+
+/**
+ * An in-memory DuckDB with one view per lake table over `lakeDir`, the `device_registry` snapshot when given, the
+ * Trino macros, and UTC as time zone.
+ */
+export async function openLocalLake(lakeDir: string, registry?: LocalRegistrySnapshot): Promise<DuckDBConnection> {
   if (!fs.existsSync(lakeDir)) throw new Error(`lake directory '${lakeDir}' does not exist; write one with the local engine first`);
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
   for (const macro of TRINO_MACROS) await connection.run(macro);
   for (const table of LAKE_TABLES) await connection.run(tableViewSql(lakeDir, table));
+  await loadRegistrySnapshot(connection, registry);
   return connection;
 }
 

@@ -20,6 +20,7 @@ import {
 } from "./queries";
 import { ReportScopeError, SiteActivity, assertReportScope, siteActivity } from "./scope";
 import { ReportSummary, summarize } from "./summary";
+import type { RegistrySnapshotRow } from "./registry-snapshot";
 
 export interface LocalReportOptions {
   /** Report day, `YYYY-MM-DD` (UTC). */
@@ -40,6 +41,8 @@ export interface LocalReportOptions {
   specLimits?: StaticLimitRule;
   /** Amend the locked report for the day with this reason (reports/amendment.ts) instead of writing it. */
   amendReason?: string;
+  /** The registered devices (the `iotpipe devices` registry): the inventory lists those silent on the day; default none. */
+  registeredDevices?: readonly RegistrySnapshotRow[];
 }
 
 export interface LocalReportResult {
@@ -89,7 +92,7 @@ export async function runLocalReport(options: LocalReportOptions): Promise<Local
   });
   if (options.amendReason !== undefined) validateAmendReason(options.amendReason);
   const outDir = path.resolve(options.outDir ?? defaultReportsFolder(options.lakeDir));
-  const connection = await openLocalLake(options.lakeDir);
+  const connection = await openLocalLake(options.lakeDir, options.registeredDevices ? { dt: parameters.date, devices: options.registeredDevices } : undefined);
   let data: ReportData;
   try {
     checkScope(options.lakeDir, parameters, siteActivity(await runLocalQuery(connection, SCOPE_QUERY, parameters)));

@@ -50,7 +50,7 @@ export const COMPLIANCE_QUERIES: readonly QuerySpec[] = [
     id: "device-inventory",
     file: "device-inventory.sql",
     title: "Device inventory",
-    params: ["lookbackStart", "date", "site", "date", "site", "lookbackStart", "date", "site"],
+    params: ["lookbackStart", "date", "site", "date", "site", "date", "site", "date", "lookbackStart", "date", "site"],
   },
 ];
 

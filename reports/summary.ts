@@ -22,7 +22,10 @@ export interface ReportSummary {
   gapHours: number;
   anomalies: number;
   criticalAnomalies: number;
+  /** Devices in the inventory: registered ones and those seen in the lookback. */
   devices: number;
+  /** Of those, the ones without a reading on the report day (a registered device that never reported included). */
+  silentDevices: number;
   openAlerts: number;
 }
 
@@ -51,6 +54,7 @@ export function summarize(data: ReportData): ReportSummary {
     anomalies: sum(anomalies.map((a) => a.anomalies)),
     criticalAnomalies: sum(anomalies.map((a) => a.critical)),
     devices: inventory.length,
+    silentDevices: inventory.filter((d) => int(d.readings_on_day) === 0).length,
     openAlerts: sum(inventory.map((d) => d.open_alerts)),
   };
 }
@@ -60,7 +64,7 @@ export function summaryText(s: ReportSummary, location: string): string {
   const scope = s.site === "*" ? "all sites" : `site ${s.site}`;
   return [
     `Compliance report for ${s.date}, ${scope}: ${location}`,
-    `${s.sensorsReporting} sensors reported ${s.readings} readings on ${s.devices} devices.`,
+    `${s.sensorsReporting} sensors reported ${s.readings} readings on ${s.devices - s.silentDevices} devices${s.silentDevices > 0 ? ` (${s.silentDevices} more silent all day)` : ""}.`,
     `Excursions: ${s.excursions} (${s.criticalExcursions} critical, ${s.excursionsOpenAtMidnight} still open at midnight).`,
     `Completeness: ${s.incompleteSensors} sensors incomplete, ${s.silentSensors} silent all day, ${s.gaps} gaps (${s.gapHours} h).`,
     `Anomalies: ${s.anomalies} (${s.criticalAnomalies} critical). Open alerts at midnight: ${s.openAlerts}.`,

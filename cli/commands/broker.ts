@@ -1,7 +1,10 @@
 /** `iotpipe broker` (embedded MQTT into a spool file) and `iotpipe publish` (a replay file over MQTT). */
+import * as path from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_BROKER_HOST, startBroker, type BrokerStats, type RunningBroker } from "../../local/broker";
+import { BROKER_HOST, startBroker, type BrokerStats, type RunningBroker } from "../../local/broker";
 import { publishFile } from "../../local/broker-publish";
+import { DEFAULT_REGISTRY_DIR } from "../../local/device-registry";
+import { RefusalLog } from "../../local/refusal-log";
 import { TelemetrySpool } from "../../local/spool";
 import { CliError } from "../errors";
 import type { Io } from "../io";
@@ -9,12 +12,22 @@ import { port } from "../options";
 import { progressBar } from "../progress";
 
 export const DEFAULT_SPOOL = ".iotpipe/spool/telemetry.jsonl";
+/** MQTT over TLS's registered port, as IoT Core uses. */
+export const DEFAULT_MQTTS_PORT = 8883;
 export const DEFAULT_MQTT_PORT = 1883;
 
-/** "received 12: accepted 10, quarantined 2 (unparseable 1, bad_topic 1)". */
+function reasons(map: Partial<Record<string, number>>): string {
+  return Object.entries(map).map(([reason, n]) => `${reason} ${n}`).join(", ");
+}
+
+/**
+ * "received 12 = accepted 9 + quarantined 2 (unparseable 1, bad_topic 1) + refused 1 (foreign_topic 1)", and the
+ * connections refused when there were any: the broker's books, every publish in exactly one place.
+ */
 export function brokerTotals(stats: BrokerStats): string {
-  const reasons = Object.entries(stats.byReason).map(([reason, n]) => `${reason} ${n}`).join(", ");
-  return `received ${stats.received}: accepted ${stats.accepted}, quarantined ${stats.quarantined}${reasons ? ` (${reasons})` : ""}`;
+  const part = (label: string, n: number, map: Partial<Record<string, number>>) => `${label} ${n}${n > 0 ? ` (${reasons(map)})` : ""}`;
+  const line = `received ${stats.received} = accepted ${stats.accepted} + ${part("quarantined", stats.quarantined, stats.byReason)} + ${part("refused", stats.refused, stats.refusedByReason)}`;
+  return stats.connectionsRefused > 0 ? `${line}; ${part("connections refused", stats.connectionsRefused, stats.connectionsRefusedByReason)}` : line;
 }
 
 /** Resolves on the first SIGINT or SIGTERM (and stops listening for them). */
@@ -30,41 +43,66 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+interface BrokerFlags {
+  port: number;
+  tls: boolean;
+  plainPort?: number;
+  registry: string;
+  spool: string;
+  refused?: string;
+  quiet?: boolean;
+}
+
 export function registerBroker(program: Command, io: Io): void {
   program
     .command("broker")
-    .description("Run an embedded MQTT broker: devices publish to telemetry/<site>/<line>/<device>; every message is spooled for replay")
-    .option("--port <n>", "TCP port (0 = any free port, printed at start)", port, DEFAULT_MQTT_PORT)
-    .option("--host <addr>", "interface to bind; loopback by default (no TLS, no authentication)", DEFAULT_BROKER_HOST)
+    .description("Run an embedded MQTT broker on 127.0.0.1: registered devices over mutual TLS publish to their own telemetry/<site>/<line>/<device>; every message is spooled for replay")
+    .option("--port <n>", "mutual-TLS port (0 = any free port, printed at start)", port, DEFAULT_MQTTS_PORT)
+    .option("--registry <dir>", "device registry, CA and keys (iotpipe devices add)", DEFAULT_REGISTRY_DIR)
+    .option("--plain-port <n>", `also listen without TLS or authentication on this port (e.g. ${DEFAULT_MQTT_PORT}; 0 = any free port)`, port)
+    .option("--no-tls", "no mutual-TLS listener (only with --plain-port)")
     .option("--spool <file>", "spool file (JSON Lines, appended)", DEFAULT_SPOOL)
-    .option("--quiet", "do not print each quarantined message")
+    .option("--refused <file>", "refusal log: refused connections and publishes with their reason (JSON Lines, appended; default: refused.jsonl beside the spool)")
+    .option("--quiet", "do not print each quarantined message or refusal")
     .addHelpText(
       "after",
       `
-Each publish is checked against the telemetry contract as it arrives (live mode: event time judged against
-the broker clock) and appended to the spool, valid or not; QoS 1 publishes are acknowledged once spooled.
-Stop with Ctrl-C, then replay the spool:
+Both listeners bind 127.0.0.1 only. The mutual-TLS listener admits client certificates of the registry's CA for
+registered devices, whose MQTT client id is their device id; a device publishes only to its own topic
+telemetry/<site>/<line>/<device>. Refusals are kept in the refusal log. Each accepted publish is checked against
+the telemetry contract as it arrives (live mode) and appended to the spool, valid or not; QoS 1 publishes are
+acknowledged once spooled. Stop with Ctrl-C, then replay the spool:
   iotpipe replay --input ${DEFAULT_SPOOL} --out data/lake`,
     )
-    .action(async (flags: { port: number; host: string; spool: string; quiet?: boolean }) => {
-      if (!["127.0.0.1", "::1", "localhost"].includes(flags.host)) {
-        io.err(`warning: binding ${flags.host}: the embedded broker has no TLS and no authentication; use it on trusted networks only`);
+    .action(async (flags: BrokerFlags) => {
+      if (!flags.tls && flags.plainPort === undefined) {
+        throw new CliError("--no-tls leaves the broker without a listener", `add --plain-port ${DEFAULT_MQTT_PORT} for a plain listener on 127.0.0.1`, 2);
       }
+      const refusedPath = flags.refused ?? path.join(path.dirname(flags.spool), "refused.jsonl");
       let broker: RunningBroker;
-      const spool = new TelemetrySpool(flags.spool);
       try {
         broker = await startBroker({
-          host: flags.host,
-          port: flags.port,
-          spool,
+          mtls: flags.tls ? { port: flags.port, registryDir: flags.registry } : undefined,
+          plain: flags.plainPort === undefined ? undefined : { port: flags.plainPort },
+          spool: new TelemetrySpool(flags.spool),
+          refusals: new RefusalLog(refusedPath),
           onMessage: (m) => {
             if (m.outcome === "quarantined" && !flags.quiet) io.err(`quarantined ${m.topic}: ${m.reason} (${m.detail})`);
           },
+          onRefusal: (r) => {
+            if (!flags.quiet) io.err(`refused ${r.kind} of ${r.who}: ${r.reason} (${r.detail})`);
+          },
         });
       } catch (error) {
-        throw new CliError((error as Error).message, "pick another port with --port, or --port 0 for any free port");
+        const message = (error as Error).message;
+        const hint = /no local CA/.test(message)
+          ? `register a device with \`iotpipe devices add --registry ${flags.registry} …\`, or run without TLS: --no-tls --plain-port ${DEFAULT_MQTT_PORT}`
+          : "pick another port with --port / --plain-port, or 0 for any free port";
+        throw new CliError(message, hint);
       }
-      io.out(`listening on ${broker.url} (topic telemetry/<site>/<line>/<device>), spooling to ${flags.spool}`);
+      if (broker.mtls) io.out(`listening on ${broker.mtls.url} (mutual TLS: devices of ${flags.registry}, CA ${path.join(flags.registry, "ca", "ca.cert.pem")})`);
+      if (broker.plain) io.out(`listening on ${broker.plain.url} (plain: no TLS, no authentication, ${BROKER_HOST} only)`);
+      io.out(`topic telemetry/<site>/<line>/<device>; spooling to ${flags.spool}, refusals to ${refusedPath}`);
       io.out("press Ctrl-C to stop");
       const signal = await untilSignal();
       await broker.close();
@@ -80,7 +118,7 @@ export async function publishToBroker(url: string, input: string, io: Io): Promi
   try {
     result = await publishFile({ url, input, onProgress: (n) => bar.update(n, n) });
   } catch (error) {
-    throw new CliError((error as Error).message, `start a broker first (iotpipe broker --port ${DEFAULT_MQTT_PORT}) or pass its URL`);
+    throw new CliError((error as Error).message, `start a broker with a plain listener first (iotpipe broker --plain-port ${DEFAULT_MQTT_PORT}) or pass its URL`);
   } finally {
     bar.stop();
   }
@@ -95,7 +133,7 @@ export function registerPublish(program: Command, io: Io): void {
     .command("publish")
     .description("Publish a replay file (JSON Lines) to an MQTT broker, one message per line, as devices would")
     .requiredOption("--input <file>", "JSON Lines file, e.g. the messages.jsonl written by `iotpipe simulate`")
-    .option("--url <url>", "broker URL", `mqtt://${DEFAULT_BROKER_HOST}:${DEFAULT_MQTT_PORT}`)
+    .option("--url <url>", "broker URL", `mqtt://${BROKER_HOST}:${DEFAULT_MQTT_PORT}`)
     .action(async (flags: { input: string; url: string }) => {
       await publishToBroker(flags.url, flags.input, io);
     });

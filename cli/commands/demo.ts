@@ -121,7 +121,7 @@ export function renderDemo(r: DemoResult): string[] {
     ...(r.report ? ([[`open ${relative(r.report.htmlPath)}`, `the compliance report for ${date}`]] as Array<[string, string]>) : []),
     [`npm run iotpipe -- report --date ${date} --lake ${lake} --site plant-a`, "one site's report"],
     [`npm run iotpipe -- simulate --out data/sim --hours 24`, "your own factory; then replay --input data/sim/messages.jsonl --out data/lake"],
-    [`npm run iotpipe -- broker`, "MQTT on 127.0.0.1:1883 into a spool for replay"],
+    [`npm run iotpipe -- devices add --help`, "register devices, then `iotpipe broker`: MQTT over mutual TLS on 127.0.0.1:8883 into a spool for replay"],
     [`npm run iotpipe -- sql --lake ${lake} "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule"`, "query the lake (plain Parquet) with SQL"],
     ["npm run bench:anomaly; npm run bench:replay; npm test", "benchmarks and the test suite"],
   ];

@@ -12,6 +12,8 @@ import type { Io } from "../io";
 import { integerIn, isoDate } from "../options";
 import { specificationLimits } from "../../config/analytics";
 import { analyticsFromFlags } from "../stack-analytics";
+import { DEFAULT_REGISTRY_DIR, loadRegistry, registryPath, registrySnapshotRows } from "../../local/device-registry";
+import type { RegistrySnapshotRow } from "../../reports/registry-snapshot";
 
 export interface ReportFlags {
   date: string;
@@ -22,6 +24,7 @@ export interface ReportFlags {
   minGapSeconds?: number;
   stackConfig?: string;
   amend?: string;
+  registry: string;
 }
 
 /** Runs the report and prints its summary and where it is; failures name the lake and the next step. */
@@ -45,6 +48,7 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
       staticLimits,
       specLimits,
       amendReason: flags.amend,
+      registeredDevices: registeredDevices(flags.registry),
     });
   } catch (error) {
     throw new CliError(`report for ${flags.date} over ${flags.lake} failed: ${(error as Error).message}`, nextStep(error, flags));
@@ -58,6 +62,16 @@ export async function reportCommand(flags: ReportFlags, io: Io): Promise<LocalRe
     io.out(`  it supersedes ${result.amendment.amends.manifest} (generated ${result.amendment.amends.generatedAt}), which stays as it was; reason: ${result.amendment.reason}`);
   } else io.out(`unchanged: ${manifest} already says this; nothing written`);
   return result;
+}
+
+/** The devices of the registry folder, or none when it holds no registry (the inventory then lists devices seen). */
+function registeredDevices(dir: string): RegistrySnapshotRow[] | undefined {
+  if (!fs.existsSync(registryPath(dir))) return undefined;
+  try {
+    return registrySnapshotRows(loadRegistry(dir));
+  } catch (error) {
+    throw new CliError((error as Error).message, `restore the registry, or point --registry at another folder`);
+  }
 }
 
 /** The next step that fits the failure, or none when there is nothing better to say than the message. */
@@ -80,6 +94,7 @@ export function registerReport(program: Command, io: Io): void {
     .option("--lookback-days <n>", "days before the report day that define known sensors and their cadence", integerIn(1, 366), DEFAULT_LOOKBACK_DAYS)
     .option("--min-gap-seconds <s>", "list data gaps longer than this", integerIn(1, 86_400), DEFAULT_MIN_GAP_SECONDS)
     .option("--stack-config <file>", "a stack's Pulumi.<stack>.yaml: its static limits fill the sensor log's limit columns and its specification limits are drawn on the range chart (default: the shipped plausibility ranges fill the columns; only limits crossed are drawn)")
+    .option("--registry <dir>", "device registry (iotpipe devices): the inventory lists its devices that sent nothing on the day as silent; ignored when the folder holds no registry", DEFAULT_REGISTRY_DIR)
     .option("--amend <reason>", "the day's report is locked and the lake now says something else: write an amendment beside it that references it, giving this reason (default: no amendment; a changed report is refused)")
     .action(async (flags: ReportFlags) => {
       await reportCommand(flags, io);

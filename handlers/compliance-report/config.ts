@@ -30,6 +30,10 @@ export interface ReportJobConfig {
   FRESHNESS_WAIT_SECONDS: number;
   /** Time between two freshness checks. */
   FRESHNESS_POLL_SECONDS: number;
+  /** The lake bucket the IoT registry is exported to before the queries (device_registry); empty: no export. */
+  LAKE_BUCKET: string;
+  /** Only things of this thing type are the fleet (ListThings filter); empty: every thing with site and line attributes. */
+  FLEET_THING_TYPE: string;
 }
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/;
@@ -94,6 +98,8 @@ const CHECKS: { [K in keyof ReportJobConfig]: Check<ReportJobConfig[K]> } = {
   QUERY_CONCURRENCY: positiveInt(3),
   FRESHNESS_WAIT_SECONDS: nonNegativeInt(180),
   FRESHNESS_POLL_SECONDS: positiveInt(60),
+  LAKE_BUCKET: text(0, ""),
+  FLEET_THING_TYPE: text(0, ""),
 };
 
 /** Parses the environment; throws one error listing every invalid or missing variable. */

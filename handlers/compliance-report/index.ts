@@ -13,13 +13,16 @@ import { loadConfig } from "./config";
 import { SPEC_LIMITS_FILE, STATIC_LIMITS_FILE } from "./package-files";
 import { ReportEvent, ReportJobResult, runComplianceReport } from "./job";
 import { S3BundleWriter } from "./s3-bundle-writer";
+import { exportDeviceRegistry } from "./registry-export";
 import { SnsPublisher } from "../shared/sns-publish";
+import { IotRestThingLister } from "../shared/iot-list-things";
 
 const logger = new Logger({ serviceName: "compliance-report" });
 const metrics = new Metrics({ namespace: "iotpipe", serviceName: "compliance-report" });
-// Athena through SDK v3 (ExecutionParameters, paging, typed errors); the two S3 calls and the SNS publish are
-// plain signed requests (handlers/shared/aws-rest.ts), which keeps the bundle and its cold start small.
+// Athena through SDK v3 (ExecutionParameters, paging, typed errors); the S3 calls, the SNS publish and IoT
+// ListThings are plain signed requests (handlers/shared/aws-rest.ts), which keeps the bundle and its cold start small.
 const athena = new AthenaClient({});
+const iot = new IotRestThingLister();
 const sns = new SnsPublisher();
 
 /** A static-limit file packaged beside this one (handlers/compliance-report/package.ts), or undefined. */
@@ -48,6 +51,10 @@ export async function handler(event: ReportEvent = {}, context?: InvocationConte
       config,
       ...limits,
       ...(context && { remainingMs: () => context.getRemainingTimeInMillis() }),
+      ...(config.LAKE_BUCKET && {
+        exportRegistry: (date: string) =>
+          exportDeviceRegistry({ iot, store: new S3BundleWriter(config.LAKE_BUCKET), thingTypeName: config.FLEET_THING_TYPE || undefined, now: Date.now() }, date),
+      }),
     });
   } catch (error) {
     metrics.addMetric("ReportsFailed", MetricUnit.Count, 1);

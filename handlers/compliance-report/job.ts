@@ -33,6 +33,7 @@ import { ReportSummary, summarize, summaryText } from "../../reports/summary";
 import { Clock, realClock, runAthenaQuery } from "./athena";
 import { ReportJobConfig } from "./config";
 import { awaitFinalDay, FRESHNESS_QUERY_TIMEOUT_SECONDS, LakeFreshness } from "./freshness";
+import type { RegistryExport } from "./registry-export";
 
 /** What EventBridge Scheduler sends (the schedule's input), or what an operator sends to re-run a day. */
 export interface ReportEvent {
@@ -65,6 +66,8 @@ export interface ReportJobDeps {
   remainingMs?: () => number;
   /** Those its configuration sets (spec-limits.json), drawn on the range chart; absent: only limits crossed. */
   specLimits?: StaticLimitRule;
+  /** Writes the day's device_registry snapshot before the queries (registry-export.ts); absent: no export. */
+  exportRegistry?: (date: string) => Promise<RegistryExport>;
 }
 
 export interface ReportJobResult {
@@ -232,6 +235,13 @@ async function reportDay(date: string, site: string, deps: ReportJobDeps, amend?
     clock,
   );
   if (!lakeFreshness.complete) logger.warn("report day not final in the lake: reporting it as incomplete", { detail: lakeFreshness.detail });
+  if (deps.exportRegistry) {
+    // Before the queries: the device inventory joins this snapshot. A failure fails the report (a silent device
+    // left out of the inventory is a wrong record, not a smaller one).
+    const exported = await deps.exportRegistry(date);
+    logger.info("device registry exported", { location: exported.location, devices: exported.devices, written: exported.written, skipped: exported.skipped.length });
+    if (exported.skipped.length > 0) logger.warn("things left out of the device registry: not fleet devices", { skipped: exported.skipped.slice(0, 20) });
+  }
 
   const results: QueryResult[] = await runAll(COMPLIANCE_QUERIES, config.QUERY_CONCURRENCY, async (spec, signal) => {
     const outcome = await runAthenaQuery(

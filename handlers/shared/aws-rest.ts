@@ -27,7 +27,7 @@ export interface AwsRestOptions {
 }
 
 /** The service names as they appear in SigV4 scopes (lower case) and in the endpoint variables (upper case). */
-export type AwsRestService = "s3" | "sns";
+export type AwsRestService = "s3" | "sns" | "iot";
 
 const DEFAULT_RETRIES = 3;
 const DEFAULT_RETRY_BASE_MS = 100;

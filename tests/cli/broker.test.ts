@@ -3,7 +3,6 @@
  * module that jest's CommonJS runtime cannot load), an MQTT client publishing valid, malformed and
  * wrongly-addressed messages, Ctrl-C, and the spool checked line by line.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -12,27 +11,7 @@ import { connectAsync } from "mqtt";
 import { classify } from "../../contract/validation";
 import { publishableLine } from "../../local/broker-publish";
 import { run } from "../../cli/program";
-
-const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
-
-function startCli(args: string[]): { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(TSX, [path.join(ROOT, "cli", "bin.ts"), ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" } });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { startCli, waitFor } from "./cli-process";
 
 describe("iotpipe broker", () => {
   let dir: string;
@@ -41,7 +20,7 @@ describe("iotpipe broker", () => {
 
   test("spools every publish on an ephemeral loopback port, classified like the contract says", async () => {
     const spoolPath = path.join(dir, "spool.jsonl");
-    const cli = startCli(["broker", "--port", "0", "--spool", spoolPath]);
+    const cli = startCli(["broker", "--no-tls", "--plain-port", "0", "--spool", spoolPath]);
     try {
       await waitFor(() => /listening on mqtt:\/\/127\.0\.0\.1:\d+/.test(cli.stdout()), "the broker to listen");
       const url = /listening on (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(cli.stdout())![1];
@@ -76,7 +55,7 @@ describe("iotpipe broker", () => {
 
       cli.child.kill("SIGINT");
       expect(await cli.exit).toBe(0);
-      expect(cli.stdout()).toMatch(/received 9: accepted 3, quarantined 6 \(unparseable 3, schema 1, timestamp_out_of_range 1, bad_topic 1\)/);
+      expect(cli.stdout()).toMatch(/received 9 = accepted 3 \+ quarantined 6 \(unparseable 3, schema 1, timestamp_out_of_range 1, bad_topic 1\) \+ refused 0$/m);
       expect(cli.stderr()).toMatch(/quarantined factory\/plant-a\/a1-pump01: bad_topic/);
 
       const bytes = fs.readFileSync(spoolPath);
@@ -112,12 +91,19 @@ describe("iotpipe broker", () => {
     }
   });
 
+  test("without a local CA the mutual-TLS listener cannot start: the error says how to make one", async () => {
+    const cli = startCli(["broker", "--port", "0", "--registry", path.join(dir, "no-registry"), "--spool", path.join(dir, "never.jsonl")]);
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toMatch(/error: no local CA in .*no-registry/);
+    expect(cli.stderr()).toMatch(/next: register a device with `iotpipe devices add --registry .*no-registry …`, or run without TLS: --no-tls --plain-port 1883/);
+  });
+
   test("a port in use is a clear error with the next step, not a stack trace", async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const taken = (blocker.address() as net.AddressInfo).port;
     try {
-      const cli = startCli(["broker", "--port", String(taken), "--spool", path.join(dir, "never.jsonl")]);
+      const cli = startCli(["broker", "--no-tls", "--plain-port", String(taken), "--spool", path.join(dir, "never.jsonl")]);
       expect(await cli.exit).toBe(1);
       expect(cli.stderr()).toMatch(new RegExp(`error: cannot listen on 127\\.0\\.0\\.1:${taken}`));
       expect(cli.stderr()).toMatch(/next: pick another port with --port/);

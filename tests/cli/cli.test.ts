@@ -72,7 +72,7 @@ describe("command line errors", () => {
     const r = await cli("publish", "--input", input, "--url", "mqtt://127.0.0.1:1");
     expect(r.code).toBe(EXIT.failed);
     expect(r.err).toMatch(/error: cannot connect to the MQTT broker at mqtt:\/\/127\.0\.0\.1:1/);
-    expect(r.err).toMatch(/next: start a broker first/);
+    expect(r.err).toMatch(/next: start a broker with a plain listener first \(iotpipe broker --plain-port 1883\)/);
   });
 });
 

@@ -30,6 +30,7 @@ const ARGS = {
   scheduleTimezone: "Europe/Berlin",
   retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 7200 },
   logRetentionDays: 365,
+  fleetThingTypeName: "iotpipe-sensor",
 };
 
 const FUNCTION_ARN = `arn:aws:lambda:${R}:${A}:function:compliance-function`;
@@ -75,6 +76,8 @@ describe("ComplianceReports", () => {
       QUERY_CONCURRENCY: "3",
       FRESHNESS_WAIT_SECONDS: "180",
       FRESHNESS_POLL_SECONDS: "60",
+      LAKE_BUCKET: "lake-bucket",
+      FLEET_THING_TYPE: "iotpipe-sensor",
       POWERTOOLS_SERVICE_NAME: "compliance-report",
       POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
     });
@@ -106,11 +109,11 @@ describe("ComplianceReports", () => {
       {
         Sid: "ReadLakeCatalog",
         Action: ["glue:GetDatabase", "glue:GetTable"],
-        Resource: [`${glue}:catalog`, `${glue}:database/iotpipe_lake`, `${glue}:table/iotpipe_lake/readings`, `${glue}:table/iotpipe_lake/aggregates`, `${glue}:table/iotpipe_lake/anomalies`, `${glue}:table/iotpipe_lake/alerts`],
+        Resource: [`${glue}:catalog`, `${glue}:database/iotpipe_lake`, `${glue}:table/iotpipe_lake/readings`, `${glue}:table/iotpipe_lake/aggregates`, `${glue}:table/iotpipe_lake/anomalies`, `${glue}:table/iotpipe_lake/alerts`, `${glue}:table/iotpipe_lake/device_registry`],
         Condition: undefined,
       },
-      { Sid: "ReadLakeObjects", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::lake-bucket/readings/*", "arn:aws:s3:::lake-bucket/aggregates/*", "arn:aws:s3:::lake-bucket/anomalies/*", "arn:aws:s3:::lake-bucket/alerts/*"], Condition: undefined },
-      { Sid: "ListLakePrefixes", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: { StringLike: { "s3:prefix": ["readings/*", "aggregates/*", "anomalies/*", "alerts/*"] } } },
+      { Sid: "ReadLakeObjects", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::lake-bucket/readings/*", "arn:aws:s3:::lake-bucket/aggregates/*", "arn:aws:s3:::lake-bucket/anomalies/*", "arn:aws:s3:::lake-bucket/alerts/*", "arn:aws:s3:::lake-bucket/device_registry/*"], Condition: undefined },
+      { Sid: "ListLakePrefixes", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: { StringLike: { "s3:prefix": ["readings/*", "aggregates/*", "anomalies/*", "alerts/*", "device_registry/*"] } } },
       { Sid: "LocateLakeBucket", Action: ["s3:GetBucketLocation"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: undefined },
       { Sid: "WriteQueryResults", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: ["arn:aws:s3:::results-bucket/results/*"], Condition: undefined },
       { Sid: "ListQueryResults", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::results-bucket"], Condition: { StringLike: { "s3:prefix": ["results/*"] } } },
@@ -121,13 +124,19 @@ describe("ComplianceReports", () => {
       { Sid: "PublishSummary", Action: ["sns:Publish"], Resource: [ARGS.topicArn], Condition: undefined },
       { Sid: "RecordFailedRuns", Action: ["sqs:SendMessage"], Resource: [DLQ_ARN], Condition: undefined },
       { Sid: "OwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${LOG_GROUP_ARN}:*`], Condition: undefined },
-      { Sid: "LakeKeyViaS3", Action: ["kms:Decrypt"], Resource: [ARGS.lakeKeyArn], Condition: via("s3") },
+      // The IoT registry export: ListThings has no resource-level permission; the snapshot is the one lake write.
+      { Sid: "ListFleetThings", Action: ["iot:ListThings"], Resource: ["*"], Condition: undefined },
+      { Sid: "WriteRegistrySnapshots", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::lake-bucket/device_registry/*"], Condition: undefined },
+      { Sid: "ListLakeForRegistrySnapshots", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::lake-bucket"], Condition: undefined },
+      { Sid: "LakeKeyViaS3", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.lakeKeyArn], Condition: via("s3") },
       { Sid: "ResultsAndReportsKeysViaS3", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.athenaResultsKeyArn, ARGS.reportsKeyArn], Condition: via("s3") },
       { Sid: "TopicKeyViaSns", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.topicKeyArn], Condition: via("sns") },
       { Sid: "DlqKeyViaSqs", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.keyArn], Condition: via("sqs") },
     ]);
     const all = statementsOf(policy.inputs.policy);
-    expect(all.every((s) => s.Effect === "Allow" && !s.Resource.includes("*") && !s.Action.some((a) => a.endsWith("*")))).toBe(true);
+    expect(all.every((s) => s.Effect === "Allow" && !s.Action.some((a) => a.endsWith("*")))).toBe(true);
+    // The one statement on every resource is the read-only action IAM cannot scope (ListThings has no resource type).
+    expect(all.filter((s) => s.Resource.includes("*")).map((s) => s.Action)).toEqual([["iot:ListThings"]]);
     expect(all.flatMap((s) => s.Action)).not.toEqual(expect.arrayContaining(["s3:DeleteObject", "s3:PutObjectRetention", "glue:GetPartitions"]));
     const trust = JSON.parse(oneOf(recorded, "aws:iam/role:Role", "compliance-role").inputs.assumeRolePolicy);
     expect(trust.Statement[0].Principal).toEqual({ Service: "lambda.amazonaws.com" });
@@ -216,6 +225,19 @@ describe("ComplianceReports", () => {
       defaults: { temperature: { low: -20, high: 120, severity: "critical" } },
       overrides: [override],
     });
+  });
+
+  it("without the registry export: no IoT, no lake write, no unconditioned lake listing, no export variables", async () => {
+    new ComplianceReports("noexport", { ...ARGS, exportDeviceRegistry: false });
+    await settle(recorded);
+    const statements = statementsOf(oneOf(recorded, "aws:iam/rolePolicy:RolePolicy", "noexport-policy").inputs.policy);
+    expect(statements.map((st) => st.Sid)).not.toEqual(expect.arrayContaining(["ListFleetThings"]));
+    expect(statements.flatMap((st) => st.Action)).not.toContain("iot:ListThings");
+    expect(statements.find((st) => st.Sid === "LakeKeyViaS3")!.Action).toEqual(["kms:Decrypt"]);
+    expect(statements.filter((st) => st.Sid === "ListLakeForRegistrySnapshots")).toEqual([]);
+    const env = oneOf(recorded, "aws:lambda/function:Function", "noexport-function").inputs.environment.variables;
+    expect(env.LAKE_BUCKET).toBeUndefined();
+    expect(env.FLEET_THING_TYPE).toBeUndefined();
   });
 
   it("exposes functionName, scheduleName and dlqUrl", async () => {

@@ -62,15 +62,15 @@ describe("ParquetLake with every lake table fed by a stream", () => {
   });
   const mine = (type: string) => ofType(recorded, type).filter((r) => r.name.startsWith("full-"));
 
-  it("creates the database and one Glue table per lake table plus the two error tables, all children of the component", () => {
+  it("creates the database and one Glue table per lake table plus the registry snapshots and the two error tables, all children of the component", () => {
     expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "full-database").inputs.name).toBe("iotpipe_test");
     const tables = mine("aws:glue/catalogTable:CatalogTable");
-    expect(tables.map((t) => t.inputs.name).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "delivery_errors", "ingest_errors"].sort());
+    expect(tables.map((t) => t.inputs.name).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "device_registry", "delivery_errors", "ingest_errors"].sort());
     for (const t of tables) {
       expect(t.parent).toBe("full");
       expect(t.inputs.databaseName).toBe("iotpipe_test");
     }
-    expect(Object.keys(component.tableNames).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "delivery_errors", "ingest_errors"].sort());
+    expect(Object.keys(component.tableNames).sort()).toEqual([...LAKE_TABLES.map((t) => t.name), "device_registry", "delivery_errors", "ingest_errors"].sort());
   });
 
   it.each(LAKE_TABLES.map((t) => [t.name, t] as const))("%s: Glue columns are exactly the layout's, Parquet, projected where Firehose writes", (_n, table) => {
@@ -249,12 +249,22 @@ describe("raw stream archive", () => {
 });
 
 describe("ParquetLake options", () => {
+  it("the device registry snapshots: JSON Lines under device_registry/, projected by report day, read by the inventory", async () => {
+    const table = oneOf(recorded, "aws:glue/catalogTable:CatalogTable", "full-device_registry").inputs;
+    expect(table.storageDescriptor.serDeInfo.serializationLibrary).toMatch(/JsonSerDe/);
+    expect(table.storageDescriptor.columns.map((c: { name: string; type: string }) => `${c.name}:${c.type}`)).toEqual([
+      "device_id:string", "site:string", "line:string", "model:string", "serial:string", "registered_at:timestamp",
+    ]);
+    expect(table.partitionKeys.map((k: { name: string }) => k.name)).toEqual(["dt"]);
+    expect(table.parameters).toMatchObject({ "projection.enabled": "true", "projection.dt.type": "date", "storage.location.template": `s3://${BUCKET}/device_registry/dt=\${dt}/` });
+  });
+
   it("minimal use: tables and database only, no Firehose, no stream key statement needed", async () => {
     new lake.ParquetLake("mini", { bucketName: BUCKET, bucketArn: BUCKET_ARN, lakeKeyArn: LAKE_KEY });
     await settle(recorded);
     expect(oneOf(recorded, "aws:glue/catalogDatabase:CatalogDatabase", "mini-database").inputs.name).toBe("iotpipe_test_mini"); // project_stack_ scoped
     expect(ofType(recorded, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", /^mini-/)).toHaveLength(0);
-    expect(ofType(recorded, "aws:glue/catalogTable:CatalogTable", /^mini-/)).toHaveLength(LAKE_TABLES.length + 2);
+    expect(ofType(recorded, "aws:glue/catalogTable:CatalogTable", /^mini-/)).toHaveLength(LAKE_TABLES.length + 3);
     expect(oneOf(recorded, "aws:cloudwatch/logGroup:LogGroup", "mini-firehose-logs").inputs.kmsKeyId).toBe(LAKE_KEY);
   });
 

@@ -24,6 +24,8 @@ import { loadConfig } from "../../handlers/compliance-report/config";
 import { defaultReportDate, runComplianceReport, ReportJobDeps } from "../../handlers/compliance-report/job";
 import { runAthenaQuery } from "../../handlers/compliance-report/athena";
 import { S3BundleWriter } from "../../handlers/compliance-report/s3-bundle-writer";
+import { exportDeviceRegistry } from "../../handlers/compliance-report/registry-export";
+import { IotRestThingLister } from "../../handlers/shared/iot-list-things";
 import { SnsPublisher } from "../../handlers/shared/sns-publish";
 import { sampleReport, sampleScope } from "../reports/sample-report";
 import { LoopbackAws, startLoopbackAws } from "./loopback-aws";
@@ -231,6 +233,37 @@ describe("compliance-report handler", () => {
     );
     expect(store.size).toBe(0);
     expect(aws.published()).toHaveLength(0);
+  });
+
+  it("exports the IoT registry into the lake before the compliance queries, through signed IoT and S3 requests", async () => {
+    fakeAthena();
+    fakeBucket();
+    aws.iot = () => ({ body: { things: [{ thingName: "a1-press01", attributes: { site: "plant-a", line: "line-1", model: "PX-200", serial: "SN-1" } }] } });
+    const queriesBeforeExport: string[][] = [];
+    const lake = new S3BundleWriter("lake-bucket", { env: aws.env, retries: 1, retryBaseMs: 1, conflictBackoffMs: 1 });
+    const exportRegistry = async (date: string) => {
+      queriesBeforeExport.push(athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!)!));
+      return exportDeviceRegistry({ iot: new IotRestThingLister({ env: aws.env, retries: 0 }), store: lake, now: Date.parse("2026-11-11T00:30:00Z") }, date);
+    };
+    await runComplianceReport({ date: "2026-11-10" }, { ...deps(), exportRegistry });
+    // Once, after the scope and freshness checks and before any compliance query (the inventory joins the snapshot).
+    expect(queriesBeforeExport).toEqual([["report-scope", "lake-freshness"]]);
+    expect(aws.objects.get("device_registry/dt=2026-11-10/registry.json")!.toString("utf8")).toBe(
+      '{"device_id":"a1-press01","site":"plant-a","line":"line-1","model":"PX-200","serial":"SN-1","registered_at":null}\n',
+    );
+    expectAllSigned();
+  });
+
+  it("a failed registry export fails the report before any compliance query or write", async () => {
+    fakeAthena();
+    fakeBucket();
+    const exportRegistry = async () => {
+      throw new Error("User is not authorized to perform: iot:ListThings");
+    };
+    await expect(runComplianceReport({ date: "2026-11-10" }, { ...deps(), exportRegistry })).rejects.toThrow(/iot:ListThings/);
+    const started = athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => specBySql.get(c.args[0].input.QueryString!));
+    expect(started).toEqual(["report-scope", "lake-freshness"]);
+    expect(aws.puts()).toEqual([]);
   });
 
   it("stops a query that runs past the timeout, backing off between polls, and fails", async () => {
@@ -496,6 +529,9 @@ describe("compliance-report handler", () => {
       QUERY_CONCURRENCY: 3,
       FRESHNESS_WAIT_SECONDS: 180,
       FRESHNESS_POLL_SECONDS: 60,
+      // No lake bucket: the IoT registry export is off.
+      LAKE_BUCKET: "",
+      FLEET_THING_TYPE: "",
     });
     void [REPORT_TIMEZONE, REPORT_SITE, LOOKBACK_DAYS, MIN_GAP_SECONDS, QUERY_TIMEOUT_SECONDS];
   });

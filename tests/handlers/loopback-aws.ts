@@ -36,7 +36,7 @@ export interface SnsError {
   message: string;
 }
 
-type Service = "s3" | "sns" | "athena";
+type Service = "s3" | "sns" | "athena" | "iot";
 
 /** What the `athena` answerer returns: HTTP status (200 unless set) and the JSON body; `delayMs` holds it back. */
 export interface AthenaAnswer {
@@ -66,6 +66,8 @@ export interface LoopbackAws {
   snsErrorsByArrival: Map<number, SnsError>;
   /** Answers Athena JSON 1.1 calls (X-Amz-Target AmazonAthena.<operation>); unset, every call is a 400. */
   athena?: (operation: string, input: any) => AthenaAnswer;
+  /** Answers IoT ListThings (`GET /things?…`) with its query; unset, every call is a 400. */
+  iot?: (query: URLSearchParams) => AthenaAnswer;
   /** The Athena calls in arrival order: operation and parsed input. */
   athenaCalls(): Array<{ operation: string; input: any }>;
   /** Environment for the code under test: service endpoint overrides, region, fake credentials. */
@@ -151,6 +153,7 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
       aws.snsError = undefined;
       aws.snsErrorsByArrival.clear();
       aws.athena = undefined;
+      aws.iot = undefined;
     },
     close: () =>
       new Promise((resolve) => {
@@ -168,7 +171,8 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
       // Athena and SNS are POSTed to "/" (Athena names its operation in X-Amz-Target); everything else is a
       // path-style S3 object request: /<bucket>/<key>.
       const target = String(req.headers["x-amz-target"] ?? "");
-      const service: Service = req.method === "POST" && path === "/" ? (target.startsWith("AmazonAthena.") ? "athena" : "sns") : "s3";
+      const service: Service =
+        req.method === "POST" && path === "/" ? (target.startsWith("AmazonAthena.") ? "athena" : "sns") : req.method === "GET" && path === "/things" ? "iot" : "s3";
       const [, bucket, ...key] = path.split("/");
       const recorded: RecordedRequest = {
         service,
@@ -180,6 +184,14 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
         ...(service === "s3" ? { bucket: decodeURIComponent(bucket), key: key.map(decodeURIComponent).join("/") } : {}),
       };
       aws.requests.push(recorded);
+      if (service === "iot") {
+        const answer: AthenaAnswer = recorded.signatureProblem
+          ? { status: 403, body: { message: recorded.signatureProblem } }
+          : (aws.iot?.(new URL(req.url!, "http://loopback").searchParams) ?? { status: 400, body: { message: "the loopback has no answer for ListThings" } });
+        res.statusCode = answer.status ?? 200;
+        res.setHeader("content-type", "application/json");
+        return res.end(JSON.stringify(answer.body));
+      }
       if (recorded.signatureProblem && service === "athena") {
         res.statusCode = 403;
         res.setHeader("content-type", "application/x-amz-json-1.1");
@@ -235,6 +247,6 @@ export async function startLoopbackAws(): Promise<LoopbackAws> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   aws.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  aws.env = { ...FAKE_CREDENTIALS, AWS_REGION: REGION, AWS_ENDPOINT_URL_S3: aws.url, AWS_ENDPOINT_URL_SNS: aws.url, AWS_ENDPOINT_URL_ATHENA: aws.url };
+  aws.env = { ...FAKE_CREDENTIALS, AWS_REGION: REGION, AWS_ENDPOINT_URL_S3: aws.url, AWS_ENDPOINT_URL_SNS: aws.url, AWS_ENDPOINT_URL_ATHENA: aws.url, AWS_ENDPOINT_URL_IOT: aws.url };
   return aws;
 }

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderStack, lines, type RenderedStack } from "./stack";
 import { checkPlan, countByType, policyContextFor } from "../../plan/render";
-import { LAKE_TABLES, firehosePrefix, projectionLocationTemplate, lakeTable } from "../../lake/tables";
+import { DEVICE_REGISTRY, LAKE_TABLES, firehosePrefix, projectionLocationTemplate, lakeTable } from "../../lake/tables";
 import type { AcceptedReading } from "../../contract/telemetry";
 import { PROJECT_DIR } from "../../config/stack-file";
 
@@ -218,12 +218,16 @@ describe("wiring: every role grants what its consumer needs on the right ARNs, a
     expect(grants.filter((g) => g.action.startsWith("athena:")).map((g) => g.resource)).toEqual(expect.arrayContaining([workgroup]));
     expect(grants.filter((g) => g.action.startsWith("athena:")).every((g) => g.resource === workgroup)).toBe(true);
     expect(grants.filter((g) => g.action.startsWith("athena:")).map((g) => g.action)).toEqual(expect.arrayContaining(["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults"]));
-    // The lake is read only, and only under lake table prefixes.
+    // The lake is read only under lake table prefixes; the one write is the day's device registry snapshot.
     const lakeObjects = grants.filter((g) => g.resource.startsWith(`${lake}/`));
     expect(lakeObjects.length).toBeGreaterThan(0);
-    expect(lakeObjects.every((g) => g.action === "s3:GetObject" && LAKE_TABLES.some((t) => g.resource === `${lake}/${t.name}/*`))).toBe(true);
+    const readable = [...LAKE_TABLES, DEVICE_REGISTRY].map((t) => `${lake}/${t.name}/*`);
+    expect(lakeObjects.filter((g) => g.action !== "s3:PutObject").every((g) => g.action === "s3:GetObject" && readable.includes(g.resource))).toBe(true);
+    expect(lakeObjects.filter((g) => g.action === "s3:PutObject").map((g) => g.resource)).toEqual([`${lake}/${DEVICE_REGISTRY.name}/*`]);
+    // Listing the fleet's things (the registry export) is the one IoT action, read-only.
+    expect(grants.filter((g) => g.action.startsWith("iot:")).map((g) => `${g.action} ${g.resource}`)).toEqual(["iot:ListThings *"]);
     // Writes: the reports prefix of the reports bucket and the Athena results bucket; nothing may delete or unlock.
-    const writes = grants.filter((g) => g.action === "s3:PutObject").map((g) => g.resource).sort();
+    const writes = grants.filter((g) => g.action === "s3:PutObject" && !g.resource.startsWith(`${lake}/`)).map((g) => g.resource).sort();
     // Athena writes results with the caller's permissions: exactly where the workgroup puts them.
     const outputLocation: string = stack.one(T.workgroup).inputs.configuration.resultConfiguration.outputLocation;
     expect(outputLocation.startsWith(`s3://${bucket("athena-results").name}/`)).toBe(true);

@@ -22,6 +22,7 @@ import {
 } from "../../reports/queries";
 import { openLocalLake, runLocalQuery, trinoToDuckDb } from "../../reports/duckdb-lake";
 import { athenaDouble } from "../../reports/model";
+import type { RegistrySnapshotRow } from "../../reports/registry-snapshot";
 import { writeLake } from "./lake-fixture";
 import { REPORT_DAY, complianceLake } from "./compliance-fixture";
 import { loadTrinoParser } from "./trino-parser";
@@ -216,13 +217,51 @@ describe("compliance queries on DuckDB over a crafted lake", () => {
 
   it("device inventory: last seen, readings on the day, alerts open at midnight", async () => {
     const { columns, rows } = await run("device-inventory");
-    expect(columns).toEqual(["site", "line", "device_id", "metrics", "last_seen_at", "readings_on_day", "open_alerts"]);
+    expect(columns).toEqual(["site", "line", "device_id", "metrics", "last_seen_at", "readings_on_day", "open_alerts", "status", "model", "serial", "registered_at"]);
     expect(rows).toEqual([
-      ["plant-a", "line-1", "dev-p1", "1", "2026-11-10 23:30:00.000", "48", "0"],
-      ["plant-a", "line-1", "dev-t1", "1", "2026-11-10 23:00:00.000", "21", "0"],
-      ["plant-a", "line-2", "dev-s1", "1", "2026-11-09 23:00:00.000", "0", "0"],
-      ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1"],
+      ["plant-a", "line-1", "dev-p1", "1", "2026-11-10 23:30:00.000", "48", "0", "reporting", null, null, null],
+      ["plant-a", "line-1", "dev-t1", "1", "2026-11-10 23:00:00.000", "21", "0", "reporting", null, null, null],
+      ["plant-a", "line-2", "dev-s1", "1", "2026-11-09 23:00:00.000", "0", "0", "silent", null, null, null],
+      ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1", "reporting", null, null, null],
     ]);
+  });
+
+  it("device inventory with the registry: registered devices that never reported are silent, later ones not listed", async () => {
+    const at = (iso: string) => Date.parse(iso);
+    const registered: RegistrySnapshotRow[] = [
+      // Reported on the day: registry columns join its row.
+      { device_id: "dev-t1", site: "plant-a", line: "line-1", model: "TX-1", serial: "SN-T1", registered_at: at("2026-11-01T08:00:00Z") },
+      // Registered, never sent a reading: silent, no metrics, never seen.
+      { device_id: "dev-new1", site: "plant-a", line: "line-2", model: "PX-200", serial: "SN-N1", registered_at: at("2026-11-10T23:59:59.999Z") },
+      // Registered before the cloud kept registration times (first snapshot): still listed.
+      { device_id: "dev-old1", site: "plant-a", line: "line-1", model: "PX-100", serial: "SN-O1", registered_at: null },
+      // Registered the day after the report day: not part of that day's fleet.
+      { device_id: "dev-later", site: "plant-a", line: "line-1", model: "PX-200", serial: "SN-L1", registered_at: at("2026-11-11T00:00:00Z") },
+      // Another site: out of a plant-a report's scope.
+      { device_id: "dev-b9", site: "plant-b", line: "line-1", model: "PX-200", serial: "SN-B9", registered_at: at("2026-11-01T00:00:00Z") },
+    ];
+    const withRegistry = await openLocalLake(lakeDir, { dt: REPORT_DAY, devices: registered });
+    // A snapshot of another day is not this day's registry.
+    const otherDay = await openLocalLake(lakeDir, { dt: "2026-11-09", devices: registered });
+    try {
+      const spec = COMPLIANCE_QUERIES.find((q) => q.id === "device-inventory")!;
+      const { rows } = await runLocalQuery(withRegistry, spec, plantA);
+      expect(rows).toEqual([
+        ["plant-a", "line-1", "dev-old1", "0", null, "0", "0", "silent", "PX-100", "SN-O1", null],
+        ["plant-a", "line-1", "dev-p1", "1", "2026-11-10 23:30:00.000", "48", "0", "reporting", null, null, null],
+        ["plant-a", "line-1", "dev-t1", "1", "2026-11-10 23:00:00.000", "21", "0", "reporting", "TX-1", "SN-T1", "2026-11-01 08:00:00.000"],
+        ["plant-a", "line-2", "dev-new1", "0", null, "0", "0", "silent", "PX-200", "SN-N1", "2026-11-10 23:59:59.999"],
+        ["plant-a", "line-2", "dev-s1", "1", "2026-11-09 23:00:00.000", "0", "0", "silent", null, null, null],
+        ["plant-a", "line-2", "dev-v1", "1", "2026-11-10 23:00:00.000", "24", "1", "reporting", null, null, null],
+      ]);
+      const all = (await runLocalQuery(withRegistry, spec, { ...plantA, site: "*" })).rows.map((r) => r[2]);
+      expect(all).toContain("dev-b9");
+      expect(all).not.toContain("dev-later");
+      expect((await runLocalQuery(otherDay, spec, plantA)).rows.map((r) => r[2])).toEqual(["dev-p1", "dev-t1", "dev-s1", "dev-v1"]);
+    } finally {
+      withRegistry.closeSync();
+      otherDay.closeSync();
+    }
   });
 
   it("report scope: the sites with readings in the report's window, with their first and last day", async () => {

@@ -248,9 +248,11 @@ describe("bundle and manifest", () => {
     expect(summary).toEqual({
       date: "2026-11-10", site: "plant-a", sensorsReporting: 3, readings: 93, excursions: 3, excursionsOpenAtMidnight: 1,
       criticalExcursions: 1, incompleteSensors: 1, silentSensors: 1, gaps: 1, gapHours: 4, anomalies: 4, criticalAnomalies: 2,
-      devices: 4, openAlerts: 1,
+      devices: 4, silentDevices: 1, openAlerts: 1,
     });
     expect(summaryText(summary, "s3://b/reports/2026-11-10/plant-a/")).toContain("Excursions: 3 (1 critical, 1 still open at midnight).");
+    // dev-s1 was seen in the lookback but sent nothing on the day: not counted among the reporting devices.
+    expect(summaryText(summary, "s3://b/reports/2026-11-10/plant-a/")).toContain("3 sensors reported 93 readings on 3 devices (1 more silent all day).");
   });
 });
 

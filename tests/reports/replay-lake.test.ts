@@ -93,8 +93,8 @@ describe("compliance report over a lake written by the local engine", () => {
       ["plant-r", "line-1", "temperature", "static_limit", "11", "1", "11", "0", "1.1", "2026-11-10 00:00:00.000", "2026-11-10 00:10:00.000"],
     ]);
     expect(rows["device-inventory"]).toEqual([
-      ["plant-r", "line-1", "t-1", "1", "2026-11-10 01:59:00.000", "90", "0"],
-      ["plant-r", "line-2", "t-2", "1", "2026-11-09 23:59:00.000", "0", "0"],
+      ["plant-r", "line-1", "t-1", "1", "2026-11-10 01:59:00.000", "90", "0", "reporting", null, null, null],
+      ["plant-r", "line-2", "t-2", "1", "2026-11-09 23:59:00.000", "0", "0", "silent", null, null, null],
     ]);
   });
 
