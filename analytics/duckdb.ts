@@ -6,8 +6,8 @@
  */
 import { READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
-import { duckdbDialect as d } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, stepSql } from "./stages";
+import { duckdbDialect as d, sqlDouble } from "./dialect";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, type Step, stepSql } from "./stages";
 
 export interface DuckdbAnalytics {
   aggregates: string;
@@ -82,9 +82,15 @@ function wordsRead(columns: string[]): Set<string> {
  * tree its framed aggregates build (about a fifth of the scoring's window work). Exactly equal results.
  */
 function cheaperWindowAggregate(column: string, preceding: number | "UNBOUNDED"): string {
-  if (preceding === "UNBOUNDED") return column;
+  // A count of the readings for which a condition holds, SUM(CASE WHEN c THEN 1 ELSE 0 END): DuckDB sums integers
+  // into HUGEINT, whose segment tree costs about twice a DOUBLE one (the flatline rule's two whole-history counts
+  // were a tenth of the scoring). Ones and zeros add up exactly in a DOUBLE below 2^53 readings; the cast gives the
+  // column its type back.
+  const counted = column.replace(/\bSUM\(CASE WHEN ((?:[^()]|\([^()]*\))*?) THEN 1 ELSE 0 END\) OVER w\b/g, (_, condition: string) =>
+    `CAST(SUM(CASE WHEN ${condition} THEN ${sqlDouble(1)} ELSE ${sqlDouble(0)} END) OVER w AS HUGEINT)`);
+  if (preceding === "UNBOUNDED") return counted;
   if (!d.seriesOrder.startsWith("event_ms,")) throw new Error("internal: the window rewrites assume event_ms leads the series order");
-  let out = column
+  let out = counted
     .replace(/\bCOUNT\(\*\) OVER w\b/g, `LEAST(row_number() OVER w, ${preceding + 1})`)
     // event_ms leads the window order, so its minimum over the frame is the frame's first row.
     .replace(/\bMIN\(event_ms\) OVER w\b/g, "first_value(event_ms) OVER w");
@@ -155,6 +161,21 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     from = "anomaly_keyed";
     keyed = true;
   };
+  // Window aggregates already computed by an earlier pass, by frame and expression: a later pass that needs the
+  // same one (the near sums' SUM of the values over the recent readings is the recent window's) reads that column
+  // instead of building another segment tree. Same frame, same order, same rows: the same value.
+  const windowed = new Map<string, { alias: string; pass: string }>();
+  const reuseOrWindow = (column: string, step: Step, pass: string): string => {
+    const preceding = step.window!.preceding;
+    const rewritten = cheaperWindowAggregate(column, preceding);
+    const names = aliases(rewritten);
+    const expression = rewritten.replace(/\s+AS\s+\w+\s*$/, "");
+    const key = `${preceding}|${expression}`;
+    const earlier = windowed.get(key);
+    if (names.length === 1 && earlier && earlier.pass !== pass && available.has(earlier.alias)) return `${earlier.alias} AS ${names[0]}`;
+    if (names.length === 1 && !earlier) windowed.set(key, { alias: names[0], pass });
+    return rewritten.replace(/OVER w\b/g, `OVER w_${step.name}`);
+  };
   for (let i = 0; i < steps.length; ) {
     const step = steps[i];
     const last = i === steps.length - 1;
@@ -169,7 +190,7 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     const pass = step.window.pass;
     const group = steps.slice(i).filter((s, k) => steps.slice(i, i + k + 1).every((t) => t.window?.pass === pass));
     const name = `anomaly_pass_${pass}`;
-    const columns = group.flatMap((g) => g.columns.map((c) => cheaperWindowAggregate(c, g.window!.preceding).replace(/OVER w\b/g, `OVER w_${g.name}`)));
+    const columns = group.flatMap((g) => g.columns.map((c) => reuseOrWindow(c, g, name)));
     const windows = group.map((g) => `w_${g.name} AS (${seriesWindowSpec(d, g.window!.preceding)})`).join(",\n      ");
     const about = group.map((g) => g.about).join(" ");
     const sparse = ranked && fired.every((f) => available.has(f)) && group.every((g) => g.columns.every((c) => countedFlags(c, new Set(fired))));
