@@ -12,7 +12,7 @@ import { startBroker, type BrokerStats } from "../local/broker";
 import { publishFile } from "../local/broker-publish";
 import { TelemetrySpool } from "../local/spool";
 import { replay, type ReplayResult } from "../local/replay";
-import { runLocalReport, type LocalReportResult } from "../reports/local-report";
+import { runLocalReport, type LocalReportResult } from "../local/report";
 import { checkDelivery, readAlertEpisodes, scoreDetections, type DeliveryCheck, type Scorecard } from "../simulator/scoring";
 import { writeSimulation, type SimulationConfig, type SimulationOutput } from "../simulator/simulate";
 

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_REPORTS_FOLDER, runLocalReport, type LocalReportResult } from "../../reports/local-report";
+import { DEFAULT_REPORTS_FOLDER, runLocalReport, type LocalReportResult } from "../../local/report";
 import { DEFAULT_LOOKBACK_DAYS, DEFAULT_MIN_GAP_SECONDS } from "../../reports/queries";
 import { BundleConflictError } from "../../reports/bundle-writer";
 import { ReportScopeError } from "../../reports/scope";

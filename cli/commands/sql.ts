@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import { openLocalLake } from "../../reports/duckdb-lake";
+import { openLocalLake } from "../../local/report-lake";
 import { CliError } from "../errors";
 import type { Io } from "../io";
 import { integerIn } from "../options";

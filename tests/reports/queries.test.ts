@@ -20,7 +20,7 @@ import {
   querySql,
   sqlDirectory,
 } from "../../reports/queries";
-import { openLocalLake, runLocalQuery, trinoToDuckDb } from "../../reports/duckdb-lake";
+import { openLocalLake, runLocalQuery, trinoToDuckDb } from "../../local/report-lake";
 import { athenaDouble } from "../../reports/model";
 import type { RegistrySnapshotRow } from "../../reports/registry-snapshot";
 import { writeLake } from "./lake-fixture";

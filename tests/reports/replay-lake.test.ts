@@ -10,9 +10,9 @@ import * as os from "os";
 import * as path from "path";
 import { replay } from "../../local/replay";
 import { DEFAULT_ANALYTICS, AnalyticsDefinition } from "../../analytics/definition";
-import { openLocalLake, runLocalQuery } from "../../reports/duckdb-lake";
+import { openLocalLake, runLocalQuery } from "../../local/report-lake";
 import { COMPLIANCE_QUERIES } from "../../reports/queries";
-import { runLocalReport } from "../../reports/local-report";
+import { runLocalReport } from "../../local/report";
 
 const DAY = "2026-11-10";
 

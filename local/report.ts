@@ -5,10 +5,10 @@
  */
 import * as path from "path";
 import { DEFAULT_ANALYTICS, type StaticLimitRule } from "../analytics/definition";
-import { validateAmendReason, writeReport } from "./amendment";
-import { LocalBundleWriter } from "./bundle-writer";
-import { lakeDays, openLocalLake, runLocalQuery } from "./duckdb-lake";
-import { AmendmentRecord, ReportData } from "./model";
+import { validateAmendReason, writeReport } from "../reports/amendment";
+import { LocalBundleWriter } from "../reports/bundle-writer";
+import { lakeDays, openLocalLake, runLocalQuery } from "./report-lake";
+import { AmendmentRecord, ReportData } from "../reports/model";
 import {
   ALL_SITES,
   COMPLIANCE_QUERIES,
@@ -17,10 +17,10 @@ import {
   ReportParameters,
   SCOPE_QUERY,
   validateParameters,
-} from "./queries";
-import { ReportScopeError, SiteActivity, assertReportScope, siteActivity } from "./scope";
-import { ReportSummary, summarize } from "./summary";
-import type { RegistrySnapshotRow } from "./registry-snapshot";
+} from "../reports/queries";
+import { ReportScopeError, SiteActivity, assertReportScope, siteActivity } from "../reports/scope";
+import { ReportSummary, summarize } from "../reports/summary";
+import type { RegistrySnapshotRow } from "../reports/registry-snapshot";
 
 export interface LocalReportOptions {
   /** Report day, `YYYY-MM-DD` (UTC). */

@@ -15,9 +15,9 @@ import {
   BIGINT,
 } from "@duckdb/node-api";
 import { DEVICE_REGISTRY, LAKE_TABLES, LakeTable, duckdbType } from "../lake/tables";
-import type { RegistrySnapshotRow } from "./registry-snapshot";
-import { QueryResult, athenaDouble } from "./model";
-import { QuerySpec, ReportParameters, parameterValues, querySql, validateParameters } from "./queries";
+import type { RegistrySnapshotRow } from "../reports/registry-snapshot";
+import { QueryResult, athenaDouble } from "../reports/model";
+import { QuerySpec, ReportParameters, parameterValues, querySql, validateParameters } from "../reports/queries";
 
 /**
  * Trino functions DuckDB lacks (or names differently), defined as DuckDB macros so the SQL text stays Trino's:
