@@ -243,17 +243,17 @@ describe("iotpipe replay", () => {
   test("prints the alert transitions it stored: one open and one cleared per episode", async () => {
     // 60 readings every 5 s; three above temperature's 400 degC limit from 08:00:50: one critical episode.
     const base = Date.UTC(2026, 10, 22, 8);
-    const lines = Array.from({ length: 60 }, (_, i) =>
-      JSON.stringify({
-        topic: "telemetry/plant-a/line-1/oven-1",
-        ingest_ts: base + i * 5000 + 20,
-        msg_id: `m${i}`,
-        ts: base + i * 5000,
-        readings: [{ metric: "temperature", value: i >= 10 && i < 13 ? 450 + i : 20 + (i % 3) * 0.1, unit: "degC" }],
-      }),
-    );
-    const input = path.join(dir, "alerts.jsonl");
-    fs.writeFileSync(input, `${lines.join("\n")}\n`);
+    /** Readings `from` to `to` (exclusive) of oven-1, every 5 s, with `hot(i)` ones far above the limit. */
+    const writeOven = (file: string, from: number, to: number, hot: (i: number) => number | undefined) => {
+      const lines = Array.from({ length: to - from }, (_, k) => {
+        const i = from + k;
+        const value = hot(i) ?? 20 + (i % 3) * 0.1;
+        return JSON.stringify({ topic: "telemetry/plant-a/line-1/oven-1", ingest_ts: base + i * 5000 + 20, msg_id: `m${i}`, ts: base + i * 5000, readings: [{ metric: "temperature", value, unit: "degC" }] });
+      });
+      fs.writeFileSync(file, `${lines.join("\n")}\n`);
+      return file;
+    };
+    const input = writeOven(path.join(dir, "alerts.jsonl"), 0, 60, (i) => (i >= 10 && i < 13 ? 450 + i : undefined));
     const lake = path.join(dir, "alerts-lake");
     const r = await cli("replay", "--input", input, "--out", lake);
     expect(r.code).toBe(EXIT.ok);
@@ -265,18 +265,7 @@ describe("iotpipe replay", () => {
     ]);
 
     // The next 60 readings, appended: one more episode. Only it is printed; the lake's count covers both.
-    const more = Array.from({ length: 60 }, (_, k) => {
-      const i = 60 + k;
-      return JSON.stringify({
-        topic: "telemetry/plant-a/line-1/oven-1",
-        ingest_ts: base + i * 5000 + 20,
-        msg_id: `m${i}`,
-        ts: base + i * 5000,
-        readings: [{ metric: "temperature", value: k >= 20 && k < 22 ? 470 + k : 20 + (i % 3) * 0.1, unit: "degC" }],
-      });
-    });
-    const next = path.join(dir, "alerts-2.jsonl");
-    fs.writeFileSync(next, `${more.join("\n")}\n`);
+    const next = writeOven(path.join(dir, "alerts-2.jsonl"), 60, 120, (i) => (i >= 80 && i < 82 ? 410 + i : undefined));
     const appended = await cli("replay", "--input", next, "--out", lake);
     expect(appended.code).toBe(EXIT.ok);
     expect(appended.out.split("\n").filter((l) => /^  alerts|^    2026/.test(l))).toEqual([
