@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
 import { awsContext, checkLambdaRuntime, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { deadLetterQueue } from "./core";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -147,11 +148,8 @@ export class AlertNotifier extends pulumi.ComponentResource {
     const d = ALERT_NOTIFIER_DEFAULTS;
 
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${name}-dlq`,
-      { kmsMasterKeyId: args.keyArn, messageRetentionSeconds: d.dlqRetentionSeconds },
-      parent,
-    );
+    // Batches the function failed on land here, through the event source mapping's on-failure destination.
+    this.deadLetterQueue = deadLetterQueue(`${name}-dlq`, { keyArn: args.keyArn, retentionSeconds: d.dlqRetentionSeconds }, parent);
     this.role = new aws.iam.Role(
       `${name}-role`,
       {

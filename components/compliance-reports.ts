@@ -24,6 +24,7 @@ import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
 import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { deadLetterQueue } from "./core";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -358,18 +359,27 @@ export class ComplianceReports extends pulumi.ComponentResource {
     const exportRegistry = args.exportDeviceRegistry ?? true;
 
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    this.deadLetterQueue = new aws.sqs.Queue(
-      `${name}-dlq`,
-      { kmsMasterKeyId: args.keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds },
-      parent,
-    );
-
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
         description: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
         assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       },
+      parent,
+    );
+    this.schedulerRole = new aws.iam.Role(
+      `${name}-scheduler-role`,
+      {
+        description: "EventBridge Scheduler: invoke the compliance report function",
+        // Only schedules of this account may use the role (confused-deputy guard).
+        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": ctx.accountId } }),
+      },
+      parent,
+    );
+    // Failed runs land here: the scheduler's (it could not invoke) and the function's own (it failed twice).
+    this.deadLetterQueue = deadLetterQueue(
+      `${name}-dlq`,
+      { keyArn: args.keyArn, retentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn, this.role.arn] },
       parent,
     );
     const rolePolicy = new aws.iam.RolePolicy(
@@ -457,15 +467,6 @@ export class ComplianceReports extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy] },
     );
 
-    this.schedulerRole = new aws.iam.Role(
-      `${name}-scheduler-role`,
-      {
-        description: "EventBridge Scheduler: invoke the compliance report function",
-        // Only schedules of this account may use the role (confused-deputy guard).
-        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": ctx.accountId } }),
-      },
-      parent,
-    );
     const schedulerPolicy = new aws.iam.RolePolicy(
       `${name}-scheduler-policy`,
       {
@@ -474,36 +475,6 @@ export class ComplianceReports extends pulumi.ComponentResource {
           pulumi
             .all({ region: ctx.region, functionArn: this.function.arn, dlqArn: this.deadLetterQueue.arn, dlqKeyArn: args.keyArn })
             .apply((p) => schedulerRolePolicy(p as Parameters<typeof schedulerRolePolicy>[0])),
-        ),
-      },
-      parent,
-    );
-
-    new aws.sqs.QueuePolicy(
-      `${name}-dlq-policy`,
-      {
-        queueUrl: this.deadLetterQueue.url,
-        policy: policyJson(
-          pulumi.all([this.deadLetterQueue.arn, this.schedulerRole.arn, this.role.arn]).apply(([queueArn, schedulerRoleArn, functionRoleArn]) => ({
-            Version: POLICY_VERSION,
-            Statement: [
-              {
-                Sid: "SchedulerAndFunctionDeadLetter",
-                Effect: "Allow",
-                Principal: { AWS: [schedulerRoleArn, functionRoleArn] },
-                Action: "sqs:SendMessage",
-                Resource: queueArn,
-              },
-              {
-                Sid: "TlsOnly",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "sqs:*",
-                Resource: queueArn,
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          })),
         ),
       },
       parent,

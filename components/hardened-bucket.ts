@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { EncryptionKey } from "./encryption-key";
 import { awsContext, checkIntRange, policyJson, POLICY_VERSION } from "./naming";
+import { denyInsecureTransport } from "./core";
 
 /** Storage tiering for one key prefix: days after creation; each step must come after the previous one. */
 export interface PrefixTiering {
@@ -290,14 +291,7 @@ export function bucketPolicy(bucketArn: pulumi.Input<string>, keyArn: pulumi.Inp
   return pulumi.all([bucketArn, keyArn]).apply(([arn, key]) => ({
     Version: POLICY_VERSION,
     Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [arn, `${arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyInsecureTransport("s3:*", [arn, `${arn}/*`], "DenyInsecureTransport"),
       {
         Sid: "DenyOutdatedTls",
         Effect: "Deny",

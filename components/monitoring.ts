@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsContext, POLICY_VERSION } from "./naming";
+import { denyInsecureTransport } from "./core";
 
 /** Alarm thresholds. Each names its unit; each reason says what crossing it means for the pipeline. */
 export interface AlarmThresholds {
@@ -431,14 +432,7 @@ export class Monitoring extends pulumi.ComponentResource {
                   ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:${ctx.partition}:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
                 },
               },
-              {
-                Sid: "TlsOnly",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "sns:Publish",
-                Resource: topic.arn,
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
+              denyInsecureTransport("sns:Publish", topic.arn),
             ],
           }),
         },

@@ -53,6 +53,16 @@ describe("AlertNotifier", () => {
     expect(dlq.inputs.messageRetentionSeconds).toBe(1209600);
   });
 
+  it("its DLQ is built as every DLQ (components/core.ts): data keys reused, TLS-only queue policy", () => {
+    const dlq = oneOf(recorded, "aws:sqs/queue:Queue", "alerts-dlq");
+    expect(dlq.inputs.kmsDataKeyReusePeriodSeconds).toBe(300);
+    const queuePolicy = oneOf(recorded, "aws:sqs/queuePolicy:QueuePolicy", "alerts-dlq-policy");
+    expect(queuePolicy.inputs.queueUrl).toBe(dlq.state.url);
+    expect(statementsOf(queuePolicy.inputs.policy)).toEqual([
+      expect.objectContaining({ Effect: "Deny", Principal: "*", Action: ["sqs:*"], Resource: [dlq.state.arn], Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    ]);
+  });
+
   it("grants exactly: read its stream, publish its topic, send to its DLQ, log to its group, keys only via those services", () => {
     const policy = oneOf(recorded, "aws:iam/rolePolicy:RolePolicy", "alerts-policy");
     expect(policy.inputs.role).toBe("alerts-role-id");

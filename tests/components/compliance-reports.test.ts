@@ -173,7 +173,7 @@ describe("ComplianceReports", () => {
 
   it("dead-letters failed runs in one encrypted queue, from Scheduler and from Lambda's async retries", () => {
     const dlq = oneOf(recorded, "aws:sqs/queue:Queue");
-    expect(dlq.inputs).toMatchObject({ kmsMasterKeyId: ARGS.keyArn, messageRetentionSeconds: 1209600 });
+    expect(dlq.inputs).toMatchObject({ kmsMasterKeyId: ARGS.keyArn, kmsDataKeyReusePeriodSeconds: 300, messageRetentionSeconds: 1209600 });
     const invokeConfig = oneOf(recorded, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
     expect(invokeConfig.inputs).toMatchObject({
       functionName: "compliance-function",
