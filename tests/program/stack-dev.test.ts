@@ -178,12 +178,15 @@ describe("wiring: every role grants what its consumer needs on the right ARNs, a
     const flink = app.inputs.applicationConfiguration.flinkApplicationConfiguration;
     expect(flink.parallelismConfiguration).toMatchObject({ configurationType: "CUSTOM", parallelism: 1, autoScalingEnabled: false });
     expect(flink.checkpointConfiguration).toMatchObject({ configurationType: "CUSTOM", checkpointingEnabled: true, checkpointInterval: 60000 });
-    // Pulumi.dev.yaml overrides static limits, so the stack runs its own generated SQL (the zip's key follows its hash).
+    // Pulumi.dev.yaml overrides static limits, so the stack runs its own generated SQL, committed as sql/flink/dev/
+    // for review (the zip's key follows its hash).
     const props = Object.assign({}, ...app.inputs.applicationConfiguration.environmentProperties.propertyGroups.map((g: any) => g.propertyMap));
-    const sqlDir = path.join(PROJECT_DIR, ".iotpipe", "flink-sql", "dev");
+    const sqlDir = path.join(PROJECT_DIR, "sql", "flink", "dev");
     expect(props["sql.files"].split(",")).toEqual(fs.readdirSync(sqlDir).filter((f) => f.endsWith(".sql")).sort());
     const anomalies = fs.readFileSync(path.join(sqlDir, "06-anomalies.sql"), "utf8");
+    // temperature@plant-a/line-2=..95: high 95 on that line, the low kept from the stack's default (−20), not dropped.
     expect(anomalies).toContain("WHEN site = 'plant-a' AND line = 'line-2' AND metric = 'temperature' THEN 9.5E1");
+    expect(anomalies).toContain("WHEN site = 'plant-a' AND line = 'line-2' AND metric = 'temperature' THEN -2E1");
   });
 
   it("alert notifier -> reads the alerts stream, publishes to the operators' topic, its DLQ, its logs, the keys via their services", () => {
