@@ -24,7 +24,7 @@ import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
 import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { deadLetterQueue } from "./core";
+import { deadLetterQueue, metricAlarm } from "./core";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -506,40 +506,34 @@ export class ComplianceReports extends pulumi.ComponentResource {
     this.dlqUrl = this.deadLetterQueue.url;
 
     const a = COMPLIANCE_REPORT_ALARMS;
-    this.errorsAlarm = new aws.cloudwatch.MetricAlarm(
+    this.errorsAlarm = metricAlarm(
       `${name}-errors`,
       {
-        alarmDescription: "A compliance report run failed (see the function's logs for the query id and reason)",
-        namespace: "AWS/Lambda",
-        metricName: "Errors",
-        dimensions: { FunctionName: this.function.name },
-        statistic: "Sum",
-        period: a.errorsPeriodSeconds,
+        description: "A compliance report run failed (see the function's logs for the query id and reason)",
+        metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: this.function.name }, statistic: "Sum", period: a.errorsPeriodSeconds },
         evaluationPeriods: 1,
         threshold: a.errorsThreshold,
-        comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: [args.topicArn],
-        okActions: [args.topicArn],
       },
+      args.topicArn,
       parent,
     );
-    this.dlqAlarm = new aws.cloudwatch.MetricAlarm(
+    this.dlqAlarm = metricAlarm(
       `${name}-dlq-depth`,
       {
-        alarmDescription: "A compliance report was never produced: its invocation is in the dead-letter queue",
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: this.deadLetterQueue.name },
-        statistic: "Maximum",
-        period: a.dlqPeriodSeconds,
+        description: "A compliance report was never produced: its invocation is in the dead-letter queue",
+        metric: {
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: this.deadLetterQueue.name },
+          statistic: "Maximum",
+          period: a.dlqPeriodSeconds,
+        },
         evaluationPeriods: 1,
         threshold: a.dlqThreshold,
-        comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: [args.topicArn],
-        okActions: [args.topicArn],
       },
+      args.topicArn,
       parent,
     );
 

@@ -1,6 +1,6 @@
 /**
  * Building blocks every component uses the same way, in the spirit of AWS Solutions Constructs' `core`: the
- * TLS-only statement of a resource policy, and an encrypted dead-letter queue with its policy. One definition,
+ * TLS-only statement of a resource policy, an encrypted dead-letter queue with its policy, and a metric alarm. One definition,
  * so two components cannot drift apart (the alert notifier's DLQ once lacked the data-key reuse and the TLS-only
  * policy the report job's had).
  */
@@ -52,4 +52,38 @@ export function deadLetterQueue(name: string, args: DeadLetterQueueArgs, opts: p
     opts,
   );
   return queue;
+}
+
+type TreatMissingData = "breaching" | "notBreaching" | "ignore" | "missing";
+
+/** What an alarm watches and when it fires: one metric, or metric math. */
+export interface AlarmSpec {
+  description: string;
+  threshold: number;
+  evaluationPeriods: number;
+  datapointsToAlarm?: number;
+  treatMissingData: TreatMissingData;
+  /** A single metric ... */
+  metric?: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; period: number };
+  /** ... or metric math (the query with returnData is the alarm's value). */
+  metricQueries?: aws.types.input.cloudwatch.MetricAlarmMetricQuery[];
+}
+
+/** An alarm above its threshold that tells the operators' topic when it fires and when it clears. */
+export function metricAlarm(name: string, spec: AlarmSpec, topicArn: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      alarmDescription: spec.description,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: spec.threshold,
+      evaluationPeriods: spec.evaluationPeriods,
+      ...(spec.datapointsToAlarm !== undefined && { datapointsToAlarm: spec.datapointsToAlarm }),
+      treatMissingData: spec.treatMissingData,
+      ...(spec.metric ? { ...spec.metric } : { metricQueries: spec.metricQueries }),
+      alarmActions: [topicArn],
+      okActions: [topicArn],
+    },
+    opts,
+  );
 }

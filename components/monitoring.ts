@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsContext, POLICY_VERSION } from "./naming";
-import { denyInsecureTransport } from "./core";
+import { type AlarmSpec, denyInsecureTransport, metricAlarm } from "./core";
 
 /** Alarm thresholds. Each names its unit; each reason says what crossing it means for the pipeline. */
 export interface AlarmThresholds {
@@ -118,20 +118,7 @@ export interface MonitoringArgs {
   dashboardName?: string;
 }
 
-type TreatMissingData = "breaching" | "notBreaching" | "ignore" | "missing";
-
-/** One alarm, before it becomes a MetricAlarm. */
-export interface AlarmSpec {
-  description: string;
-  threshold: number;
-  evaluationPeriods: number;
-  datapointsToAlarm?: number;
-  treatMissingData: TreatMissingData;
-  /** A single metric ... */
-  metric?: { namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; period: number };
-  /** ... or metric math (the query with returnData is the alarm's value). */
-  metricQueries?: aws.types.input.cloudwatch.MetricAlarmMetricQuery[];
-}
+export type { AlarmSpec } from "./core";
 
 const minute = 60;
 const fiveMinutes = 300;
@@ -446,29 +433,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     for (const [key, spec] of Object.entries(alarmSpecs(args, thresholds))) {
-      this.alarms[key] = new aws.cloudwatch.MetricAlarm(
-        `${name}-${key}`,
-        {
-          alarmDescription: spec.description,
-          comparisonOperator: "GreaterThanThreshold",
-          threshold: spec.threshold,
-          evaluationPeriods: spec.evaluationPeriods,
-          datapointsToAlarm: spec.datapointsToAlarm,
-          treatMissingData: spec.treatMissingData,
-          ...(spec.metric
-            ? {
-                namespace: spec.metric.namespace,
-                metricName: spec.metric.metricName,
-                dimensions: spec.metric.dimensions,
-                statistic: spec.metric.statistic,
-                period: spec.metric.period,
-              }
-            : { metricQueries: spec.metricQueries }),
-          alarmActions: [this.topicArn],
-          okActions: [this.topicArn],
-        },
-        parent,
-      );
+      this.alarms[key] = metricAlarm(`${name}-${key}`, spec, this.topicArn, parent);
     }
 
     this.dashboard = new aws.cloudwatch.Dashboard(
