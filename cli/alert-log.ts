@@ -83,9 +83,8 @@ export function alertLines(all: AlertTransition[], added: AlertTransition[], whe
   const head = appended
     ? `  alerts from this replay: ${opened} episode${opened === 1 ? "" : "s"} opened, ${cleared} cleared; ${stillOpen} still open at the end of the lake's data (${all.length} transitions stored in ${where})`
     : `  alerts: ${opened} episode${opened === 1 ? "" : "s"} opened, ${cleared} cleared, ${stillOpen} still open at the end of the input (stored in ${where})`;
-  const transitions = added;
-  if (transitions.length === 0) return [head];
-  const rows = transitions.slice(0, limit).map((t) => [
+  if (added.length === 0) return [head];
+  const rows = added.slice(0, limit).map((t) => [
     new Date(t.event_ms).toISOString().replace("T", " ").slice(0, 19),
     t.state,
     `${t.site}/${t.line}/${t.device_id}`,
@@ -99,6 +98,6 @@ export function alertLines(all: AlertTransition[], added: AlertTransition[], whe
   ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => `    ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")}`);
-  if (transitions.length > limit) lines.push(`    … ${transitions.length - limit} more transitions in ${where}`);
+  if (added.length > limit) lines.push(`    … ${added.length - limit} more transitions from this replay in ${where}`);
   return [head, ...lines];
 }

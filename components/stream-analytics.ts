@@ -1,10 +1,10 @@
 /**
- * The streaming analytics: a Managed Service for Apache Flink application (runtime FLINK-1_20) that runs the Flink
- * SQL in `sql/flink/` through the thin PyFlink runner in `flink-app/`, reading the raw stream and writing one
- * output stream per result.
+ * The streaming analytics: a Managed Service for Apache Flink application (runtime FLINK-1_20) that runs the stack's
+ * generated Flink SQL (`stackAnalytics(config).flinkSql`, committed for review as `sql/flink/<stack>/`) through the
+ * thin PyFlink runner in `flink-app/`, reading the raw stream and writing one output stream per result.
  *
- * The code zip is built by the program from what is in the repository at `pulumi up` time: the runner's Python
- * files, every `.sql` file, and the self-contained Kinesis SQL connector jar (a pinned Maven Central download),
+ * The code zip is built by the program at `pulumi up` time: the runner's Python files from the repository, the
+ * SQL files it is given, and the self-contained Kinesis SQL connector jar (a pinned Maven Central download),
  * uploaded under a key that is the hash of its content, because the service does not notice a zip replaced at
  * the same key. A prebuilt artifact can be passed instead.
  *
