@@ -51,6 +51,12 @@ export const COST_ASSUMPTIONS = {
    * shows the real figure; a stream far above a few MB/s could be billed more than wall-clock time.
    */
   jqHoursPerDeliveryStreamHour: 1,
+  /**
+   * Messages whose rule action fails (Kinesis throttling or an access error), each running the rule's error action
+   * once. Billed as zero: a healthy pipeline has none, and one that fails steadily is an incident
+   * (`operations-rule-failures-ingest`), not a monthly line. Each failure would add one action executed.
+   */
+  failedRuleDeliveryFraction: 0,
 } as const;
 
 /** The seed-style design's per-record work. */
@@ -144,11 +150,18 @@ export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settin
   const messagesPerMonth = plan.rates.messagesPerSecond * SECONDS_PER_MONTH;
   const perMonth = (recordsPerSecondAtPeak: number) => (recordsPerSecondAtPeak / f.peakFactor) * SECONDS_PER_MONTH;
 
-  // IoT Core: devices stay connected; Basic Ingest carries no messaging charge; one rule and one Kinesis action per message.
+  // IoT Core: devices stay connected; Basic Ingest carries no messaging charge, but the rules engine still bills
+  // every message: its topic addresses the one ingest rule (one rule triggered), which runs its actions (the plan's
+  // Kinesis action); the error action runs, and is billed, only for a delivery that failed.
+  const rule = deployed.ingestRule;
   bill.add("AWS IoT Core", "connection minutes", "iotConnectionMinutesPerMillion", f.devices * HOURS_PER_MONTH * 60, "minutes", 1e6);
   bill.add("AWS IoT Core", "Basic Ingest messages", "iotBasicIngestMessagesPerMillion", messagesPerMonth, "messages", 1e6);
   bill.add("AWS IoT Core", "rules triggered", "iotRulesTriggeredPerMillion", messagesPerMonth, "rules", 1e6);
-  bill.add("AWS IoT Core", "Kinesis actions", "iotActionsExecutedPerMillion", messagesPerMonth, "actions", 1e6);
+  bill.add("AWS IoT Core", `rule actions (${rule.actions} per message)`, "iotActionsExecutedPerMillion", messagesPerMonth * rule.actions, "actions", 1e6);
+  if (rule.errorAction) {
+    bill.add("AWS IoT Core", "error actions (failed deliveries only)", "iotActionsExecutedPerMillion",
+      messagesPerMonth * a.failedRuleDeliveryFraction, "actions", 1e6);
+  }
 
   // Kinesis: every record written, by stream. The Flink job reads the raw stream through its own enhanced fan-out
   // consumer when the plan says so (its runtime property); every other reader polls.
@@ -279,7 +292,8 @@ function objectsPerDayAt(plan: CapacityPlan, deployed: DeployedStack): Record<st
 
 /**
  * A month of the seed-style design for the same fleet: every message through an HTTP API to a Lambda function,
- * one DynamoDB item per reading (kept for `storageMonth` months), a CloudWatch log line per message.
+ * one DynamoDB item per reading (kept for `storageMonth` months), a CloudWatch log line per message. It has no IoT
+ * Core, so no rules-engine lines: no rule is triggered and no action executed.
  */
 export function seedStyleCost(f: FleetShape, region: PricedRegion): CostEstimate {
   const s = SEED_ASSUMPTIONS;

@@ -18,6 +18,12 @@ export interface DeployedStack {
    */
   flink: { parallelism: number; parallelismPerKpu: number; enhancedFanOut: boolean };
   firehose: { deliveryStreams: number; bufferingIntervalSeconds: number; bufferingSizeMiB: number };
+  /**
+   * The telemetry topic rule: actions it executes for every message, and whether it has an error action (run only
+   * when an action fails). Devices publish to its Basic Ingest topic, which addresses this one rule, so every
+   * message triggers exactly one rule.
+   */
+  ingestRule: { actions: number; errorAction: boolean };
   /** Memory of each Lambda function, MiB, by logical name. */
   lambdaMemoryMiB: Record<string, number>;
   counts: { kmsKeys: number; alarms: number; dashboards: number; namedQueries: number; glueTables: number };
@@ -33,7 +39,27 @@ const TYPES = {
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
   namedQuery: "aws:athena/namedQuery:NamedQuery",
   glueTable: "aws:glue/catalogTable:CatalogTable",
+  topicRule: "aws:iot/topicRule:TopicRule",
 } as const;
+
+/**
+ * The action lists of aws.iot.TopicRule's inputs (each entry one action executed per message the rule selects);
+ * `errorAction` is not among them: it runs only when one of these fails.
+ */
+const TOPIC_RULE_ACTION_KEYS = [
+  "cloudwatchAlarms", "cloudwatchLogs", "cloudwatchMetrics", "dynamodbs", "dynamodbv2s", "elasticsearch", "firehoses",
+  "https", "iotAnalytics", "iotEvents", "kafkas", "kineses", "lambdas", "republishes", "s3", "sns", "sqs", "stepFunctions",
+  "timestreams",
+] as const;
+
+/** The telemetry rule's per-message actions; throws unless the plan has exactly one topic rule (the ingest rule). */
+function ingestRuleOf(plan: Plan): DeployedStack["ingestRule"] {
+  const rules = ofType(plan, TYPES.topicRule);
+  if (rules.length !== 1) throw new Error(`plan for stack ${plan.stack} has ${rules.length} IoT topic rules; the cost model bills one ingest rule per message`);
+  const inputs = rules[0].inputs;
+  const actions = TOPIC_RULE_ACTION_KEYS.reduce((sum, key) => sum + (Array.isArray(inputs[key]) ? inputs[key].length : 0), 0);
+  return { actions, errorAction: inputs.errorAction !== undefined && inputs.errorAction !== null };
+}
 
 function ofType(plan: Plan, type: string): PlanResource[] {
   return plan.resources.filter((r) => r.type === type);
@@ -60,6 +86,7 @@ export function deployedStack(plan: Plan): DeployedStack {
     streamCount: streams.length,
     flink: { parallelism: parallelismConfiguration.parallelism, parallelismPerKpu: parallelismConfiguration.parallelismPerKpu, enhancedFanOut },
     firehose: { deliveryStreams: firehoses.length, bufferingIntervalSeconds: s3.bufferingInterval, bufferingSizeMiB: s3.bufferingSize },
+    ingestRule: ingestRuleOf(plan),
     lambdaMemoryMiB: Object.fromEntries(ofType(plan, TYPES.lambda).map((f) => [f.name, f.inputs.memorySize ?? 128])),
     counts: {
       kmsKeys: ofType(plan, TYPES.key).length,

@@ -48,9 +48,6 @@ const EU_NOT_FOUND =
 function usEast(usd: number, source: string, note?: string): Record<PricedRegion, RegionalPrice> {
   return { "us-east-1": { usd, source, ...(note && { note }) }, "eu-central-1": notFound(source, EU_NOT_FOUND), "eu-west-1": notFound(source, EU_NOT_FOUND) };
 }
-function nowhere(source: string, note: string): Record<PricedRegion, RegionalPrice> {
-  return { "us-east-1": notFound(source, note), "eu-central-1": notFound(source, note), "eu-west-1": notFound(source, note) };
-}
 function everywhere(usd: number, source: string, note: string): Record<PricedRegion, RegionalPrice> {
   return { "us-east-1": { usd, source, note }, "eu-central-1": { usd, source, note }, "eu-west-1": { usd, source, note } };
 }
@@ -85,8 +82,17 @@ const PAGES = {
 } as const;
 
 const OHIO = "the source states it for US East (Ohio); N. Virginia was not stated separately";
-const RULES_NOT_FOUND =
-  "not found: the AWS page renders its rules-engine prices from scripts, and neither its stored copies nor the transcriptions of its examples searched show the rules-engine line; third-party notes quote $0.15 per million (US East) without a page to check it against, so it stays out of the totals";
+/**
+ * The IoT Core rules engine, us-east-1: a third-party architecture document's cost section, which states its prices
+ * as us-east-1 list prices of February 2026. AWS's own page renders the rules-engine prices from scripts (no stored
+ * copy shows them); the same two figures are quoted in several other public cost notes for US East.
+ */
+const RULES_US_EAST = {
+  source: "https://github.com/darianduran/event-driven-vehicle-telematics-platform/blob/main/docs/10-cost-analysis.md (section 10.2.2 IoT Core, in the version that opens \"All pricing reflects us-east-1 pricing as of February 2026\"; the index's copy at 17a10233 lacks that section)",
+  note: "third-party, read 2026-12-03: \"$0.15/million rules triggered, $0.15/million actions executed\", beside \"$0.00/million basic ingest messages\" with rules and actions still billed for a Basic Ingest fleet",
+} as const;
+const RULES_EU_NOT_FOUND =
+  "not found for this Region: AWS's pricing page renders its rules-engine table from scripts; its Europe (Ireland) pricing example, as transcribed in gist.github.com/brianfoody/2c62cecc912dbd97bc759eba427e84cf and api-evangelist/amazon-iot-core, stops before the rules line; GitHub code holds no Price List rows for it; third-party notes quote other Regions only (Bahrain $0.165), so the US price is not carried over (searched 2026-12-03)";
 
 /** Every price the cost models use, by key. */
 export const PRICES = {
@@ -101,13 +107,23 @@ export const PRICES = {
   },
   iotBasicIngestMessagesPerMillion: {
     service: "AWS IoT Core", unit: "per million Basic Ingest messages (messaging charge)",
-    regions: everywhere(0, PAGES.iotBasicIngest, "Basic Ingest sends device data to rule actions without messaging costs"),
+    regions: everywhere(0, PAGES.iotBasicIngest, "the page: Basic Ingest sends device data to the services of rule actions \"without incurring messaging costs\"; it removes the messaging charge only and says nothing of the rules engine, whose rules triggered and actions executed are billed as for any message (their own lines)"),
   },
   iotRulesTriggeredPerMillion: {
-    service: "AWS IoT Core", unit: "per million rules triggered", regions: nowhere(PAGES.iotRulesSearched, RULES_NOT_FOUND),
+    service: "AWS IoT Core", unit: "per million rules triggered",
+    regions: {
+      "us-east-1": { usd: 0.15, ...RULES_US_EAST },
+      "eu-central-1": notFound(PAGES.iotRulesSearched, RULES_EU_NOT_FOUND),
+      "eu-west-1": notFound(PAGES.iotRulesSearched, RULES_EU_NOT_FOUND),
+    },
   },
   iotActionsExecutedPerMillion: {
-    service: "AWS IoT Core", unit: "per million rule actions executed", regions: nowhere(PAGES.iotRulesSearched, RULES_NOT_FOUND),
+    service: "AWS IoT Core", unit: "per million rule actions executed (error actions included)",
+    regions: {
+      "us-east-1": { usd: 0.15, ...RULES_US_EAST },
+      "eu-central-1": notFound(PAGES.iotRulesSearched, RULES_EU_NOT_FOUND),
+      "eu-west-1": notFound(PAGES.iotRulesSearched, RULES_EU_NOT_FOUND),
+    },
   },
   // Kinesis Data Streams -------------------------------------------------------------------------------------
   kinesisShardHour: { service: "Kinesis Data Streams", unit: "per provisioned shard-hour", regions: usEast(0.015, infracost("kinesis_stream_test")) },

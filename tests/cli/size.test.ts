@@ -17,9 +17,10 @@ it("prints the model's capacities, the quotas and the monthly cost by service fo
   expect(run.out).toContain("reads raw through an enhanced fan-out consumer");
   expect(run.out).toContain("5,000 readings/s per KPU (an assumption: AWS publishes no throughput per KPU");
   expect(run.out).toMatch(/Amazon DynamoDB\s+-\s+\$2,260/);
-  expect(run.out).toMatch(/total per month\s+≥ \$\d[\d,]*\s+\$3,041/);
-  // The rules engine is the one thing left unpriced in us-east-1; fan-out, partitioning and JQ are priced.
-  expect(run.out).toMatch(/Unpriced \(no price found for us-east-1; 2 of \d+ lines, so the totals are lower bounds\): AWS IoT Core: rules triggered; AWS IoT Core: Kinesis actions\n/);
+  // Every us-east-1 line is priced, the rules engine included: exact totals, no lower bound and no unpriced list.
+  expect(run.out).toMatch(/total per month\s+\$\d[\d,]*\s+\$3,041/);
+  expect(run.out).not.toContain("≥");
+  expect(run.out).not.toContain("Unpriced");
   expect(run.out).toMatch(/Amazon Data Firehose\s+\$[\d,]+\s+-\n/);
 });
 

@@ -12,6 +12,7 @@ const deployed: DeployedStack = {
   streamCount: 6,
   flink: { parallelism: 1, parallelismPerKpu: 1, enhancedFanOut: true },
   firehose: { deliveryStreams: 6, bufferingIntervalSeconds: 420, bufferingSizeMiB: 128 },
+  ingestRule: { actions: 1, errorAction: true },
   lambdaMemoryMiB: { "alert-notifier-function": 256, "compliance-reports-function": 1024 },
   counts: { kmsKeys: 4, alarms: 41, dashboards: 1, namedQueries: 6, glueTables: 9 },
 };
@@ -57,16 +58,25 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
     expect(line(bill, "requests").usd).toBeCloseTo((6 * 4 * 12 * 730 / 10_000) * 0.03, 6);
   });
 
-  it("charges no messaging for Basic Ingest, bills connection minutes and keeps the rules engine unpriced", () => {
+  it("charges no messaging for Basic Ingest, bills connection minutes and the rules engine per message", () => {
     expect(line(bill, "Basic Ingest messages").usd).toBe(0);
     // 1,000 devices connected 730 hours: 43.8 million minutes at $0.08 per million.
     expect(line(bill, "connection minutes").usd).toBeCloseTo(43.8 * 0.08, 6);
-    // The rules engine is the one thing left without a us-east-1 price: one rule and one Kinesis action a message.
-    expect(line(bill, "rules triggered")).toMatchObject({ usd: null, quantity: 200 * 2_628_000 });
-    expect(line(bill, "Kinesis actions")).toMatchObject({ usd: null, quantity: 200 * 2_628_000 });
-    expect(bill.lines.filter((l) => l.usd === null).map((l) => l.item)).toEqual(["rules triggered", "Kinesis actions"]);
-    expect(bill.unpriced).toBe(2);
+    // 200 messages/s x 2,628,000 s = 525.6 million messages, each triggering the one ingest rule ($0.15 per
+    // million: $78.84) and executing its one Kinesis action ($0.15 per million: $78.84).
+    expect(line(bill, "rules triggered")).toMatchObject({ quantity: 525.6e6, usd: expect.closeTo(78.84, 6) });
+    expect(line(bill, "rule actions (1 per message)")).toMatchObject({ quantity: 525.6e6, usd: expect.closeTo(78.84, 6) });
+    // The S3 error action runs only for a failed delivery: none in a healthy month.
+    expect(line(bill, "error actions (failed deliveries only)")).toMatchObject({ quantity: 0, usd: 0 });
+    expect(bill.unpriced).toBe(0);
     expect(bill.totalUsd).toBeCloseTo(bill.lines.reduce((s, l) => s + (l.usd ?? 0), 0), 6);
+  });
+
+  it("bills every action the ingest rule runs, and no error-action line for a rule without one", () => {
+    const twoActions = platformCost(sizeFleet(plant), { ...deployed, ingestRule: { actions: 2, errorAction: false } }, settings, "us-east-1");
+    expect(line(twoActions, "rule actions (2 per message)").usd).toBeCloseTo(2 * 525.6 * 0.15, 6);
+    expect(twoActions.lines.some((l) => l.item.startsWith("error actions"))).toBe(false);
+    expect(twoActions.totalUsd - bill.totalUsd).toBeCloseTo(525.6 * 0.15, 6);
   });
 
   it("bills Flink's enhanced fan-out consumer per raw shard-hour and per GB it retrieves", () => {

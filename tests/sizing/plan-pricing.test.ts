@@ -24,6 +24,8 @@ it("reads what the prod plan deploys: provisioned shards per stream, Flink paral
   // Enhanced fan-out is the StreamAnalytics default: the job's runtime property says EFO.
   expect(d.flink).toEqual({ parallelism: 4, parallelismPerKpu: 1, enhancedFanOut: true });
   expect(d.firehose).toEqual({ deliveryStreams: 6, bufferingIntervalSeconds: 300, bufferingSizeMiB: 128 });
+  // components/device-ingest.ts: one topic rule whose one action writes to the raw stream; S3 keeps failed deliveries.
+  expect(d.ingestRule).toEqual({ actions: 1, errorAction: true });
   expect(d.counts.kmsKeys).toBe(4);
   expect(d.counts.dashboards).toBe(1);
   expect(d.counts.namedQueries).toBe(plan.resources.filter((r) => r.type === "aws:athena/namedQuery:NamedQuery").length);
