@@ -43,10 +43,14 @@ export interface PriceEntry {
 
 const notFound = (source: string, note?: string): RegionalPrice => ({ usd: null, source, ...(note && { note }) });
 const EU_NOT_FOUND =
-  "not found for this Region: the AWS pages render their regional tables from scripts, and no stored copy of the Price List or a page quoting this Region's price turned up (searched 2026-12-03)";
+  "not found for this Region (searched 2026-12-03): the AWS pricing pages' stored copies render their regional tables from scripts; public GitHub code holds no Price List rows for the Region's usage type (EUC1-/EU- prefixes searched), infracost's goldens price us-east-1, us-east-2 and eu-west-2 only, the calculator.aws unit-map snapshots found are US East (Ohio) only, the Hugging Face aws-pricing-dataset copies keep only each file's opening rows, and no issue or page quoting this Region's price turned up";
 /** A price read only for us-east-1; both EU columns record that no EU number was found. */
 function usEast(usd: number, source: string, note?: string): Record<PricedRegion, RegionalPrice> {
   return { "us-east-1": { usd, source, ...(note && { note }) }, "eu-central-1": notFound(source, EU_NOT_FOUND), "eu-west-1": notFound(source, EU_NOT_FOUND) };
+}
+/** A us-east-1 price with the EU columns that were found (the others stay not found). */
+function withEu(regions: Record<PricedRegion, RegionalPrice>, eu: Partial<Record<Exclude<PricedRegion, "us-east-1">, RegionalPrice>>): Record<PricedRegion, RegionalPrice> {
+  return { ...regions, ...eu };
 }
 function everywhere(usd: number, source: string, note: string): Record<PricedRegion, RegionalPrice> {
   return { "us-east-1": { usd, source, note }, "eu-central-1": { usd, source, note }, "eu-west-1": { usd, source, note } };
@@ -82,6 +86,23 @@ const PAGES = {
 } as const;
 
 const OHIO = "the source states it for US East (Ohio); N. Virginia was not stated separately";
+
+/** EU prices found, each with the file or thread it was read in. */
+const EU = {
+  /** A research note that read EU (Frankfurt) Lambda prices from the AWS Price List API on 2026-08-12. */
+  lambdaFrankfurt: "https://github.com/rumblefishdev/stellar-prices-api (lore/1-tasks, task 0180, notes/R-all-in-per-call-cost.md: \"Lambda request | $0.20 / million | EUC1-Request\", \"Lambda compute | $0.0000166667 / GB-s | EUC1-Lambda-GB-Second tier 1\", source \"AWS Pricing API\", computed 2026-08-12)",
+  /** AWS Price List offer file for AWSLambda, EU (Ireland), kept as a test fixture. */
+  lambdaIreland: "https://github.com/ligoj/plugin-prov-aws/blob/2c02801ffc1544bc87e9d8913e7aef66af74fd8f/src/test/resources/mock-server/aws/offers/v1.0/aws/AWSLambda/current/eu-west-1/index.csv (AWS Price List offer file, Publication Date 2021-03-04, EU (Ireland) rows \"AWS Lambda - Total Requests\" and \"Total Compute\")",
+  /** AWS Price List offer file for AmazonS3, EU (Ireland) rows, kept as a test fixture. */
+  s3Ireland: "https://github.com/ligoj/plugin-prov-aws/blob/2c02801ffc1544bc87e9d8913e7aef66af74fd8f/src/test/resources/mock-server/aws/offers/v1.0/aws/AmazonS3/current/index.csv (AWS Price List offer file, Publication Date 2018-04-04, EU (Ireland) rows)",
+  /** A user quoting the Kinesis pricing page's Frankfurt column. */
+  kinesisRetentionFrankfurt: "https://github.com/infracost/infracost/issues/3200 (2024-09-05: \"currently in eu-central, AWS quotes $0.024 per shard hour\" for provisioned extended retention, read from https://aws.amazon.com/kinesis/data-streams/pricing/)",
+} as const;
+const OLD_2018 = "old: Price List published 2018-04-04 (a test fixture, which also holds deliberately invalid rows; the EU (Ireland) row used is an ordinary one); check it against the calculator";
+const lambdaEu = (frankfurt: number, ireland: number, irelandRow: string) => ({
+  "eu-central-1": { usd: frankfurt, source: EU.lambdaFrankfurt, note: "read from the Price List API by a third party, 2026-08-12" },
+  "eu-west-1": { usd: ireland, source: EU.lambdaIreland, note: `old: Price List published 2021-03-04 (${irelandRow}); a test fixture whose usage-type column was edited, the price and location columns as published` },
+});
 /**
  * The IoT Core rules engine, us-east-1: a third-party architecture document's cost section, which states its prices
  * as us-east-1 list prices of February 2026. AWS's own page renders the rules-engine prices from scripts (no stored
@@ -131,7 +152,9 @@ export const PRICES = {
     service: "Kinesis Data Streams", unit: "per million PUT payload units (25 KB each)", regions: usEast(0.014, infracost("kinesis_stream_test")),
   },
   kinesisExtendedRetentionShardHour: {
-    service: "Kinesis Data Streams", unit: "per shard-hour of retention beyond 24 h (up to 7 days)", regions: usEast(0.02, PAGES.kinesisMemo, OHIO),
+    service: "Kinesis Data Streams", unit: "per shard-hour of retention beyond 24 h (up to 7 days)", regions: withEu(usEast(0.02, PAGES.kinesisMemo, OHIO), {
+      "eu-central-1": { usd: 0.024, source: EU.kinesisRetentionFrankfurt, note: "a user reading the AWS page, 2024-09-05" },
+    }),
   },
   kinesisLongTermRetentionGbMonth: {
     service: "Kinesis Data Streams", unit: "per GB-month stored beyond 7 days", regions: usEast(0.023, infracost("kinesis_stream_test")),
@@ -187,12 +210,32 @@ export const PRICES = {
     service: "Amazon Data Firehose", unit: "per JQ processing hour (inline parsing of the partition key)", regions: usEast(0.07, PAGES.calculatorFirehose, OHIO),
   },
   // Amazon S3 --------------------------------------------------------------------------------------------------
-  s3StandardGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Standard (first 50 TB)", regions: usEast(0.023, infracost("s3_bucket_test")) },
-  s3StandardIaGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Standard-IA", regions: usEast(0.0125, infracost("s3_bucket_test")) },
-  s3GlacierFlexibleGbMonth: { service: "Amazon S3", unit: "per GB-month, S3 Glacier Flexible Retrieval", regions: usEast(0.0036, infracost("s3_bucket_test")) },
-  s3PutPer1000: { service: "Amazon S3", unit: "per 1,000 PUT/COPY/POST/LIST requests (Standard)", regions: usEast(0.005, infracost("s3_bucket_test")) },
-  s3GetPer1000: { service: "Amazon S3", unit: "per 1,000 GET requests (Standard)", regions: usEast(0.0004, infracost("s3_bucket_test")) },
-  s3TransitionToIaPer1000: { service: "Amazon S3", unit: "per 1,000 lifecycle transitions to Standard-IA", regions: usEast(0.01, infracost("s3_bucket_test")) },
+  s3StandardGbMonth: {
+    service: "Amazon S3", unit: "per GB-month, S3 Standard (first 50 TB)",
+    regions: withEu(usEast(0.023, infracost("s3_bucket_test")), { "eu-west-1": { usd: 0.023, source: EU.s3Ireland, note: `"$0.023 per GB - first 50 TB / month of storage used"; ${OLD_2018}` } }),
+  },
+  s3StandardIaGbMonth: {
+    service: "Amazon S3", unit: "per GB-month, S3 Standard-IA",
+    regions: withEu(usEast(0.0125, infracost("s3_bucket_test")), { "eu-west-1": { usd: 0.0125, source: EU.s3Ireland, note: `"$0.0125 per GB-Month of storage used in Standard-Infrequent Access"; ${OLD_2018}` } }),
+  },
+  s3GlacierFlexibleGbMonth: {
+    service: "Amazon S3", unit: "per GB-month, S3 Glacier Flexible Retrieval",
+    regions: withEu(usEast(0.0036, infracost("s3_bucket_test")), {
+      "eu-west-1": { usd: 0.004, source: EU.s3Ireland, note: `"$0.004 per GB / month of storage used - Amazon Glacier"; ${OLD_2018}; likely stale: the us-east-1 Glacier price in the newer source is $0.0036, so the current Ireland price may be lower` },
+    }),
+  },
+  s3PutPer1000: {
+    service: "Amazon S3", unit: "per 1,000 PUT/COPY/POST/LIST requests (Standard)",
+    regions: withEu(usEast(0.005, infracost("s3_bucket_test")), { "eu-west-1": { usd: 0.005, source: EU.s3Ireland, note: `"$0.005 per 1,000 PUT, COPY, POST, or LIST requests"; ${OLD_2018}` } }),
+  },
+  s3GetPer1000: {
+    service: "Amazon S3", unit: "per 1,000 GET requests (Standard)",
+    regions: withEu(usEast(0.0004, infracost("s3_bucket_test")), { "eu-west-1": { usd: 0.0004, source: EU.s3Ireland, note: `"$0.004 per 10,000 GET and all other requests"; ${OLD_2018}` } }),
+  },
+  s3TransitionToIaPer1000: {
+    service: "Amazon S3", unit: "per 1,000 lifecycle transitions to Standard-IA",
+    regions: withEu(usEast(0.01, infracost("s3_bucket_test")), { "eu-west-1": { usd: 0.01, source: EU.s3Ireland, note: `"$0.01 per 1,000 transitions to Standard-Infrequent Access"; ${OLD_2018}` } }),
+  },
   s3TransitionToGlacierPer1000: { service: "Amazon S3", unit: "per 1,000 lifecycle transitions to Glacier Flexible Retrieval", regions: usEast(0.03, infracost("s3_bucket_test")) },
   // AWS Glue, Amazon Athena ----------------------------------------------------------------------------------
   glueCatalogObjectsPer100kMonth: {
@@ -201,8 +244,14 @@ export const PRICES = {
   glueCatalogRequestsPerMillion: { service: "AWS Glue", unit: "per million Data Catalog requests above the first million (free)", regions: usEast(1, PAGES.glue) },
   athenaTbScanned: { service: "Amazon Athena", unit: "per TB scanned (10 MB minimum per query)", regions: usEast(5, PAGES.athenaGuide, "the page gives one flat price without naming a Region") },
   // AWS Lambda -------------------------------------------------------------------------------------------------
-  lambdaRequestsPerMillion: { service: "AWS Lambda", unit: "per million requests", regions: usEast(0.2, PAGES.lambda) },
-  lambdaGbSecond: { service: "AWS Lambda", unit: "per GB-second (x86, first 6 billion GB-s/month)", regions: usEast(0.0000166667, PAGES.lambda) },
+  lambdaRequestsPerMillion: {
+    service: "AWS Lambda", unit: "per million requests",
+    regions: withEu(usEast(0.2, PAGES.lambda), lambdaEu(0.2, 0.2, "\"AWS Lambda - Total Requests - EU (Ireland)\", 0.0000002000 per request")),
+  },
+  lambdaGbSecond: {
+    service: "AWS Lambda", unit: "per GB-second (x86, first 6 billion GB-s/month)",
+    regions: withEu(usEast(0.0000166667, PAGES.lambda), lambdaEu(0.0000166667, 0.0000166667, "\"AWS Lambda - Total Compute - EU (Ireland)\", 0.0000166667 per Lambda-GB-Second")),
+  },
   // Amazon CloudWatch ------------------------------------------------------------------------------------------
   cloudwatchAlarmMonth: { service: "Amazon CloudWatch", unit: "per standard-resolution alarm-month", regions: usEast(0.1, `${PAGES.cloudwatchAlarms}; ${infracost("cloudwatch_metric_alarm_test")}`) },
   cloudwatchDashboardMonth: { service: "Amazon CloudWatch", unit: "per dashboard-month (3 free)", regions: usEast(3, PAGES.cloudwatch) },

@@ -135,7 +135,40 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
   it("prices nothing it has no Frankfurt price for", () => {
     const frankfurt = platformCost(sizeFleet(plant), deployed, settings, "eu-central-1");
     expect(line(frankfurt, "7 shards").usd).toBeNull();
+    expect(line(frankfurt, "rules triggered").usd).toBeNull();
     expect(frankfurt.unpriced).toBeGreaterThan(bill.unpriced);
+  });
+
+  it("prices a Frankfurt bill (prod's seven-day retention) where Frankfurt prices were found: retention and Lambda", () => {
+    const frankfurt = platformCost(sizeFleet(plant), deployed, { ...settings, streamRetentionHours: 168 }, "eu-central-1");
+    // 7 shards x 730 h at Frankfurt's $0.024 per extended shard-hour (us-east-1: $0.02).
+    expect(line(frankfurt, "retention up to 7 days").usd).toBeCloseTo(7 * 730 * 0.024, 6); // $122.64
+    // The notifier runs once per alert transition (800 readings/s x 100/274,328), the report once a day (730/24 days).
+    const transitions = ((800 * 100) / 274_328) * 2_628_000; // 766,382.4 a month
+    const invocations = transitions + 730 / 24;
+    expect(line(frankfurt, "invocations").usd).toBeCloseTo((invocations / 1e6) * 0.2, 9);
+    // 0.2 s at 256 MiB per transition, 60 s at 1,024 MiB per report, at $0.0000166667 per GB-s.
+    expect(line(frankfurt, "compute").usd).toBeCloseTo((transitions * 0.2 * 0.25 + (730 / 24) * 60 * 1) * 0.0000166667, 9);
+    expect(line(frankfurt, "4 keys").usd).toBe(4);
+    // Everything priced adds up; the rest (shards, Firehose, Flink, ...) is listed unpriced and the total is a floor.
+    const priced = frankfurt.lines.filter((l) => l.usd !== null);
+    expect(priced.map((l) => l.item).sort()).toEqual(
+      ["4 keys", "Basic Ingest messages", "compute", "invocations", "retention up to 7 days", "roles and policies"].sort(),
+    );
+    expect(frankfurt.totalUsd).toBeCloseTo(priced.reduce((s, l) => s + (l.usd as number), 0), 9);
+    expect(frankfurt.unpriced).toBe(frankfurt.lines.length - priced.length);
+  });
+
+  it("prices the dev Region's S3 lake from Ireland's (2018) Price List rows", () => {
+    const ireland = platformCost(sizeFleet(plant), deployed, settings, "eu-west-1");
+    const standard = line(ireland, "Standard, month 12");
+    expect(standard.usd).toBeCloseTo(standard.quantity * 0.023, 9);
+    const glacier = line(ireland, "Glacier Flexible Retrieval, month 12");
+    expect(glacier.usd).toBeCloseTo(glacier.quantity * 0.004, 9);
+    expect(line(ireland, "lifecycle transitions to Standard-IA").usd).toBeCloseTo((line(ireland, "lifecycle transitions to Standard-IA").quantity / 1_000) * 0.01, 9);
+    // No Ireland price was found for Glacier transitions or the rules engine.
+    expect(line(ireland, "lifecycle transitions to Glacier").usd).toBeNull();
+    expect(line(ireland, "rules triggered").usd).toBeNull();
   });
 
   it("bills on-demand streams per stream-hour and GB instead of shards, fan-out reads at the on-demand fan-out rate", () => {
@@ -175,6 +208,16 @@ describe("the seed-style design, same fleet", () => {
   it("bills a DynamoDB write per reading and a year of 150-byte items", () => {
     expect(line(seed, "item writes").usd).toBeCloseTo((readings / 1e6) * 0.625, 6);
     expect(line(seed, "storage, month 12").usd).toBeCloseTo((readings * 12 * 150 / 1e9) * 0.25, 6);
+  });
+
+  it("prices only the Lambda lines in Ireland, where no API Gateway, DynamoDB or CloudWatch price was found", () => {
+    const ireland = seedStyleCost(plant, "eu-west-1");
+    expect(line(ireland, "invocations").usd).toBeCloseTo(525.6 * 0.2, 6); // $105.12
+    expect(line(ireland, "compute").usd).toBeCloseTo(messages * 0.125 * 0.05 * 0.0000166667, 6); // $54.75
+    expect(ireland.lines.filter((l) => l.usd === null).map((l) => l.service).sort()).toEqual(
+      ["Amazon API Gateway", "Amazon API Gateway", "Amazon CloudWatch", "Amazon DynamoDB", "Amazon DynamoDB"],
+    );
+    expect(ireland.totalUsd).toBeCloseTo(105.12 + 54.75, 2);
   });
 
   it("bills 450 bytes of CloudWatch logs per message, and totals $3,041", () => {
