@@ -95,6 +95,8 @@ const EU = {
   lambdaIreland: "https://github.com/ligoj/plugin-prov-aws/blob/2c02801ffc1544bc87e9d8913e7aef66af74fd8f/src/test/resources/mock-server/aws/offers/v1.0/aws/AWSLambda/current/eu-west-1/index.csv (AWS Price List offer file, Publication Date 2021-03-04, EU (Ireland) rows \"AWS Lambda - Total Requests\" and \"Total Compute\")",
   /** AWS Price List offer file for AmazonS3, EU (Ireland) rows, kept as a test fixture. */
   s3Ireland: "https://github.com/ligoj/plugin-prov-aws/blob/2c02801ffc1544bc87e9d8913e7aef66af74fd8f/src/test/resources/mock-server/aws/offers/v1.0/aws/AmazonS3/current/index.csv (AWS Price List offer file, Publication Date 2018-04-04, EU (Ireland) rows)",
+  /** A cost tool's price refresh against the AWS Price List Query API (2026-07-28), with the values in its prices.json. */
+  s3Refresh: "https://github.com/elleVas/cloudrift/blob/eda04f572c48b42d554f8047304a358c1f636bde/docs/pricing-refresh/2026-07-phase1.md (2026-07-28, \"verified against AWS's official Price List Query API\": eu-west-1.s3-standard changed to 0.023, eu-central-1.s3-standard matched the stored 0.0245 of libs/cloud-cost/infrastructure/aws-adapter/src/pricing/prices.json at ce3e7484)",
   /** A user quoting the Kinesis pricing page's Frankfurt column. */
   kinesisRetentionFrankfurt: "https://github.com/infracost/infracost/issues/3200 (2024-09-05: \"currently in eu-central, AWS quotes $0.024 per shard hour\" for provisioned extended retention, read from https://aws.amazon.com/kinesis/data-streams/pricing/)",
 } as const;
@@ -212,7 +214,10 @@ export const PRICES = {
   // Amazon S3 --------------------------------------------------------------------------------------------------
   s3StandardGbMonth: {
     service: "Amazon S3", unit: "per GB-month, S3 Standard (first 50 TB)",
-    regions: withEu(usEast(0.023, infracost("s3_bucket_test")), { "eu-west-1": { usd: 0.023, source: EU.s3Ireland, note: `"$0.023 per GB - first 50 TB / month of storage used"; ${OLD_2018}` } }),
+    regions: withEu(usEast(0.023, infracost("s3_bucket_test")), {
+      "eu-central-1": { usd: 0.0245, source: EU.s3Refresh, note: "third party reading the Price List API, 2026-07-28" },
+      "eu-west-1": { usd: 0.023, source: `${EU.s3Refresh}; ${EU.s3Ireland}`, note: "third party reading the Price List API, 2026-07-28; the 2018 offer file's row says the same ($0.023 per GB, first 50 TB)" },
+    }),
   },
   s3StandardIaGbMonth: {
     service: "Amazon S3", unit: "per GB-month, S3 Standard-IA",

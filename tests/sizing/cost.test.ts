@@ -150,10 +150,13 @@ describe("this platform, 1,000 devices x 4 metrics every 5 s, us-east-1", () => 
     // 0.2 s at 256 MiB per transition, 60 s at 1,024 MiB per report, at $0.0000166667 per GB-s.
     expect(line(frankfurt, "compute").usd).toBeCloseTo((transitions * 0.2 * 0.25 + (730 / 24) * 60 * 1) * 0.0000166667, 9);
     expect(line(frankfurt, "4 keys").usd).toBe(4);
+    // The lake's Standard tier at Frankfurt's $0.0245 per GB-month (us-east-1: $0.023).
+    const standard = line(frankfurt, "Standard, month 12");
+    expect(standard.usd).toBeCloseTo(standard.quantity * 0.0245, 9);
     // Everything priced adds up; the rest (shards, Firehose, Flink, ...) is listed unpriced and the total is a floor.
     const priced = frankfurt.lines.filter((l) => l.usd !== null);
     expect(priced.map((l) => l.item).sort()).toEqual(
-      ["4 keys", "Basic Ingest messages", "compute", "invocations", "retention up to 7 days", "roles and policies"].sort(),
+      ["4 keys", "Basic Ingest messages", "Standard, month 12", "compute", "invocations", "retention up to 7 days", "roles and policies"].sort(),
     );
     expect(frankfurt.totalUsd).toBeCloseTo(priced.reduce((s, l) => s + (l.usd as number), 0), 9);
     expect(frankfurt.unpriced).toBe(frankfurt.lines.length - priced.length);
