@@ -4,7 +4,10 @@
  * the AWS pricing pages render their regional tables from scripts, so numbers come from the pages' text and
  * worked examples, from infracost's golden test outputs (prices it fetched from the AWS Price List API, for
  * us-east-1), from AWS Pricing Calculator references quoting the Price List API for us-east-2 (Ohio, taken for
- * N. Virginia and said so in the entry) or from third-party pages quoting AWS; each entry names which. Where
+ * N. Virginia and said so in the entry), from AWS Price List offer files kept as public test fixtures (old: their
+ * publication dates are in the entries) or from third-party pages, notes and issues quoting AWS for a named Region;
+ * each entry names which. No EU price is carried over from another Region (KMS keys, IAM and Basic Ingest are
+ * priced alike in every Region because their pages say so). Where
  * nothing searched gave a number for a Region, the entry says so (`usd: null`) instead of guessing: the cost model
  * then reports that line as unpriced and the total as a lower bound. Check https://calculator.aws/ before
  * committing to a budget.
