@@ -45,6 +45,16 @@ it("reads a polling source from the Flink application's runtime properties", () 
   expect(deployedStack(polling).flink.enhancedFanOut).toBe(false);
 });
 
+it("counts every action of the ingest rule from the plan, and refuses a plan whose ingest rule it cannot tell", () => {
+  const changed: Plan = JSON.parse(JSON.stringify(plan));
+  const rule = changed.resources.find((r) => r.type === "aws:iot/topicRule:TopicRule")!;
+  rule.inputs.firehoses = [{ deliveryStreamName: "archive", roleArn: "arn" }];
+  delete rule.inputs.errorAction;
+  expect(deployedStack(changed).ingestRule).toEqual({ actions: 2, errorAction: false });
+  changed.resources.push({ ...rule, name: "second-rule" });
+  expect(() => deployedStack(changed)).toThrow("has 2 IoT topic rules; the cost model bills one ingest rule per message");
+});
+
 it("gives every price a column per Region, with its page, and a note where no number was found", () => {
   for (const [key, entry] of Object.entries(PRICES)) {
     expect(Object.keys(entry.regions).sort()).toEqual([...PRICED_REGIONS].sort());
