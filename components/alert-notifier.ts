@@ -13,8 +13,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
-import { awsContext, checkLambdaRuntime, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { deadLetterQueue } from "./core";
+import { awsContext, checkLambdaRuntime, type LambdaNodeRuntime } from "./naming";
+import { encryptedFunction } from "./core";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -71,38 +71,29 @@ export interface NotifierPolicyInputs {
   streamKeyArn: string;
   topicArn: string;
   topicKeyArn: string;
-  dlqArn: string;
-  dlqKeyArn: string;
-  logGroupArn: string;
 }
 
-/** The function role's policy: read its stream, publish to its topic, record failures in its DLQ, log to its group. */
-export function notifierRolePolicy(p: NotifierPolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+/** What the function itself does: read its stream, publish to its topic (core adds its logs, DLQ and key). */
+export function notifierStatements(p: NotifierPolicyInputs): Record<string, unknown>[] {
   const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Sid: "ReadAlertsStream",
-        Effect: "Allow",
-        Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
-        Resource: [p.streamArn],
-      },
-      { Sid: "PublishAlerts", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
-      { Sid: "RecordFailedBatches", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
-      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
-      {
-        Sid: "StreamKeyViaKinesis",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [p.streamKeyArn],
-        Condition: { StringEquals: via("kinesis"), StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn } },
-      },
-      // Publishing to an encrypted topic needs a data key from its CMK.
-      { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
-      { Sid: "DlqKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.dlqKeyArn], Condition: { StringEquals: via("sqs") } },
-    ],
-  };
+  return [
+    {
+      Sid: "ReadAlertsStream",
+      Effect: "Allow",
+      Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+      Resource: [p.streamArn],
+    },
+    { Sid: "PublishAlerts", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
+    {
+      Sid: "StreamKeyViaKinesis",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.streamKeyArn],
+      Condition: { StringEquals: via("kinesis"), StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn } },
+    },
+    // Publishing to an encrypted topic needs a data key from its CMK.
+    { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
+  ];
 }
 
 function validate(name: string, args: AlertNotifierArgs) {
@@ -147,62 +138,32 @@ export class AlertNotifier extends pulumi.ComponentResource {
     const parent = { parent: this };
     const d = ALERT_NOTIFIER_DEFAULTS;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    // Batches the function failed on land here, through the event source mapping's on-failure destination.
-    this.deadLetterQueue = deadLetterQueue(`${name}-dlq`, { keyArn: args.keyArn, retentionSeconds: d.dlqRetentionSeconds }, parent);
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: "Alert notifier: alerts stream to operators' topic",
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      },
-      parent,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([
-            awsContext(this).region,
-            args.alertsStreamArn,
-            args.streamKeyArn ?? args.keyArn,
-            args.topicArn,
-            args.topicKeyArn ?? args.keyArn,
-            this.deadLetterQueue.arn,
-            args.keyArn,
-            this.logGroup.arn,
-          ])
-          .apply(([region, streamArn, streamKeyArn, topicArn, topicKeyArn, dlqArn, dlqKeyArn, logGroupArn]) =>
-            JSON.stringify(notifierRolePolicy({ region, streamArn, streamKeyArn, topicArn, topicKeyArn, dlqArn, dlqKeyArn, logGroupArn })),
-          ),
-      },
-      parent,
-    );
-
-    const code = args.code ?? bundled();
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
+    const built = encryptedFunction(
+      name,
       {
         description: "Publishes alert transitions (open/cleared) from the alerts stream to the operators' topic",
+        roleDescription: "Alert notifier: alerts stream to operators' topic",
+        keyArn: args.keyArn,
+        code: args.code ?? bundled(),
         runtime: cfg.runtime,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code,
-        role: this.role.arn,
-        timeout: d.timeoutSeconds,
-        memorySize: d.memoryMiB,
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        environment: {
-          variables: {
-            ALERTS_TOPIC_ARN: args.topicArn,
-            POWERTOOLS_SERVICE_NAME: "alert-notifier",
-            POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
-          },
-        },
+        timeoutSeconds: d.timeoutSeconds,
+        memoryMiB: d.memoryMiB,
+        logRetentionDays: cfg.logRetentionDays,
+        serviceName: "alert-notifier",
+        environment: { ALERTS_TOPIC_ARN: args.topicArn },
+        statements: pulumi
+          .all([awsContext(this).region, args.alertsStreamArn, args.streamKeyArn ?? args.keyArn, args.topicArn, args.topicKeyArn ?? args.keyArn])
+          .apply(([region, streamArn, streamKeyArn, topicArn, topicKeyArn]) => notifierStatements({ region, streamArn, streamKeyArn, topicArn, topicKeyArn })),
+        // Batches the function failed on land here, through the event source mapping's on-failure destination.
+        deadLetterQueue: { retentionSeconds: d.dlqRetentionSeconds },
       },
-      { parent: this, dependsOn: [policy] },
+      parent,
     );
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+    this.deadLetterQueue = built.deadLetterQueue;
+    const policy = built.policy;
     this.functionName = this.function.name;
     this.deadLetterQueueName = this.deadLetterQueue.name;
 

@@ -24,7 +24,7 @@ import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
 import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { deadLetterQueue, metricAlarm } from "./core";
+import { encryptedFunction, metricAlarm } from "./core";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -153,19 +153,10 @@ export interface ReportRolePolicyInputs {
   reportsKeyArn: string;
   topicArn: string;
   topicKeyArn: string;
-  dlqArn: string;
-  dlqKeyArn: string;
-  logGroupArn: string;
   /** The job writes the day's `device_registry` snapshot from IoT ListThings (see ComplianceReportsArgs). */
   exportDeviceRegistry: boolean;
 }
 
-/**
- * The report function's policy: run queries in its workgroup, read the catalog entries and lake prefixes those
- * queries need, write and read Athena results, create (never delete or re-lock) report objects under `reports/`,
- * publish to the topic, record its own failures in the DLQ, log to its group. Partition projection means Athena
- * needs no glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
- */
 /**
  * What the registry export needs: IoT ListThings, which has no resource-level permission (the Service
  * Authorization Reference lists no resource type for it, so `Resource: "*"`; it is read-only and lists thing
@@ -181,12 +172,16 @@ function registryExportStatements(p: ReportRolePolicyInputs): Record<string, unk
   ];
 }
 
-export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+/**
+ * What the report function itself does: run queries in its workgroup, read the catalog entries and lake prefixes
+ * those queries need, write and read Athena results, create (never delete or re-lock) report objects under
+ * `reports/`, publish to the topic (core adds its logs, DLQ and key). Partition projection means Athena needs no
+ * glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
+ */
+export function reportStatements(p: ReportRolePolicyInputs): Record<string, unknown>[] {
   const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
   const glue = `arn:${p.partition}:glue:${p.region}:${p.accountId}`;
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
+  return [
       {
         Sid: "RunReportQueries",
         Effect: "Allow",
@@ -243,8 +238,6 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
         Resource: [p.reportsBucketArn],
       },
       { Sid: "PublishSummary", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
-      { Sid: "RecordFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
-      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
       ...(p.exportDeviceRegistry ? registryExportStatements(p) : []),
       {
         Sid: "LakeKeyViaS3",
@@ -262,9 +255,7 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
         Condition: { StringEquals: via("s3") },
       },
       { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
-      { Sid: "DlqKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.dlqKeyArn], Condition: { StringEquals: via("sqs") } },
-    ],
-  };
+  ];
 }
 
 /** The scheduler role's policy: invoke this one function, and dead-letter into this one queue. */
@@ -358,15 +349,6 @@ export class ComplianceReports extends pulumi.ComponentResource {
     const tables = tablesReadByQueries([...LAKE_TABLES, DEVICE_REGISTRY].map((t) => t.name));
     const exportRegistry = args.exportDeviceRegistry ?? true;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      },
-      parent,
-    );
     this.schedulerRole = new aws.iam.Role(
       `${name}-scheduler-role`,
       {
@@ -376,83 +358,67 @@ export class ComplianceReports extends pulumi.ComponentResource {
       },
       parent,
     );
-    // Failed runs land here: the scheduler's (it could not invoke) and the function's own (it failed twice).
-    this.deadLetterQueue = deadLetterQueue(
-      `${name}-dlq`,
-      { keyArn: args.keyArn, retentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn, this.role.arn] },
-      parent,
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: policyJson(
-          pulumi
-            .all({
-              partition: ctx.partition,
-              region: ctx.region,
-              accountId: ctx.accountId,
-              workgroupArn: args.athenaWorkgroupArn,
-              databaseName: args.glueDatabaseName,
-              lakeBucketArn: args.lakeBucketArn,
-              lakeKeyArn: args.lakeKeyArn,
-              resultsBucketArn: args.athenaResultsBucketArn,
-              resultsKeyArn: args.athenaResultsKeyArn,
-              reportsBucketArn: args.reportsBucketArn,
-              reportsKeyArn: args.reportsKeyArn,
-              topicArn: args.topicArn,
-              topicKeyArn: args.topicKeyArn,
-              dlqArn: this.deadLetterQueue.arn,
-              dlqKeyArn: args.keyArn,
-              logGroupArn: this.logGroup.arn,
-            })
-            .apply((p) =>
-              reportRolePolicy({
-                ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix" | "exportDeviceRegistry">),
-                tables,
-                resultsPrefix: cfg.athenaResultsPrefix,
-                exportDeviceRegistry: exportRegistry,
-              }),
-            ),
-        ),
-      },
-      parent,
-    );
-
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
+    const built = encryptedFunction(
+      name,
       {
         description: "Daily compliance report: Athena queries → CSV/HTML/manifest bundle in the Object Lock bucket",
-        runtime: cfg.runtime,
-        architectures: ["arm64"],
-        handler: "index.handler",
+        roleDescription: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
+        keyArn: args.keyArn,
         code: args.code ?? packaged(args.staticLimits),
-        role: this.role.arn,
-        memorySize: cfg.memoryMiB,
-        timeout: cfg.timeoutSeconds,
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        runtime: cfg.runtime,
+        timeoutSeconds: cfg.timeoutSeconds,
+        memoryMiB: cfg.memoryMiB,
+        logRetentionDays: cfg.logRetentionDays,
+        serviceName: "compliance-report",
         environment: {
-          variables: {
-            ATHENA_WORKGROUP: args.athenaWorkgroupName,
-            GLUE_DATABASE: args.glueDatabaseName,
-            REPORTS_BUCKET: args.reportsBucketName,
-            SNS_TOPIC_ARN: args.topicArn,
-            REPORT_TIMEZONE: cfg.scheduleTimezone,
-            REPORT_SITE: cfg.site,
-            LOOKBACK_DAYS: String(cfg.lookbackDays),
-            MIN_GAP_SECONDS: String(cfg.minGapSeconds),
-            QUERY_TIMEOUT_SECONDS: String(cfg.queryTimeoutSeconds),
-            QUERY_CONCURRENCY: String(cfg.queryConcurrency),
-            FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
-            FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
-            ...(exportRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
-            POWERTOOLS_SERVICE_NAME: "compliance-report",
-            POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
-          },
+          ATHENA_WORKGROUP: args.athenaWorkgroupName,
+          GLUE_DATABASE: args.glueDatabaseName,
+          REPORTS_BUCKET: args.reportsBucketName,
+          SNS_TOPIC_ARN: args.topicArn,
+          REPORT_TIMEZONE: cfg.scheduleTimezone,
+          REPORT_SITE: cfg.site,
+          LOOKBACK_DAYS: String(cfg.lookbackDays),
+          MIN_GAP_SECONDS: String(cfg.minGapSeconds),
+          QUERY_TIMEOUT_SECONDS: String(cfg.queryTimeoutSeconds),
+          QUERY_CONCURRENCY: String(cfg.queryConcurrency),
+          FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
+          FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
+          ...(exportRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
         },
+        statements: pulumi
+          .all({
+            partition: ctx.partition,
+            region: ctx.region,
+            accountId: ctx.accountId,
+            workgroupArn: args.athenaWorkgroupArn,
+            databaseName: args.glueDatabaseName,
+            lakeBucketArn: args.lakeBucketArn,
+            lakeKeyArn: args.lakeKeyArn,
+            resultsBucketArn: args.athenaResultsBucketArn,
+            resultsKeyArn: args.athenaResultsKeyArn,
+            reportsBucketArn: args.reportsBucketArn,
+            reportsKeyArn: args.reportsKeyArn,
+            topicArn: args.topicArn,
+            topicKeyArn: args.topicKeyArn,
+          })
+          .apply((p) =>
+            reportStatements({
+              ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix" | "exportDeviceRegistry">),
+              tables,
+              resultsPrefix: cfg.athenaResultsPrefix,
+              exportDeviceRegistry: exportRegistry,
+            }),
+          ),
+        // Failed runs land here: the scheduler's (it could not invoke) and the function's own (it failed twice).
+        deadLetterQueue: { retentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn] },
       },
-      { parent: this, dependsOn: [rolePolicy] },
+      parent,
     );
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+    this.deadLetterQueue = built.deadLetterQueue;
+    const rolePolicy = built.policy;
     this.functionName = this.function.name;
 
     // Scheduler invokes Lambda asynchronously: function errors are retried by Lambda, then dead-lettered here.

@@ -23,6 +23,7 @@ import { bundleHandler } from "../handlers/bundle";
 import { PARAMETERS } from "../handlers/provisioning-hook/admission";
 import { fleetLineKey, groupNameProblem, lineGroupName, siteGroupName, THING_ATTRIBUTES, type FleetLine } from "../contract/device-identity";
 import { awsContext, checkLambdaRuntime, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { encryptedFunction } from "./core";
 
 export interface DeviceFleetArgs {
   /** Prefix of the thing group names, e.g. `iotpipe-prod`; default `<project>-<stack>`. */
@@ -155,22 +156,18 @@ export function provisioningRolePolicy(p: { arnPrefix: string; prefix: string; d
   };
 }
 
-/** The hook's role: read one item at a time from the allow-list (through DynamoDB, with its key), write its own logs. */
-export function hookRolePolicy(p: { region: string; tableArn: string; keyArn: string; logGroupArn: string }): object {
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      { Sid: "ReadAllowList", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [p.tableArn] },
-      {
-        Sid: "AllowListKeyViaDynamoDb",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [p.keyArn],
-        Condition: { StringEquals: { "kms:ViaService": `dynamodb.${p.region}.amazonaws.com` } },
-      },
-      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
-    ],
-  };
+/** What the hook itself does: read one item at a time from the allow-list, through DynamoDB, with its key (core adds its logs). */
+export function hookStatements(p: { region: string; tableArn: string; keyArn: string }): Record<string, unknown>[] {
+  return [
+    { Sid: "ReadAllowList", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [p.tableArn] },
+    {
+      Sid: "AllowListKeyViaDynamoDb",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.keyArn],
+      Condition: { StringEquals: { "kms:ViaService": `dynamodb.${p.region}.amazonaws.com` } },
+    },
+  ];
 }
 
 export class DeviceFleet extends pulumi.ComponentResource {
@@ -247,37 +244,29 @@ export class DeviceFleet extends pulumi.ComponentResource {
       tags: args.tags,
     }, parent);
 
-    this.hookLogGroup = new aws.cloudwatch.LogGroup(`${name}-hook-logs`, { retentionInDays: args.logRetentionDays ?? d.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    this.hookRole = new aws.iam.Role(`${name}-hook-role`, {
-      description: "Fleet pre-provisioning hook: read the serial allow-list",
-      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      tags: args.tags,
-    }, parent);
-    const hookPolicy = new aws.iam.RolePolicy(`${name}-hook-policy`, {
-      role: this.hookRole.id,
-      policy: pulumi.all([ctx.region, this.allowList.arn, args.keyArn, this.hookLogGroup.arn])
-        .apply(([region, tableArn, keyArn, logGroupArn]) => JSON.stringify(hookRolePolicy({ region, tableArn, keyArn, logGroupArn }))),
-    }, parent);
-    this.hookFunction = new aws.lambda.Function(`${name}-hook`, {
-      description: "Admits a device to fleet provisioning only under a serial number the plant registered",
-      runtime,
-      architectures: ["arm64"],
-      handler: "index.handler",
-      code: args.code ?? new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler("provisioning-hook").code) }),
-      role: this.hookRole.arn,
-      timeout: d.timeoutSeconds,
-      memorySize: d.memoryMiB,
-      loggingConfig: { logFormat: "JSON", logGroup: this.hookLogGroup.name },
-      environment: {
-        variables: {
-          ALLOW_LIST_TABLE: this.allowList.name,
-          FLEET_LINES: keys.join(","),
-          POWERTOOLS_SERVICE_NAME: "provisioning-hook",
-          POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
-        },
+    // IoT calls the hook synchronously and treats a failure as a refusal: there is nothing to dead-letter.
+    const hook = encryptedFunction(
+      `${name}-hook`,
+      {
+        functionResourceName: `${name}-hook`,
+        description: "Admits a device to fleet provisioning only under a serial number the plant registered",
+        roleDescription: "Fleet pre-provisioning hook: read the serial allow-list",
+        keyArn: args.keyArn,
+        code: args.code ?? new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler("provisioning-hook").code) }),
+        runtime,
+        timeoutSeconds: d.timeoutSeconds,
+        memoryMiB: d.memoryMiB,
+        logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+        serviceName: "provisioning-hook",
+        environment: { ALLOW_LIST_TABLE: this.allowList.name, FLEET_LINES: keys.join(",") },
+        statements: pulumi.all([ctx.region, this.allowList.arn, args.keyArn]).apply(([region, tableArn, keyArn]) => hookStatements({ region, tableArn, keyArn })),
+        tags: args.tags,
       },
-      tags: args.tags,
-    }, { parent: this, dependsOn: [hookPolicy] });
+      parent,
+    );
+    this.hookFunction = hook.function;
+    this.hookRole = hook.role;
+    this.hookLogGroup = hook.logGroup;
 
     const templateArn = pulumi.interpolate`${arnPrefix}:provisioningtemplate/${templateName}`;
     // Confused-deputy guard: only this account's template of this name may invoke the hook.
