@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
-import { awsContext, checkLambdaRuntime, type LambdaNodeRuntime } from "./naming";
+import { ArgsCheck, awsContext, type LambdaNodeRuntime } from "./naming";
 import { encryptedFunction } from "./core";
 
 export interface AlertNotifierArgs {
@@ -96,29 +96,23 @@ export function notifierStatements(p: NotifierPolicyInputs): Record<string, unkn
   ];
 }
 
-function validate(name: string, args: AlertNotifierArgs) {
+/** The notifier's settings: `args` over ALERT_NOTIFIER_DEFAULTS, every problem reported in one error. */
+export function resolveAlertNotifierArgs(name: string, args: AlertNotifierArgs) {
   const d = ALERT_NOTIFIER_DEFAULTS;
+  const check = new ArgsCheck(`AlertNotifier '${name}'`);
   const cfg = {
-    batchSize: args.batchSize ?? d.batchSize,
-    maximumRetryAttempts: args.maximumRetryAttempts ?? d.maximumRetryAttempts,
-    maximumRecordAgeSeconds: args.maximumRecordAgeSeconds ?? d.maximumRecordAgeSeconds,
+    batchSize: check.intRange("batchSize", args.batchSize ?? d.batchSize, 1, 10000),
+    maximumRetryAttempts: check.intRange("maximumRetryAttempts", args.maximumRetryAttempts ?? d.maximumRetryAttempts, 0, 10000),
+    maximumRecordAgeSeconds: check.intRange("maximumRecordAgeSeconds", args.maximumRecordAgeSeconds ?? d.maximumRecordAgeSeconds, 60, 604800),
     startingPosition: args.startingPosition ?? d.startingPosition,
     logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-    runtime: args.runtime ?? d.runtime,
+    runtime: check.lambdaRuntime(args.runtime ?? d.runtime),
+    timeoutSeconds: d.timeoutSeconds,
+    memoryMiB: d.memoryMiB,
+    dlqRetentionSeconds: d.dlqRetentionSeconds,
   };
-  const range = (key: keyof typeof cfg, min: number, max: number) => {
-    const v = cfg[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      throw new Error(`AlertNotifier '${name}': ${key} ${v} must be an integer from ${min} to ${max}`);
-    }
-  };
-  range("batchSize", 1, 10000);
-  range("maximumRetryAttempts", 0, 10000);
-  range("maximumRecordAgeSeconds", 60, 604800);
-  if (!["TRIM_HORIZON", "LATEST"].includes(cfg.startingPosition)) {
-    throw new Error(`AlertNotifier '${name}': startingPosition '${cfg.startingPosition}' must be TRIM_HORIZON or LATEST`);
-  }
-  checkLambdaRuntime(`AlertNotifier '${name}'`, cfg.runtime);
+  check.expect(["TRIM_HORIZON", "LATEST"].includes(cfg.startingPosition), `startingPosition '${cfg.startingPosition}' must be TRIM_HORIZON or LATEST`);
+  check.done();
   return cfg;
 }
 
@@ -134,9 +128,8 @@ export class AlertNotifier extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertNotifierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:alerts:AlertNotifier", name, {}, opts);
-    const cfg = validate(name, args);
+    const cfg = resolveAlertNotifierArgs(name, args);
     const parent = { parent: this };
-    const d = ALERT_NOTIFIER_DEFAULTS;
 
     const built = encryptedFunction(
       name,
@@ -146,8 +139,8 @@ export class AlertNotifier extends pulumi.ComponentResource {
         keyArn: args.keyArn,
         code: args.code ?? bundled(),
         runtime: cfg.runtime,
-        timeoutSeconds: d.timeoutSeconds,
-        memoryMiB: d.memoryMiB,
+        timeoutSeconds: cfg.timeoutSeconds,
+        memoryMiB: cfg.memoryMiB,
         logRetentionDays: cfg.logRetentionDays,
         serviceName: "alert-notifier",
         environment: { ALERTS_TOPIC_ARN: args.topicArn },
@@ -155,7 +148,7 @@ export class AlertNotifier extends pulumi.ComponentResource {
           .all([awsContext(this).region, args.alertsStreamArn, args.streamKeyArn ?? args.keyArn, args.topicArn, args.topicKeyArn ?? args.keyArn])
           .apply(([region, streamArn, streamKeyArn, topicArn, topicKeyArn]) => notifierStatements({ region, streamArn, streamKeyArn, topicArn, topicKeyArn })),
         // Batches the function failed on land here, through the event source mapping's on-failure destination.
-        deadLetterQueue: { retentionSeconds: d.dlqRetentionSeconds },
+        deadLetterQueue: { retentionSeconds: cfg.dlqRetentionSeconds },
       },
       parent,
     );

@@ -23,7 +23,7 @@ import { ALL_SITES, COMPLIANCE_QUERIES, SCOPE_QUERY_TIMEOUT_SECONDS, tablesReadB
 import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
-import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { ArgsCheck, awsContext, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 import { encryptedFunction, metricAlarm } from "./core";
 
 export interface ComplianceReportsArgs {
@@ -123,6 +123,8 @@ export const COMPLIANCE_REPORTS_DEFAULTS = {
   runtime: "nodejs24.x" as const,
   /** SQS maximum: two weeks to notice, fix and re-run. */
   dlqRetentionSeconds: 14 * 24 * 3600,
+  /** The device inventory lists registered devices that sent nothing. */
+  exportDeviceRegistry: true,
 };
 
 /** Alarm thresholds and why. */
@@ -276,56 +278,61 @@ export function schedulerRolePolicy(p: { region: string; functionArn: string; dl
   };
 }
 
-function settings(name: string, args: ComplianceReportsArgs) {
+/** The report job's settings: `args` over COMPLIANCE_REPORTS_DEFAULTS, every problem reported in one error. */
+export function resolveComplianceReportsArgs(name: string, args: ComplianceReportsArgs) {
   const d = COMPLIANCE_REPORTS_DEFAULTS;
-  const where = `ComplianceReports '${name}'`;
+  const check = new ArgsCheck(`ComplianceReports '${name}'`);
   const cfg = {
     scheduleExpression: args.scheduleExpression ?? d.scheduleExpression,
     scheduleTimezone: args.scheduleTimezone ?? d.scheduleTimezone,
     retryPolicy: args.retryPolicy ?? d.retryPolicy,
     athenaResultsPrefix: args.athenaResultsPrefix ?? d.athenaResultsPrefix,
-    functionRetryAttempts: checkIntRange(where, "functionRetryAttempts", args.functionRetryAttempts ?? d.functionRetryAttempts, 0, 2),
+    functionRetryAttempts: check.intRange("functionRetryAttempts", args.functionRetryAttempts ?? d.functionRetryAttempts, 0, 2),
     site: args.site ?? d.site,
     lookbackDays: args.lookbackDays ?? d.lookbackDays,
     minGapSeconds: args.minGapSeconds ?? d.minGapSeconds,
-    queryTimeoutSeconds: checkIntRange(where, "queryTimeoutSeconds", args.queryTimeoutSeconds ?? d.queryTimeoutSeconds, 10, 880),
-    queryConcurrency: checkIntRange(where, "queryConcurrency", args.queryConcurrency ?? d.queryConcurrency, 1, COMPLIANCE_QUERIES.length),
-    freshnessWaitSeconds: checkIntRange(where, "freshnessWaitSeconds", args.freshnessWaitSeconds ?? d.freshnessWaitSeconds, 0, 600),
-    freshnessPollSeconds: checkIntRange(where, "freshnessPollSeconds", args.freshnessPollSeconds ?? d.freshnessPollSeconds, 5, 600),
+    queryTimeoutSeconds: check.intRange("queryTimeoutSeconds", args.queryTimeoutSeconds ?? d.queryTimeoutSeconds, 10, 880),
+    queryConcurrency: check.intRange("queryConcurrency", args.queryConcurrency ?? d.queryConcurrency, 1, COMPLIANCE_QUERIES.length),
+    freshnessWaitSeconds: check.intRange("freshnessWaitSeconds", args.freshnessWaitSeconds ?? d.freshnessWaitSeconds, 0, 600),
+    freshnessPollSeconds: check.intRange("freshnessPollSeconds", args.freshnessPollSeconds ?? d.freshnessPollSeconds, 5, 600),
     logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-    memoryMiB: checkIntRange(where, "memoryMiB", args.memoryMiB ?? d.memoryMiB, 128, 10240),
-    timeoutSeconds: checkIntRange(where, "timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
-    runtime: args.runtime ?? d.runtime,
+    memoryMiB: check.intRange("memoryMiB", args.memoryMiB ?? d.memoryMiB, 128, 10240),
+    timeoutSeconds: check.intRange("timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
+    runtime: check.lambdaRuntime(args.runtime ?? d.runtime),
+    exportDeviceRegistry: args.exportDeviceRegistry ?? d.exportDeviceRegistry,
+    dlqRetentionSeconds: d.dlqRetentionSeconds,
   };
-  if (!/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(cfg.athenaResultsPrefix)) {
-    throw new Error(`${where}: athenaResultsPrefix '${cfg.athenaResultsPrefix}' must be empty or end with '/'`);
+  check.expect(/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(cfg.athenaResultsPrefix), `athenaResultsPrefix '${cfg.athenaResultsPrefix}' must be empty or end with '/'`);
+  const scheduleShaped = check.expect(/^cron\(.+\)$|^rate\(.+\)$/.test(cfg.scheduleExpression), `scheduleExpression '${cfg.scheduleExpression}' must be cron(...) or rate(...)`);
+  const knownZone = check.expect(isTimeZone(cfg.scheduleTimezone), `scheduleTimezone '${cfg.scheduleTimezone}' is not an IANA time zone`);
+  if (scheduleShaped && knownZone) {
+    const dst = scheduleDstProblem(cfg.scheduleExpression, cfg.scheduleTimezone, new Date());
+    if (dst) check.add(`scheduleExpression ${dst}`);
   }
-  if (!/^cron\(.+\)$|^rate\(.+\)$/.test(cfg.scheduleExpression)) {
-    throw new Error(`${where}: scheduleExpression '${cfg.scheduleExpression}' must be cron(...) or rate(...)`);
-  }
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: cfg.scheduleTimezone });
-  } catch {
-    throw new Error(`${where}: scheduleTimezone '${cfg.scheduleTimezone}' is not an IANA time zone`);
-  }
-  const dst = scheduleDstProblem(cfg.scheduleExpression, cfg.scheduleTimezone, new Date());
-  if (dst) throw new Error(`${where}: scheduleExpression ${dst}`);
-  checkIntRange(where, "retryPolicy.maximumRetryAttempts", cfg.retryPolicy.maximumRetryAttempts, 0, 185);
-  checkIntRange(where, "retryPolicy.maximumEventAgeInSeconds", cfg.retryPolicy.maximumEventAgeInSeconds, 60, 86400);
+  check.intRange("retryPolicy.maximumRetryAttempts", cfg.retryPolicy.maximumRetryAttempts, 0, 185);
+  check.intRange("retryPolicy.maximumEventAgeInSeconds", cfg.retryPolicy.maximumEventAgeInSeconds, 60, 86400);
   // The same checks the function makes at run time, at deploy time.
-  validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds });
+  check.attempt(() => validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds }));
   const waves = Math.ceil(COMPLIANCE_QUERIES.length / cfg.queryConcurrency);
   // A one-site report first checks the site is in the lake (reports/scope.ts): one short query more. The freshness
   // gate (its wait plus one last check) comes before the queries, in the same invocation.
   const scopeSeconds = cfg.site === ALL_SITES ? 0 : Math.min(cfg.queryTimeoutSeconds, SCOPE_QUERY_TIMEOUT_SECONDS);
-  if (waves * cfg.queryTimeoutSeconds + scopeSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 > cfg.timeoutSeconds) {
-    throw new Error(
-      `${where}: ${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} after a freshness wait of ` +
-        `${cfg.freshnessWaitSeconds} s do not fit in timeoutSeconds ${cfg.timeoutSeconds}; lower the query timeout or the wait, or raise queryConcurrency`,
-    );
-  }
-  checkLambdaRuntime(where, cfg.runtime);
+  check.expect(
+    waves * cfg.queryTimeoutSeconds + scopeSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 <= cfg.timeoutSeconds,
+    `${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} after a freshness wait of ` +
+      `${cfg.freshnessWaitSeconds} s do not fit in timeoutSeconds ${cfg.timeoutSeconds}; lower the query timeout or the wait, or raise queryConcurrency`,
+  );
+  check.done();
   return cfg;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class ComplianceReports extends pulumi.ComponentResource {
@@ -343,11 +350,10 @@ export class ComplianceReports extends pulumi.ComponentResource {
 
   constructor(name: string, args: ComplianceReportsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:reports:ComplianceReports", name, {}, opts);
-    const cfg = settings(name, args);
+    const cfg = resolveComplianceReportsArgs(name, args);
     const parent = { parent: this };
     const ctx = awsContext(this);
     const tables = tablesReadByQueries([...LAKE_TABLES, DEVICE_REGISTRY].map((t) => t.name));
-    const exportRegistry = args.exportDeviceRegistry ?? true;
 
     this.schedulerRole = new aws.iam.Role(
       `${name}-scheduler-role`,
@@ -383,7 +389,7 @@ export class ComplianceReports extends pulumi.ComponentResource {
           QUERY_CONCURRENCY: String(cfg.queryConcurrency),
           FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
           FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
-          ...(exportRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
+          ...(cfg.exportDeviceRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
         },
         statements: pulumi
           .all({
@@ -406,11 +412,11 @@ export class ComplianceReports extends pulumi.ComponentResource {
               ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix" | "exportDeviceRegistry">),
               tables,
               resultsPrefix: cfg.athenaResultsPrefix,
-              exportDeviceRegistry: exportRegistry,
+              exportDeviceRegistry: cfg.exportDeviceRegistry,
             }),
           ),
         // Failed runs land here: the scheduler's (it could not invoke) and the function's own (it failed twice).
-        deadLetterQueue: { retentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn] },
+        deadLetterQueue: { retentionSeconds: cfg.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn] },
       },
       parent,
     );

@@ -131,9 +131,9 @@ describe("AlertNotifier", () => {
   });
 
   it.each([
-    [{ batchSize: 0 }, /batchSize 0 must be an integer from 1 to 10000/],
-    [{ maximumRetryAttempts: -2 }, /maximumRetryAttempts -2/],
-    [{ maximumRecordAgeSeconds: 30 }, /maximumRecordAgeSeconds 30 must be an integer from 60 to 604800/],
+    [{ batchSize: 0 }, /batchSize must be an integer from 1 to 10000 \(got 0\)/],
+    [{ maximumRetryAttempts: -2 }, /maximumRetryAttempts must be an integer from 0 to 10000 \(got -2\)/],
+    [{ maximumRecordAgeSeconds: 30 }, /maximumRecordAgeSeconds must be an integer from 60 to 604800 \(got 30\)/],
     [{ runtime: "nodejs20.x" }, /runtime 'nodejs20.x' must be nodejs22.x or nodejs24.x/],
     [{ startingPosition: "AT_TIMESTAMP" }, /startingPosition 'AT_TIMESTAMP'/],
   ])("rejects bad args %#", (bad, message) => {
