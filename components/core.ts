@@ -1,7 +1,7 @@
 /**
  * Building blocks every component uses the same way, in the spirit of AWS Solutions Constructs' `core`: the
- * TLS-only statement of a resource policy, an encrypted dead-letter queue with its policy, an encrypted Lambda
- * function with its log group, role and DLQ, and a metric alarm. One definition, so two components cannot drift
+ * TLS-only statement of a resource policy, an encrypted dead-letter queue with its policy, an encrypted log group,
+ * an encrypted Lambda function with its log group, role and DLQ, and a metric alarm. One definition, so two components cannot drift
  * apart (the alert notifier's DLQ once lacked the data-key reuse and the TLS-only policy the report job's had).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -88,6 +88,20 @@ export function metricAlarm(name: string, spec: AlarmSpec, topicArn: pulumi.Inpu
   );
 }
 
+export interface EncryptedLogGroupArgs {
+  /** CMK of the log data (its key policy must allow CloudWatch Logs for this group: EncryptionKey `logs` use). */
+  keyArn: pulumi.Input<string>;
+  retentionDays: number;
+  /** Physical name, where the service writing to it expects one (Flink); default a Pulumi-generated name. */
+  logGroupName?: pulumi.Input<string>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** A log group encrypted with a CMK that keeps its events for `retentionDays`, never forever. */
+export function encryptedLogGroup(name: string, args: EncryptedLogGroupArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.LogGroup {
+  return new aws.cloudwatch.LogGroup(name, { name: args.logGroupName, retentionInDays: args.retentionDays, kmsKeyId: args.keyArn, tags: args.tags }, opts);
+}
+
 /** What a function needs besides its own statements: where it logs, where its failures go, the key of both. */
 export interface EncryptedFunctionArgs {
   /** Logical name of the function resource. Default `<name>-function`; a deployed function keeps the name it has. */
@@ -166,7 +180,7 @@ export function functionBaseStatements(p: { partition: string; region: string; a
  */
 export function encryptedFunction<A extends EncryptedFunctionArgs>(name: string, args: A, opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource }): EncryptedFunctionOf<A> {
   const ctx = awsContext(opts.parent);
-  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays, kmsKeyId: args.keyArn, tags: args.tags }, opts);
+  const logGroup = encryptedLogGroup(`${name}-logs`, { keyArn: args.keyArn, retentionDays: args.logRetentionDays, tags: args.tags }, opts);
   const role = new aws.iam.Role(`${name}-role`, { description: args.roleDescription, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"), tags: args.tags }, opts);
   const dlq = args.deadLetterQueue;
   const deadLetter = dlq

@@ -15,6 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ArgsCheck, awsContext, POLICY_VERSION, serviceTrustPolicy } from "./naming";
+import { encryptedLogGroup } from "./core";
 import {
   DELIVERY_ERRORS, DEVICE_REGISTRY, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
   projectionLocationTemplate,
@@ -422,11 +423,7 @@ export class ParquetLake extends pulumi.ComponentResource {
       });
     }
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-firehose-logs`,
-      { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.logKmsKeyArn ?? args.lakeKeyArn },
-      parent,
-    );
+    this.logGroup = encryptedLogGroup(`${name}-firehose-logs`, { keyArn: args.logKmsKeyArn ?? args.lakeKeyArn, retentionDays: cfg.logRetentionDays }, parent);
 
     const delivery: DeliveryContext = {
       name,

@@ -17,6 +17,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ArgsCheck, awsContext, BucketRef, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
+import { encryptedLogGroup } from "./core";
 import type { FlinkSqlFile } from "../analytics/flink";
 
 export const FLINK_RUNTIME = "FLINK-1_20";
@@ -302,9 +303,9 @@ export class StreamAnalytics extends pulumi.ComponentResource {
     }
 
     const logGroupName = `/aws/kinesis-analytics/${s.applicationName}`;
-    this.logGroup = new aws.cloudwatch.LogGroup(
+    this.logGroup = encryptedLogGroup(
       `${name}-logs`,
-      { name: logGroupName, retentionInDays: s.logRetentionDays, kmsKeyId: args.logKmsKeyArn ?? args.streamKeyArn, tags: args.tags },
+      { logGroupName, keyArn: args.logKmsKeyArn ?? args.streamKeyArn, retentionDays: s.logRetentionDays, tags: args.tags },
       { parent: this },
     );
     this.logStream = new aws.cloudwatch.LogStream(`${name}-log-stream`, { name: LOG_STREAM_NAME, logGroupName: this.logGroup.name }, { parent: this });
