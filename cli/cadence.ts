@@ -4,7 +4,7 @@
  * must be a constant). A series that reports less often than that never has two anomalous readings within
  * one hold, so each of them opens and clears its own episode; `iotpipe replay` warns about such series.
  */
-import { MAX_ALERT_HOLD_SECONDS } from "../config/schema";
+import { MAX_ALERT_HOLD_SECONDS } from "../analytics/definition";
 import { READINGS } from "../lake/tables";
 import { queryLakeTable } from "../local/lake-query";
 

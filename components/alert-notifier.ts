@@ -13,8 +13,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
-import { awsContext, checkLambdaRuntime, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { deadLetterQueue } from "./core";
+import { ArgsCheck, awsContext, type LambdaNodeRuntime } from "./naming";
+import { encryptedFunction } from "./core";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -71,63 +71,48 @@ export interface NotifierPolicyInputs {
   streamKeyArn: string;
   topicArn: string;
   topicKeyArn: string;
-  dlqArn: string;
-  dlqKeyArn: string;
-  logGroupArn: string;
 }
 
-/** The function role's policy: read its stream, publish to its topic, record failures in its DLQ, log to its group. */
-export function notifierRolePolicy(p: NotifierPolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+/** What the function itself does: read its stream, publish to its topic (core adds its logs, DLQ and key). */
+export function notifierStatements(p: NotifierPolicyInputs): Record<string, unknown>[] {
   const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      {
-        Sid: "ReadAlertsStream",
-        Effect: "Allow",
-        Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
-        Resource: [p.streamArn],
-      },
-      { Sid: "PublishAlerts", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
-      { Sid: "RecordFailedBatches", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
-      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
-      {
-        Sid: "StreamKeyViaKinesis",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [p.streamKeyArn],
-        Condition: { StringEquals: via("kinesis"), StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn } },
-      },
-      // Publishing to an encrypted topic needs a data key from its CMK.
-      { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
-      { Sid: "DlqKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.dlqKeyArn], Condition: { StringEquals: via("sqs") } },
-    ],
-  };
+  return [
+    {
+      Sid: "ReadAlertsStream",
+      Effect: "Allow",
+      Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+      Resource: [p.streamArn],
+    },
+    { Sid: "PublishAlerts", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
+    {
+      Sid: "StreamKeyViaKinesis",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.streamKeyArn],
+      Condition: { StringEquals: via("kinesis"), StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn } },
+    },
+    // Publishing to an encrypted topic needs a data key from its CMK.
+    { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
+  ];
 }
 
-function validate(name: string, args: AlertNotifierArgs) {
+/** The notifier's settings: `args` over ALERT_NOTIFIER_DEFAULTS, every problem reported in one error. */
+export function resolveAlertNotifierArgs(name: string, args: AlertNotifierArgs) {
   const d = ALERT_NOTIFIER_DEFAULTS;
+  const check = new ArgsCheck(`AlertNotifier '${name}'`);
   const cfg = {
-    batchSize: args.batchSize ?? d.batchSize,
-    maximumRetryAttempts: args.maximumRetryAttempts ?? d.maximumRetryAttempts,
-    maximumRecordAgeSeconds: args.maximumRecordAgeSeconds ?? d.maximumRecordAgeSeconds,
+    batchSize: check.intRange("batchSize", args.batchSize ?? d.batchSize, 1, 10000),
+    maximumRetryAttempts: check.intRange("maximumRetryAttempts", args.maximumRetryAttempts ?? d.maximumRetryAttempts, 0, 10000),
+    maximumRecordAgeSeconds: check.intRange("maximumRecordAgeSeconds", args.maximumRecordAgeSeconds ?? d.maximumRecordAgeSeconds, 60, 604800),
     startingPosition: args.startingPosition ?? d.startingPosition,
     logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-    runtime: args.runtime ?? d.runtime,
+    runtime: check.lambdaRuntime(args.runtime ?? d.runtime),
+    timeoutSeconds: d.timeoutSeconds,
+    memoryMiB: d.memoryMiB,
+    dlqRetentionSeconds: d.dlqRetentionSeconds,
   };
-  const range = (key: keyof typeof cfg, min: number, max: number) => {
-    const v = cfg[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      throw new Error(`AlertNotifier '${name}': ${key} ${v} must be an integer from ${min} to ${max}`);
-    }
-  };
-  range("batchSize", 1, 10000);
-  range("maximumRetryAttempts", 0, 10000);
-  range("maximumRecordAgeSeconds", 60, 604800);
-  if (!["TRIM_HORIZON", "LATEST"].includes(cfg.startingPosition)) {
-    throw new Error(`AlertNotifier '${name}': startingPosition '${cfg.startingPosition}' must be TRIM_HORIZON or LATEST`);
-  }
-  checkLambdaRuntime(`AlertNotifier '${name}'`, cfg.runtime);
+  check.expect(["TRIM_HORIZON", "LATEST"].includes(cfg.startingPosition), `startingPosition '${cfg.startingPosition}' must be TRIM_HORIZON or LATEST`);
+  check.done();
   return cfg;
 }
 
@@ -143,66 +128,35 @@ export class AlertNotifier extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertNotifierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:alerts:AlertNotifier", name, {}, opts);
-    const cfg = validate(name, args);
+    const cfg = resolveAlertNotifierArgs(name, args);
     const parent = { parent: this };
-    const d = ALERT_NOTIFIER_DEFAULTS;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    // Batches the function failed on land here, through the event source mapping's on-failure destination.
-    this.deadLetterQueue = deadLetterQueue(`${name}-dlq`, { keyArn: args.keyArn, retentionSeconds: d.dlqRetentionSeconds }, parent);
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: "Alert notifier: alerts stream to operators' topic",
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      },
-      parent,
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([
-            awsContext(this).region,
-            args.alertsStreamArn,
-            args.streamKeyArn ?? args.keyArn,
-            args.topicArn,
-            args.topicKeyArn ?? args.keyArn,
-            this.deadLetterQueue.arn,
-            args.keyArn,
-            this.logGroup.arn,
-          ])
-          .apply(([region, streamArn, streamKeyArn, topicArn, topicKeyArn, dlqArn, dlqKeyArn, logGroupArn]) =>
-            JSON.stringify(notifierRolePolicy({ region, streamArn, streamKeyArn, topicArn, topicKeyArn, dlqArn, dlqKeyArn, logGroupArn })),
-          ),
-      },
-      parent,
-    );
-
-    const code = args.code ?? bundled();
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
+    const built = encryptedFunction(
+      name,
       {
         description: "Publishes alert transitions (open/cleared) from the alerts stream to the operators' topic",
+        roleDescription: "Alert notifier: alerts stream to operators' topic",
+        keyArn: args.keyArn,
+        code: args.code ?? bundled(),
         runtime: cfg.runtime,
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code,
-        role: this.role.arn,
-        timeout: d.timeoutSeconds,
-        memorySize: d.memoryMiB,
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        environment: {
-          variables: {
-            ALERTS_TOPIC_ARN: args.topicArn,
-            POWERTOOLS_SERVICE_NAME: "alert-notifier",
-            POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
-          },
-        },
+        timeoutSeconds: cfg.timeoutSeconds,
+        memoryMiB: cfg.memoryMiB,
+        logRetentionDays: cfg.logRetentionDays,
+        serviceName: "alert-notifier",
+        environment: { ALERTS_TOPIC_ARN: args.topicArn },
+        statements: pulumi
+          .all([awsContext(this).region, args.alertsStreamArn, args.streamKeyArn ?? args.keyArn, args.topicArn, args.topicKeyArn ?? args.keyArn])
+          .apply(([region, streamArn, streamKeyArn, topicArn, topicKeyArn]) => notifierStatements({ region, streamArn, streamKeyArn, topicArn, topicKeyArn })),
+        // Batches the function failed on land here, through the event source mapping's on-failure destination.
+        deadLetterQueue: { retentionSeconds: cfg.dlqRetentionSeconds },
       },
-      { parent: this, dependsOn: [policy] },
+      parent,
     );
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+    this.deadLetterQueue = built.deadLetterQueue;
+    const policy = built.policy;
     this.functionName = this.function.name;
     this.deadLetterQueueName = this.deadLetterQueue.name;
 

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext } from "./naming";
+import { ArgsCheck, awsContext } from "./naming";
 
 /** Athena's floor for `BytesScannedCutoffPerQuery`. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024;
@@ -134,23 +134,24 @@ export const ATHENA_ANALYTICS_DEFAULTS = {
   forceDestroy: false,
 };
 
-function validate(name: string, args: AthenaAnalyticsArgs) {
+/** The workgroup's settings and the named queries: `args` over ATHENA_ANALYTICS_DEFAULTS, every problem in one error. */
+export function resolveAthenaAnalyticsArgs(name: string, args: AthenaAnalyticsArgs) {
   const d = ATHENA_ANALYTICS_DEFAULTS;
-  if (args.workgroupName !== undefined && args.existingWorkgroupName !== undefined) {
-    throw new Error(`AthenaAnalytics '${name}': set either workgroupName (create) or existingWorkgroupName (reuse), not both`);
-  }
+  const check = new ArgsCheck(`AthenaAnalytics '${name}'`);
+  check.expect(
+    args.workgroupName === undefined || args.existingWorkgroupName === undefined,
+    "set either workgroupName (create) or existingWorkgroupName (reuse), not both",
+  );
   // Scoped by project and stack: workgroup names are per account and region, and two stacks may share both.
   const workgroupName = args.existingWorkgroupName ?? args.workgroupName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(workgroupName)) {
-    throw new Error(`AthenaAnalytics '${name}': workgroup name '${workgroupName}' may only hold letters, digits, . _ - (1-128)`);
-  }
+  check.expect(/^[A-Za-z0-9._-]{1,128}$/.test(workgroupName), `workgroup name '${workgroupName}' may only hold letters, digits, . _ - (1-128)`);
   const cutoff = args.bytesScannedCutoffPerQuery ?? d.bytesScannedCutoffPerQuery;
-  if (!Number.isInteger(cutoff) || cutoff < MIN_BYTES_SCANNED_CUTOFF) {
-    throw new Error(
-      `AthenaAnalytics '${name}': bytesScannedCutoffPerQuery ${cutoff} must be an integer of at least ${MIN_BYTES_SCANNED_CUTOFF} (10 MiB, Athena's minimum)`,
-    );
-  }
-  const queries = loadNamedQueries(args.queryDirectory ?? d.queryDirectory);
+  check.expect(
+    Number.isInteger(cutoff) && cutoff >= MIN_BYTES_SCANNED_CUTOFF,
+    `bytesScannedCutoffPerQuery ${cutoff} must be an integer of at least ${MIN_BYTES_SCANNED_CUTOFF} (10 MiB, Athena's minimum)`,
+  );
+  const queries = check.attempt(() => loadNamedQueries(args.queryDirectory ?? d.queryDirectory)) ?? [];
+  check.done();
   return { workgroupName, cutoff, queries, forceDestroy: args.forceDestroy ?? d.forceDestroy };
 }
 
@@ -166,7 +167,7 @@ export class AthenaAnalytics extends pulumi.ComponentResource {
 
   constructor(name: string, args: AthenaAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:analytics:AthenaAnalytics", name, {}, opts);
-    const cfg = validate(name, args);
+    const cfg = resolveAthenaAnalyticsArgs(name, args);
     this.outputLocation = pulumi.interpolate`s3://${args.resultsBucketName}/results/`;
 
     if (args.existingWorkgroupName !== undefined) {

@@ -23,8 +23,8 @@ import { ALL_SITES, COMPLIANCE_QUERIES, SCOPE_QUERY_TIMEOUT_SECONDS, tablesReadB
 import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
-import { awsContext, checkIntRange, checkLambdaRuntime, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { deadLetterQueue, metricAlarm } from "./core";
+import { ArgsCheck, awsContext, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { encryptedFunction, metricAlarm } from "./core";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -123,6 +123,8 @@ export const COMPLIANCE_REPORTS_DEFAULTS = {
   runtime: "nodejs24.x" as const,
   /** SQS maximum: two weeks to notice, fix and re-run. */
   dlqRetentionSeconds: 14 * 24 * 3600,
+  /** The device inventory lists registered devices that sent nothing. */
+  exportDeviceRegistry: true,
 };
 
 /** Alarm thresholds and why. */
@@ -153,19 +155,10 @@ export interface ReportRolePolicyInputs {
   reportsKeyArn: string;
   topicArn: string;
   topicKeyArn: string;
-  dlqArn: string;
-  dlqKeyArn: string;
-  logGroupArn: string;
   /** The job writes the day's `device_registry` snapshot from IoT ListThings (see ComplianceReportsArgs). */
   exportDeviceRegistry: boolean;
 }
 
-/**
- * The report function's policy: run queries in its workgroup, read the catalog entries and lake prefixes those
- * queries need, write and read Athena results, create (never delete or re-lock) report objects under `reports/`,
- * publish to the topic, record its own failures in the DLQ, log to its group. Partition projection means Athena
- * needs no glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
- */
 /**
  * What the registry export needs: IoT ListThings, which has no resource-level permission (the Service
  * Authorization Reference lists no resource type for it, so `Resource: "*"`; it is read-only and lists thing
@@ -181,12 +174,16 @@ function registryExportStatements(p: ReportRolePolicyInputs): Record<string, unk
   ];
 }
 
-export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; Statement: Record<string, unknown>[] } {
+/**
+ * What the report function itself does: run queries in its workgroup, read the catalog entries and lake prefixes
+ * those queries need, write and read Athena results, create (never delete or re-lock) report objects under
+ * `reports/`, publish to the topic (core adds its logs, DLQ and key). Partition projection means Athena needs no
+ * glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
+ */
+export function reportStatements(p: ReportRolePolicyInputs): Record<string, unknown>[] {
   const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
   const glue = `arn:${p.partition}:glue:${p.region}:${p.accountId}`;
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
+  return [
       {
         Sid: "RunReportQueries",
         Effect: "Allow",
@@ -243,8 +240,6 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
         Resource: [p.reportsBucketArn],
       },
       { Sid: "PublishSummary", Effect: "Allow", Action: ["sns:Publish"], Resource: [p.topicArn] },
-      { Sid: "RecordFailedRuns", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [p.dlqArn] },
-      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
       ...(p.exportDeviceRegistry ? registryExportStatements(p) : []),
       {
         Sid: "LakeKeyViaS3",
@@ -262,9 +257,7 @@ export function reportRolePolicy(p: ReportRolePolicyInputs): { Version: string; 
         Condition: { StringEquals: via("s3") },
       },
       { Sid: "TopicKeyViaSns", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.topicKeyArn], Condition: { StringEquals: via("sns") } },
-      { Sid: "DlqKeyViaSqs", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [p.dlqKeyArn], Condition: { StringEquals: via("sqs") } },
-    ],
-  };
+  ];
 }
 
 /** The scheduler role's policy: invoke this one function, and dead-letter into this one queue. */
@@ -285,56 +278,61 @@ export function schedulerRolePolicy(p: { region: string; functionArn: string; dl
   };
 }
 
-function settings(name: string, args: ComplianceReportsArgs) {
+/** The report job's settings: `args` over COMPLIANCE_REPORTS_DEFAULTS, every problem reported in one error. */
+export function resolveComplianceReportsArgs(name: string, args: ComplianceReportsArgs) {
   const d = COMPLIANCE_REPORTS_DEFAULTS;
-  const where = `ComplianceReports '${name}'`;
+  const check = new ArgsCheck(`ComplianceReports '${name}'`);
   const cfg = {
     scheduleExpression: args.scheduleExpression ?? d.scheduleExpression,
     scheduleTimezone: args.scheduleTimezone ?? d.scheduleTimezone,
     retryPolicy: args.retryPolicy ?? d.retryPolicy,
     athenaResultsPrefix: args.athenaResultsPrefix ?? d.athenaResultsPrefix,
-    functionRetryAttempts: checkIntRange(where, "functionRetryAttempts", args.functionRetryAttempts ?? d.functionRetryAttempts, 0, 2),
+    functionRetryAttempts: check.intRange("functionRetryAttempts", args.functionRetryAttempts ?? d.functionRetryAttempts, 0, 2),
     site: args.site ?? d.site,
     lookbackDays: args.lookbackDays ?? d.lookbackDays,
     minGapSeconds: args.minGapSeconds ?? d.minGapSeconds,
-    queryTimeoutSeconds: checkIntRange(where, "queryTimeoutSeconds", args.queryTimeoutSeconds ?? d.queryTimeoutSeconds, 10, 880),
-    queryConcurrency: checkIntRange(where, "queryConcurrency", args.queryConcurrency ?? d.queryConcurrency, 1, COMPLIANCE_QUERIES.length),
-    freshnessWaitSeconds: checkIntRange(where, "freshnessWaitSeconds", args.freshnessWaitSeconds ?? d.freshnessWaitSeconds, 0, 600),
-    freshnessPollSeconds: checkIntRange(where, "freshnessPollSeconds", args.freshnessPollSeconds ?? d.freshnessPollSeconds, 5, 600),
+    queryTimeoutSeconds: check.intRange("queryTimeoutSeconds", args.queryTimeoutSeconds ?? d.queryTimeoutSeconds, 10, 880),
+    queryConcurrency: check.intRange("queryConcurrency", args.queryConcurrency ?? d.queryConcurrency, 1, COMPLIANCE_QUERIES.length),
+    freshnessWaitSeconds: check.intRange("freshnessWaitSeconds", args.freshnessWaitSeconds ?? d.freshnessWaitSeconds, 0, 600),
+    freshnessPollSeconds: check.intRange("freshnessPollSeconds", args.freshnessPollSeconds ?? d.freshnessPollSeconds, 5, 600),
     logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
-    memoryMiB: checkIntRange(where, "memoryMiB", args.memoryMiB ?? d.memoryMiB, 128, 10240),
-    timeoutSeconds: checkIntRange(where, "timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
-    runtime: args.runtime ?? d.runtime,
+    memoryMiB: check.intRange("memoryMiB", args.memoryMiB ?? d.memoryMiB, 128, 10240),
+    timeoutSeconds: check.intRange("timeoutSeconds", args.timeoutSeconds ?? d.timeoutSeconds, 30, 900),
+    runtime: check.lambdaRuntime(args.runtime ?? d.runtime),
+    exportDeviceRegistry: args.exportDeviceRegistry ?? d.exportDeviceRegistry,
+    dlqRetentionSeconds: d.dlqRetentionSeconds,
   };
-  if (!/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(cfg.athenaResultsPrefix)) {
-    throw new Error(`${where}: athenaResultsPrefix '${cfg.athenaResultsPrefix}' must be empty or end with '/'`);
+  check.expect(/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(cfg.athenaResultsPrefix), `athenaResultsPrefix '${cfg.athenaResultsPrefix}' must be empty or end with '/'`);
+  const scheduleShaped = check.expect(/^cron\(.+\)$|^rate\(.+\)$/.test(cfg.scheduleExpression), `scheduleExpression '${cfg.scheduleExpression}' must be cron(...) or rate(...)`);
+  const knownZone = check.expect(isTimeZone(cfg.scheduleTimezone), `scheduleTimezone '${cfg.scheduleTimezone}' is not an IANA time zone`);
+  if (scheduleShaped && knownZone) {
+    const dst = scheduleDstProblem(cfg.scheduleExpression, cfg.scheduleTimezone, new Date());
+    if (dst) check.add(`scheduleExpression ${dst}`);
   }
-  if (!/^cron\(.+\)$|^rate\(.+\)$/.test(cfg.scheduleExpression)) {
-    throw new Error(`${where}: scheduleExpression '${cfg.scheduleExpression}' must be cron(...) or rate(...)`);
-  }
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: cfg.scheduleTimezone });
-  } catch {
-    throw new Error(`${where}: scheduleTimezone '${cfg.scheduleTimezone}' is not an IANA time zone`);
-  }
-  const dst = scheduleDstProblem(cfg.scheduleExpression, cfg.scheduleTimezone, new Date());
-  if (dst) throw new Error(`${where}: scheduleExpression ${dst}`);
-  checkIntRange(where, "retryPolicy.maximumRetryAttempts", cfg.retryPolicy.maximumRetryAttempts, 0, 185);
-  checkIntRange(where, "retryPolicy.maximumEventAgeInSeconds", cfg.retryPolicy.maximumEventAgeInSeconds, 60, 86400);
+  check.intRange("retryPolicy.maximumRetryAttempts", cfg.retryPolicy.maximumRetryAttempts, 0, 185);
+  check.intRange("retryPolicy.maximumEventAgeInSeconds", cfg.retryPolicy.maximumEventAgeInSeconds, 60, 86400);
   // The same checks the function makes at run time, at deploy time.
-  validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds });
+  check.attempt(() => validateParameters({ date: "2026-01-01", site: cfg.site, lookbackDays: cfg.lookbackDays, minGapSeconds: cfg.minGapSeconds }));
   const waves = Math.ceil(COMPLIANCE_QUERIES.length / cfg.queryConcurrency);
   // A one-site report first checks the site is in the lake (reports/scope.ts): one short query more. The freshness
   // gate (its wait plus one last check) comes before the queries, in the same invocation.
   const scopeSeconds = cfg.site === ALL_SITES ? 0 : Math.min(cfg.queryTimeoutSeconds, SCOPE_QUERY_TIMEOUT_SECONDS);
-  if (waves * cfg.queryTimeoutSeconds + scopeSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 > cfg.timeoutSeconds) {
-    throw new Error(
-      `${where}: ${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} after a freshness wait of ` +
-        `${cfg.freshnessWaitSeconds} s do not fit in timeoutSeconds ${cfg.timeoutSeconds}; lower the query timeout or the wait, or raise queryConcurrency`,
-    );
-  }
-  checkLambdaRuntime(where, cfg.runtime);
+  check.expect(
+    waves * cfg.queryTimeoutSeconds + scopeSeconds + cfg.freshnessWaitSeconds + FRESHNESS_QUERY_TIMEOUT_SECONDS + 20 <= cfg.timeoutSeconds,
+    `${waves} waves of queries at queryTimeoutSeconds ${cfg.queryTimeoutSeconds} after a freshness wait of ` +
+      `${cfg.freshnessWaitSeconds} s do not fit in timeoutSeconds ${cfg.timeoutSeconds}; lower the query timeout or the wait, or raise queryConcurrency`,
+  );
+  check.done();
   return cfg;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class ComplianceReports extends pulumi.ComponentResource {
@@ -352,21 +350,11 @@ export class ComplianceReports extends pulumi.ComponentResource {
 
   constructor(name: string, args: ComplianceReportsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:reports:ComplianceReports", name, {}, opts);
-    const cfg = settings(name, args);
+    const cfg = resolveComplianceReportsArgs(name, args);
     const parent = { parent: this };
     const ctx = awsContext(this);
     const tables = tablesReadByQueries([...LAKE_TABLES, DEVICE_REGISTRY].map((t) => t.name));
-    const exportRegistry = args.exportDeviceRegistry ?? true;
 
-    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      {
-        description: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      },
-      parent,
-    );
     this.schedulerRole = new aws.iam.Role(
       `${name}-scheduler-role`,
       {
@@ -376,83 +364,67 @@ export class ComplianceReports extends pulumi.ComponentResource {
       },
       parent,
     );
-    // Failed runs land here: the scheduler's (it could not invoke) and the function's own (it failed twice).
-    this.deadLetterQueue = deadLetterQueue(
-      `${name}-dlq`,
-      { keyArn: args.keyArn, retentionSeconds: COMPLIANCE_REPORTS_DEFAULTS.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn, this.role.arn] },
-      parent,
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: policyJson(
-          pulumi
-            .all({
-              partition: ctx.partition,
-              region: ctx.region,
-              accountId: ctx.accountId,
-              workgroupArn: args.athenaWorkgroupArn,
-              databaseName: args.glueDatabaseName,
-              lakeBucketArn: args.lakeBucketArn,
-              lakeKeyArn: args.lakeKeyArn,
-              resultsBucketArn: args.athenaResultsBucketArn,
-              resultsKeyArn: args.athenaResultsKeyArn,
-              reportsBucketArn: args.reportsBucketArn,
-              reportsKeyArn: args.reportsKeyArn,
-              topicArn: args.topicArn,
-              topicKeyArn: args.topicKeyArn,
-              dlqArn: this.deadLetterQueue.arn,
-              dlqKeyArn: args.keyArn,
-              logGroupArn: this.logGroup.arn,
-            })
-            .apply((p) =>
-              reportRolePolicy({
-                ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix" | "exportDeviceRegistry">),
-                tables,
-                resultsPrefix: cfg.athenaResultsPrefix,
-                exportDeviceRegistry: exportRegistry,
-              }),
-            ),
-        ),
-      },
-      parent,
-    );
-
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
+    const built = encryptedFunction(
+      name,
       {
         description: "Daily compliance report: Athena queries → CSV/HTML/manifest bundle in the Object Lock bucket",
-        runtime: cfg.runtime,
-        architectures: ["arm64"],
-        handler: "index.handler",
+        roleDescription: "Compliance report: Athena queries over the lake to the Object Lock reports bucket, summary to SNS",
+        keyArn: args.keyArn,
         code: args.code ?? packaged(args.staticLimits),
-        role: this.role.arn,
-        memorySize: cfg.memoryMiB,
-        timeout: cfg.timeoutSeconds,
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        runtime: cfg.runtime,
+        timeoutSeconds: cfg.timeoutSeconds,
+        memoryMiB: cfg.memoryMiB,
+        logRetentionDays: cfg.logRetentionDays,
+        serviceName: "compliance-report",
         environment: {
-          variables: {
-            ATHENA_WORKGROUP: args.athenaWorkgroupName,
-            GLUE_DATABASE: args.glueDatabaseName,
-            REPORTS_BUCKET: args.reportsBucketName,
-            SNS_TOPIC_ARN: args.topicArn,
-            REPORT_TIMEZONE: cfg.scheduleTimezone,
-            REPORT_SITE: cfg.site,
-            LOOKBACK_DAYS: String(cfg.lookbackDays),
-            MIN_GAP_SECONDS: String(cfg.minGapSeconds),
-            QUERY_TIMEOUT_SECONDS: String(cfg.queryTimeoutSeconds),
-            QUERY_CONCURRENCY: String(cfg.queryConcurrency),
-            FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
-            FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
-            ...(exportRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
-            POWERTOOLS_SERVICE_NAME: "compliance-report",
-            POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
-          },
+          ATHENA_WORKGROUP: args.athenaWorkgroupName,
+          GLUE_DATABASE: args.glueDatabaseName,
+          REPORTS_BUCKET: args.reportsBucketName,
+          SNS_TOPIC_ARN: args.topicArn,
+          REPORT_TIMEZONE: cfg.scheduleTimezone,
+          REPORT_SITE: cfg.site,
+          LOOKBACK_DAYS: String(cfg.lookbackDays),
+          MIN_GAP_SECONDS: String(cfg.minGapSeconds),
+          QUERY_TIMEOUT_SECONDS: String(cfg.queryTimeoutSeconds),
+          QUERY_CONCURRENCY: String(cfg.queryConcurrency),
+          FRESHNESS_WAIT_SECONDS: String(cfg.freshnessWaitSeconds),
+          FRESHNESS_POLL_SECONDS: String(cfg.freshnessPollSeconds),
+          ...(cfg.exportDeviceRegistry && { LAKE_BUCKET: args.lakeBucketName, FLEET_THING_TYPE: args.fleetThingTypeName ?? "" }),
         },
+        statements: pulumi
+          .all({
+            partition: ctx.partition,
+            region: ctx.region,
+            accountId: ctx.accountId,
+            workgroupArn: args.athenaWorkgroupArn,
+            databaseName: args.glueDatabaseName,
+            lakeBucketArn: args.lakeBucketArn,
+            lakeKeyArn: args.lakeKeyArn,
+            resultsBucketArn: args.athenaResultsBucketArn,
+            resultsKeyArn: args.athenaResultsKeyArn,
+            reportsBucketArn: args.reportsBucketArn,
+            reportsKeyArn: args.reportsKeyArn,
+            topicArn: args.topicArn,
+            topicKeyArn: args.topicKeyArn,
+          })
+          .apply((p) =>
+            reportStatements({
+              ...(p as Omit<ReportRolePolicyInputs, "tables" | "resultsPrefix" | "exportDeviceRegistry">),
+              tables,
+              resultsPrefix: cfg.athenaResultsPrefix,
+              exportDeviceRegistry: cfg.exportDeviceRegistry,
+            }),
+          ),
+        // Failed runs land here: the scheduler's (it could not invoke) and the function's own (it failed twice).
+        deadLetterQueue: { retentionSeconds: cfg.dlqRetentionSeconds, senderRoleArns: [this.schedulerRole.arn] },
       },
-      { parent: this, dependsOn: [rolePolicy] },
+      parent,
     );
+    this.function = built.function;
+    this.role = built.role;
+    this.logGroup = built.logGroup;
+    this.deadLetterQueue = built.deadLetterQueue;
+    const rolePolicy = built.policy;
     this.functionName = this.function.name;
 
     // Scheduler invokes Lambda asynchronously: function errors are retried by Lambda, then dead-lettered here.

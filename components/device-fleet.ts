@@ -22,7 +22,8 @@ import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
 import { PARAMETERS } from "../handlers/provisioning-hook/admission";
 import { fleetLineKey, groupNameProblem, lineGroupName, siteGroupName, THING_ATTRIBUTES, type FleetLine } from "../contract/device-identity";
-import { awsContext, checkLambdaRuntime, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { ArgsCheck, awsContext, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
+import { encryptedFunction } from "./core";
 
 export interface DeviceFleetArgs {
   /** Prefix of the thing group names, e.g. `iotpipe-prod`; default `<project>-<stack>`. */
@@ -50,6 +51,8 @@ export interface DeviceFleetArgs {
 
 export const DEVICE_FLEET_DEFAULTS = {
   logRetentionDays: 90,
+  /** The allow-list is the plant's record of its devices: deleting it takes a deliberate change first. */
+  deletionProtection: true,
   runtime: "nodejs24.x" as const,
   /** IoT waits at most 5 s for the hook; a slower answer is a refusal, so the function may not run longer. */
   timeoutSeconds: 5,
@@ -155,22 +158,49 @@ export function provisioningRolePolicy(p: { arnPrefix: string; prefix: string; d
   };
 }
 
-/** The hook's role: read one item at a time from the allow-list (through DynamoDB, with its key), write its own logs. */
-export function hookRolePolicy(p: { region: string; tableArn: string; keyArn: string; logGroupArn: string }): object {
-  return {
-    Version: POLICY_VERSION,
-    Statement: [
-      { Sid: "ReadAllowList", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [p.tableArn] },
-      {
-        Sid: "AllowListKeyViaDynamoDb",
-        Effect: "Allow",
-        Action: ["kms:Decrypt"],
-        Resource: [p.keyArn],
-        Condition: { StringEquals: { "kms:ViaService": `dynamodb.${p.region}.amazonaws.com` } },
-      },
-      { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
-    ],
+/** What the hook itself does: read one item at a time from the allow-list, through DynamoDB, with its key (core adds its logs). */
+export function hookStatements(p: { region: string; tableArn: string; keyArn: string }): Record<string, unknown>[] {
+  return [
+    { Sid: "ReadAllowList", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [p.tableArn] },
+    {
+      Sid: "AllowListKeyViaDynamoDb",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.keyArn],
+      Condition: { StringEquals: { "kms:ViaService": `dynamodb.${p.region}.amazonaws.com` } },
+    },
+  ];
+}
+
+/** The fleet's settings: `args` over DEVICE_FLEET_DEFAULTS, every problem reported in one error. */
+export function resolveDeviceFleetArgs(name: string, args: DeviceFleetArgs) {
+  const d = DEVICE_FLEET_DEFAULTS;
+  const check = new ArgsCheck(`DeviceFleet '${name}'`);
+  const prefix = args.prefix ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
+  const templateName = args.templateName ?? `${prefix}-fleet`;
+  check.expect(
+    /^[0-9A-Za-z_-]{1,36}$/.test(templateName),
+    `templateName '${templateName}' must be 1-36 letters, digits, _ or - (AWS IoT template names); pass templateName or a shorter prefix`,
+  );
+  const keys = args.lines.map(fleetLineKey);
+  const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (duplicate) check.add(`line ${duplicate} is listed twice`);
+  const tooLong = groupNameProblem(prefix, args.lines);
+  if (tooLong) check.add(tooLong);
+  const cfg = {
+    prefix,
+    templateName,
+    /** `<site>/<line>` of every line, in the order given. */
+    keys,
+    runtime: check.lambdaRuntime(args.runtime ?? d.runtime),
+    logRetentionDays: args.logRetentionDays ?? d.logRetentionDays,
+    deletionProtection: args.deletionProtection ?? d.deletionProtection,
+    timeoutSeconds: d.timeoutSeconds,
+    memoryMiB: d.memoryMiB,
+    hookPayloadVersion: d.hookPayloadVersion,
   };
+  check.done();
+  return cfg;
 }
 
 export class DeviceFleet extends pulumi.ComponentResource {
@@ -196,20 +226,8 @@ export class DeviceFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: DeviceFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:fleet:DeviceFleet", name, {}, opts);
-    const where = `DeviceFleet '${name}'`;
-    const d = DEVICE_FLEET_DEFAULTS;
-    const prefix = args.prefix ?? `${pulumi.getProject()}-${pulumi.getStack()}`;
-    const templateName = args.templateName ?? `${prefix}-fleet`;
-    if (!/^[0-9A-Za-z_-]{1,36}$/.test(templateName)) {
-      throw new Error(`${where}: templateName '${templateName}' must be 1-36 letters, digits, _ or - (AWS IoT template names); pass templateName or a shorter prefix`);
-    }
-    const keys = args.lines.map(fleetLineKey);
-    const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
-    if (duplicate) throw new Error(`${where}: line ${duplicate} is listed twice`);
-    const tooLong = groupNameProblem(prefix, args.lines);
-    if (tooLong) throw new Error(`${where}: ${tooLong}`);
-    const runtime = args.runtime ?? d.runtime;
-    checkLambdaRuntime(where, runtime);
+    const cfg = resolveDeviceFleetArgs(name, args);
+    const { prefix, templateName, keys, runtime } = cfg;
     const parent = { parent: this };
     const ctx = awsContext(this);
     const arnPrefix = pulumi.interpolate`arn:${ctx.partition}:iot:${ctx.region}:${ctx.accountId}`;
@@ -243,41 +261,33 @@ export class DeviceFleet extends pulumi.ComponentResource {
       attributes: [{ name: "serial", type: "S" }],
       serverSideEncryption: { enabled: true, kmsKeyArn: args.keyArn },
       pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: args.deletionProtection ?? true,
+      deletionProtectionEnabled: cfg.deletionProtection,
       tags: args.tags,
     }, parent);
 
-    this.hookLogGroup = new aws.cloudwatch.LogGroup(`${name}-hook-logs`, { retentionInDays: args.logRetentionDays ?? d.logRetentionDays, kmsKeyId: args.keyArn }, parent);
-    this.hookRole = new aws.iam.Role(`${name}-hook-role`, {
-      description: "Fleet pre-provisioning hook: read the serial allow-list",
-      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      tags: args.tags,
-    }, parent);
-    const hookPolicy = new aws.iam.RolePolicy(`${name}-hook-policy`, {
-      role: this.hookRole.id,
-      policy: pulumi.all([ctx.region, this.allowList.arn, args.keyArn, this.hookLogGroup.arn])
-        .apply(([region, tableArn, keyArn, logGroupArn]) => JSON.stringify(hookRolePolicy({ region, tableArn, keyArn, logGroupArn }))),
-    }, parent);
-    this.hookFunction = new aws.lambda.Function(`${name}-hook`, {
-      description: "Admits a device to fleet provisioning only under a serial number the plant registered",
-      runtime,
-      architectures: ["arm64"],
-      handler: "index.handler",
-      code: args.code ?? new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler("provisioning-hook").code) }),
-      role: this.hookRole.arn,
-      timeout: d.timeoutSeconds,
-      memorySize: d.memoryMiB,
-      loggingConfig: { logFormat: "JSON", logGroup: this.hookLogGroup.name },
-      environment: {
-        variables: {
-          ALLOW_LIST_TABLE: this.allowList.name,
-          FLEET_LINES: keys.join(","),
-          POWERTOOLS_SERVICE_NAME: "provisioning-hook",
-          POWERTOOLS_METRICS_NAMESPACE: "iotpipe",
-        },
+    // IoT calls the hook synchronously and treats a failure as a refusal: there is nothing to dead-letter.
+    const hook = encryptedFunction(
+      `${name}-hook`,
+      {
+        functionResourceName: `${name}-hook`,
+        description: "Admits a device to fleet provisioning only under a serial number the plant registered",
+        roleDescription: "Fleet pre-provisioning hook: read the serial allow-list",
+        keyArn: args.keyArn,
+        code: args.code ?? new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleHandler("provisioning-hook").code) }),
+        runtime,
+        timeoutSeconds: cfg.timeoutSeconds,
+        memoryMiB: cfg.memoryMiB,
+        logRetentionDays: cfg.logRetentionDays,
+        serviceName: "provisioning-hook",
+        environment: { ALLOW_LIST_TABLE: this.allowList.name, FLEET_LINES: keys.join(",") },
+        statements: pulumi.all([ctx.region, this.allowList.arn, args.keyArn]).apply(([region, tableArn, keyArn]) => hookStatements({ region, tableArn, keyArn })),
+        tags: args.tags,
       },
-      tags: args.tags,
-    }, { parent: this, dependsOn: [hookPolicy] });
+      parent,
+    );
+    this.hookFunction = hook.function;
+    this.hookRole = hook.role;
+    this.hookLogGroup = hook.logGroup;
 
     const templateArn = pulumi.interpolate`${arnPrefix}:provisioningtemplate/${templateName}`;
     // Confused-deputy guard: only this account's template of this name may invoke the hook.
@@ -311,7 +321,7 @@ export class DeviceFleet extends pulumi.ComponentResource {
       templateBody: pulumi.all([args.devicePolicyName, args.thingTypeName, args.fleetThingGroupName])
         .apply(([devicePolicyName, thingTypeName, fleetThingGroupName]) =>
           JSON.stringify(provisioningTemplateBody({ prefix, devicePolicyName, thingTypeName, fleetThingGroupName }))),
-      preProvisioningHook: { targetArn: this.hookFunction.arn, payloadVersion: d.hookPayloadVersion },
+      preProvisioningHook: { targetArn: this.hookFunction.arn, payloadVersion: cfg.hookPayloadVersion },
       tags: args.tags,
     }, { parent: this, dependsOn: [invokePermission, provisioningPolicy, ...Object.values(this.siteGroups), ...Object.values(this.lineGroups)] });
 

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { TOPIC } from "../contract/telemetry";
 import { INGEST_ERRORS } from "../lake/tables";
-import { awsContext, BucketRef, iotRuleSafeName, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
+import { ArgsCheck, awsContext, BucketRef, iotRuleSafeName, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
 
 /** Key prefix in the lake bucket where failed rule deliveries are kept (one JSON object per failed message). */
 export const INGEST_ERRORS_PREFIX = INGEST_ERRORS.name;
@@ -67,6 +67,21 @@ export interface DeviceIngestArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+export const DEVICE_INGEST_DEFAULTS = {
+  /** Every device in the thing group inherits the device policy. */
+  attachPolicyToThingGroup: true,
+};
+
+/** The ingest settings: `args` over DEVICE_INGEST_DEFAULTS, every problem reported in one error. */
+export function resolveDeviceIngestArgs(name: string, args: DeviceIngestArgs) {
+  const check = new ArgsCheck(`DeviceIngest '${name}'`);
+  const ruleName = args.ruleName ?? iotRuleSafeName(`${name}_${pulumi.getStack()}`);
+  check.expect(/^[A-Za-z0-9_]{1,128}$/.test(ruleName), `ruleName must be 1-128 letters, digits or underscores (AWS IoT rule names; got '${ruleName}')`);
+  const cfg = { ruleName, attachPolicyToThingGroup: args.attachPolicyToThingGroup ?? DEVICE_INGEST_DEFAULTS.attachPolicyToThingGroup };
+  check.done();
+  return cfg;
+}
+
 export class DeviceIngest extends pulumi.ComponentResource {
   readonly thingType: aws.iot.ThingType;
   /** The thing group, when this component created it. */
@@ -86,11 +101,8 @@ export class DeviceIngest extends pulumi.ComponentResource {
 
   constructor(name: string, args: DeviceIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:ingest:DeviceIngest", name, {}, opts);
-    const where = `DeviceIngest '${name}'`;
-    const ruleName = args.ruleName ?? iotRuleSafeName(`${name}_${pulumi.getStack()}`);
-    if (!/^[A-Za-z0-9_]{1,128}$/.test(ruleName)) {
-      throw new Error(`${where}: ruleName must be 1-128 letters, digits or underscores (AWS IoT rule names; got '${ruleName}')`);
-    }
+    const cfg = resolveDeviceIngestArgs(name, args);
+    const { ruleName } = cfg;
     const ctx = awsContext(this);
     const iotArn = (resource: string) => pulumi.interpolate`arn:${ctx.partition}:iot:${ctx.region}:${ctx.accountId}:${resource}`;
 
@@ -114,7 +126,7 @@ export class DeviceIngest extends pulumi.ComponentResource {
       { policy: policyJson(devicePolicyDocument(iotArn("client"), iotArn("topic"), ruleName)), tags: args.tags },
       { parent: this },
     );
-    if (args.attachPolicyToThingGroup ?? true) {
+    if (cfg.attachPolicyToThingGroup) {
       this.policyAttachment = new aws.iot.PolicyAttachment(
         `${name}-device-policy-attachment`,
         { policy: this.devicePolicy.name, target: thingGroupArn },

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext, checkIntRange, policyJson, POLICY_VERSION } from "./naming";
+import { ArgsCheck, awsContext, policyJson, POLICY_VERSION } from "./naming";
 
 /**
  * A service that must use the key itself (not through a role), for a resource encrypted with it:
@@ -35,7 +35,27 @@ export interface EncryptionKeyArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const DEFAULT_DELETION_WINDOW_DAYS = 30;
+export const ENCRYPTION_KEY_DEFAULTS = {
+  /** The longest recovery window: losing a key loses every object encrypted with it. */
+  deletionWindowInDays: 30,
+  /** No service uses the key directly until one is named. */
+  serviceUses: [] as KeyServiceUse[],
+};
+
+/** The key's settings: `args` over ENCRYPTION_KEY_DEFAULTS, every problem reported in one error. */
+export function resolveEncryptionKeyArgs(name: string, args: EncryptionKeyArgs) {
+  const d = ENCRYPTION_KEY_DEFAULTS;
+  const check = new ArgsCheck(`EncryptionKey '${name}'`);
+  const deletionWindowInDays = check.intRange("deletionWindowInDays", args.deletionWindowInDays ?? d.deletionWindowInDays, 7, 30);
+  const aliasName = args.aliasName ?? `alias/${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+  check.expect(
+    /^alias\/[A-Za-z0-9/_-]+$/.test(aliasName) && !aliasName.startsWith("alias/aws/"),
+    `aliasName must look like 'alias/<letters, digits, / _ ->' and not start with 'alias/aws/' (got '${aliasName}')`,
+  );
+  const cfg = { deletionWindowInDays, aliasName, description: args.description ?? `iotpipe ${name}`, serviceUses: args.serviceUses ?? d.serviceUses };
+  check.done();
+  return cfg;
+}
 
 /** Actions CloudWatch Logs needs on a log group's key (the set AWS documents for encrypted log groups). */
 const LOGS_KEY_ACTIONS = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
@@ -52,23 +72,17 @@ export class EncryptionKey extends pulumi.ComponentResource {
 
   constructor(name: string, args: EncryptionKeyArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:security:EncryptionKey", name, {}, opts);
-    const where = `EncryptionKey '${name}'`;
-    const deletionWindowInDays = checkIntRange(
-      where, "deletionWindowInDays", args.deletionWindowInDays ?? DEFAULT_DELETION_WINDOW_DAYS, 7, 30,
-    );
-    const aliasName = args.aliasName ?? `alias/${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
-    if (!/^alias\/[A-Za-z0-9/_-]+$/.test(aliasName) || aliasName.startsWith("alias/aws/")) {
-      throw new Error(`${where}: aliasName must look like 'alias/<letters, digits, / _ ->' and not start with 'alias/aws/' (got '${aliasName}')`);
-    }
+    const cfg = resolveEncryptionKeyArgs(name, args);
+    const { deletionWindowInDays, aliasName } = cfg;
 
     const ctx = awsContext(this);
     this.key = new aws.kms.Key(
       `${name}-key`,
       {
-        description: args.description ?? `iotpipe ${name}`,
+        description: cfg.description,
         enableKeyRotation: true,
         deletionWindowInDays,
-        policy: policyJson(keyPolicy(ctx, args.serviceUses ?? [])),
+        policy: policyJson(keyPolicy(ctx, cfg.serviceUses)),
         tags: args.tags,
       },
       { parent: this },

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { EncryptionKey } from "./encryption-key";
-import { awsContext, checkIntRange, policyJson, POLICY_VERSION } from "./naming";
+import { ArgsCheck, awsContext, policyJson, POLICY_VERSION } from "./naming";
 import { denyInsecureTransport } from "./core";
 
 /** Storage tiering for one key prefix: days after creation; each step must come after the previous one. */
@@ -65,7 +65,7 @@ export interface HardenedBucketArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const DEFAULTS = {
+export const HARDENED_BUCKET_DEFAULTS = {
   abortIncompleteUploadsAfterDays: 7,
   noncurrentVersionExpirationDays: 90,
   forceDestroy: false,
@@ -105,13 +105,9 @@ export class HardenedBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: HardenedBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:storage:HardenedBucket", name, {}, opts);
-    const where = `HardenedBucket '${name}'`;
+    const settings = resolveHardenedBucketArgs(name, args);
 
     if (args.existingBucketName !== undefined) {
-      const conflicting = CONFIGURING_OPTIONS.filter((option) => args[option] !== undefined);
-      if (conflicting.length > 0) {
-        throw new Error(`${where}: existingBucketName references a bucket without changing it; remove ${conflicting.join(", ")} or create a new bucket instead`);
-      }
       const ctx = awsContext(this);
       this.name = pulumi.output(args.existingBucketName);
       this.arn = pulumi.interpolate`arn:${ctx.partition}:s3:::${args.existingBucketName}`;
@@ -120,7 +116,6 @@ export class HardenedBucket extends pulumi.ComponentResource {
       return;
     }
 
-    const settings = validate(where, args);
     if (args.kmsKeyArn === undefined) {
       this.encryptionKey = new EncryptionKey(`${name}-key`, { description: `iotpipe bucket ${name}` }, { parent: this });
     }
@@ -200,65 +195,66 @@ interface LifecycleSettings {
   tiering: PrefixTiering[];
 }
 
-function validate(where: string, args: HardenedBucketArgs): LifecycleSettings {
+/** The bucket's settings: `args` over HARDENED_BUCKET_DEFAULTS, every problem reported in one error. */
+export function resolveHardenedBucketArgs(name: string, args: HardenedBucketArgs): LifecycleSettings {
+  const d = HARDENED_BUCKET_DEFAULTS;
+  const check = new ArgsCheck(`HardenedBucket '${name}'`);
+  if (args.existingBucketName !== undefined) {
+    const conflicting = CONFIGURING_OPTIONS.filter((option) => args[option] !== undefined);
+    check.expect(
+      conflicting.length === 0,
+      `existingBucketName references a bucket without changing it; remove ${conflicting.join(", ")} or create a new bucket instead`,
+    );
+  }
   const settings: LifecycleSettings = {
-    forceDestroy: args.forceDestroy ?? DEFAULTS.forceDestroy,
-    denyOtherEncryption: args.denyOtherEncryption ?? DEFAULTS.denyOtherEncryption,
-    abortIncompleteUploadsAfterDays: checkIntRange(
-      where, "abortIncompleteUploadsAfterDays", args.abortIncompleteUploadsAfterDays ?? DEFAULTS.abortIncompleteUploadsAfterDays, 1, 365,
-    ),
-    noncurrentVersionExpirationDays: checkIntRange(
-      where, "noncurrentVersionExpirationDays", args.noncurrentVersionExpirationDays ?? DEFAULTS.noncurrentVersionExpirationDays, 1, 36500,
-    ),
+    forceDestroy: args.forceDestroy ?? d.forceDestroy,
+    denyOtherEncryption: args.denyOtherEncryption ?? d.denyOtherEncryption,
+    abortIncompleteUploadsAfterDays: check.intRange("abortIncompleteUploadsAfterDays", args.abortIncompleteUploadsAfterDays ?? d.abortIncompleteUploadsAfterDays, 1, 365),
+    noncurrentVersionExpirationDays: check.intRange("noncurrentVersionExpirationDays", args.noncurrentVersionExpirationDays ?? d.noncurrentVersionExpirationDays, 1, 36500),
     tiering: args.tiering ?? [],
   };
   if (args.objectLock) {
-    if (args.objectLock.mode !== "COMPLIANCE" && args.objectLock.mode !== "GOVERNANCE") {
-      throw new Error(`${where}: objectLock.mode must be COMPLIANCE or GOVERNANCE (got '${args.objectLock.mode}')`);
-    }
-    checkIntRange(where, "objectLock.days", args.objectLock.days, 1, MAX_RETENTION_DAYS);
+    check.expect(
+      args.objectLock.mode === "COMPLIANCE" || args.objectLock.mode === "GOVERNANCE",
+      `objectLock.mode must be COMPLIANCE or GOVERNANCE (got '${args.objectLock.mode}')`,
+    );
+    check.intRange("objectLock.days", args.objectLock.days, 1, MAX_RETENTION_DAYS);
   }
   const prefixes = new Set<string>();
   for (const [i, rule] of settings.tiering.entries()) {
     const field = `tiering[${i}] (prefix '${rule.prefix}')`;
-    if (!rule.prefix) throw new Error(`${where}: tiering[${i}].prefix must be a non-empty key prefix such as 'raw/'`);
-    if (prefixes.has(rule.prefix)) throw new Error(`${where}: ${field} appears twice`);
+    if (!check.expect(Boolean(rule.prefix), `tiering[${i}].prefix must be a non-empty key prefix such as 'raw/'`)) continue;
+    check.expect(!prefixes.has(rule.prefix), `${field} appears twice`);
     prefixes.add(rule.prefix);
     const steps: [string, number | undefined][] = [
       ["infrequentAccessAfterDays", rule.infrequentAccessAfterDays],
       ["glacierAfterDays", rule.glacierAfterDays],
       ["expireAfterDays", rule.expireAfterDays],
     ];
-    if (steps.every(([, days]) => days === undefined)) {
-      throw new Error(`${where}: ${field} sets no transition or expiration`);
-    }
+    check.expect(steps.some(([, days]) => days !== undefined), `${field} sets no transition or expiration`);
     let previous: [string, number] | undefined;
     for (const [step, days] of steps) {
       if (days === undefined) continue;
-      checkIntRange(where, `${field}.${step}`, days, 1, 36500);
-      if (previous && days <= previous[1]) {
-        throw new Error(`${where}: ${field}.${step} (${days}) must be later than ${previous[0]} (${previous[1]})`);
-      }
+      check.intRange(`${field}.${step}`, days, 1, 36500);
+      if (previous) check.expect(days > previous[1], `${field}.${step} (${days}) must be later than ${previous[0]} (${previous[1]})`);
       previous = [step, days];
     }
-    if (rule.infrequentAccessAfterDays !== undefined && rule.infrequentAccessAfterDays < MIN_DAYS_BEFORE_STANDARD_IA) {
-      throw new Error(`${where}: ${field}.infrequentAccessAfterDays must be at least ${MIN_DAYS_BEFORE_STANDARD_IA} (S3 rule)`);
-    }
-    if (
-      rule.infrequentAccessAfterDays !== undefined &&
-      rule.glacierAfterDays !== undefined &&
-      rule.glacierAfterDays - rule.infrequentAccessAfterDays < MIN_DAYS_IN_STANDARD_IA
-    ) {
-      throw new Error(
-        `${where}: ${field}.glacierAfterDays (${rule.glacierAfterDays}) must be at least ${MIN_DAYS_IN_STANDARD_IA} days after ` +
-          `infrequentAccessAfterDays (${rule.infrequentAccessAfterDays}) (S3 rule)`,
-      );
-    }
+    check.expect(
+      rule.infrequentAccessAfterDays === undefined || rule.infrequentAccessAfterDays >= MIN_DAYS_BEFORE_STANDARD_IA,
+      `${field}.infrequentAccessAfterDays must be at least ${MIN_DAYS_BEFORE_STANDARD_IA} (S3 rule)`,
+    );
+    check.expect(
+      rule.infrequentAccessAfterDays === undefined ||
+        rule.glacierAfterDays === undefined ||
+        rule.glacierAfterDays - rule.infrequentAccessAfterDays >= MIN_DAYS_IN_STANDARD_IA,
+      `${field}.glacierAfterDays (${rule.glacierAfterDays}) must be at least ${MIN_DAYS_IN_STANDARD_IA} days after ` +
+        `infrequentAccessAfterDays (${rule.infrequentAccessAfterDays}) (S3 rule)`,
+    );
   }
+  check.done();
   return settings;
 }
 
-/** Lifecycle rules: bucket-wide hygiene first, then one rule per tiered prefix. */
 export function lifecycleRules(settings: Pick<LifecycleSettings, "abortIncompleteUploadsAfterDays" | "noncurrentVersionExpirationDays" | "tiering">): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
   return [
     {

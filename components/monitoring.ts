@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext, POLICY_VERSION } from "./naming";
+import { ArgsCheck, awsContext, POLICY_VERSION } from "./naming";
 import { type AlarmSpec, denyInsecureTransport, metricAlarm } from "./core";
 
 /** Alarm thresholds. Each names its unit; each reason says what crossing it means for the pipeline. */
@@ -358,6 +358,35 @@ export function quarantineRateQueries(q: QuarantineRateSource): aws.types.input.
 /** 0 when no raw records arrived (no division by zero, no alarm on an idle pipeline). */
 export const QUARANTINE_RATE_EXPRESSION = "IF(FILL(raw, 0) > 0, 100 * FILL(quarantined, 0) / FILL(raw, 0), 0)";
 
+export const MONITORING_DEFAULTS = {
+  thresholds: DEFAULT_THRESHOLDS,
+  /** Nobody is subscribed until named: an unconfirmed subscription would only bounce. */
+  emails: [] as string[],
+};
+
+/** The monitoring settings: `args` over MONITORING_DEFAULTS, every problem reported in one error. */
+export function resolveMonitoringArgs(name: string, args: MonitoringArgs) {
+  const d = MONITORING_DEFAULTS;
+  const check = new ArgsCheck(`Monitoring '${name}'`);
+  const emails = args.emails ?? d.emails;
+  if (args.existingTopicArn !== undefined) {
+    check.expect(args.keyArn === undefined && emails.length === 0, "existingTopicArn reuses a topic; keyArn and emails are for a new topic: pass one or the other");
+  } else {
+    check.expect(args.keyArn !== undefined, "keyArn is required to create the encrypted operators' topic (or pass existingTopicArn)");
+  }
+  for (const email of emails) check.expect(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `'${email}' is not an e-mail address`);
+  // Scoped by project and stack: dashboard names are per account, and two stacks may share one.
+  const dashboardName = args.dashboardName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
+  check.expect(/^[A-Za-z0-9_-]{1,255}$/.test(dashboardName), `dashboard name '${dashboardName}' may only hold letters, digits, - and _`);
+  const thresholds = { ...d.thresholds, ...(args.thresholds ?? {}) };
+  for (const [key, value] of Object.entries(thresholds)) {
+    check.expect(typeof value === "number" && Number.isFinite(value) && value >= 0, `threshold ${key} must be a finite number >= 0, got ${value}`);
+  }
+  check.expect(thresholds.throttledMinutesOf5 >= 1 && thresholds.throttledMinutesOf5 <= 5, `throttledMinutesOf5 must be 1-5, got ${thresholds.throttledMinutesOf5}`);
+  check.done();
+  return { emails, dashboardName, thresholds };
+}
+
 export class Monitoring extends pulumi.ComponentResource {
   /** The operators' topic (when created here). */
   readonly topic?: aws.sns.Topic;
@@ -371,30 +400,9 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:monitoring:Monitoring", name, {}, opts);
+    const cfg = resolveMonitoringArgs(name, args);
+    const { dashboardName, thresholds } = cfg;
     const parent = { parent: this };
-    if (args.existingTopicArn !== undefined && (args.keyArn !== undefined || (args.emails ?? []).length > 0)) {
-      throw new Error(`Monitoring '${name}': existingTopicArn reuses a topic; keyArn and emails are for a new topic: pass one or the other`);
-    }
-    if (args.existingTopicArn === undefined && args.keyArn === undefined) {
-      throw new Error(`Monitoring '${name}': keyArn is required to create the encrypted operators' topic (or pass existingTopicArn)`);
-    }
-    for (const email of args.emails ?? []) {
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new Error(`Monitoring '${name}': '${email}' is not an e-mail address`);
-    }
-    // Scoped by project and stack: dashboard names are per account, and two stacks may share one.
-    const dashboardName = args.dashboardName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
-    if (!/^[A-Za-z0-9_-]{1,255}$/.test(dashboardName)) {
-      throw new Error(`Monitoring '${name}': dashboard name '${dashboardName}' may only hold letters, digits, - and _`);
-    }
-    const thresholds = { ...DEFAULT_THRESHOLDS, ...(args.thresholds ?? {}) };
-    for (const [key, value] of Object.entries(thresholds)) {
-      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-        throw new Error(`Monitoring '${name}': threshold ${key} must be a finite number >= 0, got ${value}`);
-      }
-    }
-    if (thresholds.throttledMinutesOf5 < 1 || thresholds.throttledMinutesOf5 > 5) {
-      throw new Error(`Monitoring '${name}': throttledMinutesOf5 must be 1-5, got ${thresholds.throttledMinutesOf5}`);
-    }
     const ctx = awsContext(this);
 
     if (args.existingTopicArn !== undefined) {
@@ -425,7 +433,7 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         parent,
       );
-      (args.emails ?? []).forEach((email, i) => {
+      cfg.emails.forEach((email, i) => {
         new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, parent);
       });
       this.topic = topic;

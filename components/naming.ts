@@ -42,22 +42,74 @@ export function iotRuleSafeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 128);
 }
 
-/** Fails unless `value` is an integer in [min, max]; the message names the component and the field. */
-export function checkIntRange(where: string, field: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${where}: ${field} must be an integer from ${min} to ${max} (got ${value})`);
-  }
-  return value;
-}
-
 /** Node.js Lambda runtimes a function can still be created on (nodejs20.x creation is blocked since 2026-08-31). */
 export const LAMBDA_NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
 export type LambdaNodeRuntime = (typeof LAMBDA_NODE_RUNTIMES)[number];
 
-/** Fails unless `runtime` is one of LAMBDA_NODE_RUNTIMES; the message names the component. */
-export function checkLambdaRuntime(where: string, runtime: string): void {
-  if (!(LAMBDA_NODE_RUNTIMES as readonly string[]).includes(runtime)) {
-    throw new Error(`${where}: runtime '${runtime}' must be ${LAMBDA_NODE_RUNTIMES.join(" or ")} (nodejs20.x can no longer be created)`);
+/** A component's arguments are invalid: every problem found, each naming its field and what to pass instead. */
+export class ComponentArgsError extends Error {
+  constructor(
+    readonly component: string,
+    readonly problems: string[],
+  ) {
+    super(
+      problems.length === 1
+        ? `${component}: ${problems[0]}`
+        : `${component}: ${problems.length} problems with its arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "ComponentArgsError";
+  }
+}
+
+/**
+ * Collects what is wrong with a component's arguments, so that its one resolve step (`resolve<Component>Args`)
+ * reports every problem in one error instead of the first one it met.
+ */
+export class ArgsCheck {
+  private readonly problems: string[] = [];
+
+  /** `where` names the instance: `AlertNotifier 'alerts'`. */
+  constructor(readonly where: string) {}
+
+  /** Records `problem`. */
+  add(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  /** Records `problem` unless `ok`; returns `ok`. */
+  expect(ok: boolean, problem: string): boolean {
+    if (!ok) this.add(problem);
+    return ok;
+  }
+
+  /** `value`, recording a problem naming `field` unless it is an integer in [min, max]. */
+  intRange(field: string, value: number, min: number, max: number): number {
+    this.expect(Number.isInteger(value) && value >= min && value <= max, `${field} must be an integer from ${min} to ${max} (got ${value})`);
+    return value;
+  }
+
+  /** `runtime`, recording a problem unless it is one of LAMBDA_NODE_RUNTIMES. */
+  lambdaRuntime(runtime: string): LambdaNodeRuntime {
+    this.expect(
+      (LAMBDA_NODE_RUNTIMES as readonly string[]).includes(runtime),
+      `runtime '${runtime}' must be ${LAMBDA_NODE_RUNTIMES.join(" or ")} (nodejs20.x can no longer be created)`,
+    );
+    return runtime as LambdaNodeRuntime;
+  }
+
+  /** What `check` returns; a check shared with other code that throws has its message recorded instead. */
+  attempt<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (error) {
+      this.add(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  }
+
+  /** Throws one ComponentArgsError listing every problem recorded, if there is any. */
+  done(): void {
+    if (this.problems.length > 0) throw new ComponentArgsError(this.where, this.problems);
   }
 }
 

@@ -14,7 +14,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext, POLICY_VERSION, serviceTrustPolicy } from "./naming";
+import { ArgsCheck, awsContext, POLICY_VERSION, serviceTrustPolicy } from "./naming";
+import { encryptedLogGroup } from "./core";
 import {
   DELIVERY_ERRORS, DEVICE_REGISTRY, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
   projectionLocationTemplate,
@@ -266,40 +267,35 @@ export function glueDatabaseNameFrom(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
 
-function validate(name: string, args: ParquetLakeArgs) {
+/** The lake's settings: `args` over PARQUET_LAKE_DEFAULTS, every problem reported in one error. */
+export function resolveParquetLakeArgs(name: string, args: ParquetLakeArgs) {
   const d = PARQUET_LAKE_DEFAULTS;
-  if (args.databaseName !== undefined && args.existingDatabaseName !== undefined) {
-    throw new Error(`ParquetLake '${name}': set either databaseName (create) or existingDatabaseName (reuse), not both`);
-  }
+  const check = new ArgsCheck(`ParquetLake '${name}'`);
+  check.expect(args.databaseName === undefined || args.existingDatabaseName === undefined, "set either databaseName (create) or existingDatabaseName (reuse), not both");
   // Scoped by project and stack: Glue names are per account and region, and two stacks may share both.
   const databaseName = args.existingDatabaseName ?? args.databaseName ?? glueDatabaseNameFrom(`${pulumi.getProject()}_${pulumi.getStack()}_${name}`);
-  if (!GLUE_NAME.test(databaseName)) {
-    throw new Error(`ParquetLake '${name}': Glue database name '${databaseName}' must be lowercase letters, digits and _ only`);
-  }
+  check.expect(GLUE_NAME.test(databaseName), `Glue database name '${databaseName}' must be lowercase letters, digits and _ only`);
   const lakeStartDate = args.lakeStartDate ?? d.lakeStartDate;
   const start = /^\d{4}-\d{2}-\d{2}$/.test(lakeStartDate) ? new Date(`${lakeStartDate}T00:00:00Z`) : undefined;
-  if (!start || isNaN(start.getTime()) || start.toISOString().slice(0, 10) !== lakeStartDate || start.getTime() > Date.now()) {
-    throw new Error(`ParquetLake '${name}': lakeStartDate '${lakeStartDate}' must be a past date as yyyy-MM-dd (e.g. 2020-01-01)`);
-  }
+  check.expect(
+    start !== undefined && !isNaN(start.getTime()) && start.toISOString().slice(0, 10) === lakeStartDate && start.getTime() <= Date.now(),
+    `lakeStartDate '${lakeStartDate}' must be a past date as yyyy-MM-dd (e.g. 2020-01-01)`,
+  );
   const bufferingSizeMiB = args.bufferingSizeMiB ?? d.bufferingSizeMiB;
-  if (!Number.isInteger(bufferingSizeMiB) || bufferingSizeMiB < MIN_PARQUET_BUFFER_MIB || bufferingSizeMiB > MAX_BUFFER_MIB) {
-    throw new Error(
-      `ParquetLake '${name}': bufferingSizeMiB ${bufferingSizeMiB} must be an integer from ${MIN_PARQUET_BUFFER_MIB} ` +
-        `(Firehose's minimum for Parquet conversion) to ${MAX_BUFFER_MIB}`,
-    );
-  }
+  check.expect(
+    Number.isInteger(bufferingSizeMiB) && bufferingSizeMiB >= MIN_PARQUET_BUFFER_MIB && bufferingSizeMiB <= MAX_BUFFER_MIB,
+    `bufferingSizeMiB ${bufferingSizeMiB} must be an integer from ${MIN_PARQUET_BUFFER_MIB} (Firehose's minimum for Parquet conversion) to ${MAX_BUFFER_MIB}`,
+  );
   const bufferingIntervalSeconds = args.bufferingIntervalSeconds ?? d.bufferingIntervalSeconds;
-  if (
-    !Number.isInteger(bufferingIntervalSeconds) ||
-    bufferingIntervalSeconds < MIN_BUFFER_INTERVAL_SECONDS ||
-    bufferingIntervalSeconds > MAX_BUFFER_INTERVAL_SECONDS
-  ) {
-    throw new Error(
-      `ParquetLake '${name}': bufferingIntervalSeconds ${bufferingIntervalSeconds} must be an integer from ` +
-        `${MIN_BUFFER_INTERVAL_SECONDS} to ${MAX_BUFFER_INTERVAL_SECONDS}`,
-    );
-  }
-  const sources = Object.entries(args.sources ?? {}).map(([table, source]) => ({ table: lakeTable(table), source }));
+  check.expect(
+    Number.isInteger(bufferingIntervalSeconds) && bufferingIntervalSeconds >= MIN_BUFFER_INTERVAL_SECONDS && bufferingIntervalSeconds <= MAX_BUFFER_INTERVAL_SECONDS,
+    `bufferingIntervalSeconds ${bufferingIntervalSeconds} must be an integer from ${MIN_BUFFER_INTERVAL_SECONDS} to ${MAX_BUFFER_INTERVAL_SECONDS}`,
+  );
+  const sources = Object.entries(args.sources ?? {}).flatMap(([table, source]) => {
+    const known = check.attempt(() => lakeTable(table));
+    return known ? [{ table: known, source }] : [];
+  });
+  check.done();
   return {
     databaseName,
     lakeStartDate,
@@ -331,7 +327,7 @@ export class ParquetLake extends pulumi.ComponentResource {
 
   constructor(name: string, args: ParquetLakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:lake:ParquetLake", name, {}, opts);
-    const cfg = validate(name, args);
+    const cfg = resolveParquetLakeArgs(name, args);
     const parent = { parent: this };
 
     let databaseArn: pulumi.Output<string>;
@@ -427,11 +423,7 @@ export class ParquetLake extends pulumi.ComponentResource {
       });
     }
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-firehose-logs`,
-      { retentionInDays: cfg.logRetentionDays, kmsKeyId: args.logKmsKeyArn ?? args.lakeKeyArn },
-      parent,
-    );
+    this.logGroup = encryptedLogGroup(`${name}-firehose-logs`, { keyArn: args.logKmsKeyArn ?? args.lakeKeyArn, retentionDays: cfg.logRetentionDays }, parent);
 
     const delivery: DeliveryContext = {
       name,

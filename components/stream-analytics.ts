@@ -16,7 +16,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { awsContext, BucketRef, checkIntRange, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
+import { ArgsCheck, awsContext, BucketRef, policyJson, POLICY_VERSION, serviceTrustPolicy, StreamRef } from "./naming";
+import { encryptedLogGroup } from "./core";
 import type { FlinkSqlFile } from "../analytics/flink";
 
 export const FLINK_RUNTIME = "FLINK-1_20";
@@ -139,7 +140,7 @@ export interface StreamAnalyticsArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const DEFAULTS = {
+export const STREAM_ANALYTICS_DEFAULTS = {
   propertyGroupId: "iotpipe",
   checkpointIntervalMs: 60_000,
   minPauseBetweenCheckpointsMs: 5_000,
@@ -270,12 +271,8 @@ export class StreamAnalytics extends pulumi.ComponentResource {
 
   constructor(name: string, args: StreamAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:analytics:StreamAnalytics", name, {}, opts);
-    const where = `StreamAnalytics '${name}'`;
-    const s = settings(where, name, args);
-    // Everything that can fail is checked before any child resource exists.
-    const bundle = args.artifact
-      ? undefined
-      : buildFlinkCodeBundle(args.codeDirectory ?? path.join(REPO_ROOT, "flink-app"), args.sqlFiles ?? []);
+    const s = resolveStreamAnalyticsArgs(name, args);
+    const bundle = s.bundle;
     this.codeBundle = bundle;
     this.sqlSha256 = bundle ? bundle.sqlSha256 : args.artifact!.sqlSha256;
     const sqlSha256 = this.sqlSha256;
@@ -288,8 +285,6 @@ export class StreamAnalytics extends pulumi.ComponentResource {
       [PROPERTY_KEYS.efoConsumerName]: s.applicationName,
       [PROPERTY_KEYS.startPosition]: this.restorePlan.startPosition,
     };
-    const reused = Object.keys(args.extraProperties ?? {}).filter((k) => k in appProperties || k === PROPERTY_KEYS.region);
-    if (reused.length > 0) throw new Error(`${where}: extraProperties must not override ${reused.join(", ")} (set by the component)`);
     const ctx = awsContext(this);
     appProperties[PROPERTY_KEYS.region] = ctx.region;
 
@@ -308,9 +303,9 @@ export class StreamAnalytics extends pulumi.ComponentResource {
     }
 
     const logGroupName = `/aws/kinesis-analytics/${s.applicationName}`;
-    this.logGroup = new aws.cloudwatch.LogGroup(
+    this.logGroup = encryptedLogGroup(
       `${name}-logs`,
-      { name: logGroupName, retentionInDays: s.logRetentionDays, kmsKeyId: args.logKmsKeyArn ?? args.streamKeyArn, tags: args.tags },
+      { logGroupName, keyArn: args.logKmsKeyArn ?? args.streamKeyArn, retentionDays: s.logRetentionDays, tags: args.tags },
       { parent: this },
     );
     this.logStream = new aws.cloudwatch.LogStream(`${name}-log-stream`, { name: LOG_STREAM_NAME, logGroupName: this.logGroup.name }, { parent: this });
@@ -406,61 +401,54 @@ export class StreamAnalytics extends pulumi.ComponentResource {
   }
 }
 
-interface Settings {
-  applicationName: string;
-  propertyGroupId: string;
-  checkpointIntervalMs: number;
-  minPauseBetweenCheckpointsMs: number;
-  parallelism: number;
-  parallelismPerKpu: number;
-  autoScalingEnabled: boolean;
-  metricsLevel: string;
-  enhancedFanOut: boolean;
-  logRetentionDays: number;
-  startApplication: boolean;
-}
-
-function settings(where: string, name: string, args: StreamAnalyticsArgs): Settings {
+/**
+ * The application's settings and its code bundle (read from disk now): `args` over STREAM_ANALYTICS_DEFAULTS, every
+ * problem reported in one error, so everything that can fail is checked before any child resource exists.
+ */
+export function resolveStreamAnalyticsArgs(name: string, args: StreamAnalyticsArgs) {
+  const d = STREAM_ANALYTICS_DEFAULTS;
+  const check = new ArgsCheck(`StreamAnalytics '${name}'`);
   const localCode = [
     ["codeBucket", args.codeBucket], ["codeBucketKeyArn", args.codeBucketKeyArn], ["codeDirectory", args.codeDirectory], ["sqlFiles", args.sqlFiles],
   ].filter(([, v]) => v !== undefined).map(([k]) => k as string);
-  if (args.artifact && localCode.length > 0) {
-    throw new Error(`${where}: pass either artifact (a prebuilt zip) or the code to build (${localCode.join(", ")}), not both`);
-  }
-  if (!args.artifact && !args.codeBucket) {
-    throw new Error(`${where}: codeBucket is required to upload the built code zip (or pass a prebuilt artifact)`);
-  }
+  check.expect(!args.artifact || localCode.length === 0, `pass either artifact (a prebuilt zip) or the code to build (${localCode.join(", ")}), not both`);
+  check.expect(Boolean(args.artifact || args.codeBucket), "codeBucket is required to upload the built code zip (or pass a prebuilt artifact)");
   const outputs = Object.keys(args.sinkStreams);
-  if (outputs.length === 0) throw new Error(`${where}: sinkStreams must name at least one output stream`);
-  const badOutput = outputs.find((o) => !/^[a-z][a-z0-9_]*$/.test(o) || o === "raw");
-  if (badOutput !== undefined) {
-    throw new Error(`${where}: sink stream name '${badOutput}' must be snake_case and not 'raw' (it becomes the property '${badOutput}.stream.arn')`);
+  check.expect(outputs.length > 0, "sinkStreams must name at least one output stream");
+  for (const output of outputs.filter((o) => !/^[a-z][a-z0-9_]*$/.test(o) || o === "raw")) {
+    check.add(`sink stream name '${output}' must be snake_case and not 'raw' (it becomes the property '${output}.stream.arn')`);
   }
+  const componentProperties = [
+    PROPERTY_KEYS.region, PROPERTY_KEYS.rawStreamArn, ...outputs.map(PROPERTY_KEYS.outputStreamArn),
+    // A prebuilt artifact may name its own SQL files; the built zip's are the component's.
+    ...(args.artifact ? [] : [PROPERTY_KEYS.sqlFiles]),
+    PROPERTY_KEYS.readerType, PROPERTY_KEYS.efoConsumerName, PROPERTY_KEYS.startPosition,
+  ] as string[];
+  const reused = Object.keys(args.extraProperties ?? {}).filter((k) => componentProperties.includes(k));
+  check.expect(reused.length === 0, `extraProperties must not override ${reused.join(", ")} (set by the component)`);
   const applicationName = args.applicationName ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}`;
-  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(applicationName)) {
-    throw new Error(`${where}: applicationName must be 1-128 letters, digits, _ . - (got '${applicationName}')`);
-  }
-  const logRetentionDays = args.logRetentionDays ?? DEFAULTS.logRetentionDays;
-  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    throw new Error(`${where}: logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
-  }
-  const metricsLevel = args.metricsLevel ?? DEFAULTS.metricsLevel;
-  if (!["APPLICATION", "OPERATOR", "TASK", "PARALLELISM"].includes(metricsLevel)) {
-    throw new Error(`${where}: metricsLevel must be APPLICATION, OPERATOR, TASK or PARALLELISM (got '${metricsLevel}')`);
-  }
-  return {
+  check.expect(/^[A-Za-z0-9_.-]{1,128}$/.test(applicationName), `applicationName must be 1-128 letters, digits, _ . - (got '${applicationName}')`);
+  const logRetentionDays = args.logRetentionDays ?? d.logRetentionDays;
+  check.expect(LOG_RETENTION_DAYS.includes(logRetentionDays), `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (got ${logRetentionDays})`);
+  const metricsLevel = args.metricsLevel ?? d.metricsLevel;
+  check.expect(["APPLICATION", "OPERATOR", "TASK", "PARALLELISM"].includes(metricsLevel), `metricsLevel must be APPLICATION, OPERATOR, TASK or PARALLELISM (got '${metricsLevel}')`);
+  const cfg = {
     applicationName,
-    propertyGroupId: args.propertyGroupId ?? DEFAULTS.propertyGroupId,
-    checkpointIntervalMs: checkIntRange(where, "checkpointIntervalMs", args.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs, 1_000, 3_600_000),
-    minPauseBetweenCheckpointsMs: checkIntRange(where, "minPauseBetweenCheckpointsMs", args.minPauseBetweenCheckpointsMs ?? DEFAULTS.minPauseBetweenCheckpointsMs, 0, 3_600_000),
-    parallelism: checkIntRange(where, "parallelism", args.parallelism ?? DEFAULTS.parallelism, 1, 1_000),
-    parallelismPerKpu: checkIntRange(where, "parallelismPerKpu", args.parallelismPerKpu ?? DEFAULTS.parallelismPerKpu, 1, 8),
-    autoScalingEnabled: args.autoScalingEnabled ?? DEFAULTS.autoScalingEnabled,
+    propertyGroupId: args.propertyGroupId ?? d.propertyGroupId,
+    checkpointIntervalMs: check.intRange("checkpointIntervalMs", args.checkpointIntervalMs ?? d.checkpointIntervalMs, 1_000, 3_600_000),
+    minPauseBetweenCheckpointsMs: check.intRange("minPauseBetweenCheckpointsMs", args.minPauseBetweenCheckpointsMs ?? d.minPauseBetweenCheckpointsMs, 0, 3_600_000),
+    parallelism: check.intRange("parallelism", args.parallelism ?? d.parallelism, 1, 1_000),
+    parallelismPerKpu: check.intRange("parallelismPerKpu", args.parallelismPerKpu ?? d.parallelismPerKpu, 1, 8),
+    autoScalingEnabled: args.autoScalingEnabled ?? d.autoScalingEnabled,
     metricsLevel,
-    enhancedFanOut: args.enhancedFanOut ?? DEFAULTS.enhancedFanOut,
+    enhancedFanOut: args.enhancedFanOut ?? d.enhancedFanOut,
     logRetentionDays,
-    startApplication: args.startApplication ?? DEFAULTS.startApplication,
+    startApplication: args.startApplication ?? d.startApplication,
+    /** The zip built from the repository's runner and the stack's SQL; undefined with a prebuilt artifact. */
+    bundle: args.artifact ? undefined : check.attempt(() => buildFlinkCodeBundle(args.codeDirectory ?? path.join(REPO_ROOT, "flink-app"), args.sqlFiles ?? [])),
   };
+  check.done();
+  return cfg;
 }
 
 /** Inputs of the service role policy. */

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { LAKE_TABLES } from "../lake/tables";
 import { EncryptionKey } from "./encryption-key";
-import { checkIntRange } from "./naming";
+import { ArgsCheck } from "./naming";
 
 /** Kinesis write limits per shard. */
 export const SHARD_LIMITS = { bytesPerSecond: 1024 * 1024, recordsPerSecond: 1000 } as const;
@@ -72,7 +72,38 @@ export interface TelemetryStreamsArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-const DEFAULT_RETENTION_HOURS = 24;
+export const TELEMETRY_STREAMS_DEFAULTS = {
+  /** Kinesis' included retention: a consumer down for a day loses nothing. */
+  retentionHours: 24,
+  capacity: { mode: "ON_DEMAND" } as StreamCapacity,
+  /** One output stream per lake table. */
+  outputNames: LAKE_TABLES.map((t) => t.name),
+};
+
+/** The streams' settings and shard counts: `args` over TELEMETRY_STREAMS_DEFAULTS, every problem reported in one error. */
+export function resolveTelemetryStreamsArgs(name: string, args: TelemetryStreamsArgs) {
+  const d = TELEMETRY_STREAMS_DEFAULTS;
+  const check = new ArgsCheck(`TelemetryStreams '${name}'`);
+  const retentionPeriod = check.intRange("retentionHours", args.retentionHours ?? d.retentionHours, RETENTION_HOURS.min, RETENTION_HOURS.max);
+  const outputNames = args.outputNames ?? d.outputNames;
+  checkOutputNames(check, outputNames);
+  const capacity = args.capacity ?? d.capacity;
+  let shardCounts: { raw: number; output: number } | undefined;
+  let shardsByStream: Record<string, number> | undefined;
+  if (capacity.mode === "PROVISIONED") {
+    if ("shards" in capacity) {
+      shardsByStream = givenShards(check, capacity, outputNames);
+    } else {
+      const counts = provisionedShards(check, capacity);
+      shardCounts = counts;
+      shardsByStream = counts && Object.fromEntries([["raw", counts.raw], ...outputNames.map((o) => [o, counts.output])]);
+    }
+  } else {
+    check.expect(capacity.mode === "ON_DEMAND", `capacity.mode must be ON_DEMAND or PROVISIONED (got '${(capacity as { mode: string }).mode}')`);
+  }
+  check.done();
+  return { retentionPeriod, outputNames, streamMode: capacity.mode, shardCounts, shardsByStream };
+}
 
 export class TelemetryStreams extends pulumi.ComponentResource {
   /** The raw telemetry stream (IoT rule → Flink). */
@@ -90,22 +121,10 @@ export class TelemetryStreams extends pulumi.ComponentResource {
 
   constructor(name: string, args: TelemetryStreamsArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("iotpipe:streaming:TelemetryStreams", name, {}, opts);
-    const where = `TelemetryStreams '${name}'`;
-    const retentionPeriod = checkIntRange(where, "retentionHours", args.retentionHours ?? DEFAULT_RETENTION_HOURS, RETENTION_HOURS.min, RETENTION_HOURS.max);
-    const outputNames = checkOutputNames(where, args.outputNames ?? LAKE_TABLES.map((t) => t.name));
-    const capacity = args.capacity ?? { mode: "ON_DEMAND" };
-    if (capacity.mode !== "ON_DEMAND" && capacity.mode !== "PROVISIONED") {
-      throw new Error(`${where}: capacity.mode must be ON_DEMAND or PROVISIONED (got '${(capacity as { mode: string }).mode}')`);
-    }
-    if (capacity.mode === "PROVISIONED") {
-      if ("shards" in capacity) {
-        this.shardsByStream = givenShards(where, capacity, outputNames);
-      } else {
-        this.shardCounts = provisionedShards(where, capacity);
-        const counts = this.shardCounts;
-        this.shardsByStream = Object.fromEntries([["raw", counts.raw], ...outputNames.map((o) => [o, counts.output])]);
-      }
-    }
+    const cfg = resolveTelemetryStreamsArgs(name, args);
+    const { retentionPeriod, outputNames } = cfg;
+    this.shardCounts = cfg.shardCounts;
+    this.shardsByStream = cfg.shardsByStream;
 
     if (args.kmsKeyArn === undefined) {
       this.encryptionKey = new EncryptionKey(`${name}-key`, { description: `iotpipe streams ${name}` }, { parent: this });
@@ -119,7 +138,7 @@ export class TelemetryStreams extends pulumi.ComponentResource {
           encryptionType: "KMS",
           kmsKeyId: this.kmsKeyArn,
           retentionPeriod,
-          streamModeDetails: { streamMode: capacity.mode },
+          streamModeDetails: { streamMode: cfg.streamMode },
           shardCount,
           // Flink registers enhanced fan-out consumers; destroying a stream must not be blocked by them.
           enforceConsumerDeletion: true,
@@ -139,41 +158,39 @@ export class TelemetryStreams extends pulumi.ComponentResource {
   }
 }
 
-function checkOutputNames(where: string, names: string[]): string[] {
-  if (names.length === 0) throw new Error(`${where}: outputNames must name at least one output stream`);
+function checkOutputNames(check: ArgsCheck, names: string[]): void {
+  check.expect(names.length > 0, "outputNames must name at least one output stream");
   for (const n of names) {
-    if (!/^[a-z][a-z0-9_]*$/.test(n)) throw new Error(`${where}: output name '${n}' must be snake_case (a-z, 0-9, _), like the lake tables`);
-    if (n === "raw") throw new Error(`${where}: output name 'raw' is reserved for the raw telemetry stream`);
+    check.expect(/^[a-z][a-z0-9_]*$/.test(n), `output name '${n}' must be snake_case (a-z, 0-9, _), like the lake tables`);
+    check.expect(n !== "raw", "output name 'raw' is reserved for the raw telemetry stream");
   }
   const dupes = names.filter((n, i) => names.indexOf(n) !== i);
-  if (dupes.length > 0) throw new Error(`${where}: output names must be unique; repeated: ${[...new Set(dupes)].join(", ")}`);
-  return names;
+  check.expect(dupes.length === 0, `output names must be unique; repeated: ${[...new Set(dupes)].join(", ")}`);
 }
 
 /**
  * Shard counts in provisioned mode. Raw records are device messages. Output records are at most one per reading
  * and each is smaller than the message it came from, so sizing every output like a stream of `readings/s`
  * records of message size is an upper bound (generous for the low-volume aggregates and alerts, which still
- * need the one-shard minimum).
+ * need the one-shard minimum). Undefined when a figure is missing or not positive (recorded in `check`).
  */
-function provisionedShards(where: string, c: ProvisionedCapacity): { raw: number; output: number } {
-  const positive = (field: string, v: number | undefined) => {
-    if (v === undefined || !Number.isFinite(v) || v <= 0) throw new Error(`${where}: capacity.${field} must be a positive number (got ${v})`);
-    return v;
-  };
+function provisionedShards(check: ArgsCheck, c: ProvisionedCapacity): { raw: number; output: number } | undefined {
+  const positive = (field: string, v: number | undefined) =>
+    check.expect(v !== undefined && Number.isFinite(v) && v > 0, `capacity.${field} must be a positive number (got ${v})`) ? (v as number) : undefined;
   const readings = positive("expectedReadingsPerSecond", c.expectedReadingsPerSecond);
   const bytes = positive("averageMessageBytes", c.averageMessageBytes);
   const perMessage = positive("readingsPerMessage", c.readingsPerMessage ?? 1);
+  if (readings === undefined || bytes === undefined || perMessage === undefined) return undefined;
   return { raw: shardsFor(readings / perMessage, bytes), output: shardsFor(readings, bytes) };
 }
 
 /** Shard counts given per stream: one whole number of at least 1 for the raw stream and for every output, no others. */
-function givenShards(where: string, c: ShardCountCapacity, outputNames: string[]): Record<string, number> {
+function givenShards(check: ArgsCheck, c: ShardCountCapacity, outputNames: string[]): Record<string, number> {
   const count = (stream: string, v: number | undefined) => {
-    if (v === undefined || !Number.isInteger(v) || v < 1) throw new Error(`${where}: capacity.shards for '${stream}' must be a whole number of at least 1 (got ${v})`);
-    return v;
+    check.expect(v !== undefined && Number.isInteger(v) && v >= 1, `capacity.shards for '${stream}' must be a whole number of at least 1 (got ${v})`);
+    return v as number;
   };
   const unknown = Object.keys(c.shards.outputs).filter((o) => !outputNames.includes(o));
-  if (unknown.length > 0) throw new Error(`${where}: capacity.shards names streams that do not exist: ${unknown.join(", ")}; outputs are ${outputNames.join(", ")}`);
+  check.expect(unknown.length === 0, `capacity.shards names streams that do not exist: ${unknown.join(", ")}; outputs are ${outputNames.join(", ")}`);
   return Object.fromEntries([["raw", count("raw", c.shards.raw)], ...outputNames.map((o) => [o, count(o, c.shards.outputs[o])])]);
 }

@@ -140,16 +140,15 @@ const aggregateWindowSeconds = z
   .array(integerItem)
   .pipe(z.array(z.number()).superRefine(definitionChecked((windowSeconds: number[]) => ({ windowSeconds }), "windowSeconds")));
 
-/** The longest alert hold a stack may set: one day. */
-export const MAX_ALERT_HOLD_SECONDS = 86_400;
-
-const alertHoldSeconds = int(1, MAX_ALERT_HOLD_SECONDS).pipe(
-  z.number().superRefine(definitionChecked((holdSeconds: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds } }), "alerts.holdSeconds")),
-);
-
-const alertHoldReadings = int(1, 1000).pipe(
-  z.number().superRefine(definitionChecked((holdReadings: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdReadings } }), "alerts.holdReadings")),
-);
+// The alert hold keys: Pulumi's type here, every rule in the definition's check (the one place a hold is validated).
+const alertHoldSeconds = z
+  .number()
+  .int()
+  .pipe(z.number().superRefine(definitionChecked((holdSeconds: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdSeconds } }), "alerts.holdSeconds")));
+const alertHoldReadings = z
+  .number()
+  .int()
+  .pipe(z.number().superRefine(definitionChecked((holdReadings: number) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdReadings } }), "alerts.holdReadings")));
 const alertHoldStepsSeconds = z
   .array(integerItem)
   .pipe(z.array(z.number()).superRefine(definitionChecked((holdStepsSeconds: number[]) => ({ alerts: { ...DEFAULT_ANALYTICS.alerts, holdStepsSeconds } }), "alerts.holdStepsSeconds")));

@@ -66,6 +66,14 @@ describe("--stack-config", () => {
     expect(prod.source).toBe("Pulumi.prod.yaml, --windows, --hold-seconds");
   });
 
+  test("a bad hold in the stack file is refused by the definition's check, named by its key", () => {
+    const file = path.join(dir, "Pulumi.badhold.yaml");
+    fs.writeFileSync(file, "config:\n  iotpipe:alertHoldSeconds: 100000\n  iotpipe:alertHoldReadings: 0\n");
+    expect(() => analyticsFromFlags({ stackConfig: file })).toThrow(
+      /iotpipe:alertHoldSeconds must be at most 86400 \(one day\); got 100000\n {2}iotpipe:alertHoldReadings must be a positive integer; got 0/,
+    );
+  });
+
   // 60 readings every 5 s near 20 degC; three at 95-97 from 08:00:50: inside temperature's shipped limit
   // (400), above the stack's 90 for plant-a/line-1.
   const input = () => series("warm", 60, 5000, (i) => (i >= 10 && i < 13 ? 85 + i : 20 + (i % 3) * 0.1));
@@ -160,7 +168,9 @@ describe("alert hold time on slow data", () => {
 
 describe("--hold-seconds and --windows are checked as the stack keys are", () => {
   test.each([
-    [["--hold-seconds", "0"], /'--hold-seconds <n>' argument '0' is invalid\. must be at least 1 \(as iotpipe:alertHoldSeconds\)/],
+    // The definition's rule (analytics/definition.ts), named by the flag and its key.
+    [["--hold-seconds", "0"], /'--hold-seconds <n>' argument '0' is invalid\. must be a positive integer \(as iotpipe:alertHoldSeconds\)/],
+    [["--hold-seconds", "90000"], /'--hold-seconds <n>' argument '90000' is invalid\. must be at most 86400 \(one day\) \(as iotpipe:alertHoldSeconds\)/],
     [["--hold-seconds", "2m"], /'--hold-seconds <n>' argument '2m' is invalid\. must be an integer/],
     [["--windows", "60,7"], /'--windows <s,s>' argument '60,7' is invalid\. 7 must divide a day \(86400 s\) so windows align to UTC days \(as iotpipe:aggregateWindowSeconds\)/],
     [["--windows", "60,60"], /'--windows <s,s>' argument '60,60' is invalid\. has duplicates/],

@@ -22,7 +22,7 @@ describe("AlertNotifier", () => {
     const fn = oneOf(recorded, "aws:lambda/function:Function", "alerts-function");
     const logGroup = oneOf(recorded, "aws:cloudwatch/logGroup:LogGroup", "alerts-logs");
     expect(fn.parent).toBe("alerts");
-    expect(fn.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler" });
+    expect(fn.inputs).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], handler: "index.handler", kmsKeyArn: KEY });
     expect(fn.inputs.role).toBe(oneOf(recorded, "aws:iam/role:Role", "alerts-role").state.arn);
     expect(fn.inputs.environment.variables.ALERTS_TOPIC_ARN).toBe(TOPIC);
     expect(fn.inputs.loggingConfig).toEqual({ logFormat: "JSON", logGroup: logGroup.state.name });
@@ -69,13 +69,13 @@ describe("AlertNotifier", () => {
     const dlqArn = oneOf(recorded, "aws:sqs/queue:Queue", "alerts-dlq").state.arn;
     const logGroupArn = oneOf(recorded, "aws:cloudwatch/logGroup:LogGroup", "alerts-logs").state.arn;
     const bySid: Record<string, PolicyStatement> = Object.fromEntries(statementsOf(policy.inputs.policy).map((s) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(["DlqKeyViaSqs", "OwnLogs", "PublishAlerts", "ReadAlertsStream", "RecordFailedBatches", "StreamKeyViaKinesis", "TopicKeyViaSns"]);
+    expect(Object.keys(bySid).sort()).toEqual(["DlqKeyViaSqs", "EnvironmentKeyViaLambda", "OwnLogs", "PublishAlerts", "ReadAlertsStream", "RecordFailures", "StreamKeyViaKinesis", "TopicKeyViaSns"]);
     expect(bySid.ReadAlertsStream).toMatchObject({
       Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
       Resource: [STREAM],
     });
     expect(bySid.PublishAlerts).toMatchObject({ Action: ["sns:Publish"], Resource: [TOPIC] });
-    expect(bySid.RecordFailedBatches).toMatchObject({ Action: ["sqs:SendMessage"], Resource: [dlqArn] });
+    expect(bySid.RecordFailures).toMatchObject({ Action: ["sqs:SendMessage"], Resource: [dlqArn] });
     expect(bySid.OwnLogs).toMatchObject({ Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroupArn}:*`] });
     expect(bySid.StreamKeyViaKinesis).toMatchObject({
       Action: ["kms:Decrypt"],
@@ -84,6 +84,15 @@ describe("AlertNotifier", () => {
     });
     expect(bySid.TopicKeyViaSns).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [TOPIC_KEY], Condition: { StringEquals: { "kms:ViaService": `sns.${MOCK_REGION}.amazonaws.com` } } });
     expect(bySid.DlqKeyViaSqs).toMatchObject({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [KEY], Condition: { StringEquals: { "kms:ViaService": `sqs.${MOCK_REGION}.amazonaws.com` } } });
+    // Its environment is encrypted with the stack key (components/core.ts): Lambda decrypts it as this role.
+    expect(bySid.EnvironmentKeyViaLambda).toMatchObject({
+      Action: ["kms:Decrypt"],
+      Resource: [KEY],
+      Condition: {
+        StringEquals: { "kms:ViaService": `lambda.${MOCK_REGION}.amazonaws.com` },
+        ArnLike: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${MOCK_REGION}:${MOCK_ACCOUNT}:function:*` },
+      },
+    });
     for (const s of Object.values(bySid)) {
       expect(s.Effect).toBe("Allow");
       for (const a of s.Action) expect(a).not.toContain("*");
@@ -122,9 +131,9 @@ describe("AlertNotifier", () => {
   });
 
   it.each([
-    [{ batchSize: 0 }, /batchSize 0 must be an integer from 1 to 10000/],
-    [{ maximumRetryAttempts: -2 }, /maximumRetryAttempts -2/],
-    [{ maximumRecordAgeSeconds: 30 }, /maximumRecordAgeSeconds 30 must be an integer from 60 to 604800/],
+    [{ batchSize: 0 }, /batchSize must be an integer from 1 to 10000 \(got 0\)/],
+    [{ maximumRetryAttempts: -2 }, /maximumRetryAttempts must be an integer from 0 to 10000 \(got -2\)/],
+    [{ maximumRecordAgeSeconds: 30 }, /maximumRecordAgeSeconds must be an integer from 60 to 604800 \(got 30\)/],
     [{ runtime: "nodejs20.x" }, /runtime 'nodejs20.x' must be nodejs22.x or nodejs24.x/],
     [{ startingPosition: "AT_TIMESTAMP" }, /startingPosition 'AT_TIMESTAMP'/],
   ])("rejects bad args %#", (bad, message) => {

@@ -61,6 +61,7 @@ describe("ComplianceReports", () => {
       memorySize: 512,
       timeout: 900,
       role: `arn:aws:iam::${A}:role/compliance-role`,
+      kmsKeyArn: ARGS.keyArn,
       loggingConfig: { logFormat: "JSON", logGroup: "compliance-logs" },
     });
     expect(fn.inputs.environment.variables).toEqual({
@@ -122,8 +123,6 @@ describe("ComplianceReports", () => {
       // Unconditioned: S3 checks ListBucket for a GetObject of a missing key (404, not 403), and that request has no s3:prefix.
       { Sid: "ListReports", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::reports-bucket"], Condition: undefined },
       { Sid: "PublishSummary", Action: ["sns:Publish"], Resource: [ARGS.topicArn], Condition: undefined },
-      { Sid: "RecordFailedRuns", Action: ["sqs:SendMessage"], Resource: [DLQ_ARN], Condition: undefined },
-      { Sid: "OwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${LOG_GROUP_ARN}:*`], Condition: undefined },
       // The IoT registry export: ListThings has no resource-level permission; the snapshot is the one lake write.
       { Sid: "ListFleetThings", Action: ["iot:ListThings"], Resource: ["*"], Condition: undefined },
       { Sid: "WriteRegistrySnapshots", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::lake-bucket/device_registry/*"], Condition: undefined },
@@ -131,7 +130,16 @@ describe("ComplianceReports", () => {
       { Sid: "LakeKeyViaS3", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.lakeKeyArn], Condition: via("s3") },
       { Sid: "ResultsAndReportsKeysViaS3", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.athenaResultsKeyArn, ARGS.reportsKeyArn], Condition: via("s3") },
       { Sid: "TopicKeyViaSns", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.topicKeyArn], Condition: via("sns") },
+      // What every function gets (components/core.ts): its logs, its DLQ, its encrypted environment.
+      { Sid: "OwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${LOG_GROUP_ARN}:*`], Condition: undefined },
+      { Sid: "RecordFailures", Action: ["sqs:SendMessage"], Resource: [DLQ_ARN], Condition: undefined },
       { Sid: "DlqKeyViaSqs", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [ARGS.keyArn], Condition: via("sqs") },
+      {
+        Sid: "EnvironmentKeyViaLambda",
+        Action: ["kms:Decrypt"],
+        Resource: [ARGS.keyArn],
+        Condition: { ...via("lambda"), ArnLike: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${R}:${A}:function:*` } },
+      },
     ]);
     const all = statementsOf(policy.inputs.policy);
     expect(all.every((s) => s.Effect === "Allow" && !s.Action.some((a) => a.endsWith("*")))).toBe(true);

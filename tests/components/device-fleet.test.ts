@@ -108,8 +108,18 @@ describe("DeviceFleet", () => {
       { Sid: "ReadAllowList", Effect: "Allow", Action: ["dynamodb:GetItem"], Resource: [table.state.arn] },
       { Sid: "AllowListKeyViaDynamoDb", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [KEY], Condition: { StringEquals: { "kms:ViaService": `dynamodb.${R}.amazonaws.com` } } },
       { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroup.state.arn}:*`] },
+      {
+        Sid: "EnvironmentKeyViaLambda",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [KEY],
+        Condition: { StringEquals: { "kms:ViaService": `lambda.${R}.amazonaws.com` }, ArnLike: { "kms:EncryptionContext:aws:lambda:FunctionArn": `arn:aws:lambda:${R}:${A}:function:*` } },
+      },
     ]);
     expect(logGroup.inputs.kmsKeyId).toBe(KEY);
+    expect(fn.inputs.kmsKeyArn).toBe(KEY);
+    // IoT calls the hook synchronously: no dead-letter queue.
+    expect(recorded.filter((r) => r.type === "aws:sqs/queue:Queue" && r.parent === "fleet")).toEqual([]);
   });
 
   it("allow-list: keyed by serial, encrypted with the customer key, point-in-time recovery, deletion protection", () => {

@@ -129,8 +129,13 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
     [{ aggregateWindowSeconds: "[0,60]" }, "iotpipe:aggregateWindowSeconds each entry must be a positive integer; got [0,60]"],
     [{ aggregateWindowSeconds: "[1.5]" }, "iotpipe:aggregateWindowSeconds[0] must be an integer; got 1.5"],
     [{ aggregateWindowSeconds: "60" }, 'iotpipe:aggregateWindowSeconds must be a list (YAML list, or JSON array with --path); got "60"'],
-    [{ alertHoldSeconds: "0" }, "iotpipe:alertHoldSeconds must be at least 1; got 0"],
+    // The hold's rules are the definition's (analytics/definition.ts), reported under the key's name.
+    [{ alertHoldSeconds: "0" }, "iotpipe:alertHoldSeconds must be a positive integer; got 0"],
+    [{ alertHoldSeconds: "86401" }, "iotpipe:alertHoldSeconds must be at most 86400 (one day); got 86401"],
     [{ alertHoldSeconds: "2 minutes" }, 'iotpipe:alertHoldSeconds must be an integer; got "2 minutes"'],
+    [{ alertHoldReadings: "0" }, "iotpipe:alertHoldReadings must be a positive integer; got 0"],
+    [{ alertHoldReadings: "1001" }, "iotpipe:alertHoldReadings must be at most 1000; got 1001"],
+    [{ alertHoldStepsSeconds: "[3600,600]" }, "iotpipe:alertHoldStepsSeconds must be ascending (3600 then 600); got [3600,600]"],
     [{ rawDataIaDays: "90", rawDataGlacierDays: "60" }, "iotpipe:rawDataGlacierDays must be at least 30 days after rawDataIaDays (90)"],
     [{ rawDataIaDays: "30", rawDataGlacierDays: "45" }, "iotpipe:rawDataGlacierDays must be at least 30 days after rawDataIaDays (30)"],
     [{ rawDataExpireDays: "60" }, "iotpipe:rawDataExpireDays must be 0 (keep forever) or greater than rawDataGlacierDays (90); got 60"],
@@ -148,6 +153,7 @@ describe("bad config gets a clear error naming the key and what is allowed", () 
 
   it("an invalid hold time gets one message, not the definition's as well", () => {
     expect(errorOf({ alertHoldSeconds: "0" }).split("\n").filter((l) => l.includes("alertHoldSeconds"))).toHaveLength(1);
+    expect(errorOf({ alertHoldSeconds: "100000" }).split("\n").filter((l) => l.includes("alertHold"))).toEqual(["  iotpipe:alertHoldSeconds must be at most 86400 (one day); got 100000"]);
   });
 
   it("takes aggregate windows set item by item (`config set --path`, strings) as integers", () => {
