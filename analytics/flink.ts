@@ -14,7 +14,8 @@ import { STRICT_BASE64 } from "../contract/validation";
 import { AGGREGATES, ALERTS, ANOMALIES, type LakeColumnType, type LakeTable, QUARANTINE, READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, holdSteps, validateDefinition } from "./definition";
 import { flinkDialect as d, sqlString } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySteps, holdSessions, silenceClearedSelect, silenceOpenColumns, silenceSessions, type Stage, type Step, stepSql } from "./stages";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySteps, holdSessions, silenceClearedSelect, silenceOpenColumns, silenceSessions, type Stage, stepSql } from "./stages";
+import type { Step } from "./step";
 
 export interface FlinkSqlFile {
   /** File name under sql/flink/, run in name order. */
@@ -161,8 +162,8 @@ const CLAIMED_TS = `CASE WHEN REGEXP(payload_base64, ${sqlString(JAVA_STRICT_BAS
  */
 function windowBarrier(before: Step[], step: Step): string | undefined {
   if (!step.window) return undefined;
-  const counted = before.filter((s) => s.window).flatMap((s) => s.columns.map((c) => /^COUNT\(\*\) OVER w AS (\w+)$/.exec(c)?.[1]).filter((c): c is string => c !== undefined));
-  return counted.length > 0 ? `${counted[counted.length - 1]} > 0` : undefined;
+  const counted = before.filter((s) => s.window).flatMap((s) => s.columns.filter((c) => typeof c.value !== "string" && c.value.kind === "count"));
+  return counted.length > 0 ? `${counted[counted.length - 1].alias} > 0` : undefined;
 }
 
 /**
