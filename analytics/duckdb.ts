@@ -4,10 +4,9 @@
  * complete at the end of the input, as in Flink when a bounded source ends (the final watermark fires all
  * windows and closes all sessions).
  */
-import { READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
 import { duckdbDialect as d, sqlDouble } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, stepSql } from "./stages";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySelects, anomalySteps, opensExpr, SERIES_KEY_COLUMNS, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, stepSql } from "./stages";
 import { countedCondition, renderAggregate, renderStepColumn, type Step, type StepColumn, type WindowAggregate } from "./step";
 
 export interface DuckdbAnalytics {
@@ -37,7 +36,7 @@ type CteStage = Stage & { materialized?: boolean };
 /** Row identity the narrow window passes join back on (see scoringStages). */
 const ROW_ID = "series_row";
 /** The series key columns, constant within a series: carried as `series_id` until a step reads one of them. */
-const KEY_COLUMNS = ["device_id", "site", "line", "metric"];
+const KEY_COLUMNS = SERIES_KEY_COLUMNS;
 /** Columns of the narrow series the window passes start from. */
 const NARROW_COLUMNS = ["series_id", ROW_ID, "value", "event_ts", "event_ms", "ingest_ms"];
 /** Columns every series window sorts on (the dialect's partition and order). */
@@ -211,10 +210,6 @@ function withStages(stages: CteStage[], body: string): string {
 
 function checkInput(input: string): void {
   if (!IDENT.test(input)) throw new Error(`input relation '${input}' must be a plain (optionally schema-qualified) name`);
-  const readingColumns = READINGS.columns.map((c) => c.name).join(",");
-  if (readingColumns !== "device_id,site,line,metric,value,unit,event_ts,ingest_ts,msg_id,late") {
-    throw new Error(`readings lake columns changed (${readingColumns}); update analytics/duckdb.ts`);
-  }
 }
 
 function aggregatesSql(def: AnalyticsDefinition, input: string): string {
@@ -276,9 +271,8 @@ HAVING ${silenceLastingHaving(def, watermark)}`;
 }
 
 /**
- * SELECT statements over a relation named `input` (columns of READINGS in lake/tables.ts: device_id, site,
- * line, metric, value, unit, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id, late BOOLEAN). Queries ignore
- * late rows themselves. Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
+ * SELECT statements over a relation named `input` with the columns of the readings table (READINGS in
+ * lake/tables.ts, with their DuckDB types: event_ts and ingest_ts TIMESTAMP). Queries ignore late rows themselves. Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
  */
 export function duckdbAnalytics(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): DuckdbAnalytics {
   validateDefinition(def);

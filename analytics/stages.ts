@@ -11,6 +11,7 @@
  */
 import { METRICS } from "../contract/telemetry";
 import { ALERTS, ANOMALIES, AGGREGATES } from "../lake/tables";
+import { fromInput, lakeSelectList, type LakeOutput } from "./lake-select";
 import { type AnalyticsDefinition, holdSteps, type RuleName, type StaticLimit } from "./definition";
 import { type Dialect, sqlDouble, sqlString } from "./dialect";
 import { staticLimitBranches, staticLimitScale } from "./static-limits";
@@ -23,7 +24,12 @@ export interface Stage {
   sql: string;
 }
 
-const KEY = "device_id, site, line, metric";
+/** The columns that name a series (one device's metric): every per-series window partitions by them. */
+export const SERIES_KEY_COLUMNS = ["device_id", "site", "line", "metric"];
+const KEY = SERIES_KEY_COLUMNS.join(", ");
+
+/** The series key of a lake row, carried from the input as it is. */
+const SERIES_KEY: Record<string, LakeOutput> = Object.fromEntries(SERIES_KEY_COLUMNS.map((k) => [k, fromInput()]));
 
 /**
  * Packs a step index (below 16) with a time: `MIN`/`MAX(event_ms * 16 + step)` picks the step of the earliest or
@@ -373,24 +379,19 @@ export const RULE_PRECEDENCE: RuleName[] = ["static_limit", "deviation", "level_
 
 /** One SELECT per rule over `anomaly_scored`; their UNION ALL is the anomalies table (lake column order). */
 export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: RuleName; sql: string }[] {
-  const expected = ANOMALIES.columns.map((col) => col.name).join(",");
-  const names = "device_id,site,line,metric,event_ts,value,rule,score,baseline,limit_value,severity";
-  if (expected !== names) throw new Error(`anomalies lake columns changed (${expected}); update analytics/stages.ts`);
   return RULE_PRECEDENCE.map((rule) => {
     const r = ruleColumns[rule](def, d);
-    return {
-      rule,
-      sql: `SELECT ${KEY},
-    ${d.timestampOut("event_ms")} AS event_ts,
-    ${d.id("value")},
-    ${d.text(sqlString(rule))} AS rule,
-    ${r.score} AS score,
-    ${r.baseline} AS baseline,
-    ${r.limit} AS limit_value,
-    ${r.severity} AS severity
-  FROM anomaly_scored
-  WHERE ${r.fired}`,
-    };
+    const columns = lakeSelectList(ANOMALIES, {
+      ...SERIES_KEY,
+      event_ts: d.timestampOut("event_ms"),
+      value: fromInput(),
+      rule: d.text(sqlString(rule)),
+      score: r.score,
+      baseline: r.baseline,
+      limit_value: r.limit,
+      severity: r.severity,
+    }, d, "lines");
+    return { rule, sql: `SELECT ${columns}\n  FROM anomaly_scored\n  WHERE ${r.fired}` };
   });
 }
 
@@ -469,19 +470,19 @@ export function opensExpr(def: AnalyticsDefinition): string {
 
 /** The `open` transition rows (lake column order) from `alert_transitions`. */
 export function alertOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
-  assertAlertColumns();
-  return `SELECT ${KEY},
-    top_rule AS rule,
-    ${d.text("'open'")} AS state,
-    ${d.timestampOut("event_ms")} AS event_ts,
-    ${d.timestampOut("event_ms")} AS episode_start,
-    ${d.nullTimestamp} AS episode_end,
-    crossed AS peak_value,
-    top_limit AS limit_value,
-    CAST(1 AS BIGINT) AS anomaly_count,
-    worst_severity AS severity
-  FROM alert_transitions
-  WHERE ${opensExpr(def)}`;
+  const columns = lakeSelectList(ALERTS, {
+    ...SERIES_KEY,
+    rule: "top_rule",
+    state: d.text("'open'"),
+    event_ts: d.timestampOut("event_ms"),
+    episode_start: d.timestampOut("event_ms"),
+    episode_end: d.nullTimestamp,
+    peak_value: "crossed",
+    limit_value: "top_limit",
+    anomaly_count: "CAST(1 AS BIGINT)",
+    severity: "worst_severity",
+  }, d, "lines");
+  return `SELECT ${columns}\n  FROM alert_transitions\n  WHERE ${opensExpr(def)}`;
 }
 
 /** Flink's session windows that close hold episodes: one per hold step, each keeping the episodes of its step. */
@@ -498,7 +499,6 @@ export function holdSessions(def: AnalyticsDefinition): { gapMs: number; having:
  * the others: a statistical band).
  */
 export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): string {
-  assertAlertColumns();
   const end = `MAX(event_ms) + CAST(${holdMs(def, LAST_HOLD_STEP)} AS BIGINT)`;
   const opening = `MOD(MIN(event_ms * 10 + top_rule_rank), 10)`;
   const ofRule = (i: number, e: string) => `CASE WHEN top_rule_rank = ${i} THEN ${e} END`;
@@ -508,34 +508,37 @@ export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): strin
       const upward = `MAX(${ofRule(i, `GREATEST(excess, ${sqlDouble(0)})`)}) >= MAX(${ofRule(i, `GREATEST(-excess, ${sqlDouble(0)})`)})`;
       return `      WHEN ${i} THEN ${pickOne(i, upward)}`;
     }).join("\n")}\n    END`;
-  return `${KEY},
-    -- The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).
-    ${d.text(`CASE ${opening}
-${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}
-    END`)} AS rule,
-    ${d.text("'cleared'")} AS state,
-    ${d.timestampOut(end)} AS event_ts,
-    ${d.timestampOut("MIN(event_ms)")} AS episode_start,
-    ${d.timestampOut(end)} AS episode_end,
-    ${perRule((i, up) => `CASE WHEN ${up} THEN MAX(${ofRule(i, "crossed")}) ELSE MIN(${ofRule(i, "crossed")}) END`)} AS peak_value,
-    ${perRule((i, up) => `CASE WHEN ${up} THEN MIN(${ofRule(i, "CASE WHEN excess > 0 THEN top_limit END")}) ELSE MAX(${ofRule(i, "CASE WHEN excess < 0 THEN top_limit END")}) END`)} AS limit_value,
-    COUNT(*) AS anomaly_count,
-    CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END AS severity`;
+  return lakeSelectList(ALERTS, {
+    ...SERIES_KEY,
+    rule: {
+      comment: "The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).",
+      expr: d.text(`CASE ${opening}\n${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}\n    END`),
+    },
+    state: d.text("'cleared'"),
+    event_ts: d.timestampOut(end),
+    episode_start: d.timestampOut("MIN(event_ms)"),
+    episode_end: d.timestampOut(end),
+    peak_value: perRule((i, up) => `CASE WHEN ${up} THEN MAX(${ofRule(i, "crossed")}) ELSE MIN(${ofRule(i, "crossed")}) END`),
+    limit_value: perRule((i, up) => `CASE WHEN ${up} THEN MIN(${ofRule(i, "CASE WHEN excess > 0 THEN top_limit END")}) ELSE MAX(${ofRule(i, "CASE WHEN excess < 0 THEN top_limit END")}) END`),
+    anomaly_count: "COUNT(*)",
+    severity: `CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END`,
+  }, d, "lines");
 }
 
 /** One alert row of a silence (lake column order): allowed silence and silence so far in seconds. */
 function silenceRow(def: AnalyticsDefinition, d: Dialect, row: { state: "open" | "cleared"; at: string; start: string; end: string | null; silenceMs: string; allowedMs: string; count: number }): string {
-  assertAlertColumns();
-  return `${KEY},
-    ${d.text("'data_gap'")} AS rule,
-    ${d.text(sqlString(row.state))} AS state,
-    ${d.timestampOut(row.at)} AS event_ts,
-    ${d.timestampOut(row.start)} AS episode_start,
-    ${row.end === null ? d.nullTimestamp : d.timestampOut(row.end)} AS episode_end,
-    CAST(${row.silenceMs} AS DOUBLE) / 1000 AS peak_value,
-    CAST(${row.allowedMs} AS DOUBLE) / 1000 AS limit_value,
-    CAST(${row.count} AS BIGINT) AS anomaly_count,
-    ${d.text(sqlString(def.rules.dataGap.severity))} AS severity`;
+  return lakeSelectList(ALERTS, {
+    ...SERIES_KEY,
+    rule: d.text("'data_gap'"),
+    state: d.text(sqlString(row.state)),
+    event_ts: d.timestampOut(row.at),
+    episode_start: d.timestampOut(row.start),
+    episode_end: row.end === null ? d.nullTimestamp : d.timestampOut(row.end),
+    peak_value: `CAST(${row.silenceMs} AS DOUBLE) / 1000`,
+    limit_value: `CAST(${row.allowedMs} AS DOUBLE) / 1000`,
+    anomaly_count: `CAST(${row.count} AS BIGINT)`,
+    severity: d.text(sqlString(def.rules.dataGap.severity)),
+  }, d, "lines");
 }
 
 /** Silence step of the latest reading of a group (a Flink session, a series' last readings). */
@@ -579,12 +582,6 @@ export function silenceEndedOpenSelect(def: AnalyticsDefinition, d: Dialect): st
   WHERE gap_fired`;
 }
 
-function assertAlertColumns(): void {
-  const expected = ALERTS.columns.map((col) => col.name).join(",");
-  const names = "device_id,site,line,metric,rule,state,event_ts,episode_start,episode_end,peak_value,limit_value,anomaly_count,severity";
-  if (expected !== names) throw new Error(`alerts lake columns changed (${expected}); update analytics/stages.ts`);
-}
-
 /**
  * Whether a value is a plausible reading of its metric (the aggregates' `valid_count`); unknown metrics: finite.
  * Its lines are indented for where it sits in the aggregate's select list.
@@ -605,22 +602,21 @@ function validValueExpr(d: Dialect): string {
  * both engines produce the same epoch-aligned `[start, end)` whatever their window syntax.
  */
 export function aggregateColumns(windowSeconds: number, d: Dialect): string {
-  const expected = AGGREGATES.columns.map((col) => col.name).join(",");
-  const names = "device_id,site,line,metric,window_seconds,window_start,window_end,sample_count,valid_count,min_value,max_value,avg_value,stddev_value,first_event_ts,last_event_ts";
-  if (expected !== names) throw new Error(`aggregates lake columns changed (${expected}); update analytics/stages.ts`);
   const v = d.id("value");
   const ms = windowSeconds * 1000;
   const start = `CAST(FLOOR(CAST(MIN(event_ms) AS DOUBLE) / ${ms}) AS BIGINT) * ${ms}`;
-  return `${KEY},
-    CAST(${windowSeconds} AS INT) AS window_seconds,
-    ${d.timestampOut(start)} AS window_start,
-    ${d.timestampOut(`${start} + ${ms}`)} AS window_end,
-    COUNT(*) AS sample_count,
-    CAST(SUM(CASE WHEN ${validValueExpr(d)} THEN 1 ELSE 0 END) AS BIGINT) AS valid_count,
-    MIN(${v}) AS min_value,
-    MAX(${v}) AS max_value,
-    AVG(${v}) AS avg_value,
-    ${d.stddevSamp(v)} AS stddev_value,
-    ${d.timestampOut("MIN(event_ms)")} AS first_event_ts,
-    ${d.timestampOut("MAX(event_ms)")} AS last_event_ts`;
+  return lakeSelectList(AGGREGATES, {
+    ...SERIES_KEY,
+    window_seconds: `CAST(${windowSeconds} AS INT)`,
+    window_start: d.timestampOut(start),
+    window_end: d.timestampOut(`${start} + ${ms}`),
+    sample_count: "COUNT(*)",
+    valid_count: `CAST(SUM(CASE WHEN ${validValueExpr(d)} THEN 1 ELSE 0 END) AS BIGINT)`,
+    min_value: `MIN(${v})`,
+    max_value: `MAX(${v})`,
+    avg_value: `AVG(${v})`,
+    stddev_value: d.stddevSamp(v),
+    first_event_ts: d.timestampOut("MIN(event_ms)"),
+    last_event_ts: d.timestampOut("MAX(event_ms)"),
+  }, d, "lines");
 }
