@@ -10,6 +10,7 @@ import { duckdbDialect, flinkDialect } from "../../analytics/dialect";
 import { duckdbWindowAggregate, referenceScoringSql } from "../../analytics/duckdb";
 import { anomalySteps } from "../../analytics/stages";
 import { renderAggregate, renderStepColumn, type StepColumn, type WindowAggregate } from "../../analytics/step";
+import { duckdbColumnDefinitions, READINGS } from "../../lake/tables";
 
 const db = memoryDuckDb();
 
@@ -133,8 +134,7 @@ describe("what each step column reads", () => {
   }
 
   it.each(definitions)("declares exactly the columns each reads (%s)", async (_, def) => {
-    await db().run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
-      unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
+    await db().run(`CREATE OR REPLACE TABLE input (${duckdbColumnDefinitions(READINGS)})`);
     await db().run(`CREATE OR REPLACE TABLE scored AS ${referenceScoringSql(def, "input")}`);
     const problems: string[] = [];
     for (const step of anomalySteps(def, duckdbDialect)) {
