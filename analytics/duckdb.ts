@@ -272,7 +272,8 @@ HAVING ${silenceLastingHaving(def, watermark)}`;
 
 /**
  * SELECT statements over a relation named `input` with the columns of the readings table (READINGS in
- * lake/tables.ts, with their DuckDB types: event_ts and ingest_ts TIMESTAMP). Queries ignore late rows themselves. Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
+ * lake/tables.ts, with their DuckDB types: event_ts and ingest_ts TIMESTAMP). Queries ignore late rows themselves.
+ * Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
  */
 export function duckdbAnalytics(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): DuckdbAnalytics {
   validateDefinition(def);
