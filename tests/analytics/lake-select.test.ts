@@ -6,42 +6,33 @@
  */
 import { duckdbDialect, flinkDialect } from "../../analytics/dialect";
 import { fromInput, fromInputAll, lakeSelectList } from "../../analytics/lake-select";
-import type { LakeTable } from "../../lake/tables";
-
-const table: LakeTable = {
-  name: "example",
-  description: "a table for the test",
-  partitionKey: "dt",
-  partitionSource: "event_ts",
-  columns: [
-    { name: "device_id", type: "string", comment: "" },
-    { name: "metric", type: "string", comment: "" },
-    { name: "value", type: "double", comment: "" },
-    { name: "event_ts", type: "timestamp", comment: "" },
-    { name: "note", type: "string", comment: "" },
-  ],
-};
+import { READINGS } from "../../lake/tables";
 
 describe("lakeSelectList", () => {
   it("writes the table's columns in its order, whatever order the query gives them in", () => {
-    const outputs = { note: "'n'", event_ts: "event_ms", value: fromInput(), metric: fromInput(), device_id: fromInput() };
-    expect(lakeSelectList(table, outputs, duckdbDialect, "inline")).toBe(`device_id, metric, "value", event_ms AS event_ts, 'n' AS note`);
-    expect(lakeSelectList(table, outputs, flinkDialect, "inline")).toBe("device_id, metric, `value`, event_ms AS event_ts, 'n' AS note");
+    const given = { ...fromInputAll(READINGS), late: "FALSE", ingest_ts: "ingest_ms", event_ts: "event_ms" };
+    const reversed = Object.fromEntries(Object.entries(given).reverse());
+    expect(lakeSelectList(READINGS, reversed, duckdbDialect, "inline")).toBe(`device_id, site, line, metric, "value", unit, event_ms AS event_ts, ingest_ms AS ingest_ts, msg_id, FALSE AS late`);
+    expect(lakeSelectList(READINGS, reversed, flinkDialect, "inline")).toBe("device_id, site, line, metric, `value`, unit, event_ms AS event_ts, ingest_ms AS ingest_ts, msg_id, FALSE AS late");
   });
 
-  it("lays computed columns out one per line and keeps carried columns together (lines)", () => {
-    const outputs = { ...fromInputAll(table), event_ts: { expr: "event_ms", comment: "Epoch milliseconds." }, note: "'n'" };
-    expect(lakeSelectList(table, outputs, duckdbDialect, "lines")).toBe(`device_id, metric, "value",\n    -- Epoch milliseconds.\n    event_ms AS event_ts,\n    'n' AS note`);
+  it("lays computed columns out one per line and keeps carried columns together (lines), comments above their column", () => {
+    const outputs = { ...fromInputAll(READINGS), event_ts: { expr: "event_ms", comment: "Epoch milliseconds." }, late: "FALSE" };
+    expect(lakeSelectList(READINGS, outputs, duckdbDialect, "lines")).toBe(
+      `device_id, site, line, metric, "value", unit,\n    -- Epoch milliseconds.\n    event_ms AS event_ts,\n    ingest_ts, msg_id,\n    FALSE AS late`,
+    );
   });
 
   it("qualifies carried columns and breaks lines where asked (inline)", () => {
-    const outputs = { ...fromInputAll(table, "s"), metric: fromInput("r"), note: { expr: "'n'", newLine: true } };
-    expect(lakeSelectList(table, outputs, flinkDialect, "inline")).toBe("s.device_id, r.metric, s.`value`, s.event_ts,\n    'n' AS note");
+    const outputs = { ...fromInputAll(READINGS, "m"), metric: fromInput("r"), value: fromInput("r"), late: { expr: "TRUE", newLine: true } };
+    expect(lakeSelectList(READINGS, outputs, flinkDialect, "inline")).toBe("m.device_id, m.site, m.line, r.metric, r.`value`, m.unit, m.event_ts, m.ingest_ts, m.msg_id,\n    TRUE AS late");
   });
 
   it("refuses a query that leaves a table column out or gives one the table lacks, naming them", () => {
-    const { note: _, ...withoutNote } = fromInputAll(table);
-    expect(() => lakeSelectList(table, withoutNote, duckdbDialect, "lines")).toThrow(/example table gives no expression for note \(lake\/tables.ts has device_id, metric, value, event_ts, note\)/);
-    expect(() => lakeSelectList(table, { ...fromInputAll(table), unit: "'degC'" }, duckdbDialect, "lines")).toThrow(/gives unit, not columns of the table/);
+    const { late: _, ...withoutLate } = fromInputAll(READINGS);
+    expect(() => lakeSelectList(READINGS, withoutLate, duckdbDialect, "lines")).toThrow(
+      "internal: a query writing the readings table gives no expression for late (lake/tables.ts has device_id, site, line, metric, value, unit, event_ts, ingest_ts, msg_id, late)",
+    );
+    expect(() => lakeSelectList(READINGS, { ...fromInputAll(READINGS), quality: "'good'" }, duckdbDialect, "lines")).toThrow(/gives quality, not columns of the table/);
   });
 });
