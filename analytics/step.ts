@@ -58,7 +58,7 @@ export function windowed(alias: string, reads: string[], aggregate: WindowAggreg
   return { alias, reads, value: aggregate };
 }
 
-/** The CASE counted by `countIf` and `countFired`: one for a row where the condition holds, else zero. */
+/** The condition of a `countIf` or `countFired`: a row of the frame counts when it holds. */
 export function countedCondition(aggregate: Extract<WindowAggregate, { kind: "countIf" | "countFired" }>): string {
   return aggregate.kind === "countIf" ? aggregate.condition : aggregate.flags.join(" OR ");
 }
