@@ -4,10 +4,10 @@
  * complete at the end of the input, as in Flink when a bounded source ends (the final watermark fires all
  * windows and closes all sessions).
  */
-import { READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, validateDefinition } from "./definition";
 import { duckdbDialect as d, sqlDouble } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalySelects, anomalySteps, opensExpr, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, type Step, stepSql } from "./stages";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySelects, anomalySteps, opensExpr, SERIES_KEY_COLUMNS, seriesWindowSpec, silenceClearedSelect, silenceEndedOpenSelect, silenceLastingHaving, silenceOpenColumns, type Stage, stepSql } from "./stages";
+import { countedCondition, renderAggregate, renderStepColumn, type Step, type StepColumn, type WindowAggregate } from "./step";
 
 export interface DuckdbAnalytics {
   aggregates: string;
@@ -36,43 +36,11 @@ type CteStage = Stage & { materialized?: boolean };
 /** Row identity the narrow window passes join back on (see scoringStages). */
 const ROW_ID = "series_row";
 /** The series key columns, constant within a series: carried as `series_id` until a step reads one of them. */
-const KEY_COLUMNS = ["device_id", "site", "line", "metric"];
+const KEY_COLUMNS = SERIES_KEY_COLUMNS;
 /** Columns of the narrow series the window passes start from. */
 const NARROW_COLUMNS = ["series_id", ROW_ID, "value", "event_ts", "event_ms", "ingest_ms"];
 /** Columns every series window sorts on (the dialect's partition and order). */
 const WINDOW_KEY = ["series_id", "event_ms", "ingest_ms", "value"];
-
-/**
- * The output names of a step column: one select-list item (`... AS name`) or several joined by top-level commas
- * (the static-limit columns come as one string of four).
- */
-function aliases(column: string): string[] {
-  const items: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < column.length; i++) {
-    const ch = column[i];
-    if (ch === "'") quoted = !quoted;
-    else if (!quoted && ch === "(") depth++;
-    else if (!quoted && ch === ")") depth--;
-    else if (!quoted && depth === 0 && ch === ",") {
-      items.push(column.slice(start, i));
-      start = i + 1;
-    }
-  }
-  items.push(column.slice(start));
-  return items.map((item) => {
-    const match = /\bAS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(item);
-    if (!match) throw new Error(`internal: step column without an alias: ${item}`);
-    return match[1];
-  });
-}
-
-/** Identifiers an expression list reads (aliases left out). */
-function wordsRead(columns: string[]): Set<string> {
-  return new Set(columns.flatMap((c) => c.replace(/\bAS\s+\w+\s*$/, "").match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []));
-}
 
 /**
  * The same value from a cheaper window function, where DuckDB has one: every series window is `preceding` rows
@@ -81,29 +49,30 @@ function wordsRead(columns: string[]): Set<string> {
  * its first row's (event_ms leads the order). DuckDB answers these without the segment
  * tree its framed aggregates build (about a fifth of the scoring's window work). Exactly equal results.
  */
-function cheaperWindowAggregate(column: string, preceding: number | "UNBOUNDED"): string {
-  // A count of the readings for which a condition holds, SUM(CASE WHEN c THEN 1 ELSE 0 END): DuckDB sums integers
-  // into HUGEINT, whose segment tree costs about twice a DOUBLE one (the flatline rule's two whole-history counts
-  // were a tenth of the scoring). Ones and zeros add up exactly in a DOUBLE below 2^53 readings; the cast gives the
-  // column its type back.
-  const counted = column.replace(/\bSUM\(CASE WHEN ((?:[^()]|\([^()]*\))*?) THEN 1 ELSE 0 END\) OVER w\b/g, (_, condition: string) =>
-    `CAST(SUM(CASE WHEN ${condition} THEN ${sqlDouble(1)} ELSE ${sqlDouble(0)} END) OVER w AS HUGEINT)`);
-  if (preceding === "UNBOUNDED") return counted;
-  if (!d.seriesOrder.startsWith("event_ms,")) throw new Error("internal: the window rewrites assume event_ms leads the series order");
-  let out = counted
-    .replace(/\bCOUNT\(\*\) OVER w\b/g, `LEAST(row_number() OVER w, ${preceding + 1})`)
-    // event_ms leads the window order, so its minimum over the frame is the frame's first row.
-    .replace(/\bMIN\(event_ms\) OVER w\b/g, "first_value(event_ms) OVER w");
-  if (preceding === 1) {
-    out = out.replace(/\b(MIN|MAX)\(([^()]+)\) OVER w\b/g, (_, fn: string, arg: string) =>
-      `${fn === "MAX" ? "GREATEST" : "LEAST"}(${arg}, coalesce(lag(${arg}) OVER w, ${arg}))`);
+export function duckdbWindowAggregate(aggregate: WindowAggregate, preceding: number | "UNBOUNDED", over: string): string {
+  if (aggregate.kind === "countIf" || aggregate.kind === "countFired") {
+    // A count of the readings for which a condition holds: DuckDB sums integers into HUGEINT, whose segment tree
+    // costs about twice a DOUBLE one (the flatline rule's two whole-history counts were a tenth of the scoring).
+    // Ones and zeros add up exactly in a DOUBLE below 2^53 readings; the cast gives the column its type back.
+    return `CAST(SUM(CASE WHEN ${countedCondition(aggregate)} THEN ${sqlDouble(1)} ELSE ${sqlDouble(0)} END) OVER ${over} AS HUGEINT)`;
   }
-  return out;
+  if (preceding === "UNBOUNDED") return renderAggregate(aggregate, over);
+  if (!d.seriesOrder.startsWith("event_ms,")) throw new Error("internal: the window rewrites assume event_ms leads the series order");
+  switch (aggregate.kind) {
+    case "count": return `LEAST(row_number() OVER ${over}, ${preceding + 1})`;
+    case "min":
+    case "max":
+      // event_ms leads the window order, so its minimum over the frame is the frame's first row.
+      if (aggregate.kind === "min" && aggregate.arg === "event_ms") return `first_value(event_ms) OVER ${over}`;
+      if (preceding !== 1) return renderAggregate(aggregate, over);
+      return `${aggregate.kind === "max" ? "GREATEST" : "LEAST"}(${aggregate.arg}, coalesce(lag(${aggregate.arg}) OVER ${over}, ${aggregate.arg}))`;
+    default: return renderAggregate(aggregate, over);
+  }
 }
 
-/** The rules' fired flags (`static_fired` …): a reading with none set is in no anomaly row and no alert. */
+/** The rules' fired flags (`static_fired` …), from the rule definitions: a reading with none set is in no anomaly row and no alert. */
 function firedFlags(def: AnalyticsDefinition): string[] {
-  return anomalySelects(def, d).map(({ sql }) => /\bWHERE (\w+)$/.exec(sql)?.[1] ?? fail(`internal: no fired flag in ${sql}`));
+  return anomalyRuleColumns(def, d).map((r) => r.fired);
 }
 
 /** Newest event time of each series (in `series_keys`): its last readings are where a silence that lasts begins. */
@@ -113,14 +82,16 @@ const LAST_READING = `event_ms = ${SERIES_LAST_MS}`;
 /** Each reading's position in its series (window order), for frames counted over a subset of the readings. */
 const SERIES_RANK = "series_rank";
 
-/**
- * The flags an indicator count `SUM(CASE WHEN f1 OR f2 THEN 1 ELSE 0 END) OVER w AS x` reads, when every one of
- * them is a fired flag; null for any other column.
- */
-function countedFlags(column: string, flags: ReadonlySet<string>): string[] | null {
-  const match = /^SUM\(CASE WHEN (\w+(?: OR \w+)*) THEN 1 ELSE 0 END\) OVER w AS \w+$/.exec(column.trim());
-  const terms = match?.[1].split(" OR ") ?? [];
-  return terms.length > 0 && terms.every((t) => flags.has(t)) ? terms : null;
+/** A column of a window pass as DuckDB computes it: its value expression, what it reads, its name. */
+interface PassColumn {
+  alias: string;
+  reads: string[];
+  sql: string;
+}
+
+/** True when a column counts only readings on which a rule fired (a count the fired readings alone answer). */
+function countsFiredOnly(column: StepColumn, fired: ReadonlySet<string>): boolean {
+  return typeof column.value !== "string" && column.value.kind === "countFired" && column.value.flags.every((f) => fired.has(f));
 }
 
 /**
@@ -136,7 +107,7 @@ function countedFlags(column: string, flags: ReadonlySet<string>): string[] | nu
  *   (`anomaly_candidates`, a few in a thousand), its ROWS frame turned into a RANGE over each reading's position
  *   in its series: the same counts, without sorting every reading again. `anomaly_scored` then holds the
  *   readings on which a rule fired — every reading an anomaly or alert row can come from.
- * With the rewrites of cheaperWindowAggregate and the plan's fired-only scratch table: scoring 500k readings on
+ * With the rewrites of duckdbWindowAggregate and the plan's fired-only scratch table: scoring 500k readings on
  * one thread 4.5 s -> 2.9 s (EXPLAIN ANALYZE), and see bench:replay for 10 M.
  */
 function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
@@ -165,24 +136,24 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
   // same one (the near sums' SUM of the values over the recent readings is the recent window's) reads that column
   // instead of building another segment tree. Same frame, same order, same rows: the same value.
   const windowed = new Map<string, { alias: string; pass: string }>();
-  const reuseOrWindow = (column: string, step: Step, pass: string): string => {
+  const reuseOrWindow = (column: StepColumn, step: Step, pass: string): PassColumn => {
+    const { alias, reads, value } = column;
+    if (typeof value === "string") return { alias, reads, sql: value };
     const preceding = step.window!.preceding;
-    const rewritten = cheaperWindowAggregate(column, preceding);
-    const names = aliases(rewritten);
-    const expression = rewritten.replace(/\s+AS\s+\w+\s*$/, "");
-    const key = `${preceding}|${expression}`;
+    const key = `${preceding}|${duckdbWindowAggregate(value, preceding, "w")}`;
     const earlier = windowed.get(key);
-    if (names.length === 1 && earlier && earlier.pass !== pass && available.has(earlier.alias)) return `${earlier.alias} AS ${names[0]}`;
-    if (names.length === 1 && !earlier) windowed.set(key, { alias: names[0], pass });
-    return rewritten.replace(/OVER w\b/g, `OVER w_${step.name}`);
+    if (earlier && earlier.pass !== pass && available.has(earlier.alias)) return { alias, reads: [earlier.alias], sql: earlier.alias };
+    if (!earlier) windowed.set(key, { alias, pass });
+    return { alias, reads, sql: duckdbWindowAggregate(value, preceding, `w_${step.name}`) };
   };
+  const item = (c: PassColumn) => `${c.sql} AS ${c.alias}`;
   for (let i = 0; i < steps.length; ) {
     const step = steps[i];
     const last = i === steps.length - 1;
     if (!step.window) {
-      if (!keyed && (last || KEY_COLUMNS.some((k) => wordsRead(step.columns).has(k)))) joinKeys();
+      if (!keyed && (last || step.columns.some((c) => c.reads.some((r) => KEY_COLUMNS.includes(r))))) joinKeys();
       ctes.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
-      for (const c of step.columns) for (const name of aliases(c)) available.add(name);
+      for (const c of step.columns) available.add(c.alias);
       from = step.name;
       i++;
       continue;
@@ -193,22 +164,22 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     const columns = group.flatMap((g) => g.columns.map((c) => reuseOrWindow(c, g, name)));
     const windows = group.map((g) => `w_${g.name} AS (${seriesWindowSpec(d, g.window!.preceding)})`).join(",\n      ");
     const about = group.map((g) => g.about).join(" ");
-    const sparse = ranked && fired.every((f) => available.has(f)) && group.every((g) => g.columns.every((c) => countedFlags(c, new Set(fired))));
+    const sparse = ranked && fired.every((f) => available.has(f)) && group.every((g) => g.columns.every((c) => countsFiredOnly(c, new Set(fired))));
     if (sparse) {
       // Each series' last readings ride along (a lasting silence is judged from them): the filter reads its last time.
       if (!keyed) joinKeys();
       ctes.push({ name: "anomaly_candidates", about: "Readings on which a rule fired, and each series' last (silence is judged from it).", sql: `SELECT * FROM ${from} WHERE ${[...fired, LAST_READING].join(" OR ")}` });
       const counts = group.flatMap((g) =>
-        g.columns.map((c) => c.replace(/OVER w\b/, `OVER (PARTITION BY ${d.seriesPartition} ORDER BY ${SERIES_RANK} RANGE BETWEEN ${g.window!.preceding} PRECEDING AND CURRENT ROW)`)));
+        g.columns.map((c) => renderStepColumn(c, `(PARTITION BY ${d.seriesPartition} ORDER BY ${SERIES_RANK} RANGE BETWEEN ${g.window!.preceding} PRECEDING AND CURRENT ROW)`)));
       ctes.push({ name: `anomaly_sparse_${pass}`, about, sql: `SELECT *,\n${counts.map((c) => `    ${c}`).join(",\n")}\n  FROM anomaly_candidates` });
     } else if (!keyed) {
       // The first pass also numbers each series' readings (no extra sort: same window order).
       const rank = ranked ? [] : [`row_number() OVER w_${group[0].name} AS ${SERIES_RANK}`];
       ranked = true;
       available.add(SERIES_RANK);
-      ctes.push({ name, about, sql: `SELECT *,\n${[...columns, ...rank].map((c) => `    ${c}`).join(",\n")}\n  FROM ${from}\n  WINDOW ${windows}` });
+      ctes.push({ name, about, sql: `SELECT *,\n${[...columns.map(item), ...rank].map((c) => `    ${c}`).join(",\n")}\n  FROM ${from}\n  WINDOW ${windows}` });
     } else {
-      const words = wordsRead(columns);
+      const words = new Set(columns.flatMap((c) => c.reads));
       const reads = [...available].filter((c) => words.has(c) && !WINDOW_KEY.includes(c));
       const narrow = [ROW_ID, ...WINDOW_KEY, ...reads].map((c) => d.id(c)).join(", ");
       // The previous stage is read twice (narrow and whole): materialize it once.
@@ -218,22 +189,18 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
         about,
         sql: `SELECT * FROM ${from} JOIN (
     SELECT ${ROW_ID},
-${columns.map((c) => `      ${c}`).join(",\n")}
+${columns.map((c) => `      ${item(c)}`).join(",\n")}
     FROM (SELECT ${narrow} FROM ${from})
     WINDOW ${windows}
   ) USING (${ROW_ID})`,
       });
     }
-    for (const c of columns) for (const name of aliases(c)) available.add(name);
+    for (const c of columns) available.add(c.alias);
     from = sparse ? `anomaly_sparse_${pass}` : name;
     i += group.length;
     if (i === steps.length && !keyed) throw new Error("internal: the scoring must end with a plain step");
   }
   return ctes;
-}
-
-function fail(message: string): never {
-  throw new Error(message);
 }
 
 function withStages(stages: CteStage[], body: string): string {
@@ -243,10 +210,6 @@ function withStages(stages: CteStage[], body: string): string {
 
 function checkInput(input: string): void {
   if (!IDENT.test(input)) throw new Error(`input relation '${input}' must be a plain (optionally schema-qualified) name`);
-  const readingColumns = READINGS.columns.map((c) => c.name).join(",");
-  if (readingColumns !== "device_id,site,line,metric,value,unit,event_ts,ingest_ts,msg_id,late") {
-    throw new Error(`readings lake columns changed (${readingColumns}); update analytics/duckdb.ts`);
-  }
 }
 
 function aggregatesSql(def: AnalyticsDefinition, input: string): string {
@@ -308,9 +271,9 @@ HAVING ${silenceLastingHaving(def, watermark)}`;
 }
 
 /**
- * SELECT statements over a relation named `input` (columns of READINGS in lake/tables.ts: device_id, site,
- * line, metric, value, unit, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id, late BOOLEAN). Queries ignore
- * late rows themselves. Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
+ * SELECT statements over a relation named `input` with the columns of the readings table (READINGS in
+ * lake/tables.ts, with their DuckDB types: event_ts and ingest_ts TIMESTAMP). Queries ignore late rows themselves.
+ * Each returns exactly the lake table's columns in lake/tables.ts order (no dt column).
  */
 export function duckdbAnalytics(def: AnalyticsDefinition = DEFAULT_ANALYTICS, input = "input"): DuckdbAnalytics {
   validateDefinition(def);

@@ -14,7 +14,9 @@ import { STRICT_BASE64 } from "../contract/validation";
 import { AGGREGATES, ALERTS, ANOMALIES, type LakeColumnType, type LakeTable, QUARANTINE, READINGS } from "../lake/tables";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS, holdSteps, validateDefinition } from "./definition";
 import { flinkDialect as d, sqlString } from "./dialect";
-import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySteps, holdSessions, silenceClearedSelect, silenceOpenColumns, silenceSessions, type Stage, type Step, stepSql } from "./stages";
+import { fromInput, fromInputAll, lakeSelectList } from "./lake-select";
+import { aggregateColumns, alertClearedColumns, alertOpenSelect, alertStages, anomalyRuleColumns, anomalySteps, holdSessions, silenceClearedSelect, silenceOpenColumns, silenceSessions, type Stage, stepSql } from "./stages";
+import type { Step } from "./step";
 
 export interface FlinkSqlFile {
   /** File name under sql/flink/, run in name order. */
@@ -161,8 +163,8 @@ const CLAIMED_TS = `CASE WHEN REGEXP(payload_base64, ${sqlString(JAVA_STRICT_BAS
  */
 function windowBarrier(before: Step[], step: Step): string | undefined {
   if (!step.window) return undefined;
-  const counted = before.filter((s) => s.window).flatMap((s) => s.columns.map((c) => /^COUNT\(\*\) OVER w AS (\w+)$/.exec(c)?.[1]).filter((c): c is string => c !== undefined));
-  return counted.length > 0 ? `${counted[counted.length - 1]} > 0` : undefined;
+  const counted = before.filter((s) => s.window).flatMap((s) => s.columns.filter((c) => typeof c.value !== "string" && c.value.kind === "count"));
+  return counted.length > 0 ? `${counted[counted.length - 1].alias} > 0` : undefined;
 }
 
 /**
@@ -172,19 +174,33 @@ function windowBarrier(before: Step[], step: Step): string | undefined {
  * share): six copies of the scoring state and work. Planned on Flink itself: 58 OVER operators -> 23.
  */
 function anomalyRows(def: AnalyticsDefinition): string {
-  const expected = ANOMALIES.columns.map((col) => col.name).join(",");
-  if (expected !== "device_id,site,line,metric,event_ts,value,rule,score,baseline,limit_value,severity") {
-    throw new Error(`anomalies lake columns changed (${expected}); update analytics/flink.ts`);
-  }
-  const rows = anomalyRuleColumns(def, d).map((r) =>
-    `ROW(${r.fired}, ${d.text(sqlString(r.rule))}, CAST(${r.score} AS DOUBLE), CAST(${r.baseline} AS DOUBLE), CAST(${r.limit} AS DOUBLE), ${d.text(r.severity)})`);
-  return `SELECT s.device_id, s.site, s.line, s.metric, s.event_ms AS event_ts, s.${d.id("value")}, r.rule, r.score, r.baseline, r.limit_value, r.severity
+  // Each rule's part of its anomaly row, by lake column; the row's fields are those columns in the table's order.
+  const parts = anomalyRuleColumns(def, d).map((r) => ({
+    fired: r.fired,
+    fields: {
+      rule: d.text(sqlString(r.rule)),
+      score: `CAST(${r.score} AS DOUBLE)`,
+      baseline: `CAST(${r.baseline} AS DOUBLE)`,
+      limit_value: `CAST(${r.limit} AS DOUBLE)`,
+      severity: d.text(r.severity),
+    } as Record<string, string>,
+  }));
+  const fields = ANOMALIES.columns.map((c) => c.name).filter((name) => name in parts[0].fields);
+  const rows = parts.map((p) => `ROW(${[p.fired, ...fields.map((f) => p.fields[f])].join(", ")})`);
+  const columns = lakeSelectList(ANOMALIES, {
+    ...Object.fromEntries(ANOMALIES.columns.map((c) => [c.name, fromInput(fields.includes(c.name) ? "r" : "s")])),
+    event_ts: "s.event_ms",
+  }, d, "inline");
+  return `SELECT ${columns}
   FROM anomaly_scored AS s
   CROSS JOIN UNNEST(ARRAY[
     ${rows.join(",\n    ")}
-  ]) AS r (fired, rule, score, baseline, limit_value, severity)
+  ]) AS r (${["fired", ...fields].join(", ")})
   WHERE r.fired`;
 }
+
+/** The fields of one reading of a message (the judge's `readings`), unnested as `r`. */
+const READING_FIELDS = ["metric", "value", "unit"];
 
 /** Name the runner registers the contract's validator under (flink-app/main.py JUDGE_FUNCTION). */
 export const FLINK_JUDGE_FUNCTION = "judge_telemetry";
@@ -252,10 +268,6 @@ ${withClause(connectors.sink(t))}
 ${sinkDdl}
 `;
 
-  const quarantineCols = QUARANTINE.columns.map((c) => c.name).join(",");
-  if (quarantineCols !== "received_ts,reason,detail,source,device_id,site,line,raw_payload") {
-    throw new Error(`quarantine lake columns changed (${quarantineCols}); update analytics/flink.ts`);
-  }
   const judgeCall = `${FLINK_JUDGE_FUNCTION}(payload_base64, device_id, site, line, ingest_ts, CAST(${policy.maxFutureSkewMs} AS BIGINT), CAST(${policy.maxPastSkewMs} AS BIGINT))`;
 
   const validate = `${header("Validation: every raw message is accepted (04-readings.sql) or quarantined here with a reason.", [
@@ -280,7 +292,7 @@ CREATE TEMPORARY VIEW checked_messages AS
   FROM judged_messages;
 
 INSERT INTO quarantine_sink
-  SELECT COALESCE(ingest_ts, UNIX_TIMESTAMP() * 1000) AS received_ts, reason, detail, ${d.text("'flink'")} AS source, device_id, site, line, raw_payload
+  SELECT ${lakeSelectList(QUARANTINE, { ...fromInputAll(QUARANTINE), received_ts: "COALESCE(ingest_ts, UNIX_TIMESTAMP() * 1000)", source: d.text("'flink'") }, d, "inline")}
   FROM checked_messages
   WHERE reason IS NOT NULL;
 `;
@@ -314,25 +326,34 @@ CREATE TEMPORARY VIEW series AS
   SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, m.msg_id, m.event_ts,
     ${eventMs("m")} AS event_ms, m.ingest_ts AS ingest_ms
   FROM deduplicated_messages AS m
-  CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
+  CROSS JOIN UNNEST(m.readings) AS r (${READING_FIELDS.map(d.id).join(", ")})
   WHERE NOT m.duplicate;
 
 INSERT INTO quarantine_sink
-  SELECT ingest_ts AS received_ts, ${d.text(sqlString(DUPLICATE_REASON))} AS reason,
-    CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - first_ts AS STRING), ' ms of event time after its first sighting') AS detail,
-    ${d.text("'flink'")} AS source, device_id, site, line,
-    JSON_OBJECT('msg_id' VALUE msg_id, 'ts' VALUE ts, 'readings_count' VALUE CARDINALITY(readings)) AS raw_payload
+  SELECT ${lakeSelectList(QUARANTINE, {
+    ...fromInputAll(QUARANTINE),
+    received_ts: "ingest_ts",
+    reason: d.text(sqlString(DUPLICATE_REASON)),
+    detail: { expr: "CONCAT('same ', dedup_key, ' from this device, ', CAST(ts - first_ts AS STRING), ' ms of event time after its first sighting')", newLine: true },
+    source: { expr: d.text("'flink'"), newLine: true },
+    raw_payload: { expr: "JSON_OBJECT('msg_id' VALUE msg_id, 'ts' VALUE ts, 'readings_count' VALUE CARDINALITY(readings))", newLine: true },
+  }, d, "inline")}
   FROM deduplicated_messages
   WHERE duplicate;
 
 INSERT INTO readings_sink
-  SELECT device_id, site, line, metric, ${v}, unit, event_ms AS event_ts, ingest_ms AS ingest_ts, msg_id, FALSE AS late
+  SELECT ${lakeSelectList(READINGS, { ...fromInputAll(READINGS), event_ts: "event_ms", ingest_ts: "ingest_ms", late: "FALSE" }, d, "inline")}
   FROM series;
 
 INSERT INTO readings_sink
-  SELECT m.device_id, m.site, m.line, r.metric, r.${v}, r.unit, ${eventMs("m")} AS event_ts, m.ingest_ts, m.msg_id, TRUE AS late
+  SELECT ${lakeSelectList(READINGS, {
+    ...fromInputAll(READINGS, "m"),
+    ...Object.fromEntries(READING_FIELDS.map((f) => [f, fromInput("r")])),
+    event_ts: eventMs("m"),
+    late: "TRUE",
+  }, d, "inline")}
   FROM checked_messages AS m
-  CROSS JOIN UNNEST(m.readings) AS r (metric, ${v}, unit)
+  CROSS JOIN UNNEST(m.readings) AS r (${READING_FIELDS.map(d.id).join(", ")})
   WHERE m.late AND m.reason IS NULL;
 `;
 

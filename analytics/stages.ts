@@ -11,9 +11,11 @@
  */
 import { METRICS } from "../contract/telemetry";
 import { ALERTS, ANOMALIES, AGGREGATES } from "../lake/tables";
+import { fromInput, lakeSelectList, type LakeOutput } from "./lake-select";
 import { type AnalyticsDefinition, holdSteps, type RuleName, type StaticLimit } from "./definition";
 import { type Dialect, sqlDouble, sqlString } from "./dialect";
 import { staticLimitBranches, staticLimitScale } from "./static-limits";
+import { plain, renderStepColumn, type Step, type StepColumn, windowed } from "./step";
 
 export interface Stage {
   name: string;
@@ -22,20 +24,12 @@ export interface Stage {
   sql: string;
 }
 
-/**
- * One step of the anomaly chain: `SELECT *, <columns> FROM <previous step>`, either a plain projection or
- * with one OVER window per series of `preceding` rows up to the current one. Window steps with the same `pass`
- * only read columns computed before that pass, so an engine may evaluate them in one SELECT (DuckDB does, to
- * sort once); Flink gets one view per step (one OVER window per SELECT).
- */
-export interface Step {
-  name: string;
-  about: string;
-  columns: string[];
-  window?: { preceding: number | "UNBOUNDED"; pass: number };
-}
+/** The columns that name a series (one device's metric): every per-series window partitions by them. */
+export const SERIES_KEY_COLUMNS = ["device_id", "site", "line", "metric"];
+const KEY = SERIES_KEY_COLUMNS.join(", ");
 
-const KEY = "device_id, site, line, metric";
+/** The series key of a lake row, carried from the input as it is. */
+const SERIES_KEY: Record<string, LakeOutput> = Object.fromEntries(SERIES_KEY_COLUMNS.map((k) => [k, fromInput()]));
 
 /**
  * Packs a step index (below 16) with a time: `MIN`/`MAX(event_ms * 16 + step)` picks the step of the earliest or
@@ -69,8 +63,9 @@ function carried(d: Dialect): string {
 }
 
 /** The static limit that applies to a reading, in the precedence of analytics/static-limits.ts (first match wins). */
-export function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
-  const branches = staticLimitBranches(def.rules.staticLimit).map(({ scope, limit }) => ({
+export function staticLimitColumns(def: AnalyticsDefinition, d: Dialect): StepColumn[] {
+  const scoped = staticLimitBranches(def.rules.staticLimit);
+  const branches = scoped.map(({ scope, limit }) => ({
     when: [
       ...(scope.site !== undefined ? [`site = ${sqlString(scope.site)}`] : []),
       ...(scope.line !== undefined ? [`line = ${sqlString(scope.line)}`] : []),
@@ -78,10 +73,12 @@ export function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
     ].join(" AND "),
     limit,
   }));
-  const column = (alias: string, pick: (l: StaticLimit) => string, wrap = (e: string) => e) => {
-    if (branches.length === 0) return `${wrap("CAST(NULL AS DOUBLE)")} AS ${alias}`;
+  // The scope columns the branches test: metric always, site and line where an override names them.
+  const reads = (["site", "line", "metric"] as const).filter((key) => scoped.some(({ scope }) => key === "metric" || scope[key] !== undefined));
+  const column = (alias: string, pick: (l: StaticLimit) => string, wrap = (e: string) => e): StepColumn => {
+    if (branches.length === 0) return plain(alias, [], wrap("CAST(NULL AS DOUBLE)"));
     const whens = branches.map((b) => `      WHEN ${b.when} THEN ${pick(b.limit)}`).join("\n");
-    return `${wrap(`CASE\n${whens}\n    END`)} AS ${alias}`;
+    return plain(alias, reads, wrap(`CASE\n${whens}\n    END`));
   };
   const num = (v: number | undefined) => (v === undefined ? "CAST(NULL AS DOUBLE)" : sqlDouble(v));
   return [
@@ -89,7 +86,7 @@ export function staticLimitCases(def: AnalyticsDefinition, d: Dialect): string {
     column("static_high", (l) => num(l.high)),
     column("static_scale", (l) => sqlDouble(staticLimitScale(l))),
     column("static_severity", (l) => sqlString(l.severity), d.text),
-  ].join(",\n    ");
+  ];
 }
 
 /**
@@ -101,16 +98,17 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
   const { rateOfChange: roc, flatline } = def.rules;
   const { recentRows: recent, referenceRows: reference } = def.baseline;
   const sums = (prefix: string) => [
-    `COUNT(*) OVER w AS ${prefix}_rows`,
-    `SUM(${v}) OVER w AS ${prefix}_sum`,
-    `SUM(${v} * ${v}) OVER w AS ${prefix}_sumsq`,
-    `SUM(recent_mean) OVER w AS ${prefix}_msum`,
-    `SUM(recent_mean * recent_mean) OVER w AS ${prefix}_msumsq`,
+    windowed(`${prefix}_rows`, [], { kind: "count" }),
+    windowed(`${prefix}_sum`, ["value"], { kind: "sum", arg: v }),
+    windowed(`${prefix}_sumsq`, ["value"], { kind: "sum", arg: `${v} * ${v}` }),
+    windowed(`${prefix}_msum`, ["recent_mean"], { kind: "sum", arg: "recent_mean" }),
+    windowed(`${prefix}_msumsq`, ["recent_mean"], { kind: "sum", arg: "recent_mean * recent_mean" }),
   ];
   const std = (sumsq: string, sum: string, n: string) =>
     d.sqrt(`GREATEST((${sumsq} - ${sum} * ${sum} / ${n}) / (${n} - 1), ${sqlDouble(0)})`);
   const floor = `GREATEST(${sqlDouble(def.baseline.relativeStdFloor)} * ABS(ref_sum / ref_rows), ${sqlDouble(def.baseline.absoluteStdFloor)})`;
   const prev = `CASE WHEN pair_max = ${v} THEN pair_min ELSE pair_max END`;
+  const prevReads = ["pair_max", "value", "pair_min"];
   // Mean interval over the recent readings, once there are enough of them (at least two).
   const cadenceRows = Math.max(2, Math.min(def.rules.dataGap.minReadings, recent));
   const cadence = `CASE WHEN recent_rows >= ${cadenceRows} THEN CAST(event_ms - recent_first_ms AS DOUBLE) / (recent_rows - 1) END`;
@@ -119,43 +117,58 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
       name: "anomaly_pair",
       about: "The reading and the one before it in the same series (two-row window).",
       window: { preceding: 1, pass: 1 },
-      columns: [`COUNT(*) OVER w AS pair_rows`, `MAX(${v}) OVER w AS pair_max`, `MIN(${v}) OVER w AS pair_min`, `MIN(event_ms) OVER w AS pair_first_ms`],
+      columns: [
+        windowed("pair_rows", [], { kind: "count" }),
+        windowed("pair_max", ["value"], { kind: "max", arg: v }),
+        windowed("pair_min", ["value"], { kind: "min", arg: v }),
+        windowed("pair_first_ms", ["event_ms"], { kind: "min", arg: "event_ms" }),
+      ],
     },
     {
       name: "anomaly_run",
       about: `Spread of the last ${flatline.rows} readings (zero = stuck sensor).`,
       window: { preceding: flatline.rows - 1, pass: 1 },
-      columns: [`COUNT(*) OVER w AS run_rows`, `MAX(${v}) OVER w AS run_max`, `MIN(${v}) OVER w AS run_min`],
+      columns: [
+        windowed("run_rows", [], { kind: "count" }),
+        windowed("run_max", ["value"], { kind: "max", arg: v }),
+        windowed("run_min", ["value"], { kind: "min", arg: v }),
+      ],
     },
     {
       name: "anomaly_recent",
       about: `Sum, extremes and first time of the ${recent} most recent readings (the level-shift rule's trimmed mean; the series' cadence).`,
       window: { preceding: recent - 1, pass: 1 },
-      columns: [`COUNT(*) OVER w AS recent_rows`, `SUM(${v}) OVER w AS recent_sum`, `MAX(${v}) OVER w AS recent_max`, `MIN(${v}) OVER w AS recent_min`, `MIN(event_ms) OVER w AS recent_first_ms`],
+      columns: [
+        windowed("recent_rows", [], { kind: "count" }),
+        windowed("recent_sum", ["value"], { kind: "sum", arg: v }),
+        windowed("recent_max", ["value"], { kind: "max", arg: v }),
+        windowed("recent_min", ["value"], { kind: "min", arg: v }),
+        windowed("recent_first_ms", ["event_ms"], { kind: "min", arg: "event_ms" }),
+      ],
     },
     {
       name: "anomaly_step",
       about: "Previous value and time, step and interval; the recent mean; the series' typical interval and the allowed silence and alert hold it sets.",
       columns: [
         // Of the two values in the pair, the previous one is whichever is not the current (exact, no arithmetic).
-        `CASE WHEN pair_rows = 2 THEN ${prev} END AS prev_value`,
-        `CASE WHEN pair_rows = 2 THEN pair_first_ms END AS prev_ms`,
-        `CASE WHEN pair_rows = 2 THEN ${v} - ${prev} END AS step`,
-        `CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END AS interval_ms`,
+        plain("prev_value", ["pair_rows", ...prevReads], `CASE WHEN pair_rows = 2 THEN ${prev} END`),
+        plain("prev_ms", ["pair_rows", "pair_first_ms"], "CASE WHEN pair_rows = 2 THEN pair_first_ms END"),
+        plain("step", ["pair_rows", ...prevReads], `CASE WHEN pair_rows = 2 THEN ${v} - ${prev} END`),
+        plain("interval_ms", ["pair_rows", "event_ms", "pair_first_ms"], "CASE WHEN pair_rows = 2 THEN event_ms - pair_first_ms END"),
         // Trimmed mean (the highest and lowest reading left out): one bad reading does not move the recent mean,
         // so a spike is judged by the per-reading rules and does not become a level shift for `recentRows` readings.
-        `CASE WHEN recent_rows > 2 THEN (recent_sum - recent_max - recent_min) / (recent_rows - 2) ELSE recent_sum / recent_rows END AS recent_mean`,
-        `${cadence} AS cadence_ms`,
+        plain("recent_mean", ["recent_rows", "recent_sum", "recent_max", "recent_min"], "CASE WHEN recent_rows > 2 THEN (recent_sum - recent_max - recent_min) / (recent_rows - 2) ELSE recent_sum / recent_rows END"),
+        plain("cadence_ms", ["recent_rows", "event_ms", "recent_first_ms"], cadence),
         // Inside a run of `rows` identical readings: its steps are not evidence of how often the series repeats.
-        `run_rows = ${flatline.rows} AND run_max = run_min AS stuck`,
+        plain("stuck", ["run_rows", "run_max", "run_min"], `run_rows = ${flatline.rows} AND run_max = run_min`),
       ],
     },
     {
       name: "anomaly_cadence",
       about: "The silence this reading allows and the alert hold after it, as steps of the definition (by the series' typical interval).",
       columns: [
-        `${stepIndex(`${sqlDouble(def.rules.dataGap.factor)} * cadence_ms`, def.rules.dataGap.silenceStepsSeconds, false)} AS silence_step`,
-        `${stepIndex(`GREATEST(${sqlDouble(def.alerts.holdSeconds * 1000)}, ${sqlDouble(def.alerts.holdReadings)} * COALESCE(cadence_ms, ${sqlDouble(0)}))`, holdSteps(def), true)} AS hold_step`,
+        plain("silence_step", ["cadence_ms"], stepIndex(`${sqlDouble(def.rules.dataGap.factor)} * cadence_ms`, def.rules.dataGap.silenceStepsSeconds, false)),
+        plain("hold_step", ["cadence_ms"], stepIndex(`GREATEST(${sqlDouble(def.alerts.holdSeconds * 1000)}, ${sqlDouble(def.alerts.holdReadings)} * COALESCE(cadence_ms, ${sqlDouble(0)}))`, holdSteps(def), true)),
       ],
     },
     {
@@ -174,61 +187,58 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
       name: "anomaly_change",
       about: `Squared steps over the last ${roc.baselineRows + 1} readings (the judged step is subtracted below).`,
       window: { preceding: roc.baselineRows, pass: 2 },
-      columns: [`COUNT(step) OVER w AS change_rows`, `SUM(step * step) OVER w AS change_sumsq`],
+      columns: [
+        windowed("change_rows", ["step"], { kind: "countNonNull", arg: "step" }),
+        windowed("change_sumsq", ["step"], { kind: "sum", arg: "step * step" }),
+      ],
     },
     {
       name: "anomaly_history",
       about: "Steps and repeated values over the series' whole history, stuck runs left out (the flatline rule's rate of repeats).",
       window: { preceding: "UNBOUNDED", pass: 2 },
       columns: [
-        `SUM(CASE WHEN step IS NOT NULL AND NOT stuck THEN 1 ELSE 0 END) OVER w AS history_steps`,
-        `SUM(CASE WHEN step = 0 AND NOT stuck THEN 1 ELSE 0 END) OVER w AS history_repeats`,
+        windowed("history_steps", ["step", "stuck"], { kind: "countIf", condition: "step IS NOT NULL AND NOT stuck" }),
+        windowed("history_repeats", ["step", "stuck"], { kind: "countIf", condition: "step = 0 AND NOT stuck" }),
       ],
     },
     {
       name: "anomaly_silence",
       about: "The previous reading's allowed silence step (time and step packed into one MIN over the pair).",
       window: { preceding: 1, pass: 2 },
-      columns: [`MIN(event_ms * ${STEP_PACK} + silence_step) OVER w AS pair_silence_packed`],
+      columns: [windowed("pair_silence_packed", ["event_ms", "silence_step"], { kind: "min", arg: `event_ms * ${STEP_PACK} + silence_step` })],
     },
     {
       name: "anomaly_reference",
       about: "Reference = span minus recent readings; the typical step excludes the judged step.",
       columns: [
-        "run_max - run_min AS run_spread",
-        "span_rows - near_rows AS ref_rows",
-        "span_sum - near_sum AS ref_sum",
-        "span_sumsq - near_sumsq AS ref_sumsq",
-        "span_msum - near_msum AS ref_msum",
-        "span_msumsq - near_msumsq AS ref_msumsq",
-        "change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END AS step_rows",
-        `change_sumsq - COALESCE(step * step, ${sqlDouble(0)}) AS step_sumsq`,
+        plain("run_spread", ["run_max", "run_min"], "run_max - run_min"),
+        ...["rows", "sum", "sumsq", "msum", "msumsq"].map((s) => plain(`ref_${s}`, [`span_${s}`, `near_${s}`], `span_${s} - near_${s}`)),
+        plain("step_rows", ["change_rows", "step"], "change_rows - CASE WHEN step IS NULL THEN 0 ELSE 1 END"),
+        plain("step_sumsq", ["change_sumsq", "step"], `change_sumsq - COALESCE(step * step, ${sqlDouble(0)})`),
         // Share of the series' steps that repeated the previous value (quantised or slow sensors repeat often).
-        `CASE WHEN history_steps > 0 THEN CAST(history_repeats AS DOUBLE) / history_steps END AS repeat_share`,
-        `CASE WHEN pair_rows = 2 THEN MOD(pair_silence_packed, ${STEP_PACK}) END AS prev_silence_step`,
+        plain("repeat_share", ["history_steps", "history_repeats"], "CASE WHEN history_steps > 0 THEN CAST(history_repeats AS DOUBLE) / history_steps END"),
+        plain("prev_silence_step", ["pair_rows", "pair_silence_packed"], `CASE WHEN pair_rows = 2 THEN MOD(pair_silence_packed, ${STEP_PACK}) END`),
       ],
     },
     {
       name: "anomaly_stats",
       about: "Reference mean and standard deviations (raw and floored), typical step and interval, static limits.",
       columns: [
-        "CASE WHEN ref_rows > 0 THEN ref_sum / ref_rows END AS ref_mean",
-        `CASE WHEN ref_rows > 1 THEN ${std("ref_sumsq", "ref_sum", "ref_rows")} END AS ref_std`,
-        `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_sumsq", "ref_sum", "ref_rows")}, ${floor}) END AS ref_std_eff`,
-        "CASE WHEN ref_rows > 1 THEN ref_msum / ref_rows END AS ref_mmean",
-        `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_msumsq", "ref_msum", "ref_rows")}, ${floor}) END AS ref_mstd_eff`,
-        `CASE WHEN step_rows > 0 THEN GREATEST(${d.sqrt(`GREATEST(step_sumsq / step_rows, ${sqlDouble(0)})`)}, ${sqlDouble(roc.relativeFloor)} * ABS(prev_value), ${sqlDouble(roc.absoluteFloor)}) END AS step_rms_eff`,
+        plain("ref_mean", ["ref_rows", "ref_sum"], "CASE WHEN ref_rows > 0 THEN ref_sum / ref_rows END"),
+        plain("ref_std", ["ref_rows", "ref_sumsq", "ref_sum"], `CASE WHEN ref_rows > 1 THEN ${std("ref_sumsq", "ref_sum", "ref_rows")} END`),
+        plain("ref_std_eff", ["ref_rows", "ref_sumsq", "ref_sum"], `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_sumsq", "ref_sum", "ref_rows")}, ${floor}) END`),
+        plain("ref_mmean", ["ref_rows", "ref_msum"], "CASE WHEN ref_rows > 1 THEN ref_msum / ref_rows END"),
+        plain("ref_mstd_eff", ["ref_rows", "ref_msumsq", "ref_msum", "ref_sum"], `CASE WHEN ref_rows > 1 THEN GREATEST(${std("ref_msumsq", "ref_msum", "ref_rows")}, ${floor}) END`),
+        plain("step_rms_eff", ["step_rows", "step_sumsq", "prev_value"], `CASE WHEN step_rows > 0 THEN GREATEST(${d.sqrt(`GREATEST(step_sumsq / step_rows, ${sqlDouble(0)})`)}, ${sqlDouble(roc.relativeFloor)} * ABS(prev_value), ${sqlDouble(roc.absoluteFloor)}) END`),
         // The silence the previous reading allowed (null: not watched).
-        `${stepMs("prev_silence_step", def.rules.dataGap.silenceStepsSeconds)} AS gap_allowed_ms`,
-        staticLimitCases(def, d),
+        plain("gap_allowed_ms", ["prev_silence_step"], stepMs("prev_silence_step", def.rules.dataGap.silenceStepsSeconds)),
+        ...staticLimitColumns(def, d),
       ],
     },
     ...judgedSteps(def, d),
   ];
 }
 
-/** Rules whose single firing can be chance (statistical tests on noisy data); the others are definite events. */
-const STATISTICAL_FIRED = ["deviation_fired", "shift_fired", "roc_fired"];
 
 /**
  * The scoring steps, ending with `anomaly_scored`: every rule judged, then whether the reading counts toward an
@@ -241,17 +251,17 @@ function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
   const { deviation: dev, levelShift: shift, rateOfChange: roc } = def.rules;
   const { readings, window } = def.alerts.confirmation;
   // Data gaps alert through their own silence episodes (silenceOpenRow), not through the hold.
-  const definite = "static_fired OR flatline_fired";
-  const critical = [
-    `(deviation_fired AND deviation_score >= ${sqlDouble(dev.criticalScore)})`,
-    `(shift_fired AND shift_score >= ${sqlDouble(shift.criticalScore)})`,
-    `(roc_fired AND roc_score >= ${sqlDouble(roc.criticalScore)})`,
-  ].join(" OR ");
-  const statistical = STATISTICAL_FIRED.join(" OR ");
+  const fired = (rule: RuleName) => ruleColumns[rule](def, d).fired;
+  const definite = [fired("static_limit"), fired("flatline")];
+  const criticalAt: Record<(typeof STATISTICAL_RULES)[number], number> = { deviation: dev.criticalScore, level_shift: shift.criticalScore, rate_of_change: roc.criticalScore };
+  const critical = STATISTICAL_RULES.map((rule) => `(${fired(rule)} AND ${ruleColumns[rule](def, d).score} >= ${sqlDouble(criticalAt[rule])})`).join(" OR ");
+  const statisticalFired = STATISTICAL_RULES.map(fired);
+  const statistical = statisticalFired.join(" OR ");
+  const alertReads = [...definite, ...STATISTICAL_RULES.flatMap((rule) => [fired(rule), ruleColumns[rule](def, d).score])];
   const scoredAbout = "Every rule judged on every reading: fired flag, score (1.0 = at the threshold), baseline, limit.";
   if (readings === 1) {
     // Every anomalous reading counts: no evidence window needed.
-    return [{ name: "anomaly_scored", about: scoredAbout, columns: [...scoredColumns(def, d), `${definite} OR ${statistical} AS alert_fired`] }];
+    return [{ name: "anomaly_scored", about: scoredAbout, columns: [...scoredColumns(def, d), plain("alert_fired", [...definite, ...statisticalFired], `${definite.join(" OR ")} OR ${statistical}`)] }];
   }
   return [
     { name: "anomaly_judged", about: scoredAbout, columns: scoredColumns(def, d) },
@@ -259,12 +269,12 @@ function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
       name: "anomaly_evidence",
       about: `Statistical anomalies among the last ${window} readings (the evidence an alert needs).`,
       window: { preceding: window - 1, pass: 3 },
-      columns: [`SUM(CASE WHEN ${statistical} THEN 1 ELSE 0 END) OVER w AS evidence_rows`],
+      columns: [windowed("evidence_rows", statisticalFired, { kind: "countFired", flags: statisticalFired })],
     },
     {
       name: "anomaly_scored",
       about: `Whether the reading counts toward an alert: a definite event, a critical reading, or a confirmed one (${readings} of the last ${window}).`,
-      columns: [`${definite} OR ${critical} OR ((${statistical}) AND evidence_rows >= ${readings}) AS alert_fired`],
+      columns: [plain("alert_fired", [...alertReads, "evidence_rows"], `${definite.join(" OR ")} OR ${critical} OR ((${statistical}) AND evidence_rows >= ${readings})`)],
     },
   ];
 }
@@ -274,13 +284,13 @@ function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
  * applies before the step's window (see flink.ts windowBarrier).
  */
 export function stepSql(step: Step, from: string, d: Dialect, where?: string): string {
-  const cols = step.columns.map((c) => `    ${c}`).join(",\n");
+  const cols = step.columns.map((c) => `    ${renderStepColumn(c)}`).join(",\n");
   const filter = where ? `\n  WHERE ${where}` : "";
   const window = step.window ? `\n  ${seriesWindow(d, step.window.preceding)}` : "";
   return `SELECT *,\n${cols}\n  FROM ${from}${filter}${window}`;
 }
 
-function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
+function scoredColumns(def: AnalyticsDefinition, d: Dialect): StepColumn[] {
   const v = d.id("value");
   const { staticLimit, deviation: dev, levelShift: shift, rateOfChange: roc, flatline, dataGap: gap } = def.rules;
   const minRef = def.baseline.minReferenceRows;
@@ -294,35 +304,40 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): string[] {
   // …and never less than minShiftStd × the spread of single readings: a wandering series' recent means move
   // more than its short reference shows, and a shift inside the series' normal spread is not one to page about.
   const shiftBand = `GREATEST(${sqlDouble(shift.threshold)} * ref_mstd_eff * ${d.sqrt(`(ref_rows + ${sqlDouble(recent)}) / GREATEST(ref_rows - ${sqlDouble(recent)}, ${sqlDouble(1)})`)}, ${sqlDouble(shift.minShiftStd)} * ref_std_eff)`;
+  const shiftReads = ["recent_mean", "ref_mmean", "ref_mstd_eff", "ref_rows", "ref_std_eff"];
   const rocBand = `${sqlDouble(roc.threshold)} * step_rms_eff`;
+  const when = (enabled: boolean, reads: string[]) => (enabled ? reads : []);
+  const limits = ["value", "static_high", "static_low"];
   return [
     // static_limit: outside the configured operating range
-    `${on(staticLimit.enabled, `${v} > static_high OR ${v} < static_low`)} AS static_fired`,
-    `CASE WHEN ${v} > static_high THEN 1 + (${v} - static_high) / static_scale
-         WHEN ${v} < static_low THEN 1 + (static_low - ${v}) / static_scale END AS static_score`,
-    `CASE WHEN ${v} > static_high THEN static_high WHEN ${v} < static_low THEN static_low END AS static_limit`,
+    plain("static_fired", when(staticLimit.enabled, limits), on(staticLimit.enabled, `${v} > static_high OR ${v} < static_low`)),
+    plain("static_score", [...limits, "static_scale"], `CASE WHEN ${v} > static_high THEN 1 + (${v} - static_high) / static_scale
+         WHEN ${v} < static_low THEN 1 + (static_low - ${v}) / static_scale END`),
+    plain("static_limit", limits, `CASE WHEN ${v} > static_high THEN static_high WHEN ${v} < static_low THEN static_low END`),
     // deviation: the reading is beyond the threshold in reference standard deviations from the reference mean
     // …and, with newExtremesOnly, the reading is the most extreme of the recent readings on its side: a spike no
     // larger than one the series showed within them is part of its normal behaviour. (The recent window's extremes
     // come with its trimmed mean; extremes over the whole span cost a fifth more scoring time.)
-    `${on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}${dev.newExtremesOnly ? ` AND (${v} >= recent_max OR ${v} <= recent_min)` : ""}`)} AS deviation_fired`,
-    `ABS(${v} - ref_mean) / (${devBand}) AS deviation_score`,
-    `CASE WHEN ${v} >= ref_mean THEN ref_mean + ${devBand} ELSE ref_mean - ${devBand} END AS deviation_limit`,
+    plain("deviation_fired", when(dev.enabled, ["ref_rows", "value", "ref_mean", "ref_std_eff", ...(dev.newExtremesOnly ? ["recent_max", "recent_min"] : [])]),
+      on(dev.enabled, `ref_rows >= ${minRef} AND ABS(${v} - ref_mean) > ${devBand}${dev.newExtremesOnly ? ` AND (${v} >= recent_max OR ${v} <= recent_min)` : ""}`)),
+    plain("deviation_score", ["value", "ref_mean", "ref_std_eff"], `ABS(${v} - ref_mean) / (${devBand})`),
+    plain("deviation_limit", ["value", "ref_mean", "ref_std_eff"], `CASE WHEN ${v} >= ref_mean THEN ref_mean + ${devBand} ELSE ref_mean - ${devBand} END`),
     // level_shift: the recent mean is beyond the threshold × the spread recent means have within the reference
     // (corrected for the reference's finite length; silent until the reference is longer than the recent window)
-    `${on(shift.enabled, `ref_rows >= ${Math.max(minRef, recent + 1)} AND recent_rows = ${recent} AND ABS(recent_mean - ref_mmean) > ${shiftBand}`)} AS shift_fired`,
-    `ABS(recent_mean - ref_mmean) / (${shiftBand}) AS shift_score`,
-    `CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + ${shiftBand} ELSE ref_mmean - ${shiftBand} END AS shift_limit`,
+    plain("shift_fired", when(shift.enabled, ["ref_rows", "recent_rows", ...shiftReads]),
+      on(shift.enabled, `ref_rows >= ${Math.max(minRef, recent + 1)} AND recent_rows = ${recent} AND ABS(recent_mean - ref_mmean) > ${shiftBand}`)),
+    plain("shift_score", shiftReads, `ABS(recent_mean - ref_mmean) / (${shiftBand})`),
+    plain("shift_limit", shiftReads, `CASE WHEN recent_mean >= ref_mmean THEN ref_mmean + ${shiftBand} ELSE ref_mmean - ${shiftBand} END`),
     // rate_of_change: step from the previous reading beyond the threshold × the typical step
-    `${on(roc.enabled, `step_rows >= ${roc.minBaselineRows} AND ABS(step) > ${rocBand}`)} AS roc_fired`,
-    `ABS(step) / (${rocBand}) AS roc_score`,
-    `CASE WHEN step >= 0 THEN prev_value + ${rocBand} ELSE prev_value - ${rocBand} END AS roc_limit`,
+    plain("roc_fired", when(roc.enabled, ["step_rows", "step", "step_rms_eff"]), on(roc.enabled, `step_rows >= ${roc.minBaselineRows} AND ABS(step) > ${rocBand}`)),
+    plain("roc_score", ["step", "step_rms_eff"], `ABS(step) / (${rocBand})`),
+    plain("roc_limit", ["step", "prev_value", "step_rms_eff"], `CASE WHEN step >= 0 THEN prev_value + ${rocBand} ELSE prev_value - ${rocBand} END`),
     // flatline: identical readings, a run this series' own rate of repeats makes implausible
-    `${on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND history_steps >= ${roc.minBaselineRows}
-      AND POWER(repeat_share, ${flatline.rows - 1}) < ${sqlDouble(flatline.maxRunProbability)}`)} AS flatline_fired`,
+    plain("flatline_fired", when(flatline.enabled, ["run_rows", "run_spread", "history_steps", "repeat_share"]), on(flatline.enabled, `run_rows = ${flatline.rows} AND run_spread = 0 AND history_steps >= ${roc.minBaselineRows}
+      AND POWER(repeat_share, ${flatline.rows - 1}) < ${sqlDouble(flatline.maxRunProbability)}`)),
     // data_gap: the silence before this reading reached what the previous reading allowed
-    `${on(gap.enabled, `gap_allowed_ms IS NOT NULL AND interval_ms >= gap_allowed_ms`)} AS gap_fired`,
-    `interval_ms / gap_allowed_ms AS gap_score`,
+    plain("gap_fired", when(gap.enabled, ["gap_allowed_ms", "interval_ms"]), on(gap.enabled, `gap_allowed_ms IS NOT NULL AND interval_ms >= gap_allowed_ms`)),
+    plain("gap_score", ["interval_ms", "gap_allowed_ms"], "interval_ms / gap_allowed_ms"),
   ];
 }
 
@@ -356,29 +371,27 @@ export function anomalyRuleColumns(def: AnalyticsDefinition, d: Dialect): ({ rul
   return RULE_PRECEDENCE.map((rule) => ({ rule, ...ruleColumns[rule](def, d) }));
 }
 
+/** Rules whose single firing can be chance (statistical tests on noisy data); the others are definite events. */
+const STATISTICAL_RULES = ["deviation", "level_shift", "rate_of_change"] as const;
+
 /** Rule precedence: when several rules fire on one reading, the alert names the first of this list. */
 export const RULE_PRECEDENCE: RuleName[] = ["static_limit", "deviation", "level_shift", "rate_of_change", "flatline", "data_gap"];
 
 /** One SELECT per rule over `anomaly_scored`; their UNION ALL is the anomalies table (lake column order). */
 export function anomalySelects(def: AnalyticsDefinition, d: Dialect): { rule: RuleName; sql: string }[] {
-  const expected = ANOMALIES.columns.map((col) => col.name).join(",");
-  const names = "device_id,site,line,metric,event_ts,value,rule,score,baseline,limit_value,severity";
-  if (expected !== names) throw new Error(`anomalies lake columns changed (${expected}); update analytics/stages.ts`);
   return RULE_PRECEDENCE.map((rule) => {
     const r = ruleColumns[rule](def, d);
-    return {
-      rule,
-      sql: `SELECT ${KEY},
-    ${d.timestampOut("event_ms")} AS event_ts,
-    ${d.id("value")},
-    ${d.text(sqlString(rule))} AS rule,
-    ${r.score} AS score,
-    ${r.baseline} AS baseline,
-    ${r.limit} AS limit_value,
-    ${r.severity} AS severity
-  FROM anomaly_scored
-  WHERE ${r.fired}`,
-    };
+    const columns = lakeSelectList(ANOMALIES, {
+      ...SERIES_KEY,
+      event_ts: d.timestampOut("event_ms"),
+      value: fromInput(),
+      rule: d.text(sqlString(rule)),
+      score: r.score,
+      baseline: r.baseline,
+      limit_value: r.limit,
+      severity: r.severity,
+    }, d, "lines");
+    return { rule, sql: `SELECT ${columns}\n  FROM anomaly_scored\n  WHERE ${r.fired}` };
   });
 }
 
@@ -457,19 +470,19 @@ export function opensExpr(def: AnalyticsDefinition): string {
 
 /** The `open` transition rows (lake column order) from `alert_transitions`. */
 export function alertOpenSelect(def: AnalyticsDefinition, d: Dialect): string {
-  assertAlertColumns();
-  return `SELECT ${KEY},
-    top_rule AS rule,
-    ${d.text("'open'")} AS state,
-    ${d.timestampOut("event_ms")} AS event_ts,
-    ${d.timestampOut("event_ms")} AS episode_start,
-    ${d.nullTimestamp} AS episode_end,
-    crossed AS peak_value,
-    top_limit AS limit_value,
-    CAST(1 AS BIGINT) AS anomaly_count,
-    worst_severity AS severity
-  FROM alert_transitions
-  WHERE ${opensExpr(def)}`;
+  const columns = lakeSelectList(ALERTS, {
+    ...SERIES_KEY,
+    rule: "top_rule",
+    state: d.text("'open'"),
+    event_ts: d.timestampOut("event_ms"),
+    episode_start: d.timestampOut("event_ms"),
+    episode_end: d.nullTimestamp,
+    peak_value: "crossed",
+    limit_value: "top_limit",
+    anomaly_count: "CAST(1 AS BIGINT)",
+    severity: "worst_severity",
+  }, d, "lines");
+  return `SELECT ${columns}\n  FROM alert_transitions\n  WHERE ${opensExpr(def)}`;
 }
 
 /** Flink's session windows that close hold episodes: one per hold step, each keeping the episodes of its step. */
@@ -486,7 +499,6 @@ export function holdSessions(def: AnalyticsDefinition): { gapMs: number; having:
  * the others: a statistical band).
  */
 export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): string {
-  assertAlertColumns();
   const end = `MAX(event_ms) + CAST(${holdMs(def, LAST_HOLD_STEP)} AS BIGINT)`;
   const opening = `MOD(MIN(event_ms * 10 + top_rule_rank), 10)`;
   const ofRule = (i: number, e: string) => `CASE WHEN top_rule_rank = ${i} THEN ${e} END`;
@@ -496,34 +508,37 @@ export function alertClearedColumns(def: AnalyticsDefinition, d: Dialect): strin
       const upward = `MAX(${ofRule(i, `GREATEST(excess, ${sqlDouble(0)})`)}) >= MAX(${ofRule(i, `GREATEST(-excess, ${sqlDouble(0)})`)})`;
       return `      WHEN ${i} THEN ${pickOne(i, upward)}`;
     }).join("\n")}\n    END`;
-  return `${KEY},
-    -- The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).
-    ${d.text(`CASE ${opening}
-${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}
-    END`)} AS rule,
-    ${d.text("'cleared'")} AS state,
-    ${d.timestampOut(end)} AS event_ts,
-    ${d.timestampOut("MIN(event_ms)")} AS episode_start,
-    ${d.timestampOut(end)} AS episode_end,
-    ${perRule((i, up) => `CASE WHEN ${up} THEN MAX(${ofRule(i, "crossed")}) ELSE MIN(${ofRule(i, "crossed")}) END`)} AS peak_value,
-    ${perRule((i, up) => `CASE WHEN ${up} THEN MIN(${ofRule(i, "CASE WHEN excess > 0 THEN top_limit END")}) ELSE MAX(${ofRule(i, "CASE WHEN excess < 0 THEN top_limit END")}) END`)} AS limit_value,
-    COUNT(*) AS anomaly_count,
-    CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END AS severity`;
+  return lakeSelectList(ALERTS, {
+    ...SERIES_KEY,
+    rule: {
+      comment: "The opening rule: the rule of the episode's first reading (time and precedence packed into one MIN).",
+      expr: d.text(`CASE ${opening}\n${RULE_PRECEDENCE.map((rule, i) => `      WHEN ${i} THEN ${sqlString(rule)}`).join("\n")}\n    END`),
+    },
+    state: d.text("'cleared'"),
+    event_ts: d.timestampOut(end),
+    episode_start: d.timestampOut("MIN(event_ms)"),
+    episode_end: d.timestampOut(end),
+    peak_value: perRule((i, up) => `CASE WHEN ${up} THEN MAX(${ofRule(i, "crossed")}) ELSE MIN(${ofRule(i, "crossed")}) END`),
+    limit_value: perRule((i, up) => `CASE WHEN ${up} THEN MIN(${ofRule(i, "CASE WHEN excess > 0 THEN top_limit END")}) ELSE MAX(${ofRule(i, "CASE WHEN excess < 0 THEN top_limit END")}) END`),
+    anomaly_count: "COUNT(*)",
+    severity: `CASE WHEN MAX(CASE WHEN worst_severity = 'critical' THEN 1 ELSE 0 END) = 1 THEN ${d.text("'critical'")} ELSE ${d.text("'warning'")} END`,
+  }, d, "lines");
 }
 
 /** One alert row of a silence (lake column order): allowed silence and silence so far in seconds. */
 function silenceRow(def: AnalyticsDefinition, d: Dialect, row: { state: "open" | "cleared"; at: string; start: string; end: string | null; silenceMs: string; allowedMs: string; count: number }): string {
-  assertAlertColumns();
-  return `${KEY},
-    ${d.text("'data_gap'")} AS rule,
-    ${d.text(sqlString(row.state))} AS state,
-    ${d.timestampOut(row.at)} AS event_ts,
-    ${d.timestampOut(row.start)} AS episode_start,
-    ${row.end === null ? d.nullTimestamp : d.timestampOut(row.end)} AS episode_end,
-    CAST(${row.silenceMs} AS DOUBLE) / 1000 AS peak_value,
-    CAST(${row.allowedMs} AS DOUBLE) / 1000 AS limit_value,
-    CAST(${row.count} AS BIGINT) AS anomaly_count,
-    ${d.text(sqlString(def.rules.dataGap.severity))} AS severity`;
+  return lakeSelectList(ALERTS, {
+    ...SERIES_KEY,
+    rule: d.text("'data_gap'"),
+    state: d.text(sqlString(row.state)),
+    event_ts: d.timestampOut(row.at),
+    episode_start: d.timestampOut(row.start),
+    episode_end: row.end === null ? d.nullTimestamp : d.timestampOut(row.end),
+    peak_value: `CAST(${row.silenceMs} AS DOUBLE) / 1000`,
+    limit_value: `CAST(${row.allowedMs} AS DOUBLE) / 1000`,
+    anomaly_count: `CAST(${row.count} AS BIGINT)`,
+    severity: d.text(sqlString(def.rules.dataGap.severity)),
+  }, d, "lines");
 }
 
 /** Silence step of the latest reading of a group (a Flink session, a series' last readings). */
@@ -567,20 +582,18 @@ export function silenceEndedOpenSelect(def: AnalyticsDefinition, d: Dialect): st
   WHERE gap_fired`;
 }
 
-function assertAlertColumns(): void {
-  const expected = ALERTS.columns.map((col) => col.name).join(",");
-  const names = "device_id,site,line,metric,rule,state,event_ts,episode_start,episode_end,peak_value,limit_value,anomaly_count,severity";
-  if (expected !== names) throw new Error(`alerts lake columns changed (${expected}); update analytics/stages.ts`);
-}
-
-/** Whether a value is a plausible reading of its metric (the aggregates' `valid_count`); unknown metrics: finite. */
-export function validValueExpr(d: Dialect): string {
+/**
+ * Whether a value is a plausible reading of its metric (the aggregates' `valid_count`); unknown metrics: finite.
+ * Its lines are indented for where it sits in the aggregate's select list.
+ */
+function validValueExpr(d: Dialect): string {
   const v = d.id("value");
   const finite = `ABS(${v}) <= ${sqlDouble(Number.MAX_VALUE)}`;
+  const newLine = "\n        ";
   const whens = Object.entries(METRICS)
     .map(([m, spec]) => `WHEN metric = ${sqlString(m)} THEN ${v} >= ${sqlDouble(spec.plausible[0])} AND ${v} <= ${sqlDouble(spec.plausible[1])}`)
-    .join("\n      ");
-  return `CASE\n      ${whens}\n      ELSE ${finite} END`;
+    .join(newLine);
+  return `CASE${newLine}${whens}${newLine}ELSE ${finite} END`;
 }
 
 /**
@@ -589,22 +602,21 @@ export function validValueExpr(d: Dialect): string {
  * both engines produce the same epoch-aligned `[start, end)` whatever their window syntax.
  */
 export function aggregateColumns(windowSeconds: number, d: Dialect): string {
-  const expected = AGGREGATES.columns.map((col) => col.name).join(",");
-  const names = "device_id,site,line,metric,window_seconds,window_start,window_end,sample_count,valid_count,min_value,max_value,avg_value,stddev_value,first_event_ts,last_event_ts";
-  if (expected !== names) throw new Error(`aggregates lake columns changed (${expected}); update analytics/stages.ts`);
   const v = d.id("value");
   const ms = windowSeconds * 1000;
   const start = `CAST(FLOOR(CAST(MIN(event_ms) AS DOUBLE) / ${ms}) AS BIGINT) * ${ms}`;
-  return `${KEY},
-    CAST(${windowSeconds} AS INT) AS window_seconds,
-    ${d.timestampOut(start)} AS window_start,
-    ${d.timestampOut(`${start} + ${ms}`)} AS window_end,
-    COUNT(*) AS sample_count,
-    CAST(SUM(CASE WHEN ${validValueExpr(d).replace(/\n/g, "\n  ")} THEN 1 ELSE 0 END) AS BIGINT) AS valid_count,
-    MIN(${v}) AS min_value,
-    MAX(${v}) AS max_value,
-    AVG(${v}) AS avg_value,
-    ${d.stddevSamp(v)} AS stddev_value,
-    ${d.timestampOut("MIN(event_ms)")} AS first_event_ts,
-    ${d.timestampOut("MAX(event_ms)")} AS last_event_ts`;
+  return lakeSelectList(AGGREGATES, {
+    ...SERIES_KEY,
+    window_seconds: `CAST(${windowSeconds} AS INT)`,
+    window_start: d.timestampOut(start),
+    window_end: d.timestampOut(`${start} + ${ms}`),
+    sample_count: "COUNT(*)",
+    valid_count: `CAST(SUM(CASE WHEN ${validValueExpr(d)} THEN 1 ELSE 0 END) AS BIGINT)`,
+    min_value: `MIN(${v})`,
+    max_value: `MAX(${v})`,
+    avg_value: `AVG(${v})`,
+    stddev_value: d.stddevSamp(v),
+    first_event_ts: d.timestampOut("MIN(event_ms)"),
+    last_event_ts: d.timestampOut("MAX(event_ms)"),
+  }, d, "lines");
 }

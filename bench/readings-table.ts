@@ -3,6 +3,7 @@
  * relation `duckdbAnalytics` reads), all on time, event time = ingest time.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { duckdbColumnDefinitions, READINGS } from "../lake/tables";
 
 /** One reading of a benchmark series. */
 export interface BenchReading {
@@ -16,8 +17,7 @@ export interface BenchReading {
 
 /** Creates (or replaces) `table` and appends the readings; non-finite values are left out. */
 export async function loadBenchReadings(conn: DuckDBConnection, readings: Iterable<BenchReading>, site: string, table = "input"): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE ${table} (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
-    unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
+  await conn.run(`CREATE OR REPLACE TABLE ${table} (${duckdbColumnDefinitions(READINGS)})`);
   const appender = await conn.createAppender(table);
   for (const r of readings) {
     if (!Number.isFinite(r.value)) continue;

@@ -267,6 +267,11 @@ export function duckdbType(type: LakeColumnType): string {
   }
 }
 
+/** The column definitions of a DuckDB table shaped like a lake table (`"device_id" VARCHAR, …`), for its CREATE TABLE. */
+export function duckdbColumnDefinitions(table: LakeTable): string {
+  return table.columns.map((c) => `"${c.name}" ${duckdbType(c.type)}`).join(", ");
+}
+
 /** Looks a table up by name; throws with the known names when it does not exist. */
 export function lakeTable(name: string): LakeTable {
   const table = LAKE_TABLES.find((t) => t.name === name);

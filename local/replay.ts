@@ -45,6 +45,7 @@ import { classify, type ValidationMode } from "../contract/validation";
 import { ALERTS, AGGREGATES, ANOMALIES, QUARANTINE, READINGS, type LakeTable } from "../lake/tables";
 import { DEFAULT_ANALYTICS, type AnalyticsDefinition } from "../analytics/definition";
 import { duckdbAnalytics, duckdbAnalyticsPlan, scoringContextRows } from "../analytics/duckdb";
+import { SERIES_KEY_COLUMNS } from "../analytics/stages";
 import { checkConservation, type ReplayCounts } from "./conservation";
 import { chunkFirstLines, hashInput, planChunks, readChunk, readFirstLine, type InputChunk } from "./input-chunks";
 import { detectInputFormat, readCsvHeader, type InputFormat } from "./input-format";
@@ -426,8 +427,7 @@ const RECOMPUTED: Record<string, string | null> = {
   [QUARANTINE.name]: null,
 };
 
-const SERIES_KEY = ["device_id", "site", "line", "metric"];
-const sameSeries = (a: string, b: string) => SERIES_KEY.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
+const sameSeries = (a: string, b: string) => SERIES_KEY_COLUMNS.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
 
 /**
  * The PARTITION BY of the lateness watermark (see the header): none in live mode; per device in a backfill, and

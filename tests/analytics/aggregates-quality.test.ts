@@ -6,6 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { duckdbAnalytics } from "../../analytics/duckdb";
 import { METRICS } from "../../contract/telemetry";
+import { duckdbColumnDefinitions, READINGS } from "../../lake/tables";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -14,8 +15,7 @@ it("valid_count leaves out readings outside the metric's plausible range; the st
   const conn = await instance.connect();
   try {
     const [low, high] = METRICS.temperature.plausible;
-    await conn.run(`CREATE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
-      unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
+    await conn.run(`CREATE TABLE input (${duckdbColumnDefinitions(READINGS)})`);
     const values = [20, high + 100, 30, low - 1, high];
     await conn.run(`INSERT INTO input VALUES ${values
       .map((v, i) => `('dev-1', 'plant-a', 'line-1', 'temperature', ${v}, 'degC', epoch_ms(${T0 + i * 1000}::BIGINT), epoch_ms(${T0 + i * 1000}::BIGINT), 'm${i}', FALSE)`)

@@ -6,6 +6,7 @@
 import { memoryDuckDb } from "./memory-duckdb";
 import { DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { duckdbAnalytics } from "../../analytics/duckdb";
+import { duckdbColumnDefinitions, READINGS } from "../../lake/tables";
 
 const T0 = Date.UTC(2026, 0, 5);
 
@@ -30,8 +31,7 @@ const db = memoryDuckDb();
 
 async function analyse(intervalMs: number) {
   const rows = series().filter((r): r is { index: number; value: number } => r !== null);
-  await db().run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
-    unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
+  await db().run(`CREATE OR REPLACE TABLE input (${duckdbColumnDefinitions(READINGS)})`);
   const values = rows.map((r) => `('dev-1', 'plant-a', 'line-1', 'temperature', ${r.value}, 'degC', epoch_ms(${T0 + r.index * intervalMs}::BIGINT),
     epoch_ms(${T0 + r.index * intervalMs}::BIGINT), 'm${r.index}', FALSE)`);
   await db().run(`INSERT INTO input VALUES ${values.join(",")}`);

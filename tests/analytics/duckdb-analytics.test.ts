@@ -5,7 +5,7 @@
 import { memoryDuckDb } from "./memory-duckdb";
 import { type AnalyticsDefinition, DEFAULT_ANALYTICS } from "../../analytics/definition";
 import { duckdbAnalytics, duckdbAnalyticsPlan, referenceScoringSql, scoringSql } from "../../analytics/duckdb";
-import { AGGREGATES, ALERTS, ANOMALIES } from "../../lake/tables";
+import { AGGREGATES, ALERTS, ANOMALIES, duckdbColumnDefinitions, READINGS } from "../../lake/tables";
 
 const T0 = Date.UTC(2026, 0, 1); // 2026-01-01T00:00:00Z
 
@@ -29,8 +29,7 @@ const db = memoryDuckDb();
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 async function load(readings: Reading[]): Promise<void> {
-  await db().run(`CREATE OR REPLACE TABLE input (device_id VARCHAR, site VARCHAR, line VARCHAR, metric VARCHAR, "value" DOUBLE,
-    unit VARCHAR, event_ts TIMESTAMP, ingest_ts TIMESTAMP, msg_id VARCHAR, late BOOLEAN)`);
+  await db().run(`CREATE OR REPLACE TABLE input (${duckdbColumnDefinitions(READINGS)})`);
   const rows = readings.map((r, i) =>
     `(${sqlText(r.device ?? "dev-1")}, ${sqlText(r.site ?? "plant-a")}, ${sqlText(r.line ?? "line-1")}, ${sqlText(r.metric ?? "temperature")},
       ${r.value}, 'degC', epoch_ms(${r.ms}::BIGINT), epoch_ms(${r.ms}::BIGINT), 'm${i}', ${r.late ? "TRUE" : "FALSE"})`);

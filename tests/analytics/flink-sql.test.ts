@@ -57,6 +57,41 @@ describe("Flink SQL structure", () => {
     }
   });
 
+  it("selects exactly each sink's lake columns, in the table's order, in every INSERT", () => {
+    /** Top-level items of the SELECT list of an INSERT (test-side reading of the generated text). */
+    const selectItems = (insert: string): string[] => {
+      const body = insert.slice(insert.indexOf("SELECT ") + "SELECT ".length);
+      const items: string[] = [];
+      let depth = 0;
+      let quoted = false;
+      let start = 0;
+      for (let i = 0; i < body.length; i++) {
+        const ch = body[i];
+        if (ch === "'") quoted = !quoted;
+        if (quoted) continue;
+        if (ch === "(") depth++;
+        else if (ch === ")") depth--;
+        else if (depth === 0 && ch === ",") {
+          items.push(body.slice(start, i));
+          start = i + 1;
+        } else if (depth === 0 && /\sFROM\s/.test(body.slice(i - 1, i + 5))) {
+          items.push(body.slice(start, i));
+          return items.map((item) => item.trim());
+        }
+      }
+      throw new Error(`no FROM in ${insert.slice(0, 200)}`);
+    };
+    const outputName = (item: string) => (/\sAS\s+(\w+)$/.exec(item)?.[1] ?? item.split(".").pop()!).replace(/`/g, "");
+    let inserts = 0;
+    for (const table of LAKE_TABLES) {
+      for (const insert of statements.filter((s) => s.code.startsWith(`INSERT INTO ${table.name}_sink`))) {
+        inserts++;
+        expect({ insert: insert.code.slice(0, 60), columns: selectItems(insert.code).map(outputName) }).toEqual({ insert: insert.code.slice(0, 60), columns: table.columns.map((c) => c.name) });
+      }
+    }
+    expect(inserts).toBeGreaterThanOrEqual(LAKE_TABLES.length);
+  });
+
   it("keys the alerts stream by device id so the notifier sees a device's open/cleared in order", () => {
     // The Kinesis table sink gives records of an unpartitioned table random partition keys (connector docs,
     // "Sink Partitioning"); PARTITIONED BY makes the key the concatenated column values.

@@ -7,7 +7,8 @@
 import { memoryDuckDb } from "./memory-duckdb";
 import { DEFAULT_ANALYTICS, type AnalyticsDefinition } from "../../analytics/definition";
 import { duckdbDialect } from "../../analytics/dialect";
-import { staticLimitCases } from "../../analytics/stages";
+import { staticLimitColumns } from "../../analytics/stages";
+import { renderStepColumn } from "../../analytics/step";
 import { stackAnalytics } from "../../config/analytics";
 import { parseStackConfig } from "../../config/load";
 import { sensorLimits } from "../../reports/limits";
@@ -35,7 +36,7 @@ type Limits = { low?: number; high?: number };
 async function sqlLimits(def: AnalyticsDefinition, sensors: [string, string, string][]): Promise<Limits[]> {
   const rows = sensors.map(([site, line, metric], i) => `('${site}', '${line}', '${metric}', ${i})`);
   const reader = await db().runAndReadAll(
-    `SELECT i, ${staticLimitCases(def, duckdbDialect)} FROM (VALUES ${rows.join(", ")}) AS t(site, line, metric, i) ORDER BY i`,
+    `SELECT i, ${staticLimitColumns(def, duckdbDialect).map((c) => renderStepColumn(c)).join(", ")} FROM (VALUES ${rows.join(", ")}) AS t(site, line, metric, i) ORDER BY i`,
   );
   return reader.getRowObjects().map((r) => ({
     ...(r.static_low !== null && { low: Number(r.static_low) }),
