@@ -1,0 +1,45 @@
+/**
+ * `iotpipe prices refresh`'s logic: every entry of the price table looked up in the AWS Price List Query API for
+ * one Region, gathered into an overlay (sizing/price-overlay.ts): the prices found, each with its SKU and dates,
+ * and the entries the API gave no single answer for (or that have no verified lookup), each with the reason.
+ */
+import { PricingClient } from "@aws-sdk/client-pricing";
+import { lookUpPrice } from "./price-list";
+import { isLookup, PRICE_LOOKUPS } from "./price-lookups";
+import type { OverlayPrice, PriceOverlay } from "./price-overlay";
+import type { PricedRegion, PriceKey } from "./prices";
+
+/** Regions that serve the Price List Query API endpoint (it prices every Region from any of them). */
+export const PRICE_LIST_ENDPOINT_REGIONS = ["us-east-1", "eu-central-1", "ap-south-1"] as const;
+export type PriceListEndpointRegion = (typeof PRICE_LIST_ENDPOINT_REGIONS)[number];
+
+export function pricingClient(endpointRegion: PriceListEndpointRegion = "us-east-1"): PricingClient {
+  return new PricingClient({ region: endpointRegion });
+}
+
+/** Looks every table entry up; `now` is when the API was read. API failures (credentials, permission) are thrown. */
+export async function refreshPrices(client: PricingClient, region: PricedRegion, now: Date): Promise<PriceOverlay> {
+  const read = now.toISOString();
+  const overlay: PriceOverlay = { region, read, prices: {}, unresolved: {} };
+  for (const [key, lookup] of Object.entries(PRICE_LOOKUPS) as [PriceKey, (typeof PRICE_LOOKUPS)[PriceKey]][]) {
+    if (!isLookup(lookup)) {
+      overlay.unresolved[key] = { reason: lookup.unverified };
+      continue;
+    }
+    const result = await lookUpPrice(client, lookup, region);
+    if (!result.ok) {
+      overlay.unresolved[key] = result.unresolved;
+      continue;
+    }
+    const p = result.price;
+    const price: OverlayPrice = {
+      usd: p.usd,
+      source: `AWS Price List Query API GetProducts, ${p.sku} (${p.usagetype}), publicationDate ${p.publicationDate || "?"}/effectiveDate ${p.effectiveDate || "?"}`,
+      read,
+      apiPrice: `$${p.apiUsd} per ${p.apiUnit} × ${lookup.perApiUnit}: "${p.description}"`,
+      request: result.request,
+    };
+    overlay.prices[key] = price;
+  }
+  return overlay;
+}
