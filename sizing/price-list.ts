@@ -98,7 +98,8 @@ function onDemandDimensions(p: PriceListProduct): { dimension: PriceDimension; e
 export function selectPrice(products: PriceListProduct[], lookup: PriceLookup, region: PricedRegion): LookupResult {
   const request = describeRequest(lookup, region);
   const fail = (reason: string): LookupResult => ({ ok: false, unresolved: { reason, request } });
-  const matching = products.filter((p) => attributesMatch(p, lookup, region));
+  // GetProducts answers for one service code; checked again so a product of another service never passes.
+  const matching = products.filter((p) => p.serviceCode === lookup.serviceCode && attributesMatch(p, lookup, region));
   if (matching.length === 0) return fail(`no product matched (${products.length} returned for the filters)`);
   if (matching.length > 1) {
     return fail(`${matching.length} products matched, ambiguous: ${matching.map((p) => `${p.product.sku} (${p.product.attributes.usagetype ?? "?"})`).join(", ")}`);
