@@ -60,6 +60,7 @@ export async function sizeCommand(flags: SizeFlags, io: Io): Promise<void> {
   if (!isPricedRegion(region)) {
     throw new CliError(`no prices for Region ${region}`, `the price table (sizing/prices.ts) covers ${PRICED_REGIONS.join(", ")}; pass --region for a command-line fleet`);
   }
+  const overlay = priceOverlay(flags, region, io);
   let config;
   try {
     const keys = flags.stackConfig ? readStackFileKeys(flags.stackConfig) : Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("iotpipe:")).map(([k, v]) => [k.slice("iotpipe:".length), v]));
@@ -77,7 +78,6 @@ export async function sizeCommand(flags: SizeFlags, io: Io): Promise<void> {
     rawDataGlacierDays: config.rawDataGlacierDays,
     rawDataExpireDays: config.rawDataExpireDays,
   };
-  const overlay = priceOverlay(flags, region, io);
   const ours = platformCost(model, deployed, settings, region, overlay);
   const seed = flags.compare ? seedStyleCost(model.fleet, region, overlay) : undefined;
   io.out(sizeReport({ title, model, deployed, statesFleet: statesFleet(config), ours, seed }));
