@@ -8,7 +8,6 @@ import * as path from "node:path";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import { sizeFleet } from "../../sizing/capacity";
 import { platformCost, type BillSettings } from "../../sizing/cost";
-import type { DeployedStack } from "../../sizing/deployed";
 import { fleet } from "../../sizing/fleet";
 import { selectPrice } from "../../sizing/price-list";
 import { isLookup, PRICE_LOOKUPS, usagetypeMatches, type PriceLookup } from "../../sizing/price-lookups";
@@ -16,6 +15,7 @@ import { effectivePrices, OverlayError, readOverlay, type PriceOverlay } from ".
 import { refreshPrices } from "../../sizing/price-refresh";
 import { PRICES, type PriceKey } from "../../sizing/prices";
 import { FRANKFURT } from "./frankfurt-price-list";
+import { DEFAULT_STACK } from "./stack-fixture";
 import { EFFECTIVE_DATE, mockPriceList, priceListItem, PUBLICATION_DATE, type Product } from "./price-list-fixtures";
 
 const NOW = new Date("2026-12-03T17:00:00Z");
@@ -154,16 +154,7 @@ describe("a refresh for Frankfurt", () => {
 
   it("turns Frankfurt's lower-bound bill exact once the prices it cannot read are added by hand", () => {
     const plant = sizeFleet(fleet({ devices: 1_000, metricsPerMessage: 4, messageIntervalSeconds: 5 }));
-    const deployed: DeployedStack = {
-      streamMode: "PROVISIONED",
-      shards: { "telemetry-raw": 1, "telemetry-readings": 2, "telemetry-aggregates": 1, "telemetry-anomalies": 1, "telemetry-alerts": 1, "telemetry-quarantine": 1 },
-      streamCount: 6,
-      flink: { parallelism: 1, parallelismPerKpu: 1, enhancedFanOut: true },
-      firehose: { deliveryStreams: 6, bufferingIntervalSeconds: 420, bufferingSizeMiB: 128 },
-      ingestRule: { actions: 1, errorAction: true },
-      lambdaMemoryMiB: { "alert-notifier-function": 256, "compliance-reports-function": 1024 },
-      counts: { kmsKeys: 4, alarms: 41, dashboards: 1, namedQueries: 6, glueTables: 9 },
-    };
+    const deployed = DEFAULT_STACK;
     const settings: BillSettings = { streamRetentionHours: 168, rawDataIaDays: 30, rawDataGlacierDays: 90, rawDataExpireDays: 0 };
     const before = platformCost(plant, deployed, settings, "eu-central-1");
     expect(before.unpriced).toBeGreaterThan(10);
