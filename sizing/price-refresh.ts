@@ -7,7 +7,7 @@ import { PricingClient } from "@aws-sdk/client-pricing";
 import { lookUpPrice } from "./price-list";
 import { isLookup, PRICE_LOOKUPS } from "./price-lookups";
 import type { OverlayPrice, PriceOverlay } from "./price-overlay";
-import type { PricedRegion, PriceKey } from "./prices";
+import { PRICES, type PricedRegion, type PriceKey } from "./prices";
 
 /** Regions that serve the Price List Query API endpoint (it prices every Region from any of them). */
 export const PRICE_LIST_ENDPOINT_REGIONS = ["us-east-1", "eu-central-1", "ap-south-1"] as const;
@@ -42,4 +42,24 @@ export async function refreshPrices(client: PricingClient, region: PricedRegion,
     overlay.prices[key] = price;
   }
   return overlay;
+}
+
+/** Regional list prices stay within this factor of N. Virginia's; beyond it, a unit conversion is the likelier cause. */
+const PLAUSIBLE_FACTOR_FROM_US_EAST = 2;
+
+/**
+ * Prices of the overlay more than twice or less than half the table's us-east-1 price, each with the API's own
+ * price and unit: a per-request price taken for a per-million one shows here before it reaches a bill.
+ */
+export function implausiblePrices(overlay: PriceOverlay): string[] {
+  const lines: string[] = [];
+  for (const [key, read] of Object.entries(overlay.prices) as [PriceKey, OverlayPrice][]) {
+    const usEast = PRICES[key].regions["us-east-1"].usd;
+    if (usEast === null || usEast === 0) continue;
+    const factor = read.usd / usEast;
+    if (factor > PLAUSIBLE_FACTOR_FROM_US_EAST || factor < 1 / PLAUSIBLE_FACTOR_FROM_US_EAST) {
+      lines.push(`${key}: $${read.usd} ${PRICES[key].unit} is ${factor.toPrecision(3)}× the table's us-east-1 $${usEast}; check the unit conversion (${read.apiPrice})`);
+    }
+  }
+  return lines;
 }

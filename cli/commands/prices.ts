@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
 import { defaultOverlayPath, effectivePrices } from "../../sizing/price-overlay";
-import { PRICE_LIST_ENDPOINT_REGIONS, pricingClient, refreshPrices, type PriceListEndpointRegion } from "../../sizing/price-refresh";
+import { implausiblePrices, PRICE_LIST_ENDPOINT_REGIONS, pricingClient, refreshPrices, type PriceListEndpointRegion } from "../../sizing/price-refresh";
 import { isPricedRegion, PRICED_REGIONS, PRICES } from "../../sizing/prices";
 import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
@@ -51,6 +51,7 @@ export async function refreshCommand(flags: RefreshFlags, io: Io, now: () => Dat
     `${found} of ${total} prices read for ${region} from the AWS Price List Query API (${overlay.read})${out === "-" ? "" : `, written to ${out}`}`,
     ...(merged.filled.length > 0 ? [`filled where the table had none: ${merged.filled.join(", ")}`] : []),
     ...merged.warnings.map((w) => `warning: ${w}`),
+    ...implausiblePrices(overlay).map((w) => `check: ${w}`),
     ...Object.entries(overlay.unresolved).map(([key, u]) => `not read: ${key}: ${u.reason}${u.request ? ` [${u.request}]` : ""}`),
   ];
   for (const line of report) io.err(line);

@@ -12,7 +12,7 @@ import { fleet } from "../../sizing/fleet";
 import { selectPrice } from "../../sizing/price-list";
 import { isLookup, PRICE_LOOKUPS, usagetypeMatches, type PriceLookup } from "../../sizing/price-lookups";
 import { effectivePrices, OverlayError, readOverlay, type PriceOverlay } from "../../sizing/price-overlay";
-import { refreshPrices } from "../../sizing/price-refresh";
+import { implausiblePrices, refreshPrices } from "../../sizing/price-refresh";
 import { PRICES, type PriceKey } from "../../sizing/prices";
 import { FRANKFURT } from "./frankfurt-price-list";
 import { DEFAULT_STACK } from "./stack-fixture";
@@ -139,6 +139,18 @@ describe("a refresh for Frankfurt", () => {
       ["iamNoCharge", "iotActionsExecutedPerMillion", "iotBasicIngestMessagesPerMillion", "iotConnectionMinutesPerMillion", "iotRulesTriggeredPerMillion", "schedulerInvocationsPerMillion"],
     );
     expect(overlay.unresolved.iotRulesTriggeredPerMillion?.reason).toMatch(/not queried with a guessed filter/);
+  });
+
+  it("flags a price far from N. Virginia's as a likely unit mistake, and none of Frankfurt's", async () => {
+    expect(implausiblePrices(overlay)).toEqual([]);
+    // The same PUT payload unit priced per million units (as if the API's unit were the table's): 1e6 times too much.
+    const perMillion = FRANKFURT.map((p) => (p.sku === "3JAH2ZS5GBZTNQVM" ? { ...p, dimensions: [{ ...p.dimensions[0], usd: "0.0175000000" }] } : p));
+    const mocked = mockPriceList({ "eu-central-1": perMillion });
+    const wrong = await refreshPrices(client(), "eu-central-1", NOW);
+    mocked.mock.restore();
+    expect(implausiblePrices(wrong)).toEqual([
+      "kinesisPutPayloadUnitsPerMillion: $17500 per million PUT payload units (25 KB each) is 1.25e+6× the table's us-east-1 $0.014; check the unit conversion ($0.0175000000 per PutRequestPayloadUnits × 1000000: \"$0.0000000175 per PutRequestPayloadUnits for PutRequestPayloadUnits in EU (Frankfurt)\")",
+    ]);
   });
 
   it("fills the table's empty Frankfurt prices and warns where it contradicts a cited one", () => {
