@@ -5,11 +5,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Readable } from "node:stream";
 import { PricingClient } from "@aws-sdk/client-pricing";
 import { sizeFleet } from "../../sizing/capacity";
 import { platformCost, type BillSettings } from "../../sizing/cost";
 import { fleet } from "../../sizing/fleet";
-import { selectPrice } from "../../sizing/price-list";
+import { lookUpPrice, selectPrice } from "../../sizing/price-list";
 import { isLookup, PRICE_LOOKUPS, usagetypeMatches, type PriceLookup } from "../../sizing/price-lookups";
 import { effectivePrices, OverlayError, readOverlay, type PriceOverlay } from "../../sizing/price-overlay";
 import { implausiblePrices, refreshPrices } from "../../sizing/price-refresh";
@@ -190,6 +191,35 @@ describe("a refresh for Frankfurt", () => {
     expect(exact.unpriced).toBe(0);
     expect(exact.totalUsd).toBeCloseTo(exact.lines.reduce((s, l) => s + (l.usd as number), 0), 9);
     expect(exact.totalUsd).toBeGreaterThan(refreshed.totalUsd);
+  });
+});
+
+describe("GetProducts through the SDK's own deserializer", () => {
+  it("parses PriceList items as the SDK returns them (JSON strings) and follows NextToken", async () => {
+    // The client's HTTP handler answers with GetProducts' wire format (awsJson1_1), so the real deserializer runs.
+    const shardHour = FRANKFURT.filter((p) => p.sku === "K7HQWTYQ4DHCUJ5M");
+    const otherKinesis = FRANKFURT.filter((p) => p.serviceCode === "AmazonKinesis" && p.sku !== "K7HQWTYQ4DHCUJ5M");
+    const bodies = [
+      { FormatVersion: "aws_v1", PriceList: otherKinesis.map((p) => priceListItem(p, "eu-central-1")), NextToken: "page-2" },
+      { FormatVersion: "aws_v1", PriceList: shardHour.map((p) => priceListItem(p, "eu-central-1")) },
+    ];
+    const sent: string[] = [];
+    const wire = new PricingClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
+      requestHandler: {
+        handle: async (request: { headers: Record<string, string>; body: Uint8Array | string }) => {
+          sent.push(`${request.headers["x-amz-target"]} ${typeof request.body === "string" ? request.body : new TextDecoder().decode(request.body)}`);
+          const body = JSON.stringify(bodies[sent.length - 1]);
+          return { response: { statusCode: 200, headers: { "content-type": "application/x-amz-json-1.1" }, body: Readable.from([Buffer.from(body)]) } };
+        },
+      },
+    });
+    const result = await lookUpPrice(wire, lookup("kinesisShardHour"), "eu-central-1");
+    expect(result.ok && result.price).toMatchObject({ usd: 0.0179, sku: "K7HQWTYQ4DHCUJ5M", apiUnit: "ShardHour" });
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toContain("AWSPriceListService.GetProducts");
+    expect(JSON.parse(sent[1].split(" ").slice(1).join(" "))).toMatchObject({ ServiceCode: "AmazonKinesis", NextToken: "page-2", MaxResults: 100 });
   });
 });
 
