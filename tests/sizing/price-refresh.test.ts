@@ -82,6 +82,19 @@ describe("one price out of GetProducts' answer", () => {
     expect(result.unresolved.request).toBe("ServiceCode AmazonAthena; TERM_MATCH regionCode=eu-central-1, productFamily=Athena Queries; matching usagetype=[prefix-]DataScannedInTB");
   });
 
+  it("asks by the Price List's location name when no product carries the Region's code", async () => {
+    const older = FRANKFURT.filter((p) => p.serviceCode === "AmazonAthena").map((p) => ({ ...p, withoutRegionCode: true }));
+    const { mock, requests } = mockPriceList({ "eu-central-1": older, "eu-west-1": [{ ...older[0], sku: "IRELANDSKU000001" }] });
+    const result = await lookUpPrice(client(), lookup("athenaTbScanned"), "eu-central-1");
+    mock.restore();
+    expect(requests.map((r) => r.Filters?.[0])).toEqual([
+      { Type: "TERM_MATCH", Field: "regionCode", Value: "eu-central-1" },
+      { Type: "TERM_MATCH", Field: "location", Value: "EU (Frankfurt)" },
+    ]);
+    expect(result.ok && result.price).toMatchObject({ usd: 5, sku: "ZQ5VSGJ7QK4C9XJQ" });
+    expect(result.ok && result.request).toMatch(/TERM_MATCH location=EU \(Frankfurt\), productFamily=Athena Queries/);
+  });
+
   it("reports two products that both fit as ambiguous, naming their SKUs", () => {
     const twin: Product = { ...FRANKFURT.find((p) => p.sku === "K7HQWTYQ4DHCUJ5M")!, sku: "TWINSKU000000001" };
     const result = selectPrice(parse([...FRANKFURT, twin], "eu-central-1"), lookup("kinesisShardHour"), "eu-central-1");
