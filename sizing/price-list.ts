@@ -75,9 +75,13 @@ async function fetchProducts(client: PricingClient, lookup: PriceLookup, region:
     const page = await client.send(new GetProductsCommand({
       ServiceCode: lookup.serviceCode, Filters: filtersFor(lookup, region, by), FormatVersion: "aws_v1", MaxResults: 100, NextToken: token,
     }));
-    // The SDK types PriceList as strings of JSON (one product each); parse each, whatever wrapper it comes in.
+    // PriceList holds one product per item as JSON text (the SDK hands it over as a string or a LazyJsonString).
     for (const item of (page.PriceList ?? []) as unknown as unknown[]) {
-      products.push((typeof item === "string" ? JSON.parse(item) : JSON.parse(String(item))) as PriceListProduct);
+      try {
+        products.push(JSON.parse(String(item)) as PriceListProduct);
+      } catch {
+        throw new Error(`GetProducts (${lookup.serviceCode}) returned a PriceList item that is not JSON: ${String(item).slice(0, 80)}`);
+      }
     }
     token = page.NextToken;
   } while (token);
