@@ -143,9 +143,25 @@ function roundPrice(v: number): number {
   return Number(v.toPrecision(12));
 }
 
+/**
+ * GetProducts answers already fetched in one refresh, by service code and filters: the eleven Kinesis entries
+ * (or S3's seven) share one request sequence instead of paging through the same products again.
+ */
+export type ProductCache = Map<string, Promise<PriceListProduct[]>>;
+
+function cachedProducts(client: PricingClient, lookup: PriceLookup, region: PricedRegion, by: RegionField, cache: ProductCache): Promise<PriceListProduct[]> {
+  const key = `${lookup.serviceCode} ${JSON.stringify(filtersFor(lookup, region, by))}`;
+  let products = cache.get(key);
+  if (!products) {
+    products = fetchProducts(client, lookup, region, by);
+    cache.set(key, products);
+  }
+  return products;
+}
+
 /** Looks one price up. A failed API call is thrown (credentials, permission, network); a missing product is not. */
-export async function lookUpPrice(client: PricingClient, lookup: PriceLookup, region: PricedRegion): Promise<LookupResult> {
-  const byCode = await fetchProducts(client, lookup, region, "regionCode");
+export async function lookUpPrice(client: PricingClient, lookup: PriceLookup, region: PricedRegion, cache: ProductCache = new Map()): Promise<LookupResult> {
+  const byCode = await cachedProducts(client, lookup, region, "regionCode", cache);
   if (byCode.length > 0) return selectPrice(byCode, lookup, region, "regionCode");
-  return selectPrice(await fetchProducts(client, lookup, region, "location"), lookup, region, "location");
+  return selectPrice(await cachedProducts(client, lookup, region, "location", cache), lookup, region, "location");
 }

@@ -4,7 +4,7 @@
  * and the entries the API gave no single answer for (or that have no verified lookup), each with the reason.
  */
 import { PricingClient } from "@aws-sdk/client-pricing";
-import { lookUpPrice } from "./price-list";
+import { lookUpPrice, type ProductCache } from "./price-list";
 import { isLookup, PRICE_LOOKUPS } from "./price-lookups";
 import type { OverlayPrice, PriceOverlay } from "./price-overlay";
 import { PRICES, type PricedRegion, type PriceKey } from "./prices";
@@ -21,12 +21,13 @@ export function pricingClient(endpointRegion: PriceListEndpointRegion = "us-east
 export async function refreshPrices(client: PricingClient, region: PricedRegion, now: Date): Promise<PriceOverlay> {
   const read = now.toISOString();
   const overlay: PriceOverlay = { region, read, prices: {}, unresolved: {} };
+  const cache: ProductCache = new Map();
   for (const [key, lookup] of Object.entries(PRICE_LOOKUPS) as [PriceKey, (typeof PRICE_LOOKUPS)[PriceKey]][]) {
     if (!isLookup(lookup)) {
       overlay.unresolved[key] = { reason: lookup.unverified };
       continue;
     }
-    const result = await lookUpPrice(client, lookup, region);
+    const result = await lookUpPrice(client, lookup, region, cache);
     if (!result.ok) {
       overlay.unresolved[key] = result.unresolved;
       continue;
