@@ -9,7 +9,10 @@ import { isLookup, PRICE_LOOKUPS } from "./price-lookups";
 import type { OverlayPrice, PriceOverlay } from "./price-overlay";
 import { PRICES, type PricedRegion, type PriceKey } from "./prices";
 
-/** Regions that serve the Price List Query API endpoint (it prices every Region from any of them). */
+/**
+ * Regions that serve the Price List Query API endpoint (it prices every Region from any of them), per AWS's
+ * "Using the AWS Price List Query API" (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-pelong.html).
+ */
 export const PRICE_LIST_ENDPOINT_REGIONS = ["us-east-1", "eu-central-1", "ap-south-1"] as const;
 export type PriceListEndpointRegion = (typeof PRICE_LIST_ENDPOINT_REGIONS)[number];
 
