@@ -208,6 +208,24 @@ describe("a refresh for Frankfurt", () => {
   });
 });
 
+describe("a refresh for Ireland (dev)", () => {
+  it("reads Ireland's EU- usage types by eu-west-1's code and never takes Frankfurt's", async () => {
+    const ireland: Product[] = FRANKFURT.filter((p) => p.serviceCode === "AmazonKinesis").map((p) => ({
+      ...p, sku: `IE${p.sku.slice(2)}`, attributes: { ...p.attributes, usagetype: p.attributes.usagetype.replace(/^EUC1-/, "EU-") },
+      dimensions: p.dimensions.map((dim) => ({ ...dim, usd: (Number(dim.usd) * 0.9).toFixed(10) })),
+    }));
+    const { mock } = mockPriceList({ "eu-central-1": FRANKFURT, "eu-west-1": ireland });
+    const overlay = await refreshPrices(client(), "eu-west-1", NOW);
+    mock.restore();
+    expect(overlay.region).toBe("eu-west-1");
+    expect(overlay.prices.kinesisShardHour).toMatchObject({ usd: 0.01611 });
+    expect(overlay.prices.kinesisShardHour?.source).toContain("IEHQWTYQ4DHCUJ5M (EU-Storage-ShardHour)");
+    // Ireland's other services are not in this catalog: none is filled from Frankfurt's rows.
+    expect(overlay.prices.s3StandardGbMonth).toBeUndefined();
+    expect(overlay.unresolved.s3StandardGbMonth?.request).toContain("location=EU (Ireland)");
+  });
+});
+
 describe("GetProducts through the SDK's own deserializer", () => {
   it("parses PriceList items as the SDK returns them (JSON strings) and follows NextToken", async () => {
     // The client's HTTP handler answers with GetProducts' wire format (awsJson1_1), so the real deserializer runs.
