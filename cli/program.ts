@@ -10,6 +10,7 @@ import { registerDemo } from "./commands/demo";
 import { registerDevices } from "./commands/devices";
 import { registerFleet } from "./commands/fleet";
 import { registerReplay } from "./commands/replay";
+import { registerPrices } from "./commands/prices";
 import { registerReport } from "./commands/report";
 import { registerSimulate } from "./commands/simulate";
 import { registerSize } from "./commands/size";
@@ -32,11 +33,12 @@ Start here:
   iotpipe report --date 2026-11-02 --lake data/lake
   iotpipe sql --lake data/lake "SELECT rule, count(*) AS n FROM anomalies GROUP BY rule"
   iotpipe size --devices 1000 --metrics 4 --interval 5 --compare   capacities, quotas and monthly cost
+  iotpipe prices refresh --region eu-central-1    read the price table's EU prices from the AWS Price List API (pricing:GetProducts)
   iotpipe fleet list --outputs prod-outputs.json   a deployed stack's devices (revoke, deactivate, move: dry run without --apply)
 
 Exit codes: 0 ok, 1 failed, 2 bad command line, 3 conservation check failed (records lost or double-counted).`,
     );
-  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDevices, registerDemo, registerSize, registerFleet]) {
+  for (const register of [registerSimulate, registerReplay, registerReport, registerSql, registerBroker, registerPublish, registerDevices, registerDemo, registerSize, registerPrices, registerFleet]) {
     register(program, io);
   }
   // Subcommands too (`devices add`): commander gives each its own exit and output unless told.

@@ -7,7 +7,8 @@
 import type { CapacityPlan } from "./capacity";
 import type { DeployedStack } from "./deployed";
 import { fleetRates, type FleetShape } from "./fleet";
-import { priceOf, type PricedRegion, type PriceKey, type Service } from "./prices";
+import { effectivePrices, type EffectivePrices, type PriceOverlay } from "./price-overlay";
+import type { PricedRegion, PriceKey, Service } from "./prices";
 
 /** Hours and seconds in the month the bill is for (AWS prices a month as 730 hours). */
 export const HOURS_PER_MONTH = 730;
@@ -87,6 +88,8 @@ export interface CostEstimate {
   totalUsd: number;
   /** Lines without a price: the total is a lower bound while any remain. */
   unpriced: number;
+  /** When a Price List overlay (sizing/price-overlay.ts) was merged over the table: the date it was read. */
+  overlayRead?: string;
 }
 
 /** The settings of a stack that change its bill beyond capacities. */
@@ -100,11 +103,14 @@ export interface BillSettings {
 
 class Bill {
   readonly lines: CostLine[] = [];
-  constructor(readonly region: PricedRegion) {}
+  private readonly prices: EffectivePrices;
+  constructor(readonly region: PricedRegion, overlay?: PriceOverlay) {
+    this.prices = effectivePrices(region, overlay);
+  }
 
   /** Adds a line of `quantity` units at `perUnits` units per price (e.g. 1e6 for a per-million price). */
   add(service: Service, item: string, price: PriceKey, quantity: number, unit: string, perUnits = 1): void {
-    const p = priceOf(price, this.region);
+    const p = this.prices.usd(price);
     this.lines.push({ service, item, quantity, unit, usd: p === null ? null : (quantity / perUnits) * p, price });
   }
 
@@ -123,7 +129,10 @@ class Bill {
 
   estimate(): CostEstimate {
     const priced = this.lines.filter((l) => l.usd !== null);
-    return { region: this.region, lines: this.lines, totalUsd: priced.reduce((s, l) => s + (l.usd as number), 0), unpriced: this.lines.length - priced.length };
+    return {
+      region: this.region, lines: this.lines, totalUsd: priced.reduce((s, l) => s + (l.usd as number), 0), unpriced: this.lines.length - priced.length,
+      ...(this.prices.overlay && { overlayRead: this.prices.overlay.read }),
+    };
   }
 }
 
@@ -142,10 +151,10 @@ export function tierDays(ageDays: number, s: BillSettings): { standard: number; 
   return { standard, ia, glacier };
 }
 
-/** A month of this platform for `plan`'s load, deployed as `deployed`, in `region`. */
-export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settings: BillSettings, region: PricedRegion): CostEstimate {
+/** A month of this platform for `plan`'s load, deployed as `deployed`, in `region` (the table's prices, or an overlay's over them). */
+export function platformCost(plan: CapacityPlan, deployed: DeployedStack, settings: BillSettings, region: PricedRegion, overlay?: PriceOverlay): CostEstimate {
   const a = COST_ASSUMPTIONS;
-  const bill = new Bill(region);
+  const bill = new Bill(region, overlay);
   const f = plan.fleet;
   const messagesPerMonth = plan.rates.messagesPerSecond * SECONDS_PER_MONTH;
   const perMonth = (recordsPerSecondAtPeak: number) => (recordsPerSecondAtPeak / f.peakFactor) * SECONDS_PER_MONTH;
@@ -295,9 +304,9 @@ function objectsPerDayAt(plan: CapacityPlan, deployed: DeployedStack): Record<st
  * one DynamoDB item per reading (kept for `storageMonth` months), a CloudWatch log line per message. It has no IoT
  * Core, so no rules-engine lines: no rule is triggered and no action executed.
  */
-export function seedStyleCost(f: FleetShape, region: PricedRegion): CostEstimate {
+export function seedStyleCost(f: FleetShape, region: PricedRegion, overlay?: PriceOverlay): CostEstimate {
   const s = SEED_ASSUMPTIONS;
-  const bill = new Bill(region);
+  const bill = new Bill(region, overlay);
   const rates = fleetRates(f);
   const messages = rates.messagesPerSecond * SECONDS_PER_MONTH;
   const readings = rates.readingsPerSecond * SECONDS_PER_MONTH;

@@ -10,7 +10,9 @@
  * priced alike in every Region because their pages say so). Where
  * nothing searched gave a number for a Region, the entry says so (`usd: null`) instead of guessing: the cost model
  * then reports that line as unpriced and the total as a lower bound. Check https://calculator.aws/ before
- * committing to a budget.
+ * committing to a budget. `iotpipe prices refresh` reads a Region's prices from the AWS Price List Query API into
+ * an overlay that the cost model merges over this table (sizing/price-lookups.ts says how each entry is looked up,
+ * sizing/price-overlay.ts how the two are merged).
  */
 
 /** Regions with a column in the table: the shipped stacks' (eu-west-1 dev, eu-central-1 prod) and us-east-1. */

@@ -67,7 +67,7 @@ export function costSection(ours: CostEstimate, seed?: CostEstimate): string[] {
   const unpriced = [...ours.lines, ...(seed?.lines ?? [])].filter((l) => l.usd === null);
   const unpricedNames = [...new Set(unpriced.map((l) => `${l.service}: ${l.item}`))];
   return [
-    `Monthly cost, ${ours.region}, on-demand list prices read ${PRICES_READ} (sizing/prices.ts; free tiers not subtracted)`,
+    `Monthly cost, ${ours.region}, on-demand list prices read ${PRICES_READ} (sizing/prices.ts${ours.overlayRead ? `, with the AWS Price List overlay read ${ours.overlayRead} merged over it` : ""}; free tiers not subtracted)`,
     ...table(rows).map((l) => `  ${l}`),
     ...(unpricedNames.length > 0
       ? [`  Unpriced (no price found for ${ours.region}; ${unpriced.length} of ${ours.lines.length + (seed?.lines.length ?? 0)} lines, so the totals are lower bounds): ${unpricedNames.join("; ")}`]

@@ -13,7 +13,8 @@ import { renderPlan } from "../../plan/render";
 import { sizeFleet } from "../../sizing/capacity";
 import { platformCost, seedStyleCost } from "../../sizing/cost";
 import { deployedStack } from "../../sizing/deployed";
-import { isPricedRegion, PRICED_REGIONS } from "../../sizing/prices";
+import { defaultOverlayPath, effectivePrices, OverlayError, overlayFor, type PriceOverlay } from "../../sizing/price-overlay";
+import { isPricedRegion, PRICED_REGIONS, type PricedRegion } from "../../sizing/prices";
 import { sizeReport } from "../../sizing/report";
 import { CliError, EXIT } from "../errors";
 import type { Io } from "../io";
@@ -29,6 +30,7 @@ export interface SizeFlags {
   region: string;
   compare?: boolean;
   readingsPerKpu?: number;
+  prices?: string;
 }
 
 /** The configuration to render: a stack file's, or the project's defaults with the fleet's keys. */
@@ -58,6 +60,7 @@ export async function sizeCommand(flags: SizeFlags, io: Io): Promise<void> {
   if (!isPricedRegion(region)) {
     throw new CliError(`no prices for Region ${region}`, `the price table (sizing/prices.ts) covers ${PRICED_REGIONS.join(", ")}; pass --region for a command-line fleet`);
   }
+  const overlay = priceOverlay(flags, region, io);
   let config;
   try {
     const keys = flags.stackConfig ? readStackFileKeys(flags.stackConfig) : Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("iotpipe:")).map(([k, v]) => [k.slice("iotpipe:".length), v]));
@@ -75,9 +78,28 @@ export async function sizeCommand(flags: SizeFlags, io: Io): Promise<void> {
     rawDataGlacierDays: config.rawDataGlacierDays,
     rawDataExpireDays: config.rawDataExpireDays,
   };
-  const ours = platformCost(model, deployed, settings, region);
-  const seed = flags.compare ? seedStyleCost(model.fleet, region) : undefined;
+  const ours = platformCost(model, deployed, settings, region, overlay);
+  const seed = flags.compare ? seedStyleCost(model.fleet, region, overlay) : undefined;
   io.out(sizeReport({ title, model, deployed, statesFleet: statesFleet(config), ours, seed }));
+}
+
+/**
+ * The Price List overlay to merge over the table: --prices <file>, else sizing/prices.<region>.json when it exists.
+ * Every table price it changes is printed as a warning.
+ */
+function priceOverlay(flags: SizeFlags, region: PricedRegion, io: Io): PriceOverlay | undefined {
+  if (flags.prices !== undefined && !fs.existsSync(flags.prices)) {
+    throw new CliError(`price overlay ${flags.prices} does not exist`, "write one with: iotpipe prices refresh --region <region> --out <file>");
+  }
+  let overlay: PriceOverlay | undefined;
+  try {
+    overlay = overlayFor(region, flags.prices ?? defaultOverlayPath(region));
+    if (overlay) for (const warning of effectivePrices(region, overlay).warnings) io.err(`warning: ${warning}`);
+  } catch (error) {
+    if (error instanceof OverlayError) throw new CliError(error.message, `refresh it: iotpipe prices refresh --region ${region}`);
+    throw error;
+  }
+  return overlay;
 }
 
 export function registerSize(program: Command, io: Io): void {
@@ -92,6 +114,7 @@ export function registerSize(program: Command, io: Io): void {
     .option("--peak-factor <x>", "peak load over the average (1 = steady)", positiveNumber(10), 1)
     .option("--region <region>", `Region to price a command-line fleet in (${PRICED_REGIONS.join(", ")})`, "us-east-1")
     .option("--readings-per-kpu <n>", "readings/s one Flink KPU handles (default 5000: an assumption, see sizing/capacity.ts)", integerIn(1, 10_000_000))
+    .option("--prices <file>", "merge this Price List overlay over the table (default: sizing/prices.<region>.json when present; see `iotpipe prices refresh`)")
     .option("--compare", "price the same fleet in a seed-style design (HTTP API + Lambda per message, DynamoDB item per reading, CloudWatch log per message)")
     .addHelpText("after", `
 Examples:

@@ -3,19 +3,11 @@ import { HOURS_PER_MONTH, platformCost, seedStyleCost, SECONDS_PER_MONTH, tierDa
 import { sizeFleet } from "../../sizing/capacity";
 import { fleet } from "../../sizing/fleet";
 import type { DeployedStack } from "../../sizing/deployed";
+import { DEFAULT_STACK } from "./stack-fixture";
 
 const plant = fleet({ devices: 1_000, metricsPerMessage: 4, messageIntervalSeconds: 5 });
 const settings: BillSettings = { streamRetentionHours: 24, rawDataIaDays: 30, rawDataGlacierDays: 90, rawDataExpireDays: 0 };
-const deployed: DeployedStack = {
-  streamMode: "PROVISIONED",
-  shards: { "telemetry-raw": 1, "telemetry-readings": 2, "telemetry-aggregates": 1, "telemetry-anomalies": 1, "telemetry-alerts": 1, "telemetry-quarantine": 1 },
-  streamCount: 6,
-  flink: { parallelism: 1, parallelismPerKpu: 1, enhancedFanOut: true },
-  firehose: { deliveryStreams: 6, bufferingIntervalSeconds: 420, bufferingSizeMiB: 128 },
-  ingestRule: { actions: 1, errorAction: true },
-  lambdaMemoryMiB: { "alert-notifier-function": 256, "compliance-reports-function": 1024 },
-  counts: { kmsKeys: 4, alarms: 41, dashboards: 1, namedQueries: 6, glueTables: 9 },
-};
+const deployed: DeployedStack = DEFAULT_STACK;
 const line = (e: CostEstimate, item: string | RegExp) => {
   const found = e.lines.filter((l) => (typeof item === "string" ? l.item === item : item.test(l.item)));
   if (found.length !== 1) throw new Error(`expected one line ${item}, found ${found.map((l) => l.item).join(", ")}`);
