@@ -16,7 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { stackAnalytics } from "./config/analytics";
-import { committedFlinkSqlDirectory, flinkSqlDrift } from "./config/flink-sql-files";
+import { stackSqlDrift } from "./config/flink-sql-files";
 import { stackCapacities } from "./config/fleet";
 import { DELIVERY_ERRORS, INGEST_ERRORS, LAKE_TABLES, RAW_MESSAGES } from "./lake/tables";
 import { EncryptionKey } from "./components/encryption-key";
@@ -36,7 +36,7 @@ const config = loadStackConfig();
 const capacities = stackCapacities(config);
 // The stack's analytics, derived once: the SQL its Flink job runs and the static limits its reports fill in.
 const analyticsOfStack = stackAnalytics(config);
-const committedSqlDrift = flinkSqlDrift(committedFlinkSqlDirectory(__dirname, pulumi.getStack()), analyticsOfStack.flinkSql);
+const committedSqlDrift = stackSqlDrift(__dirname, pulumi.getStack(), analyticsOfStack.flinkSql);
 if (committedSqlDrift.length > 0) {
   pulumi.log.warn(
     `sql/flink/${pulumi.getStack()}/ is not the SQL this stack deploys (${committedSqlDrift.join(", ")}): run \`npm run gen:flink-sql\` and commit it, so the job's SQL is reviewed with the change`,

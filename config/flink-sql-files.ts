@@ -35,6 +35,16 @@ export function flinkSqlDrift(dir: string, files: FlinkSqlFile[]): string[] {
   ];
 }
 
+/**
+ * How a stack's committed SQL differs from what it deploys. Only a stack with a `Pulumi.<stack>.yaml` has committed
+ * SQL (`npm run gen:flink-sql` writes one folder per stack file): a stack rendered without one — `iotpipe size`
+ * pricing a fleet, a test — has nothing to be reviewed against, so it has no drift to warn of.
+ */
+export function stackSqlDrift(projectDir: string, stack: string, files: FlinkSqlFile[]): string[] {
+  if (!listStacks(projectDir).includes(stack)) return [];
+  return flinkSqlDrift(committedFlinkSqlDirectory(projectDir, stack), files);
+}
+
 /** Writes `files` to `dir`, removing .sql files there that are no longer generated. */
 export function writeFlinkSql(dir: string, files: FlinkSqlFile[]): void {
   fs.mkdirSync(dir, { recursive: true });

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stackAnalytics } from "../../config/analytics";
-import { committedFlinkSqlDirectory, committedStackDirectories, flinkSqlDrift, stacksFlinkSql, writeFlinkSql } from "../../config/flink-sql-files";
+import { committedFlinkSqlDirectory, committedStackDirectories, flinkSqlDrift, stackSqlDrift, stacksFlinkSql, writeFlinkSql } from "../../config/flink-sql-files";
 import { PROJECT_DIR } from "../../config/stack-file";
 import { parseStackConfig } from "../../config/load";
 import { flinkSqlFiles } from "../../analytics/flink";
@@ -66,6 +66,17 @@ describe("the committed SQL of every stack", () => {
     writeFlinkSql(dir, files);
     expect(flinkSqlDrift(dir, files)).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a stack is held to its committed SQL only when it has a stack file (iotpipe size renders fleets without one)", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "iotpipe-sql-stacks-"));
+    const files = [{ name: "01-a.sql", sql: "SELECT 1;" }];
+    fs.writeFileSync(path.join(project, "Pulumi.staging.yaml"), "config: {}\n");
+    expect(stackSqlDrift(project, "staging", files)).toEqual(["01-a.sql missing"]);
+    writeFlinkSql(committedFlinkSqlDirectory(project, "staging"), files);
+    expect(stackSqlDrift(project, "staging", files)).toEqual([]);
+    expect(stackSqlDrift(project, "fleet", files)).toEqual([]);
+    fs.rmSync(project, { recursive: true, force: true });
   });
 });
 
