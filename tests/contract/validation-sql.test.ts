@@ -40,7 +40,9 @@ function expected(verdict: Verdict) {
   const m = verdict.message;
   return {
     reason: null, device_id: m.device_id, site: m.site, line: m.line, received_ts: m.ingest_ts, ts: m.ts, msg_id: m.msg_id ?? null, seq: m.seq ?? null,
-    readings: m.readings.map((r) => ({ metric: r.metric, value: r.value, unit: r.unit ?? null })),
+    // -0 and 0 are the same reading; DuckDB's JSON reader drops the sign of zero, so compare them as one
+    // (toEqual tells -0 from 0: fast-check found it, seed 2031639588).
+    readings: m.readings.map((r) => ({ metric: r.metric, value: r.value === 0 ? 0 : r.value, unit: r.unit ?? null })),
   };
 }
 
