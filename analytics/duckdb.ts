@@ -35,8 +35,6 @@ type CteStage = Stage & { materialized?: boolean };
 
 /** Row identity the narrow window passes join back on (see scoringStages). */
 const ROW_ID = "series_row";
-/** The series key columns, constant within a series: carried as `series_id` until a step reads one of them. */
-const KEY_COLUMNS = SERIES_KEY_COLUMNS;
 /** Columns of the narrow series the window passes start from. */
 const NARROW_COLUMNS = ["series_id", ROW_ID, "value", "event_ts", "event_ms", "ingest_ms"];
 /** Columns every series window sorts on (the dialect's partition and order). */
@@ -117,7 +115,7 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     {
       name: "series_keys",
       about: "The key strings of each series, once.",
-      sql: `SELECT series_id, ${KEY_COLUMNS.map((k) => `any_value(${k}) AS ${k}`).join(", ")}, max(event_ms) AS ${SERIES_LAST_MS} FROM series GROUP BY series_id`,
+      sql: `SELECT series_id, ${SERIES_KEY_COLUMNS.map((k) => `any_value(${k}) AS ${k}`).join(", ")}, max(event_ms) AS ${SERIES_LAST_MS} FROM series GROUP BY series_id`,
     },
     { name: "series_narrow", about: "The readings as the window passes need them.", sql: `SELECT ${NARROW_COLUMNS.map((c) => d.id(c)).join(", ")} FROM series` },
   ];
@@ -128,7 +126,7 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
   let ranked = false;
   const joinKeys = () => {
     ctes.push({ name: "anomaly_keyed", about: "The series key strings joined back (static limits read them).", sql: `SELECT * FROM ${from} JOIN series_keys USING (series_id)` });
-    for (const k of KEY_COLUMNS) available.add(k);
+    for (const k of SERIES_KEY_COLUMNS) available.add(k);
     from = "anomaly_keyed";
     keyed = true;
   };
@@ -151,7 +149,7 @@ function scoringStages(def: AnalyticsDefinition, input: string): CteStage[] {
     const step = steps[i];
     const last = i === steps.length - 1;
     if (!step.window) {
-      if (!keyed && (last || step.columns.some((c) => c.reads.some((r) => KEY_COLUMNS.includes(r))))) joinKeys();
+      if (!keyed && (last || step.columns.some((c) => c.reads.some((r) => SERIES_KEY_COLUMNS.includes(r))))) joinKeys();
       ctes.push({ name: step.name, about: step.about, sql: stepSql(step, from, d) });
       for (const c of step.columns) available.add(c.alias);
       from = step.name;

@@ -24,7 +24,7 @@ export interface Stage {
   sql: string;
 }
 
-/** The columns that name a series (one device's metric): every per-series window partitions by them. */
+/** The columns that name a series (one device's metric): Flink partitions its windows by them, DuckDB by their hash (`series_id`). */
 export const SERIES_KEY_COLUMNS = ["device_id", "site", "line", "metric"];
 const KEY = SERIES_KEY_COLUMNS.join(", ");
 
@@ -248,13 +248,11 @@ export function anomalySteps(def: AnalyticsDefinition, d: Dialect): Step[] {
  * short burst of marginal readings stays in the anomalies table without paging anyone.
  */
 function judgedSteps(def: AnalyticsDefinition, d: Dialect): Step[] {
-  const { deviation: dev, levelShift: shift, rateOfChange: roc } = def.rules;
   const { readings, window } = def.alerts.confirmation;
   // Data gaps alert through their own silence episodes (silenceOpenRow), not through the hold.
   const fired = (rule: RuleName) => ruleColumns[rule](def, d).fired;
   const definite = [fired("static_limit"), fired("flatline")];
-  const criticalAt: Record<(typeof STATISTICAL_RULES)[number], number> = { deviation: dev.criticalScore, level_shift: shift.criticalScore, rate_of_change: roc.criticalScore };
-  const critical = STATISTICAL_RULES.map((rule) => `(${fired(rule)} AND ${ruleColumns[rule](def, d).score} >= ${sqlDouble(criticalAt[rule])})`).join(" OR ");
+  const critical = STATISTICAL_RULES.map((rule) => `(${fired(rule)} AND ${statisticalRules[rule](def, d).critical})`).join(" OR ");
   const statisticalFired = STATISTICAL_RULES.map(fired);
   const statistical = statisticalFired.join(" OR ");
   const alertReads = [...definite, ...STATISTICAL_RULES.flatMap((rule) => [fired(rule), ruleColumns[rule](def, d).score])];
@@ -341,21 +339,26 @@ function scoredColumns(def: AnalyticsDefinition, d: Dialect): StepColumn[] {
   ];
 }
 
+/** A statistical rule's columns: critical from `criticalScore` on. */
+function statisticalRuleColumns(d: Dialect, columns: Omit<RuleColumns, "severity">, criticalScore: number): RuleColumns & { critical: string } {
+  const critical = `${columns.score} >= ${sqlDouble(criticalScore)}`;
+  return { ...columns, critical, severity: d.text(`CASE WHEN ${critical} THEN 'critical' ELSE 'warning' END`) };
+}
+
+type RuleColumns = { fired: string; score: string; baseline: string; limit: string; severity: string };
+type StatisticalRule = (typeof STATISTICAL_RULES)[number];
+
+/** The statistical rules' columns, each with its `critical` condition (the severity's, and what alerts at once). */
+const statisticalRules: Record<StatisticalRule, (def: AnalyticsDefinition, d: Dialect) => RuleColumns & { critical: string }> = {
+  deviation: (def, d) => statisticalRuleColumns(d, { fired: "deviation_fired", score: "deviation_score", baseline: "ref_mean", limit: "deviation_limit" }, def.rules.deviation.criticalScore),
+  level_shift: (def, d) => statisticalRuleColumns(d, { fired: "shift_fired", score: "shift_score", baseline: "ref_mmean", limit: "shift_limit" }, def.rules.levelShift.criticalScore),
+  rate_of_change: (def, d) => statisticalRuleColumns(d, { fired: "roc_fired", score: "roc_score", baseline: "prev_value", limit: "roc_limit" }, def.rules.rateOfChange.criticalScore),
+};
+
 /** Column expressions of one anomaly row per rule, in the order of the `anomalies` lake table. */
-const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => { fired: string; score: string; baseline: string; limit: string; severity: string }> = {
+const ruleColumns: Record<RuleName, (def: AnalyticsDefinition, d: Dialect) => RuleColumns> = {
   static_limit: () => ({ fired: "static_fired", score: "static_score", baseline: "CAST(NULL AS DOUBLE)", limit: "static_limit", severity: "static_severity" }),
-  deviation: (def, d) => ({
-    fired: "deviation_fired", score: "deviation_score", baseline: "ref_mean", limit: "deviation_limit",
-    severity: d.text(`CASE WHEN deviation_score >= ${sqlDouble(def.rules.deviation.criticalScore)} THEN 'critical' ELSE 'warning' END`),
-  }),
-  level_shift: (def, d) => ({
-    fired: "shift_fired", score: "shift_score", baseline: "ref_mmean", limit: "shift_limit",
-    severity: d.text(`CASE WHEN shift_score >= ${sqlDouble(def.rules.levelShift.criticalScore)} THEN 'critical' ELSE 'warning' END`),
-  }),
-  rate_of_change: (def, d) => ({
-    fired: "roc_fired", score: "roc_score", baseline: "prev_value", limit: "roc_limit",
-    severity: d.text(`CASE WHEN roc_score >= ${sqlDouble(def.rules.rateOfChange.criticalScore)} THEN 'critical' ELSE 'warning' END`),
-  }),
+  ...statisticalRules,
   flatline: (def, d) => ({
     fired: "flatline_fired", score: sqlDouble(1), baseline: d.id("value"), limit: "CAST(NULL AS DOUBLE)",
     severity: d.text(sqlString(def.rules.flatline.severity)),

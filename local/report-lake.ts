@@ -14,7 +14,7 @@ import {
   VARCHAR,
   BIGINT,
 } from "@duckdb/node-api";
-import { DEVICE_REGISTRY, LAKE_TABLES, LakeTable, duckdbType } from "../lake/tables";
+import { DEVICE_REGISTRY, LAKE_TABLES, LakeTable, duckdbColumnDefinitions, duckdbType } from "../lake/tables";
 import type { RegistrySnapshotRow } from "../reports/registry-snapshot";
 import { QueryResult, athenaDouble } from "../reports/model";
 import { QuerySpec, ReportParameters, parameterValues, querySql, validateParameters } from "../reports/queries";
@@ -93,8 +93,7 @@ export interface LocalRegistrySnapshot {
  * devices it saw, as before registries existed). Rows are bound, never spliced into SQL.
  */
 async function loadRegistrySnapshot(connection: DuckDBConnection, snapshot: LocalRegistrySnapshot | undefined): Promise<void> {
-  const columns = DEVICE_REGISTRY.columns.map((c) => `${c.name} ${duckdbType(c.type)}`);
-  await connection.run(`CREATE TABLE ${DEVICE_REGISTRY.name} (${columns.join(", ")}, dt VARCHAR)`);
+  await connection.run(`CREATE TABLE ${DEVICE_REGISTRY.name} (${duckdbColumnDefinitions(DEVICE_REGISTRY)}, dt VARCHAR)`);
   if (!snapshot) return;
   const insert = await connection.prepare(`INSERT INTO ${DEVICE_REGISTRY.name} VALUES (?, ?, ?, ?, ?, make_timestamp(CAST(? AS BIGINT) * 1000), ?)`);
   for (const d of snapshot.devices) {
