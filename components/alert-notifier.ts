@@ -21,7 +21,7 @@ export interface AlertNotifierArgs {
   alertsStreamArn: pulumi.Input<string>;
   /** The operators' SNS topic (Monitoring's `topicArn`). */
   topicArn: pulumi.Input<string>;
-  /** CMK for the dead-letter queue and the log group (its policy must allow CloudWatch Logs for this group). */
+  /** CMK for the dead-letter queue, the log group and the function's environment variables (its policy must allow CloudWatch Logs for this group). */
   keyArn: pulumi.Input<string>;
   /** CMK of the alerts stream. Default: `keyArn`. */
   streamKeyArn?: pulumi.Input<string>;

@@ -48,7 +48,7 @@ export interface ComplianceReportsArgs {
   /** The operators' topic: report summaries and alarms. */
   topicArn: pulumi.Input<string>;
   topicKeyArn: pulumi.Input<string>;
-  /** CMK for the dead-letter queue and the log group (its key policy must allow CloudWatch Logs for this group). */
+  /** CMK for the dead-letter queue, the log group and the function's environment variables (its key policy must allow CloudWatch Logs for this group). */
   keyArn: pulumi.Input<string>;
   /**
    * EventBridge Scheduler expression. Default `cron(30 2 * * ? *)`: 02:30 every day in `scheduleTimezone`. A time

@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
 import { PARAMETERS } from "../handlers/provisioning-hook/admission";
-import { fleetLineKey, groupNameProblem, lineGroupName, siteGroupName, THING_ATTRIBUTES, type FleetLine } from "../contract/device-identity";
+import { fleetLineKey, groupNameProblem, lineGroupName, siteGroupName, type FleetLine, type ThingAttribute } from "../contract/device-identity";
 import { ArgsCheck, awsContext, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
 import { encryptedFunction } from "./core";
 
@@ -36,7 +36,7 @@ export interface DeviceFleetArgs {
   thingTypeName: pulumi.Input<string>;
   /** A group every provisioned thing also joins (DeviceIngest's `thingGroupName`), if any. */
   fleetThingGroupName?: pulumi.Input<string>;
-  /** CMK of the allow-list table and the hook's logs (its policy must allow CloudWatch Logs). */
+  /** CMK of the allow-list table, the hook's logs and its environment variables (its policy must allow CloudWatch Logs). */
   keyArn: pulumi.Input<string>;
   /** Provisioning template name (1-36 of `[0-9A-Za-z_-]`); devices publish to topics that contain it. Default `<prefix>-fleet`. */
   templateName?: string;
@@ -87,7 +87,7 @@ export function provisioningTemplateBody(p: { prefix: string; devicePolicyName: 
             line: ref(PARAMETERS.line),
             model: ref(PARAMETERS.model),
             serial: ref(PARAMETERS.serial),
-          } satisfies Record<(typeof THING_ATTRIBUTES)[number], unknown>,
+          } satisfies Record<ThingAttribute, unknown>,
           ThingGroups: [
             ...(p.fleetThingGroupName ? [p.fleetThingGroupName] : []),
             join(`${p.prefix}-site-`, ref(PARAMETERS.site)),

@@ -31,7 +31,7 @@ export const MAX_FLEET_ID_LENGTH = 128;
  * `[a-zA-Z0-9_.,@/:#=\[\]-]`; these are the printable subset a plant's labels use).
  */
 export const SERIAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
-export const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/;
+export const MODEL_PATTERN = SERIAL_PATTERN;
 
 /** IoT thing group names: at most 128 characters. */
 const MAX_GROUP_NAME = 128;
@@ -75,7 +75,7 @@ export function fleetLineKey(l: FleetLine): string {
   return `${l.site}/${l.line}`;
 }
 
-/** Fails when a group name of this prefix and these lines would exceed IoT's limit. */
+/** Why a group name of this prefix and these lines would exceed IoT's limit, or undefined when none does. */
 export function groupNameProblem(prefix: string, lines: readonly FleetLine[]): string | undefined {
   for (const l of lines) {
     const name = lineGroupName(prefix, l.site, l.line);
