@@ -68,7 +68,6 @@ const PRICING_GUIDE = "https://github.com/ibrahima1289/aws.tf-modules/blob/main/
 const PAGES = {
   kinesisMemo: "https://github.com/i05nagai/memorandum/blob/master/cloud/aws/kinesis_streams.md (quoting https://aws.amazon.com/kinesis/data-streams/pricing/)",
   firehoseMemo: "https://github.com/i05nagai/memorandum/blob/master/cloud/aws/kinesis_firehose.md (quoting https://aws.amazon.com/firehose/pricing/)",
-  firehose: "https://aws.amazon.com/firehose/pricing/",
   flink: "https://aws.amazon.com/managed-service-apache-flink/pricing/ (pricing examples, as transcribed 2026-09-20 in api-evangelist/kinesis plans/kinesis-plans-pricing.yml; same numbers in aws/agent-toolkit-for-aws MSF pricing-calculator.md)",
   iot: "https://aws.amazon.com/iot-core/pricing/",
   iotBasicIngest: "https://docs.aws.amazon.com/iot/latest/developerguide/iot-basic-ingest.html",
@@ -81,7 +80,6 @@ const PAGES = {
   apiGateway: "https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html",
   dynamodbWrites: "https://airbyte.com/data-engineering-resources/dynamodb-pricing (US East, on-demand)",
   dynamodbStorage: "https://aws.amazon.com/dynamodb/pricing/ (\"prices start from $0.25 per GB-month\")",
-  scheduler: "https://aws.amazon.com/eventbridge/pricing/",
   schedulerGuide: "https://cloudburn.io/blog/amazon-eventbridge-pricing (dated 2026-03-13: \"All prices are for US East (N. Virginia)\")",
   iotGreengrass: "https://aws.amazon.com/greengrass/pricing/ (its US East (N. Virginia) pricing examples, as transcribed 2026-10-07 in api-evangelist/amazon-iot-greengrass plans/amazon-iot-greengrass-plans-pricing.yml)",
   iotRulesSearched: "https://aws.amazon.com/iot-core/pricing/ (and its Europe (Ireland) pricing example as transcribed in gist.github.com/brianfoody/2c62cecc912dbd97bc759eba427e84cf)",

@@ -23,27 +23,30 @@ export function readStackOutputs(flags: StackFlags): { outputs: FleetOutputs; so
   if ((flags.outputs === undefined) === (flags.stack === undefined)) {
     throw new CliError("name the stack with exactly one of --outputs <file> or --stack <name>", "e.g. pulumi stack output --json --stack prod > prod-outputs.json; iotpipe fleet list --outputs prod-outputs.json", EXIT.usage);
   }
-  if (flags.outputs !== undefined) {
-    let text: string;
-    try {
-      text = fs.readFileSync(flags.outputs, "utf8");
-    } catch (error) {
-      throw new CliError(`cannot read stack outputs ${flags.outputs}: ${(error as Error).message}`, "write them with `pulumi stack output --json --stack <stack> > <file>`");
-    }
-    try {
-      return { outputs: fleetOutputs(JSON.parse(text), flags.outputs), source: flags.outputs };
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`stack outputs ${flags.outputs} are not JSON: ${(error as Error).message}`);
-    }
-  }
-  let text: string;
+  const { text, source, described } = flags.outputs !== undefined ? readOutputsFile(flags.outputs) : runStackOutput(flags.stack!);
   try {
-    text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", flags.stack!], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return { outputs: fleetOutputs(JSON.parse(text), described), source };
   } catch (error) {
-    throw new CliError(`pulumi stack output --stack ${flags.stack} failed: ${(error as Error).message.split("\n")[0]}`, "run it from the project folder after `pulumi login`, or pass --outputs <file>");
+    if (error instanceof CliError) throw error;
+    throw new CliError(`stack outputs ${described} are not JSON: ${(error as Error).message}`);
   }
-  return { outputs: fleetOutputs(JSON.parse(text), `of stack ${flags.stack}`), source: `stack ${flags.stack}` };
+}
+
+function readOutputsFile(file: string): { text: string; source: string; described: string } {
+  try {
+    return { text: fs.readFileSync(file, "utf8"), source: file, described: file };
+  } catch (error) {
+    throw new CliError(`cannot read stack outputs ${file}: ${(error as Error).message}`, "write them with `pulumi stack output --json --stack <stack> > <file>`");
+  }
+}
+
+function runStackOutput(stack: string): { text: string; source: string; described: string } {
+  try {
+    const text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return { text, source: `stack ${stack}`, described: `of stack ${stack}` };
+  } catch (error) {
+    throw new CliError(`pulumi stack output --stack ${stack} failed: ${(error as Error).message.split("\n")[0]}`, "run it from the project folder after `pulumi login`, or pass --outputs <file>");
+  }
 }
 
 /** One line per device: id, site, line, model, serial and its certificates with their status. */
