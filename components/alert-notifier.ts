@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { bundleHandler } from "../handlers/bundle";
 import { ArgsCheck, awsContext, type LambdaNodeRuntime } from "./naming";
-import { encryptedFunction } from "./core";
+import { encryptedFunction, kmsVia } from "./core";
 
 export interface AlertNotifierArgs {
   /** ARN of the alerts Kinesis stream (Flink's alert transitions). */
@@ -75,7 +75,7 @@ export interface NotifierPolicyInputs {
 
 /** What the function itself does: read its stream, publish to its topic (core adds its logs, DLQ and key). */
 export function notifierStatements(p: NotifierPolicyInputs): Record<string, unknown>[] {
-  const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
+  const via = (service: string) => kmsVia(service, p.region);
   return [
     {
       Sid: "ReadAlertsStream",

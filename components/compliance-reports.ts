@@ -24,7 +24,7 @@ import { complianceReportPackage } from "../handlers/compliance-report/package";
 import { FRESHNESS_QUERY_TIMEOUT_SECONDS } from "../handlers/compliance-report/freshness";
 import { scheduleDstProblem } from "../config/report-schedule";
 import { ArgsCheck, awsContext, policyJson, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { encryptedFunction, metricAlarm } from "./core";
+import { encryptedFunction, kmsVia, metricAlarm } from "./core";
 
 export interface ComplianceReportsArgs {
   /** Athena workgroup the queries run in (engine v3, enforced result location and encryption). */
@@ -181,7 +181,7 @@ function registryExportStatements(p: ReportRolePolicyInputs): Record<string, unk
  * glue:GetPartition(s); Object Lock default retention means no s3:PutObjectRetention.
  */
 export function reportStatements(p: ReportRolePolicyInputs): Record<string, unknown>[] {
-  const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
+  const via = (service: string) => kmsVia(service, p.region);
   const glue = `arn:${p.partition}:glue:${p.region}:${p.accountId}`;
   return [
       {
@@ -272,7 +272,7 @@ export function schedulerRolePolicy(p: { region: string; functionArn: string; dl
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: [p.dlqKeyArn],
-        Condition: { StringEquals: { "kms:ViaService": `sqs.${p.region}.amazonaws.com` } },
+        Condition: { StringEquals: kmsVia("sqs", p.region) },
       },
     ],
   };

@@ -141,6 +141,11 @@ export interface EncryptedFunction {
 /** The builder's result: with a dead-letter queue exactly when one was asked for. */
 export type EncryptedFunctionOf<A extends EncryptedFunctionArgs> = EncryptedFunction & (A["deadLetterQueue"] extends object ? { deadLetterQueue: aws.sqs.Queue } : unknown);
 
+/** The condition that limits a KMS grant to requests `service` makes on the caller's behalf in `region`. */
+export function kmsVia(service: string, region: string): { "kms:ViaService": string } {
+  return { "kms:ViaService": `${service}.${region}.amazonaws.com` };
+}
+
 /** The Powertools metrics namespace every iotpipe function publishes to. */
 const METRICS_NAMESPACE = "iotpipe";
 
@@ -150,7 +155,7 @@ const METRICS_NAMESPACE = "iotpipe";
  * the Lambda service, under the encryption context of a function of this account).
  */
 export function functionBaseStatements(p: { partition: string; region: string; accountId: string; keyArn: string; logGroupArn: string; dlqArn?: string }): Record<string, unknown>[] {
-  const via = (service: string) => ({ "kms:ViaService": `${service}.${p.region}.amazonaws.com` });
+  const via = (service: string) => kmsVia(service, p.region);
   return [
     { Sid: "OwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${p.logGroupArn}:*`] },
     ...(p.dlqArn

@@ -23,7 +23,7 @@ import { bundleHandler } from "../handlers/bundle";
 import { PARAMETERS } from "../handlers/provisioning-hook/admission";
 import { fleetLineKey, groupNameProblem, lineGroupName, siteGroupName, type FleetLine, type ThingAttribute } from "../contract/device-identity";
 import { ArgsCheck, awsContext, POLICY_VERSION, serviceTrustPolicy, type LambdaNodeRuntime } from "./naming";
-import { encryptedFunction } from "./core";
+import { encryptedFunction, kmsVia } from "./core";
 
 export interface DeviceFleetArgs {
   /** Prefix of the thing group names, e.g. `iotpipe-prod`; default `<project>-<stack>`. */
@@ -167,7 +167,7 @@ export function hookStatements(p: { region: string; tableArn: string; keyArn: st
       Effect: "Allow",
       Action: ["kms:Decrypt"],
       Resource: [p.keyArn],
-      Condition: { StringEquals: { "kms:ViaService": `dynamodb.${p.region}.amazonaws.com` } },
+      Condition: { StringEquals: kmsVia("dynamodb", p.region) },
     },
   ];
 }

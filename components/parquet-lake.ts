@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { ArgsCheck, awsContext, POLICY_VERSION, serviceTrustPolicy } from "./naming";
-import { encryptedLogGroup } from "./core";
+import { encryptedLogGroup, kmsVia } from "./core";
 import {
   DELIVERY_ERRORS, DEVICE_REGISTRY, INGEST_ERRORS, INGEST_ERRORS_FAILURES, LAKE_TABLES, LakeTable, RAW_MESSAGES, firehosePrefix, lakeTable,
   projectionLocationTemplate,
@@ -227,7 +227,7 @@ export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; 
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
       Resource: [p.lakeKeyArn],
       Condition: {
-        StringEquals: { "kms:ViaService": `s3.${regionOf(p.lakeKeyArn)}.amazonaws.com` },
+        StringEquals: kmsVia("s3", regionOf(p.lakeKeyArn)),
         // The bucket ARN is the context when the bucket uses an S3 Bucket Key, the object ARN otherwise.
         StringLike: { "kms:EncryptionContext:aws:s3:arn": [p.bucketArn, ...objects] },
       },
@@ -254,7 +254,7 @@ export function firehoseRolePolicy(p: FirehosePolicyInputs): { Version: string; 
       Action: ["kms:Decrypt"],
       Resource: [p.streamKeyArn],
       Condition: {
-        StringEquals: { "kms:ViaService": `kinesis.${regionOf(p.streamArn)}.amazonaws.com` },
+        StringEquals: kmsVia("kinesis", regionOf(p.streamArn)),
         StringLike: { "kms:EncryptionContext:aws:kinesis:arn": p.streamArn },
       },
     });
